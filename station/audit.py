@@ -1,0 +1,181 @@
+"""The audit chain (审计链): every login and every state change, append-only and hash-linked.
+
+Each event's hash is SHA-256 over its canonical JSON, which includes its sequence number
+and the previous event's hash. Editing, deleting or reordering any event therefore breaks
+the chain at that event; :func:`verify` walks it and names the first bad one. The head
+(last sequence number and hash) is kept in its own row, so that cutting off the newest events
+is noticed as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station.models import AuditEvent, ChainHead
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def event_hash(
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    candidate_id: int | None,
+    version: int | None,
+    reason: str,
+    detail: str,
+    prev_hash: str,
+) -> str:
+    body = canonical_json(
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "candidate_id": candidate_id,
+            "version": version,
+            "reason": reason,
+            "detail": json.loads(detail),
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    actor: str,
+    action: str,
+    *,
+    candidate_id: int | None = None,
+    version: int | None = None,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
+    """Add the next event in the caller's transaction (it commits with the change it records)."""
+    head = session.get(ChainHead, 1)
+    seq = head.seq + 1 if head else 1
+    prev = head.hash if head else GENESIS
+    when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
+    detail_json = canonical_json(detail or {})
+    digest = event_hash(seq, when, actor, action, candidate_id, version, reason, detail_json, prev)
+    event = AuditEvent(
+        seq=seq,
+        at=when,
+        actor=actor,
+        action=action,
+        candidate_id=candidate_id,
+        version=version,
+        reason=reason,
+        detail=detail_json,
+        prev_hash=prev,
+        hash=digest,
+    )
+    session.add(event)
+    if head is None:
+        session.add(ChainHead(id=1, seq=seq, hash=digest))
+    else:
+        head.seq, head.hash = seq, digest
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    bad_seq: int | None = None
+    problem: str = ""  # edited | missing | reordered | truncated | head
+    message_zh: str = ""
+    message_en: str = ""
+
+
+def _describe(e: AuditEvent) -> str:
+    return f"#{e.seq} ({e.at}, {e.actor}, {e.action})"
+
+
+def verify(session: Session) -> VerifyResult:
+    expected_seq = 1
+    prev_hash = GENESIS
+    count = 0
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
+    for e in session.scalars(stmt):
+        count += 1
+        if e.seq != expected_seq:
+            kind = "missing" if e.seq > expected_seq else "reordered"
+            return VerifyResult(
+                False,
+                count,
+                e.seq,
+                kind,
+                f"审计链在第 {expected_seq} 条处断开：该条缺失或顺序被改动（下一条为 {_describe(e)}）",
+                f"chain broken at #{expected_seq}: event missing or moved (next found: {_describe(e)})",
+            )
+        recomputed = event_hash(
+            e.seq,
+            e.at,
+            e.actor,
+            e.action,
+            e.candidate_id,
+            e.version,
+            e.reason,
+            e.detail,
+            e.prev_hash,
+        )
+        if recomputed != e.hash:
+            return VerifyResult(
+                False,
+                count,
+                e.seq,
+                "edited",
+                f"审计事件 {_describe(e)} 的内容被改动（哈希不符）",
+                f"event {_describe(e)} was edited: its hash does not match its content",
+            )
+        if e.prev_hash != prev_hash:
+            return VerifyResult(
+                False,
+                count,
+                e.seq,
+                "reordered",
+                f"审计事件 {_describe(e)} 与前一条的链接不符（前一条被改动、删除或调换）",
+                f"event {_describe(e)} does not link to the event before it",
+            )
+        prev_hash = e.hash
+        expected_seq += 1
+    head = session.get(ChainHead, 1)
+    last_seq = expected_seq - 1
+    if head is None and count == 0:
+        return VerifyResult(True, 0)
+    if head is None or head.seq != last_seq or head.hash != prev_hash:
+        head_seq = head.seq if head else 0
+        if head_seq > last_seq:
+            return VerifyResult(
+                False,
+                count,
+                last_seq + 1,
+                "truncated",
+                f"审计链末尾的第 {last_seq + 1}–{head_seq} 条事件被删除",
+                f"events #{last_seq + 1}-#{head_seq} at the end of the chain were removed",
+            )
+        return VerifyResult(
+            False,
+            count,
+            head_seq or None,
+            "head",
+            "审计链的链头记录与最后一条事件不符",
+            "the chain head does not match the last event",
+        )
+    return VerifyResult(True, count)

@@ -1,0 +1,265 @@
+"""Operators (操作员), logins and the lockout.
+
+A login both authenticates and unlocks: the password unwraps the database key from the
+operator's key slot, then is checked against the operator's argon2id hash inside the
+database. Failed attempts are counted in the key-slot file (the database cannot be opened
+with a wrong password) and reach the audit chain with the next successful login.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import audit, database
+from station import settings as settings_mod
+from station.errors import AuthError, PermissionDenied, UsageError
+from station.keyslots import RECOVERY_LOGIN, KeySlots, ensure_not_locked
+from station.models import Operator
+from station.roles import Permission, Role, allows
+from station.settings import KdfParams, Settings
+
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
+MIN_PASSWORD = 8
+
+
+def hasher(kdf: KdfParams) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=kdf.time_cost, memory_cost=kdf.memory_cost, parallelism=kdf.parallelism
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorInfo:
+    login: str
+    display_name: str
+    role: Role
+
+
+@dataclass(slots=True)
+class Context:
+    """A logged-in operator with the open store: what every core function is handed."""
+
+    data_dir: Path
+    store: database.Store
+    operator: OperatorInfo
+    settings: Settings
+    db_key: bytes
+
+    def require(self, permission: Permission) -> None:
+        if not allows(self.operator.role, permission):
+            raise PermissionDenied(
+                f"当前账号（{self.operator.role.label_zh}）无权执行此操作",
+                f"role {self.operator.role.value} lacks permission {permission.value}",
+            )
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def normalise_login(login: str) -> str:
+    return login.strip().casefold()
+
+
+def check_login_name(login: str) -> None:
+    if not LOGIN_RE.match(login):
+        raise UsageError(
+            "登录名应为 2–32 位小写字母、数字、点、下划线或连字符",
+            "a login is 2-32 lower-case letters, digits, '.', '_' or '-'",
+        )
+
+
+def check_password_policy(login: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(
+            f"密码至少 {MIN_PASSWORD} 位", f"the password needs at least {MIN_PASSWORD} characters"
+        )
+    if password.casefold() == login.casefold():
+        raise UsageError("密码不能与登录名相同", "the password must differ from the login")
+
+
+def new_recovery_code() -> str:
+    raw = base64.b32encode(os.urandom(15)).decode("ascii")  # 120 bits, 24 characters
+    return "-".join(raw[i : i + 4] for i in range(0, 24, 4))
+
+
+def login(
+    data_dir: Path, login_name: str, password: str, now: dt.datetime | None = None
+) -> Context:
+    """Open the station as ``login_name``; raise :class:`AuthError` with a reason otherwise."""
+    now = now or dt.datetime.now(dt.UTC)
+    conf = settings_mod.load(data_dir)
+    slots = KeySlots(data_dir)
+    if not slots.exists():
+        database.open_existing(data_dir, b"")  # raises NotInitialisedError with the right words
+    slots.load()
+    name = normalise_login(login_name)
+    ensure_not_locked(slots, name, now)
+    key = slots.unwrap(name, password) if password else None
+    if key is None:
+        left = conf.lockout_attempts - slots.record_failure(
+            name, now, conf.lockout_attempts, conf.lockout_minutes
+        )
+        slots.save()
+        if slots.locked_until(name, now):
+            raise AuthError(
+                f"登录失败次数过多，账号已锁定 {conf.lockout_minutes} 分钟",
+                f"too many failed logins; locked for {conf.lockout_minutes} min",
+            )
+        raise AuthError(
+            f"登录名或密码错误（再错 {left} 次将锁定 {conf.lockout_minutes} 分钟）",
+            f"wrong login or password ({left} attempts left before lockout)",
+        )
+    store = database.open_existing(data_dir, key)
+    try:
+        with store.session() as s:
+            if name == normalise_login(RECOVERY_LOGIN):
+                info = OperatorInfo(RECOVERY_LOGIN, "恢复码", Role.ADMIN)
+            else:
+                info = _check_operator(s, name, password, conf.kdf)
+            for failure in slots.take_pending():
+                audit.append(
+                    s,
+                    failure.login,
+                    "login_failed",
+                    at=dt.datetime.fromisoformat(failure.at),
+                )
+            audit.append(s, info.login, "login", at=now)
+        slots.clear_failures(name)
+        slots.save()
+    except BaseException:
+        store.close()
+        raise
+    return Context(data_dir, store, info, conf, key)
+
+
+def _check_operator(s: Session, name: str, password: str, kdf: KdfParams) -> OperatorInfo:
+    op = s.scalar(select(Operator).where(Operator.login == name))
+    if op is None or op.disabled:
+        raise AuthError("该账号已停用", "this operator is disabled")
+    ph = hasher(kdf)
+    try:
+        ph.verify(op.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        # The slot opened but the hash disagrees: the two were changed apart. Refuse.
+        raise AuthError("密码与账号记录不一致，请联系管理员", "password hash mismatch") from None
+    if ph.check_needs_rehash(op.password_hash):
+        op.password_hash = ph.hash(password)
+    op.last_login_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return OperatorInfo(op.login, op.display_name, Role(op.role))
+
+
+def verify_password(ctx: Context, login_name: str, password: str) -> OperatorInfo:
+    """Check another operator's password while the store is open (supervisor approval)."""
+    with ctx.store.session() as s:
+        return _check_operator(s, normalise_login(login_name), password, ctx.settings.kdf)
+
+
+def add_operator(
+    ctx: Context, login_name: str, display_name: str, role: Role, password: str
+) -> OperatorInfo:
+    ctx.require(Permission.MANAGE_OPERATORS)
+    name = normalise_login(login_name)
+    check_login_name(name)
+    check_password_policy(name, password)
+    if not display_name.strip():
+        raise UsageError("请填写姓名", "a display name is required")
+    with ctx.store.session() as s:
+        if s.scalar(select(Operator.id).where(Operator.login == name)) is not None:
+            raise UsageError(f"登录名 {name} 已存在", f"login {name} exists already")
+    slots = KeySlots(ctx.data_dir).load()
+    slots.put(name, password, ctx.db_key, ctx.settings.kdf)
+    slots.save()
+    try:
+        with ctx.store.session() as s:
+            s.add(
+                Operator(
+                    login=name,
+                    display_name=display_name.strip(),
+                    role=role.value,
+                    password_hash=hasher(ctx.settings.kdf).hash(password),
+                )
+            )
+            audit.append(
+                s, ctx.operator.login, "operator_add", detail={"login": name, "role": role.value}
+            )
+    except BaseException:
+        slots.remove(name)
+        slots.save()
+        raise
+    return OperatorInfo(name, display_name.strip(), role)
+
+
+def set_password(ctx: Context, login_name: str, password: str) -> None:
+    """Change a password: the operator's own, or anyone's for an admin."""
+    name = normalise_login(login_name)
+    if name != ctx.operator.login:
+        ctx.require(Permission.MANAGE_OPERATORS)
+    check_password_policy(name, password)
+    with ctx.store.session() as s:
+        op = s.scalar(select(Operator).where(Operator.login == name))
+        if op is None:
+            raise UsageError(f"没有登录名为 {name} 的账号", f"no operator {name}")
+        slots = KeySlots(ctx.data_dir).load()
+        slots.put(name, password, ctx.db_key, ctx.settings.kdf)
+        op.password_hash = hasher(ctx.settings.kdf).hash(password)
+        op.disabled = False
+        audit.append(s, ctx.operator.login, "operator_password", detail={"login": name})
+        s.flush()
+        slots.clear_failures(name)
+        slots.save()  # last: the database change only commits if the slot is written
+
+
+def disable_operator(ctx: Context, login_name: str) -> None:
+    ctx.require(Permission.MANAGE_OPERATORS)
+    name = normalise_login(login_name)
+    if name == ctx.operator.login:
+        raise UsageError("不能停用自己的账号", "you cannot disable your own account")
+    with ctx.store.session() as s:
+        op = s.scalar(select(Operator).where(Operator.login == name))
+        if op is None:
+            raise UsageError(f"没有登录名为 {name} 的账号", f"no operator {name}")
+        remaining_admins = s.scalars(
+            select(Operator).where(
+                Operator.role == Role.ADMIN.value,
+                Operator.disabled.is_(False),
+                Operator.login != name,
+            )
+        ).all()
+        if op.role == Role.ADMIN.value and not remaining_admins:
+            raise UsageError("不能停用最后一个管理员", "cannot disable the last admin")
+        op.disabled = True
+        audit.append(s, ctx.operator.login, "operator_disable", detail={"login": name})
+        s.flush()
+        slots = KeySlots(ctx.data_dir).load()
+        slots.remove(name)  # without its slot the password no longer opens the database
+        slots.save()
+
+
+def list_operators(ctx: Context) -> list[dict[str, object]]:
+    with ctx.store.session() as s:
+        return [
+            {
+                "login": o.login,
+                "display_name": o.display_name,
+                "role": o.role,
+                "disabled": o.disabled,
+                "last_login_at": o.last_login_at.isoformat() if o.last_login_at else None,
+            }
+            for o in s.scalars(select(Operator).order_by(Operator.login))
+        ]

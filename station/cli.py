@@ -1,0 +1,468 @@
+"""The ``station`` command: every headless job of the station over the core functions.
+
+Exit codes: 0 success; 1 the command ran and found a problem (invalid data, broken chain,
+refused login); 2 usage or unusable input. Errors are one line on stderr, never a traceback.
+
+Imports of the core happen inside the handlers so that ``station --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from station.auth import Context
+
+DEMO_ACCOUNTS = (
+    ("admin", "管理员（演示）", "admin", "demo-admin-2027"),
+    ("shenhe", "审核员（演示）", "supervisor", "demo-supervisor-2027"),
+    ("caiji", "采集员（演示）", "operator", "demo-operator-2027"),
+)
+DEMO_STATION = {"name": "演示报名点（郑州市金水区）", "county_code": "410105", "number": 1}
+
+FIELD_HELP = {
+    "name": "姓名",
+    "document_type": "证件类型: resident_id | hmt_residence_permit | foreign_permanent_residence",
+    "id_number": "证件号码",
+    "gender": "性别: 1 男 / 2 女 (默认由证件号码推出)",
+    "birth_date": "出生日期 YYYY-MM-DD (默认由证件号码推出)",
+    "ethnicity": "民族: GB/T 3304 代码或名称",
+    "political_status": "政治面貌: GB/T 4762 代码或名称",
+    "household_division": "户籍所在地: 6 位行政区划代码",
+    "category": "考生类别: fresh 应届 | previous 往届 | social 社会",
+    "school_code": "毕业学校代码",
+    "school_name": "毕业学校",
+    "student_number": "学籍号",
+    "home_address": "家庭住址",
+    "phone": "联系电话 (手机)",
+    "guardian_name": "监护人姓名",
+    "guardian_relation": "监护人关系",
+    "guardian_phone": "监护人电话",
+    "allocation_applied": "分配生资格申请: 是/否",
+    "allocation_basis": "分配生申请依据",
+}
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from station.settings import data_dir
+
+    return data_dir(args.data_dir)
+
+
+def _credential(env: str, prompt: str, secret: bool) -> str:
+    from station.errors import UsageError
+
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"请设置环境变量 {env}（非交互运行时不能提示输入）",
+            f"set {env}: there is no terminal to prompt on",
+        )
+    if secret:
+        import getpass
+
+        return getpass.getpass(prompt)
+    return input(prompt)
+
+
+def _login(args: argparse.Namespace) -> Context:
+    from station import auth
+
+    login = _credential("STATION_OPERATOR", "登录名 / login: ", secret=False)
+    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
+    return auth.login(_data_dir(args), login, password)
+
+
+def _new_password(env: str, login: str) -> str:
+    from station.errors import UsageError
+
+    value = os.environ.get(env)
+    if value:
+        return value
+    first = _credential(env, f"{login} 的新密码 / new password: ", secret=True)
+    second = _credential(env, "再输入一次 / again: ", secret=True)
+    if first != second:
+        raise UsageError("两次输入的密码不一致", "the passwords differ")
+    return first
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from station.setup import init_station
+
+    login = _credential("STATION_OPERATOR", "管理员登录名 / admin login: ", secret=False)
+    password = _new_password("STATION_PASSWORD", login)
+    result = init_station(
+        _data_dir(args),
+        name=args.name,
+        county_code=args.county,
+        number=args.number,
+        admin_login=login,
+        admin_password=password,
+    )
+    print(f"报名点 {result.station_code} 已创建 / station created: {_data_dir(args)}")
+    print("恢复码（请抄写并封存，仅显示一次；所有密码遗失时用它登录 __recovery__）：")
+    print(f"recovery code (write it down and seal it; shown once): {result.recovery_code}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from station import auth, seeding
+    from station.keyslots import KeySlots
+    from station.models import Station
+    from station.roles import Role
+    from station.setup import init_station
+
+    directory = _data_dir(args)
+    admin = DEMO_ACCOUNTS[0]
+    if KeySlots(directory).exists():
+        with auth.login(directory, admin[0], admin[3]) as ctx, ctx.store.session() as s:
+            station = s.get(Station, 1)
+            assert station is not None
+            if not station.is_demo:
+                from station.errors import UsageError
+
+                raise UsageError(f"{directory} 是正式报名点，不是演示站", "not a demo station")
+        print(f"演示报名点已存在 / demo station exists: {directory}")
+    else:
+        init_station(
+            directory, admin_login=admin[0], admin_password=admin[3], demo=True, **DEMO_STATION
+        )
+        with auth.login(directory, admin[0], admin[3]) as ctx:
+            for login, display, role, password in DEMO_ACCOUNTS[1:]:
+                auth.add_operator(ctx, login, display, Role(role), password)
+            seeding.seed(ctx, args.count // 2, "ready", rng_seed=1)
+            seeding.seed(ctx, args.count - args.count // 2, "signed", rng_seed=2)
+        print(f"演示报名点已创建 / demo station created: {directory}")
+    print("演示账号（仅供演示）/ demo accounts:")
+    for login, display, _role, password in DEMO_ACCOUNTS:
+        print(f"  {display:<12} 登录名 {login:<8} 密码 {password}")
+    return 0
+
+
+def cmd_operator_add(args: argparse.Namespace) -> int:
+    from station import auth
+    from station.roles import Role
+
+    with _login(args) as ctx:
+        password = _new_password("STATION_NEW_PASSWORD", args.login)
+        info = auth.add_operator(ctx, args.login, args.display_name, Role(args.role), password)
+    print(f"已添加操作员 {info.login}（{info.role.label_zh}）/ operator added")
+    return 0
+
+
+def cmd_operator_list(args: argparse.Namespace) -> int:
+    from station import auth
+
+    with _login(args) as ctx:
+        rows = auth.list_operators(ctx)
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            state = "停用" if r["disabled"] else "启用"
+            print(f"{r['login']:<16} {r['role']:<11} {state}  {r['display_name']}")
+    return 0
+
+
+def cmd_operator_disable(args: argparse.Namespace) -> int:
+    from station import auth
+
+    with _login(args) as ctx:
+        auth.disable_operator(ctx, args.login)
+    print(f"已停用 {args.login} / disabled")
+    return 0
+
+
+def cmd_operator_passwd(args: argparse.Namespace) -> int:
+    from station import auth
+
+    with _login(args) as ctx:
+        password = _new_password("STATION_NEW_PASSWORD", args.login)
+        auth.set_password(ctx, args.login, password)
+    print(f"{args.login} 的密码已更改 / password changed")
+    return 0
+
+
+def _read_record_args(args: argparse.Namespace) -> dict[str, Any]:
+    from station.errors import UsageError
+
+    raw: dict[str, Any] = {}
+    if args.json_file:
+        try:
+            text = (
+                sys.stdin.read()
+                if args.json_file == "-"
+                else Path(args.json_file).read_text("utf-8")
+            )
+            raw = json.loads(text)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"无法读取 JSON：{exc}", f"cannot read JSON: {exc}") from None
+        if not isinstance(raw, dict):
+            raise UsageError("JSON 应为一个对象", "the JSON must be an object")
+    for name in FIELD_HELP:
+        value = getattr(args, name, None)
+        if value is not None:
+            raw[name] = value
+    return raw
+
+
+def cmd_candidate_add(args: argparse.Namespace) -> int:
+    from station import records
+    from station.photos import PhotoInput
+
+    raw = _read_record_args(args)
+    with _login(args) as ctx:
+        photo = None
+        if args.photo:
+            # Only a supervisor may store a photo that was not taken live (issue: photo import).
+            from station.roles import Permission
+
+            ctx.require(Permission.IMPORT_PHOTO)
+            photo = PhotoInput(Path(args.photo).read_bytes(), "file", quality_ok=False)
+        saved = records.create(ctx, raw, photo, source="cli")
+    if args.json:
+        _print_json(
+            {"id": saved.id, "registration_no": saved.registration_no, "state": saved.state}
+        )
+    else:
+        print(f"已保存 / saved: 编号 {saved.id} 报名号 {saved.registration_no} 状态 {saved.state}")
+    for w in saved.warnings:
+        if not w.is_error:
+            print(f"提示 / warning: {w.label_zh}：{w.message_zh}", file=sys.stderr)
+    return 0
+
+
+def cmd_candidate_show(args: argparse.Namespace) -> int:
+    from station import records
+    from station.lifecycle import State
+
+    with _login(args) as ctx, ctx.store.session() as s:
+        c = records.lookup(s, args.key)
+        info = records.detail(c)
+        info["versions"] = [
+            {"version": v.version, "digest": v.digest, "frozen_at": v.frozen_at.isoformat()}
+            for v in records.versions(s, c.id)
+        ]
+    if args.json:
+        _print_json(info)
+        return 0
+    from station.validation import FIELD_LABELS
+
+    print(
+        f"报名号 {info['registration_no']}  状态 {State(info['state']).label_zh}  第 {info['version']} 版"
+    )
+    for name, value in info["record"].items():
+        print(f"  {FIELD_LABELS[name][0]:<8} {value}")
+    return 0
+
+
+def cmd_candidate_list(args: argparse.Namespace) -> int:
+    from station import records
+
+    with _login(args) as ctx, ctx.store.session() as s:
+        if args.search:
+            rows = records.search_name_prefix(s, args.search, limit=args.limit or 50)
+        else:
+            rows = records.list_candidates(
+                s, state=args.state, school_code=args.school, limit=args.limit
+            )
+        out = [records.summary(c, masked=not args.unmasked) for c in rows]
+    if args.json:
+        _print_json(out)
+    else:
+        for r in out:
+            print(f"{r['registration_no']}  {r['state']:<12} {r['id_number']}  {r['name']}")
+        print(f"共 {len(out)} 条 / {len(out)} records", file=sys.stderr)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from station import seeding
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    with _login(args) as ctx:
+        ids = seeding.seed(ctx, args.count, args.state, rng_seed=args.seed, progress=progress)
+    print(file=sys.stderr)
+    print(f"已生成 {len(ids)} 条演示考生（状态 {args.state}）/ seeded {len(ids)} demo candidates")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from station import audit
+
+    with _login(args) as ctx, ctx.store.session() as s:
+        result = audit.verify(s)
+    if args.json:
+        _print_json(
+            {
+                "ok": result.ok,
+                "events": result.count,
+                "bad_seq": result.bad_seq,
+                "problem": result.problem,
+            }
+        )
+    elif result.ok:
+        print(f"审计链完好，共 {result.count} 条事件 / audit chain intact: {result.count} events")
+    else:
+        print(f"审计链被改动：{result.message_zh}", file=sys.stderr)
+        print(f"audit chain broken: {result.message_en}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from station import database, records
+    from station.models import Station
+
+    with _login(args) as ctx, ctx.store.session() as s:
+        station = s.get(Station, 1)
+        assert station is not None
+        info = {
+            "station": station.code,
+            "name": station.name,
+            "county_code": station.county_code,
+            "demo": station.is_demo,
+            "data_dir": str(ctx.data_dir),
+            "schema": database.schema_revision(ctx.store),
+            "candidates_by_state": records.count_by_state(s),
+            "operator": ctx.operator.login,
+        }
+    _print_json(info)
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from ui.app import run
+    except ImportError as exc:  # a core-only install has no Qt
+        from station.errors import UsageError
+
+        raise UsageError(f"无法启动图形界面：{exc}", f"cannot start the GUI: {exc}") from None
+    return run(_data_dir(args), kiosk=getattr(args, "kiosk", False))
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="station",
+        description="中考报名点采集站 / registration-point station. 无子命令时打开图形界面。",
+        epilog="环境变量: STATION_HOME (数据目录), STATION_OPERATOR, STATION_PASSWORD, "
+        "STATION_NEW_PASSWORD. 退出码: 0 成功, 1 发现问题, 2 用法或输入不可用.",
+    )
+    parser.add_argument("--data-dir", help="数据目录 (默认 $STATION_HOME 或用户数据目录)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("gui", cmd_gui, "打开图形界面 / open the desk application")
+    p.add_argument("--kiosk", action="store_true", help="全屏（自助）模式")
+
+    p = add(
+        "init",
+        cmd_init,
+        "创建报名点 / create the station (admin from STATION_OPERATOR/STATION_PASSWORD)",
+    )
+    p.add_argument("--name", required=True, help="报名点名称")
+    p.add_argument("--county", required=True, help="县区行政区划代码 (6 位)")
+    p.add_argument("--number", type=int, required=True, help="报名点编号 1–99")
+
+    p = add("demo", cmd_demo, "创建内置演示报名点 / create the built-in demo station")
+    p.add_argument("--count", type=int, default=200, help="演示考生数量 (默认 200)")
+
+    p = add("info", cmd_info, "报名点概况 / station overview (JSON)")
+
+    op = add("operator", lambda a: _missing(a, op), "操作员管理 / operators")
+    op_sub = op.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("add", cmd_operator_add, "添加操作员 (新密码取自 STATION_NEW_PASSWORD 或提示)", op_sub)
+    p.add_argument("login")
+    p.add_argument("--name", dest="display_name", required=True, help="姓名")
+    p.add_argument("--role", choices=["operator", "supervisor", "admin"], default="operator")
+    p = add("list", cmd_operator_list, "列出操作员", op_sub)
+    p.add_argument("--json", action="store_true")
+    p = add("disable", cmd_operator_disable, "停用操作员", op_sub)
+    p.add_argument("login")
+    p = add("passwd", cmd_operator_passwd, "更改密码", op_sub)
+    p.add_argument("login")
+
+    cand = add("candidate", lambda a: _missing(a, cand), "考生记录 / candidate records")
+    cand_sub = cand.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("add", cmd_candidate_add, "新增考生", cand_sub)
+    p.add_argument("--json-file", help="从 JSON 文件读取字段 (- 为标准输入)")
+    p.add_argument("--photo", help="照片文件 (仅审核员；须说明原因的补录)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    for name, text in FIELD_HELP.items():
+        p.add_argument("--" + name.replace("_", "-"), dest=name, help=text)
+    p = add("show", cmd_candidate_show, "查看考生 (报名号、证件号码或编号)", cand_sub)
+    p.add_argument("key")
+    p.add_argument("--json", action="store_true")
+    p = add("list", cmd_candidate_list, "列出考生", cand_sub)
+    p.add_argument("--state")
+    p.add_argument("--school", help="学校代码")
+    p.add_argument("--search", help="姓名前缀")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--unmasked", action="store_true", help="显示完整证件号码")
+    p.add_argument("--json", action="store_true")
+
+    p = add("seed", cmd_seed, "生成演示考生 / synthetic demo candidates")
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--state", default="signed", help="目标状态 (默认 signed)")
+    p.add_argument("--seed", type=int, help="随机种子")
+
+    aud = add("audit", lambda a: _missing(a, aud), "审计链 / audit chain")
+    aud_sub = aud.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("verify", cmd_audit_verify, "校验审计链", aud_sub)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _missing(_args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None) or cmd_gui
+    from station.errors import StationError
+
+    try:
+        return handler(args)
+    except StationError as exc:
+        print(f"错误：{exc.message_zh}", file=sys.stderr)
+        if exc.message_en != exc.message_zh:
+            print(f"error: {exc.message_en}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("已取消 / cancelled", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"错误：文件或设备操作失败：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

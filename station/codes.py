@@ -1,0 +1,111 @@
+"""Code tables (代码表) loaded from ``resources/codes``: ethnicity, political status, gender,
+provinces and administrative divisions. The tables are data with their sources named in
+``resources/codes/SOURCES.md``; this module only reads them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+
+from station.resources import resource_path
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    """One GB/T 2260 administrative division (行政区划)."""
+
+    code: str
+    name: str
+    level: str  # province | prefecture | county
+    parent: str | None
+
+
+class CodeTable:
+    """An ordered code → name table with look-up both ways."""
+
+    def __init__(self, name: str, rows: list[tuple[str, str]]) -> None:
+        self.name = name
+        self._by_code = dict(rows)
+        self._by_name = {n: c for c, n in rows}
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._by_code.items())
+
+    def name_of(self, code: str) -> str | None:
+        return self._by_code.get(code)
+
+    def code_of(self, name: str) -> str | None:
+        return self._by_name.get(name)
+
+    def resolve(self, value: str) -> str | None:
+        """A code from either a code or a name (rosters carry either)."""
+        value = value.strip()
+        if value in self._by_code:
+            return value
+        if value.isdigit() and len(value) == 1 and ("0" + value) in self._by_code:
+            return "0" + value  # Excel drops the leading zero of "01"
+        return self._by_name.get(value)
+
+
+def _read_rows(filename: str) -> list[dict[str, str]]:
+    with resource_path("codes", filename).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@cache
+def ethnicities() -> CodeTable:
+    """GB/T 3304 民族."""
+    return CodeTable("ethnicity", [(r["code"], r["name"]) for r in _read_rows("ethnicity.csv")])
+
+
+@cache
+def political_statuses() -> CodeTable:
+    """GB/T 4762 政治面貌."""
+    rows = _read_rows("political_status.csv")
+    return CodeTable("political_status", [(r["code"], r["name"]) for r in rows])
+
+
+@cache
+def genders() -> CodeTable:
+    """GB/T 2261.1 性别."""
+    return CodeTable("gender", [(r["code"], r["name"]) for r in _read_rows("gender.csv")])
+
+
+@cache
+def provinces() -> CodeTable:
+    """GB/T 2260 province-level codes (6 digits, ``xx0000``)."""
+    return CodeTable("province", [(r["code"], r["name"]) for r in _read_rows("provinces.csv")])
+
+
+@cache
+def divisions() -> dict[str, Division]:
+    """Every shipped GB/T 2260 division down to county level (Henan, 41xxxx, for now)."""
+    out: dict[str, Division] = {}
+    for path in sorted(resource_path("codes").glob("divisions_*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                out[r["code"]] = Division(r["code"], r["name"], r["level"], r["parent"] or None)
+    return out
+
+
+def division_full_name(code: str) -> str | None:
+    """``410105`` → ``河南省郑州市金水区``; None when the code is not shipped."""
+    table = divisions()
+    parts: list[str] = []
+    current = table.get(code)
+    while current is not None:
+        parts.append(current.name)
+        current = table.get(current.parent) if current.parent else None
+    return "".join(reversed(parts)) or None
+
+
+def county_divisions() -> list[Division]:
+    return [d for d in divisions().values() if d.level == "county"]

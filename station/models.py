@@ -1,0 +1,181 @@
+"""The station's tables as typed SQLAlchemy 2.0 models.
+
+``Candidate`` holds the working copy of a record's current version (typed, indexed columns
+that the queue searches). ``CandidateVersion`` holds an immutable snapshot of every version
+whose form was printed: the canonical JSON whose SHA-256 goes on the paper form. The schema
+itself is created and changed only by the Alembic migrations in ``station/migrations``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Station(Base):
+    """报名点: this station's identity and keys (one row)."""
+
+    __tablename__ = "station"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # county code + "-" + number
+    name: Mapped[str] = mapped_column(String(100))
+    county_code: Mapped[str] = mapped_column(String(6))
+    number: Mapped[int] = mapped_column(Integer)  # 1–99 within the county
+    signing_key: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519 private key, raw 32 bytes
+    county_public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Operator(Base):
+    """操作员: a person who logs in, with a role."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, PHC string
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Photo(Base):
+    """考生照片: JPEG bytes inside the encrypted database."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # camera | file | demo
+    quality_ok: Mapped[bool] = mapped_column(Boolean, default=False)  # passed the photo checks
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class Candidate(Base):
+    """考生: the current version of one candidate's record."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_no: Mapped[str] = mapped_column(String(32), unique=True)  # 报名号
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    name: Mapped[str] = mapped_column(String(60), index=True)
+    document_type: Mapped[str] = mapped_column(String(32))
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    gender: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    ethnicity: Mapped[str] = mapped_column(String(2))
+    political_status: Mapped[str] = mapped_column(String(2))
+    household_division: Mapped[str] = mapped_column(String(6))
+    category: Mapped[str] = mapped_column(String(16))
+    school_code: Mapped[str] = mapped_column(String(20), index=True, default="")
+    school_name: Mapped[str] = mapped_column(String(100), default="")
+    student_number: Mapped[str] = mapped_column(String(30), default="")
+    home_address: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))
+    guardian_name: Mapped[str] = mapped_column(String(60), default="")
+    guardian_relation: Mapped[str] = mapped_column(String(16), default="")
+    guardian_phone: Mapped[str] = mapped_column(String(20), default="")
+    allocation_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    allocation_basis: Mapped[str] = mapped_column(String(200), default="")
+
+    photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", use_alter=True, name="fk_candidates_photo"), nullable=True
+    )
+    # Facts the lifecycle guards read; set by the confirmation and signing steps.
+    candidate_reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    form_printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    archive_ref: Mapped[str] = mapped_column(String(64), default="")
+    state_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_by: Mapped[str] = mapped_column(String(32))
+
+    photo: Mapped[Photo | None] = relationship(foreign_keys=[photo_id], lazy="select")
+
+
+class CandidateVersion(Base):
+    """A frozen version of a record: what was printed (and then signed) as version N."""
+
+    __tablename__ = "candidate_versions"
+    __table_args__ = (UniqueConstraint("candidate_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    canonical: Mapped[str] = mapped_column(Text)  # canonical JSON of the record version
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of ``canonical``
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"), nullable=True)
+    frozen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    frozen_by: Mapped[str] = mapped_column(String(32))
+
+
+class AuditEvent(Base):
+    """审计事件: append-only, each hash covering the previous event's hash."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC, as hashed
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    candidate_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ChainHead(Base):
+    """The last event's sequence number and hash, so that a cut-off tail is noticed."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Counter(Base):
+    """Named counters, e.g. the 报名号 serial."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,431 @@
+"""Candidate records (考生记录): create, edit, move along the lifecycle, find.
+
+Every function takes a logged-in :class:`~station.auth.Context`. The ``_``-prefixed
+variants work inside a session the caller holds, so bulk jobs (seeding, roster import) can
+commit many records at once through exactly the same rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station import audit, idnumber, lifecycle, regno
+from station.audit import canonical_json
+from station.auth import Context
+from station.errors import DuplicateCandidate, NotFound, TransitionRefused, ValidationFailed
+from station.lifecycle import Action, Facts, State
+from station.models import Candidate, CandidateVersion, Photo, utcnow
+from station.photos import PhotoInput, jpeg_dimensions
+from station.roles import Permission
+from station.validation import RECORD_FIELDS, CandidateData, Result, validate_candidate
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def record_values(c: Candidate) -> dict[str, Any]:
+    return {name: getattr(c, name) for name in RECORD_FIELDS}
+
+
+def canonical_record(c: Candidate, photo_sha256: str | None) -> dict[str, Any]:
+    """The canonical form of a record version: what its digest covers (form QR, county)."""
+    values = record_values(c)
+    values["birth_date"] = c.birth_date.isoformat()
+    return {
+        "format": 1,
+        "registration_no": c.registration_no,
+        "version": c.version,
+        "record": values,
+        "photo_sha256": photo_sha256,
+    }
+
+
+def digest_of(canonical: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
+
+
+def summary(c: Candidate, masked: bool = True) -> dict[str, Any]:
+    """What the queue and ``candidate list`` show."""
+    return {
+        "id": c.id,
+        "registration_no": c.registration_no,
+        "state": c.state,
+        "version": c.version,
+        "name": c.name,
+        "id_number": idnumber.mask(c.id_number) if masked else c.id_number,
+        "category": c.category,
+        "school_code": c.school_code,
+        "school_name": c.school_name,
+        "has_photo": c.photo_id is not None,
+        "is_demo": c.is_demo,
+        "updated_at": c.updated_at.isoformat(timespec="seconds"),
+    }
+
+
+def detail(c: Candidate) -> dict[str, Any]:
+    out = summary(c, masked=False)
+    values = record_values(c)
+    values["birth_date"] = c.birth_date.isoformat()
+    out["record"] = values
+    out["archive_ref"] = c.archive_ref
+    out["state_reason"] = c.state_reason
+    out["created_at"] = c.created_at.isoformat(timespec="seconds")
+    out["created_by"] = c.created_by
+    out["updated_by"] = c.updated_by
+    return out
+
+
+# --- finding ------------------------------------------------------------------------------
+
+
+def get(s: Session, candidate_id: int) -> Candidate:
+    c = s.get(Candidate, candidate_id)
+    if c is None:
+        raise NotFound(f"没有编号为 {candidate_id} 的考生", f"no candidate {candidate_id}")
+    return c
+
+
+def find_by_id_number(s: Session, number: str) -> Candidate | None:
+    return s.scalar(select(Candidate).where(Candidate.id_number == idnumber.normalise(number)))
+
+
+def find_by_registration_no(s: Session, number: str) -> Candidate | None:
+    return s.scalar(select(Candidate).where(Candidate.registration_no == number.strip()))
+
+
+def search_name_prefix(s: Session, prefix: str, limit: int = 50) -> Sequence[Candidate]:
+    prefix = prefix.strip()
+    if not prefix:
+        return []
+    # A range on the indexed column instead of LIKE: SQLite's LIKE is case-insensitive and
+    # then cannot use an ordinary index. U+10FFFF sorts after every character in UTF-8.
+    stmt = (
+        select(Candidate)
+        .where(Candidate.name >= prefix, Candidate.name < prefix + "\U0010ffff")
+        .order_by(Candidate.name, Candidate.id)
+        .limit(limit)
+    )
+    return s.scalars(stmt).all()
+
+
+def lookup(s: Session, key: str) -> Candidate:
+    """A record by database id, 报名号 or ID number: what the CLI's ``show`` takes."""
+    key = key.strip()
+    found = find_by_registration_no(s, key) or find_by_id_number(s, key)
+    if found is None and key.isdigit() and len(key) < 10:
+        found = s.get(Candidate, int(key))
+    if found is None:
+        raise NotFound(f"找不到考生“{key}”", f"no candidate matches {key!r}")
+    return found
+
+
+def list_candidates(
+    s: Session,
+    *,
+    state: str | None = None,
+    school_code: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[Candidate]:
+    stmt = select(Candidate).order_by(Candidate.id)
+    if state:
+        stmt = stmt.where(Candidate.state == state)
+    if school_code:
+        stmt = stmt.where(Candidate.school_code == school_code)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return s.scalars(stmt).all()
+
+
+def count_by_state(s: Session) -> dict[str, int]:
+    rows = s.execute(select(Candidate.state, func.count()).group_by(Candidate.state))
+    return {state: n for state, n in rows}
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    id: int
+    registration_no: str
+    state: str
+    version: int
+    warnings: list[Any]
+
+
+def _validated(ctx: Context, raw: Mapping[str, Any]) -> Result:
+    result = validate_candidate(raw, ctx.settings.policy())
+    if not result.ok:
+        raise ValidationFailed(result.issues)
+    return result
+
+
+def _apply(c: Candidate, data: CandidateData) -> list[str]:
+    changed = []
+    for name, value in data.as_dict().items():
+        if getattr(c, name) != value:
+            setattr(c, name, value)
+            changed.append(name)
+    return changed
+
+
+def _ensure_unique_id_number(s: Session, number: str, own_id: int | None) -> None:
+    existing = s.scalar(select(Candidate.id).where(Candidate.id_number == number))
+    if existing is not None and existing != own_id:
+        raise DuplicateCandidate(existing, number)
+
+
+def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> Photo:
+    width, height = jpeg_dimensions(photo.jpeg)
+    row = Photo(
+        candidate_id=c.id,
+        sha256=photo.sha256,
+        jpeg=photo.jpeg,
+        width=width,
+        height=height,
+        source=photo.source,
+        quality_ok=photo.quality_ok,
+        created_by=ctx.operator.login,
+    )
+    s.add(row)
+    s.flush()
+    c.photo_id = row.id
+    return row
+
+
+def facts_of(s: Session, ctx: Context, c: Candidate) -> Facts:
+    photo = s.get(Photo, c.photo_id) if c.photo_id else None
+    return Facts(
+        record_valid=validate_candidate(record_values(c), ctx.settings.policy()).ok,
+        photo_ok=bool(photo and photo.quality_ok),
+        candidate_reviewed=c.candidate_reviewed_at is not None,
+        password_set=bool(c.password_hash),
+        form_printed=c.form_printed_at is not None,
+        archive_ref=c.archive_ref,
+    )
+
+
+def _settle_ready(s: Session, ctx: Context, c: Candidate) -> None:
+    """Draft ⇄ ready follows the data: complete with a good photo is ready, otherwise draft."""
+    facts = facts_of(s, ctx, c)
+    complete = facts.record_valid and facts.photo_ok
+    if c.state == State.DRAFT and complete:
+        _transition(s, ctx, c, Action.MARK_READY, facts=facts)
+    elif c.state == State.READY and not complete:
+        _transition(s, ctx, c, Action.INVALIDATE, facts=facts)
+
+
+def _create(
+    s: Session,
+    ctx: Context,
+    raw: Mapping[str, Any],
+    photo: PhotoInput | None = None,
+    *,
+    is_demo: bool = False,
+    source: str = "manual",
+) -> Candidate:
+    ctx.require(Permission.COLLECT)
+    result = _validated(ctx, raw)
+    _ensure_unique_id_number(s, result.data.id_number, None)
+    now = utcnow()
+    c = Candidate(
+        registration_no=regno.next_number(s, ctx.settings.registration_no_template),
+        state=State.DRAFT.value,
+        version=1,
+        is_demo=is_demo,
+        created_at=now,
+        updated_at=now,
+        created_by=ctx.operator.login,
+        updated_by=ctx.operator.login,
+        archive_ref="",
+        state_reason="",
+    )
+    _apply(c, result.data)
+    s.add(c)
+    s.flush()
+    if photo is not None:
+        _store_photo(s, ctx, c, photo)
+    audit.append(
+        s,
+        ctx.operator.login,
+        "create",
+        candidate_id=c.id,
+        version=c.version,
+        detail={"registration_no": c.registration_no, "source": source, "demo": is_demo},
+    )
+    _settle_ready(s, ctx, c)
+    return c
+
+
+def create(
+    ctx: Context, raw: Mapping[str, Any], photo: PhotoInput | None = None, *, source: str = "manual"
+) -> Saved:
+    """Store a new candidate; raise ValidationFailed / DuplicateCandidate and store nothing."""
+    with ctx.store.session() as s:
+        c = _create(s, ctx, raw, photo, source=source)
+        warnings = [i for i in validate_candidate(raw, ctx.settings.policy()).issues]
+        return Saved(c.id, c.registration_no, c.state, c.version, warnings)
+
+
+def _update(
+    s: Session, ctx: Context, c: Candidate, raw: Mapping[str, Any], photo: PhotoInput | None
+) -> list[str]:
+    ctx.require(Permission.COLLECT)
+    if State(c.state).locked:
+        raise TransitionRefused(
+            "locked",
+            f"记录为“{State(c.state).label_zh}”状态，已锁定，不能修改；如需更正请由审核员解锁",
+            f"the record is {c.state} and locked",
+        )
+    result = _validated(ctx, raw)
+    _ensure_unique_id_number(s, result.data.id_number, c.id)
+    changed = _apply(c, result.data)
+    if photo is not None:
+        _store_photo(s, ctx, c, photo)
+        changed.append("photo")
+    if changed:
+        c.updated_at = utcnow()
+        c.updated_by = ctx.operator.login
+        # Field names only: the chain travels to the county and needs no second copy of data.
+        audit.append(
+            s,
+            ctx.operator.login,
+            "edit",
+            candidate_id=c.id,
+            version=c.version,
+            detail={"fields": changed},
+        )
+    _settle_ready(s, ctx, c)
+    return changed
+
+
+def update(
+    ctx: Context, candidate_id: int, raw: Mapping[str, Any], photo: PhotoInput | None = None
+) -> Saved:
+    with ctx.store.session() as s:
+        c = get(s, candidate_id)
+        _update(s, ctx, c, raw, photo)
+        return Saved(c.id, c.registration_no, c.state, c.version, [])
+
+
+def set_photo(ctx: Context, candidate_id: int, photo: PhotoInput) -> Saved:
+    with ctx.store.session() as s:
+        c = get(s, candidate_id)
+        _update(s, ctx, c, record_values(c), photo)
+        return Saved(c.id, c.registration_no, c.state, c.version, [])
+
+
+# --- lifecycle ----------------------------------------------------------------------------
+
+
+def _transition(
+    s: Session,
+    ctx: Context,
+    c: Candidate,
+    action: Action,
+    reason: str = "",
+    facts: Facts | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    state = State(c.state)
+    rule = lifecycle.check(state, action, ctx.operator.role, facts or facts_of(s, ctx, c), reason)
+    if action is Action.CONFIRM:
+        _freeze(s, ctx, c)
+    old_version = c.version
+    if rule.new_version:
+        # The printed form of the old version is void: the new one must be reviewed,
+        # printed and signed again. The candidate's own password stays theirs.
+        c.version += 1
+        c.candidate_reviewed_at = None
+        c.form_printed_at = None
+        c.archive_ref = ""
+    c.state = rule.target.value
+    c.state_reason = reason.strip()
+    c.updated_at = utcnow()
+    c.updated_by = ctx.operator.login
+    event_detail = {"from": state.value, "to": rule.target.value, **(detail or {})}
+    if rule.new_version:
+        event_detail["replaces_version"] = old_version
+    audit.append(
+        s,
+        ctx.operator.login,
+        action.value,
+        candidate_id=c.id,
+        version=c.version,
+        reason=reason.strip(),
+        detail=event_detail,
+    )
+
+
+def _freeze(s: Session, ctx: Context, c: Candidate) -> CandidateVersion:
+    photo = s.get(Photo, c.photo_id) if c.photo_id else None
+    canonical = canonical_record(c, photo.sha256 if photo else None)
+    snapshot = CandidateVersion(
+        candidate_id=c.id,
+        version=c.version,
+        canonical=canonical_json(canonical),
+        digest=digest_of(canonical),
+        photo_id=c.photo_id,
+        frozen_by=ctx.operator.login,
+    )
+    s.add(snapshot)
+    s.flush()
+    return snapshot
+
+
+def transition(ctx: Context, candidate_id: int, action: Action, reason: str = "") -> Saved:
+    with ctx.store.session() as s:
+        c = get(s, candidate_id)
+        _transition(s, ctx, c, action, reason)
+        return Saved(c.id, c.registration_no, c.state, c.version, [])
+
+
+def _record_review(s: Session, ctx: Context, c: Candidate) -> None:
+    if c.state != State.READY:
+        raise TransitionRefused("wrong_state", "只有待确认的记录可以由考生核对", "not ready")
+    c.candidate_reviewed_at = utcnow()
+    audit.append(s, ctx.operator.login, "candidate_reviewed", candidate_id=c.id, version=c.version)
+
+
+def _record_password(s: Session, ctx: Context, c: Candidate, password_hash: str) -> None:
+    if State(c.state).locked:
+        raise TransitionRefused("locked", "记录已锁定", "the record is locked")
+    c.password_hash = password_hash
+    audit.append(
+        s, ctx.operator.login, "candidate_password_set", candidate_id=c.id, version=c.version
+    )
+
+
+def _record_printed(s: Session, ctx: Context, c: Candidate) -> None:
+    if c.state not in (State.READY, State.CONFIRMED):
+        raise TransitionRefused("wrong_state", "只有待确认的记录可以打印登记表", "not ready")
+    c.form_printed_at = utcnow()
+    audit.append(s, ctx.operator.login, "form_printed", candidate_id=c.id, version=c.version)
+
+
+def _sign(s: Session, ctx: Context, c: Candidate, archive_ref: str) -> None:
+    c.archive_ref = archive_ref.strip()
+    _transition(s, ctx, c, Action.SIGN, detail={"archive_ref": c.archive_ref})
+
+
+def sign(ctx: Context, candidate_id: int, archive_ref: str) -> Saved:
+    """The operator attests that candidate and guardian signed the paper form (签字确认)."""
+    with ctx.store.session() as s:
+        c = get(s, candidate_id)
+        _sign(s, ctx, c, archive_ref)
+        return Saved(c.id, c.registration_no, c.state, c.version, [])
+
+
+def versions(s: Session, candidate_id: int) -> Sequence[CandidateVersion]:
+    stmt = (
+        select(CandidateVersion)
+        .where(CandidateVersion.candidate_id == candidate_id)
+        .order_by(CandidateVersion.version)
+    )
+    return s.scalars(stmt).all()

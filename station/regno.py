@@ -1,0 +1,68 @@
+"""报名号 (registration number): generated from a configurable template, unique per station.
+
+Default ``{yy}{county}{station}{serial:04d}``: 2-digit exam year, 6-digit county code,
+2-digit station number, 4-digit serial, e.g. ``27410105010001``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+
+from sqlalchemy.orm import Session
+
+from station.errors import StationError, UsageError
+from station.models import Counter, Station
+
+COUNTER = "registration_no"
+_FIELDS = {"yy", "yyyy", "county", "station", "serial"}
+
+
+def check_template(template: str) -> None:
+    names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    if "serial" not in names or not names <= _FIELDS:
+        raise UsageError(
+            f"报名号模板 {template!r} 无效：须含 {{serial}}，只能用 {sorted(_FIELDS)}",
+            f"bad template {template!r}: needs {{serial}} and only {sorted(_FIELDS)}",
+        )
+
+
+def exam_year(today: dt.date) -> int:
+    return today.year + 1 if today.month >= 7 else today.year
+
+
+def render(template: str, station: Station, serial: int, today: dt.date) -> str:
+    year = exam_year(today)
+    return template.format(
+        yy=f"{year % 100:02d}",
+        yyyy=str(year),
+        county=station.county_code,
+        station=f"{station.number:02d}",
+        serial=serial,
+    )
+
+
+def serial_width(template: str) -> int | None:
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name == "serial" and spec.endswith("d") and spec[:-1].lstrip("0").isdigit():
+            return int(spec[:-1].lstrip("0"))
+    return None
+
+
+def next_number(session: Session, template: str, today: dt.date | None = None) -> str:
+    """Take the next serial in the caller's transaction and render the number."""
+    check_template(template)
+    station = session.get(Station, 1)
+    assert station is not None, "station row missing"
+    counter = session.get(Counter, COUNTER)
+    if counter is None:
+        counter = Counter(name=COUNTER, value=0)
+        session.add(counter)
+    counter.value += 1
+    width = serial_width(template)
+    if width is not None and counter.value >= 10**width:
+        raise StationError(
+            f"报名号流水号已用完（{width} 位），请联系县区调整报名号模板",
+            f"the {width}-digit serial is exhausted",
+        )
+    return render(template, station, counter.value, today or dt.date.today())

@@ -1,0 +1,91 @@
+"""Station settings (``settings.json`` in the data directory) and where that directory is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from station.errors import UsageError
+from station.fileio import atomic_write_bytes
+from station.validation import DEFAULT_AGE_RULES, AgeRule, Policy
+
+APP_NAME = "registration-station"
+SETTINGS_FILE = "settings.json"
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--data-dir``, else ``STATION_HOME``, else the platform's per-user data folder."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("STATION_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(slots=True)
+class KdfParams:
+    """Argon2id cost for password hashes and key slots (RFC 9106's second recommended
+    option, 64 MiB, with t=3); a lower cost is for tests and the benchmark fixtures only."""
+
+    time_cost: int = 3
+    memory_cost: int = 65536  # KiB
+    parallelism: int = 2
+
+
+@dataclass(slots=True)
+class Settings:
+    lockout_attempts: int = 5
+    lockout_minutes: int = 5
+    inactivity_minutes: int = 10
+    # Fields: {yy} {yyyy} {county} (6 digits) {station} (2 digits) {serial}.
+    registration_no_template: str = "{yy}{county}{station}{serial:04d}"
+    age_rules: dict[str, list[int]] = field(
+        default_factory=lambda: {k: [v.minimum, v.maximum] for k, v in DEFAULT_AGE_RULES.items()}
+    )
+    age_reference_date: str | None = None  # YYYY-MM-DD; default 1 June of the coming exam
+    kdf: KdfParams = field(default_factory=KdfParams)
+
+    def policy(self, today: dt.date | None = None) -> Policy:
+        ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None
+        rules = {k: AgeRule(lo, hi) for k, (lo, hi) in self.age_rules.items()}
+        return Policy(age_rules=rules, age_reference_date=ref, today=today)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Settings:
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(raw) - known
+        if unknown:
+            raise UsageError(
+                f"设置文件中有未知的项：{', '.join(sorted(unknown))}",
+                f"unknown settings: {', '.join(sorted(unknown))}",
+            )
+        values = dict(raw)
+        if "kdf" in values:
+            values["kdf"] = KdfParams(**values["kdf"])
+        settings = cls(**values)
+        if "{serial" not in settings.registration_no_template:
+            raise UsageError("报名号模板必须包含 {serial}", "the template must contain {serial}")
+        return settings
+
+
+def load(directory: Path) -> Settings:
+    path = directory / SETTINGS_FILE
+    if not path.exists():
+        return Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Settings.from_dict(raw)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"设置文件 {path} 无法读取：{exc}", f"cannot read {path}: {exc}") from None
+
+
+def save(directory: Path, settings: Settings) -> None:
+    text = json.dumps(asdict(settings), ensure_ascii=False, indent=2) + "\n"
+    atomic_write_bytes(directory / SETTINGS_FILE, text.encode("utf-8"))

@@ -1,0 +1,657 @@
+"""Validation of a candidate record (考生报名信息) as plain functions.
+
+Every check returns :class:`Issue` values (field, code, Chinese and English message); nothing
+raises for bad data. :func:`validate_candidate` normalises a whole record from raw text
+(what an operator typed, a roster cell, a card reader) and cross-checks its fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from station import codes, idnumber
+from station.idnumber import DocumentType
+
+
+class Category(StrEnum):
+    """考生类别."""
+
+    FRESH = "fresh"  # 应届
+    PREVIOUS = "previous"  # 往届
+    SOCIAL = "social"  # 社会
+
+    @property
+    def label_zh(self) -> str:
+        return {"fresh": "应届", "previous": "往届", "social": "社会"}[self.value]
+
+
+GUARDIAN_RELATIONS = (
+    "父亲",
+    "母亲",
+    "祖父",
+    "祖母",
+    "外祖父",
+    "外祖母",
+    "兄",
+    "姐",
+    "其他亲属",
+    "其他监护人",
+)
+
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "name": ("姓名", "name"),
+    "document_type": ("证件类型", "document type"),
+    "id_number": ("证件号码", "ID number"),
+    "gender": ("性别", "gender"),
+    "birth_date": ("出生日期", "birth date"),
+    "ethnicity": ("民族", "ethnicity"),
+    "political_status": ("政治面貌", "political status"),
+    "household_division": ("户籍所在地", "household registration"),
+    "category": ("考生类别", "candidate category"),
+    "school_code": ("毕业学校代码", "school code"),
+    "school_name": ("毕业学校", "school"),
+    "student_number": ("学籍号", "student number"),
+    "home_address": ("家庭住址", "home address"),
+    "phone": ("联系电话", "phone"),
+    "guardian_name": ("监护人姓名", "guardian name"),
+    "guardian_relation": ("监护人关系", "guardian relation"),
+    "guardian_phone": ("监护人电话", "guardian phone"),
+    "allocation_applied": ("分配生资格申请", "allocation place applied"),
+    "allocation_basis": ("分配生申请依据", "allocation basis"),
+}
+RECORD_FIELDS = tuple(FIELD_LABELS)
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One validation finding. ``severity`` is ``error`` (blocks saving) or ``warning``."""
+
+    field: str
+    code: str
+    message_zh: str
+    message_en: str
+    severity: str = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def label_zh(self) -> str:
+        return FIELD_LABELS.get(self.field, (self.field, self.field))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRule:
+    minimum: int
+    maximum: int
+
+
+DEFAULT_AGE_RULES: dict[str, AgeRule] = {
+    Category.FRESH: AgeRule(12, 18),
+    Category.PREVIOUS: AgeRule(13, 22),
+    Category.SOCIAL: AgeRule(14, 60),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What a province or year configures: plausible ages and the date ages are taken at."""
+
+    age_rules: Mapping[str, AgeRule] = field(default_factory=lambda: dict(DEFAULT_AGE_RULES))
+    age_reference_date: dt.date | None = None  # default: 1 June of the coming exam
+    today: dt.date | None = None
+
+    def reference_date(self) -> dt.date:
+        if self.age_reference_date:
+            return self.age_reference_date
+        today = self.today or dt.date.today()
+        # Collection runs from autumn to spring for the exam in June.
+        year = today.year + 1 if today.month >= 7 else today.year
+        return dt.date(year, 6, 1)
+
+
+# --- text normalisation -------------------------------------------------------------------
+
+_MIDDLE_DOTS = "\u00b7\u2022\u2027\u30fb\u318d\uff65\u2219\u22c5\u0387"  # all "·" look-alikes
+_SPACE_RE = re.compile(r"\s+")
+
+
+def normalise_text(raw: Any) -> str:
+    """Trim, fold runs of white space, and turn full-width ASCII (digits!) into half-width.
+
+    NFKC is applied only to the full-width ASCII block: applying it to everything would
+    rewrite CJK compatibility ideographs, which are real characters of real names.
+    """
+    if raw is None:
+        return ""
+    text = str(raw)
+    text = "".join(
+        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" else ch
+        for ch in text
+    )
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def normalise_name(raw: Any) -> str:
+    text = normalise_text(raw)
+    text = "".join("·" if ch in _MIDDLE_DOTS else ch for ch in text)
+    return text.replace(" ", "") if _is_all_han_or_dot(text.replace(" ", "")) else text
+
+
+# --- character classes --------------------------------------------------------------------
+
+_HAN_RANGES = (
+    (0x3007, 0x3007),  # 〇, used in names
+    (0x3400, 0x4DBF),  # Extension A
+    (0x4E00, 0x9FFF),  # URO
+    (0xF900, 0xFAFF),  # compatibility ideographs
+    (0x20000, 0x2A6DF),  # B
+    (0x2A700, 0x2B73F),  # C
+    (0x2B740, 0x2B81F),  # D
+    (0x2B820, 0x2CEAF),  # E
+    (0x2CEB0, 0x2EBEF),  # F
+    (0x2EBF0, 0x2EE5F),  # I
+    (0x2F800, 0x2FA1F),  # compatibility supplement
+    (0x30000, 0x3134F),  # G
+    (0x31350, 0x323AF),  # H
+)
+
+
+def is_han(ch: str) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _HAN_RANGES)
+
+
+def _is_all_han_or_dot(text: str) -> bool:
+    return bool(text) and all(is_han(c) or c == "·" for c in text)
+
+
+def gb18030_encodable(text: str) -> bool:
+    try:
+        text.encode("gb18030")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# --- single-field checks ------------------------------------------------------------------
+
+NAME_MAX = 40
+_LATIN_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z .,'\-·]*$")
+
+
+def check_name(value: str, fld: str = "name", allow_latin: bool = False) -> list[Issue]:
+    """A person's name: Han characters (any plane) and the middle dot ``·`` between parts."""
+    if not value:
+        return [_issue(fld, "required", "不能为空", "is required")]
+    if not gb18030_encodable(value):
+        return [
+            _issue(
+                fld, "not_gb18030", "含有无法用 GB 18030 表示的字符", "not encodable in GB 18030"
+            )
+        ]
+    if len(value) > NAME_MAX:
+        return [_issue(fld, "too_long", f"不能超过 {NAME_MAX} 个字", f"longer than {NAME_MAX}")]
+    if _is_all_han_or_dot(value):
+        if value.startswith("·") or value.endswith("·") or "··" in value:
+            return [
+                _issue(fld, "dot_position", "间隔号“·”只能位于两个字之间", "'·' only between parts")
+            ]
+        if len(value.replace("·", "")) < 2:
+            return [_issue(fld, "too_short", "至少两个汉字", "at least two characters")]
+        return []
+    if allow_latin and _LATIN_NAME_RE.match(value):
+        return []
+    bad = next((c for c in value if not (is_han(c) or c == "·")), "")
+    if bad.isdigit():
+        return [_issue(fld, "digit", f"不能含有数字“{bad}”", f"contains the digit {bad!r}")]
+    if bad.isascii() and bad.isalpha():
+        return [
+            _issue(
+                fld,
+                "latin",
+                f"不能含有字母“{bad}”（仅外国人永久居留身份证可用外文姓名）",
+                f"contains the letter {bad!r}; Latin names only with a foreign permanent residence ID",
+            )
+        ]
+    return [_issue(fld, "character", f"含有不允许的字符“{bad}”", f"contains the character {bad!r}")]
+
+
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+def normalise_phone(raw: Any) -> str:
+    text = normalise_text(raw).replace(" ", "").replace("-", "-")
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    digits_only = text.replace("-", "")
+    return digits_only if _MOBILE_RE.match(digits_only) else text
+
+
+def check_mobile(
+    value: str, fld: str, required: bool = True, landline_ok: bool = False
+) -> list[Issue]:
+    if not value:
+        return [_issue(fld, "required", "不能为空", "is required")] if required else []
+    if _MOBILE_RE.match(value):
+        return []
+    if landline_ok and _LANDLINE_RE.match(value):
+        return []
+    return [
+        _issue(
+            fld,
+            "phone_format",
+            "应为 11 位大陆手机号码（1 开头）" + ("或带区号的固定电话" if landline_ok else ""),
+            "must be an 11-digit mainland mobile number"
+            + (" or a landline" if landline_ok else ""),
+        )
+    ]
+
+
+def check_code(value: str, fld: str, table: codes.CodeTable) -> list[Issue]:
+    if not value:
+        return [_issue(fld, "required", "不能为空", "is required")]
+    if value not in table:
+        return [
+            _issue(fld, "unknown_code", f"“{value}”不在代码表中", f"{value!r} is not a known code")
+        ]
+    return []
+
+
+def check_division(value: str, fld: str = "household_division") -> list[Issue]:
+    """A GB/T 2260 county-level code. Henan is shipped in full; elsewhere only the province
+    can be checked, which is a warning rather than an error."""
+    if not value:
+        return [_issue(fld, "required", "不能为空", "is required")]
+    if not re.fullmatch(r"\d{6}", value):
+        return [
+            _issue(
+                fld, "division_format", "应为 6 位行政区划代码", "must be a 6-digit division code"
+            )
+        ]
+    division = codes.divisions().get(value)
+    if division is not None:
+        if division.level != "county":
+            return [
+                _issue(
+                    fld, "division_level", "请选择到县（区）一级", "choose a county-level division"
+                )
+            ]
+        return []
+    if value[:2] + "0000" not in codes.provinces():
+        return [
+            _issue(fld, "unknown_code", f"“{value}”不是有效的行政区划代码", f"{value!r} is unknown")
+        ]
+    if value.endswith("00"):
+        return [
+            _issue(fld, "division_level", "请选择到县（区）一级", "choose a county-level division")
+        ]
+    return [
+        _issue(
+            fld,
+            "division_unverified",
+            "本站代码表只含河南省，省外代码无法逐级核对，请仔细核对",
+            "only Henan codes are shipped; this code could not be checked below province level",
+            severity="warning",
+        )
+    ]
+
+
+def check_age(birth: dt.date, category: str, policy: Policy) -> list[Issue]:
+    rule = policy.age_rules.get(category)
+    if rule is None:
+        return []
+    ref = policy.reference_date()
+    age = ref.year - birth.year - ((ref.month, ref.day) < (birth.month, birth.day))
+    if rule.minimum <= age <= rule.maximum:
+        return []
+    label = Category(category).label_zh
+    return [
+        _issue(
+            "birth_date",
+            "age_implausible",
+            f"{label}考生在 {ref:%Y-%m-%d} 应为 {rule.minimum}–{rule.maximum} 岁，此记录为 {age} 岁",
+            f"a {category} candidate should be {rule.minimum}-{rule.maximum} on {ref}, not {age}",
+        )
+    ]
+
+
+def age_on(birth: dt.date, ref: dt.date) -> int:
+    return ref.year - birth.year - ((ref.month, ref.day) < (birth.month, birth.day))
+
+
+# --- whole record -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CandidateData:
+    """A normalised candidate record: the fields of the paper form, nothing of the lifecycle."""
+
+    name: str = ""
+    document_type: str = DocumentType.RESIDENT_ID.value
+    id_number: str = ""
+    gender: str = ""
+    birth_date: dt.date | None = None
+    ethnicity: str = ""
+    political_status: str = ""
+    household_division: str = ""
+    category: str = ""
+    school_code: str = ""
+    school_name: str = ""
+    student_number: str = ""
+    home_address: str = ""
+    phone: str = ""
+    guardian_name: str = ""
+    guardian_relation: str = ""
+    guardian_phone: str = ""
+    allocation_applied: bool = False
+    allocation_basis: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in RECORD_FIELDS}
+
+
+@dataclass(slots=True)
+class Result:
+    data: CandidateData
+    issues: list[Issue]
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.is_error for i in self.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    def for_field(self, name: str) -> list[Issue]:
+        return [i for i in self.issues if i.field == name]
+
+
+def _issue(fld: str, code: str, zh: str, en: str, severity: str = "error") -> Issue:
+    return Issue(fld, code, zh, en, severity)
+
+
+_TRUE = {"1", "true", "yes", "y", "是", "申请", "√", "t"}
+_FALSE = {"", "0", "false", "no", "n", "否", "不申请", "f"}
+
+
+def _parse_bool(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    text = normalise_text(raw).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def _parse_date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = normalise_text(raw)
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _resolve(table: codes.CodeTable, raw: Any) -> str:
+    text = normalise_text(raw)
+    return table.resolve(text) or text
+
+
+def _resolve_enum(enum: type[StrEnum], raw: Any, labels: Mapping[str, str]) -> str:
+    text = normalise_text(raw)
+    if text in {e.value for e in enum}:
+        return text
+    by_label = {v: k for k, v in labels.items()}
+    return by_label.get(text, text)
+
+
+def _category_labels() -> dict[str, str]:
+    out = {c.value: c.label_zh for c in Category}
+    return out
+
+
+def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> Result:
+    """Normalise and check a whole record. Unknown keys are ignored; missing ones are empty."""
+    policy = policy or Policy()
+    today = policy.today or dt.date.today()
+    issues: list[Issue] = []
+    d = CandidateData()
+
+    d.document_type = _resolve_enum(
+        DocumentType,
+        raw.get("document_type") or DocumentType.RESIDENT_ID.value,
+        {k.value: v for k, v in idnumber.DOCUMENT_TYPE_LABELS.items()},
+    )
+    try:
+        doc_type: DocumentType | None = DocumentType(d.document_type)
+    except ValueError:
+        doc_type = None
+        issues.append(
+            _issue("document_type", "unknown_code", "未知的证件类型", "unknown document type")
+        )
+
+    d.name = normalise_name(raw.get("name"))
+    issues += check_name(d.name, allow_latin=doc_type is DocumentType.FOREIGN_PERMANENT_RESIDENCE)
+
+    # ID number first: birth date and gender derive from it.
+    d.id_number = idnumber.normalise(str(raw.get("id_number") or ""))
+    parsed: idnumber.IdNumber | None = None
+    try:
+        parsed = idnumber.parse(d.id_number, today=today)
+    except idnumber.IdNumberError as exc:
+        issues.append(_issue("id_number", exc.code, exc.message_zh, exc.message_en))
+    if parsed and doc_type and parsed.document_type is not doc_type:
+        issues.append(
+            _issue(
+                "id_number",
+                "document_type_mismatch",
+                f"号码格式属于“{parsed.document_type.label_zh}”，与所选证件类型“{doc_type.label_zh}”不符",
+                f"the number is a {parsed.document_type.value}, not a {doc_type.value}",
+            )
+        )
+
+    gender_raw = normalise_text(raw.get("gender"))
+    d.gender = codes.genders().resolve(gender_raw) or gender_raw
+    if not d.gender and parsed and parsed.gender:
+        d.gender = parsed.gender
+    if d.gender not in ("1", "2"):
+        issues.append(
+            _issue(
+                "gender",
+                "required" if not d.gender else "unknown_code",
+                "请选择男或女",
+                "choose male or female",
+            )
+        )
+    elif parsed and parsed.gender and parsed.gender != d.gender:
+        issues.append(
+            _issue(
+                "gender",
+                "id_mismatch",
+                "与证件号码第 17 位不符（奇数为男，偶数为女）",
+                "does not match the ID number's 17th digit (odd male, even female)",
+            )
+        )
+
+    birth_raw = raw.get("birth_date")
+    d.birth_date = _parse_date(birth_raw)
+    if d.birth_date is None and normalise_text(birth_raw):
+        issues.append(
+            _issue("birth_date", "date_format", "日期格式应为 YYYY-MM-DD", "use YYYY-MM-DD")
+        )
+    elif d.birth_date is None and parsed:
+        d.birth_date = parsed.birth_date
+    if d.birth_date is None and not normalise_text(birth_raw) and not parsed:
+        issues.append(_issue("birth_date", "required", "不能为空", "is required"))
+    elif d.birth_date and parsed and d.birth_date != parsed.birth_date:
+        issues.append(
+            _issue(
+                "birth_date",
+                "id_mismatch",
+                f"与证件号码中的出生日期 {parsed.birth_date:%Y-%m-%d} 不符",
+                f"does not match the ID number's birth date {parsed.birth_date}",
+            )
+        )
+    elif d.birth_date and d.birth_date > today:
+        issues.append(_issue("birth_date", "future", "不能晚于今天", "lies in the future"))
+
+    d.ethnicity = _resolve(codes.ethnicities(), raw.get("ethnicity"))
+    issues += check_code(d.ethnicity, "ethnicity", codes.ethnicities())
+    d.political_status = _resolve(codes.political_statuses(), raw.get("political_status"))
+    issues += check_code(d.political_status, "political_status", codes.political_statuses())
+
+    d.household_division = normalise_text(raw.get("household_division"))
+    issues += check_division(d.household_division)
+
+    d.category = _resolve_enum(Category, raw.get("category"), _category_labels())
+    category: Category | None
+    try:
+        category = Category(d.category)
+    except ValueError:
+        category = None
+        issues.append(
+            _issue(
+                "category",
+                "required" if not d.category else "unknown_code",
+                "请选择应届、往届或社会",
+                "choose fresh, previous or social",
+            )
+        )
+    if category and d.birth_date and not any(i.field == "birth_date" for i in issues):
+        issues += check_age(d.birth_date, category, policy)
+
+    d.school_code = normalise_text(raw.get("school_code"))
+    d.school_name = normalise_text(raw.get("school_name"))
+    if category in (Category.FRESH, Category.PREVIOUS):
+        if not d.school_name:
+            issues.append(
+                _issue(
+                    "school_name",
+                    "required",
+                    "应届、往届考生须填写毕业学校",
+                    "required for fresh and previous candidates",
+                )
+            )
+        if not d.school_code:
+            issues.append(
+                _issue(
+                    "school_code",
+                    "required",
+                    "应届、往届考生须填写学校代码",
+                    "required for fresh and previous candidates",
+                )
+            )
+    if d.school_code and not re.fullmatch(r"[0-9A-Za-z]{2,20}", d.school_code):
+        issues.append(
+            _issue("school_code", "format", "应为 2–20 位数字或字母", "2-20 letters or digits")
+        )
+
+    d.student_number = normalise_text(raw.get("student_number")).upper().replace(" ", "")
+    if category is Category.FRESH and not d.student_number:
+        issues.append(
+            _issue(
+                "student_number",
+                "required",
+                "应届考生须填写学籍号",
+                "required for fresh candidates",
+            )
+        )
+    if d.student_number:
+        if not re.fullmatch(r"[0-9A-Z]{6,30}", d.student_number):
+            issues.append(
+                _issue(
+                    "student_number",
+                    "format",
+                    "应为 6–30 位数字或大写字母",
+                    "6-30 digits or capital letters",
+                )
+            )
+        elif d.student_number.startswith("G") and parsed and d.student_number[1:] != parsed.number:
+            issues.append(
+                _issue(
+                    "student_number",
+                    "id_mismatch",
+                    "以 G 开头的全国学籍号应为 G + 本人证件号码",
+                    "a G-number must be G followed by the candidate's own ID number",
+                    severity="warning",
+                )
+            )
+
+    d.home_address = normalise_text(raw.get("home_address"))
+    if not d.home_address:
+        issues.append(_issue("home_address", "required", "不能为空", "is required"))
+    elif len(d.home_address) > 100:
+        issues.append(_issue("home_address", "too_long", "不能超过 100 个字", "longer than 100"))
+
+    d.phone = normalise_phone(raw.get("phone"))
+    issues += check_mobile(d.phone, "phone")
+
+    d.guardian_name = normalise_name(raw.get("guardian_name"))
+    d.guardian_relation = normalise_text(raw.get("guardian_relation"))
+    d.guardian_phone = normalise_phone(raw.get("guardian_phone"))
+    minor = bool(d.birth_date) and age_on(d.birth_date, policy.reference_date()) < 18
+    guardian_given = any((d.guardian_name, d.guardian_relation, d.guardian_phone))
+    if minor or guardian_given:
+        if minor and not d.guardian_name:
+            issues.append(
+                _issue("guardian_name", "required", "未成年考生须填写监护人", "required for minors")
+            )
+        elif d.guardian_name:
+            issues += check_name(d.guardian_name, "guardian_name", allow_latin=True)
+        if not d.guardian_relation:
+            issues.append(_issue("guardian_relation", "required", "不能为空", "is required"))
+        elif d.guardian_relation not in GUARDIAN_RELATIONS:
+            issues.append(
+                _issue(
+                    "guardian_relation",
+                    "unknown_code",
+                    "请从列表中选择",
+                    "choose one of the listed relations",
+                )
+            )
+        issues += check_mobile(d.guardian_phone, "guardian_phone", landline_ok=True)
+
+    applied = _parse_bool(raw.get("allocation_applied"))
+    if applied is None:
+        issues.append(_issue("allocation_applied", "format", "应为“是”或“否”", "must be yes or no"))
+        applied = False
+    d.allocation_applied = applied
+    d.allocation_basis = normalise_text(raw.get("allocation_basis"))
+    if applied and category is not None and category is not Category.FRESH:
+        issues.append(
+            _issue(
+                "allocation_applied",
+                "not_fresh",
+                "只有应届考生可以申请分配生资格",
+                "only fresh candidates may apply for an allocation place",
+            )
+        )
+    if applied and not d.allocation_basis:
+        issues.append(
+            _issue(
+                "allocation_basis",
+                "required",
+                "申请分配生须填写依据",
+                "the basis is required when applying",
+            )
+        )
+    return Result(d, issues)
