@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from station import audit, database
 from station import settings as settings_mod
-from station.errors import AuthError, PermissionDenied, UsageError
+from station.errors import AuthError, NotInitialisedError, PermissionDenied, UsageError
 from station.keyslots import RECOVERY_LOGIN, KeySlots, ensure_not_locked
 from station.models import Operator
 from station.roles import Permission, Role, allows
@@ -105,8 +105,11 @@ def login(
     now = now or dt.datetime.now(dt.UTC)
     conf = settings_mod.load(data_dir)
     slots = KeySlots(data_dir)
-    if not slots.exists():
-        database.open_existing(data_dir, b"")  # raises NotInitialisedError with the right words
+    if not slots.exists() and not (data_dir / database.DB_FILE).exists():
+        raise NotInitialisedError(
+            f"{data_dir} 中没有报名点，请先运行 station init 或 station demo",
+            f"no station in {data_dir}; run `station init` or `station demo`",
+        )
     slots.load()
     name = normalise_login(login_name)
     ensure_not_locked(slots, name, now)

@@ -96,6 +96,12 @@ def divisions() -> dict[str, Division]:
     return out
 
 
+@cache
+def shipped_provinces() -> frozenset[str]:
+    """Two-digit prefixes whose divisions are shipped in full (a code missing there is wrong)."""
+    return frozenset(code[:2] for code in divisions())
+
+
 def division_full_name(code: str) -> str | None:
     """``410105`` → ``河南省郑州市金水区``; None when the code is not shipped."""
     table = divisions()

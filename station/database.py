@@ -30,6 +30,8 @@ def _engine(path: Path, key: bytes) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
         cur = dbapi_conn.cursor()
+        # SQLCipher logs decryption failures to stderr; we report them ourselves, in words.
+        cur.execute("PRAGMA cipher_log_level=NONE")
         cur.execute("PRAGMA journal_mode=WAL")
         # FULL: in WAL mode NORMAL may lose the last commits on power loss, and a
         # registration point must not lose a record it said was saved.

@@ -69,7 +69,8 @@ class KeySlots:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise StoreError(
-                f"找不到密钥文件 {self.path}，无法打开数据库", f"{self.path} is missing"
+                f"找不到密钥文件 {self.path}：没有它数据库无法打开，请从备份恢复 keyslots.json",
+                f"{self.path} is missing; the database cannot be opened without it",
             ) from None
         except ValueError:
             raise StoreError(

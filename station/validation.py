@@ -288,7 +288,7 @@ def check_division(value: str, fld: str = "household_division") -> list[Issue]:
                 )
             ]
         return []
-    if value[:2] + "0000" not in codes.provinces():
+    if value[:2] in codes.shipped_provinces() or value[:2] + "0000" not in codes.provinces():
         return [
             _issue(fld, "unknown_code", f"“{value}”不是有效的行政区划代码", f"{value!r} is unknown")
         ]

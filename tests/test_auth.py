@@ -1,0 +1,184 @@
+"""Operators, roles, lockout and the recovery code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from station import auth
+from station.errors import AuthError, PermissionDenied, UsageError
+from station.keyslots import RECOVERY_LOGIN
+from station.models import AuditEvent
+from station.roles import Role
+from station.settings import save
+from station.setup import init_station
+
+from .factories import ADMIN, OPERATOR, SUPERVISOR, fast_settings
+
+T0 = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
+
+
+def test_login_names_the_role(station_dir: Path) -> None:
+    with auth.login(station_dir, *SUPERVISOR) as ctx:
+        assert ctx.operator.role is Role.SUPERVISOR
+        assert ctx.operator.display_name == "审核员甲"
+    with auth.login(station_dir, " CaiJi ", OPERATOR[1]) as ctx:  # case and space forgiven
+        assert ctx.operator.login == "caiji"
+
+
+def test_wrong_password_says_how_many_tries_are_left(station_dir: Path) -> None:
+    with pytest.raises(AuthError) as info:
+        auth.login(station_dir, OPERATOR[0], "wrong-password", now=T0)
+    assert "再错 4 次" in info.value.message_zh
+
+
+def test_lockout_after_five_failures_for_five_minutes(station_dir: Path) -> None:
+    for i in range(5):
+        with pytest.raises(AuthError):
+            auth.login(station_dir, OPERATOR[0], "wrong", now=T0 + dt.timedelta(seconds=i))
+    with pytest.raises(AuthError) as info:  # even the right password is refused now
+        auth.login(station_dir, *OPERATOR, now=T0 + dt.timedelta(minutes=4))
+    assert "锁定" in info.value.message_zh
+    # Other operators are not affected.
+    auth.login(station_dir, *SUPERVISOR, now=T0 + dt.timedelta(minutes=1)).close()
+    with auth.login(station_dir, *OPERATOR, now=T0 + dt.timedelta(minutes=6)) as ctx:
+        assert ctx.operator.login == OPERATOR[0]
+
+
+def test_lockout_settings_are_configurable(tmp_path: Path) -> None:
+    save(tmp_path, fast_settings(lockout_attempts=2, lockout_minutes=1))
+    init_station(
+        tmp_path,
+        name="站",
+        county_code="410105",
+        number=1,
+        admin_login="boss",
+        admin_password="boss-password",
+    )
+    for _ in range(2):
+        with pytest.raises(AuthError):
+            auth.login(tmp_path, "boss", "nope", now=T0)
+    with pytest.raises(AuthError, match="locked"):
+        auth.login(tmp_path, "boss", "boss-password", now=T0 + dt.timedelta(seconds=30))
+    auth.login(tmp_path, "boss", "boss-password", now=T0 + dt.timedelta(seconds=61)).close()
+
+
+def test_failed_logins_reach_the_audit_chain(station_dir: Path) -> None:
+    for _ in range(2):
+        with pytest.raises(AuthError):
+            auth.login(station_dir, "caiji", "wrong", now=T0)
+    with pytest.raises(AuthError):
+        auth.login(station_dir, "stranger", "wrong", now=T0)
+    with (
+        auth.login(station_dir, *ADMIN, now=T0 + dt.timedelta(minutes=1)) as ctx,
+        ctx.store.session() as s,
+    ):
+        events = s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+        failed = [(e.actor, e.action) for e in events if e.action == "login_failed"]
+        assert failed == [
+            ("caiji", "login_failed"),
+            ("caiji", "login_failed"),
+            ("stranger", "login_failed"),
+        ]
+        assert events[-1].action == "login" and events[-1].actor == "admin"
+
+
+def test_only_admin_manages_operators(station_dir: Path) -> None:
+    with auth.login(station_dir, *SUPERVISOR) as ctx, pytest.raises(PermissionDenied):
+        auth.add_operator(ctx, "newbie", "新人", Role.OPERATOR, "newbie-password")
+    with auth.login(station_dir, *OPERATOR) as ctx, pytest.raises(PermissionDenied):
+        auth.disable_operator(ctx, SUPERVISOR[0])
+
+
+def test_disabled_operator_cannot_log_in(station_dir: Path, admin_ctx: auth.Context) -> None:
+    auth.disable_operator(admin_ctx, OPERATOR[0])
+    with pytest.raises(AuthError):
+        auth.login(station_dir, *OPERATOR)
+    rows = {r["login"]: r for r in auth.list_operators(admin_ctx)}
+    assert rows["caiji"]["disabled"] is True
+
+
+def test_last_admin_and_self_cannot_be_disabled(admin_ctx: auth.Context) -> None:
+    with pytest.raises(UsageError):
+        auth.disable_operator(admin_ctx, ADMIN[0])
+
+
+@pytest.mark.parametrize(
+    ("login", "password"),
+    [
+        ("a", "long-enough-1"),
+        ("Bad Name", "long-enough-1"),
+        ("newbie", "short"),
+        ("newbie", "NEWBIE"),
+    ],
+)
+def test_bad_operator_input(admin_ctx: auth.Context, login: str, password: str) -> None:
+    with pytest.raises(UsageError):
+        auth.add_operator(admin_ctx, login, "新人", Role.OPERATOR, password)
+
+
+def test_duplicate_login_refused_and_nothing_changes(
+    station_dir: Path, admin_ctx: auth.Context
+) -> None:
+    with pytest.raises(UsageError):
+        auth.add_operator(admin_ctx, OPERATOR[0], "重复", Role.OPERATOR, "another-password")
+    auth.login(station_dir, *OPERATOR).close()  # the original password still works
+
+
+def test_password_change(station_dir: Path) -> None:
+    with auth.login(station_dir, *OPERATOR) as ctx:
+        auth.set_password(ctx, OPERATOR[0], "a-brand-new-pass")
+        with pytest.raises(PermissionDenied):
+            auth.set_password(ctx, SUPERVISOR[0], "not-allowed-pass")
+    with pytest.raises(AuthError):
+        auth.login(station_dir, *OPERATOR)
+    auth.login(station_dir, OPERATOR[0], "a-brand-new-pass").close()
+
+
+def test_recovery_code_opens_as_admin_and_resets_a_password(tmp_path: Path) -> None:
+    save(tmp_path, fast_settings())
+    result = init_station(
+        tmp_path,
+        name="站",
+        county_code="410105",
+        number=1,
+        admin_login="boss",
+        admin_password="forgotten-pw",
+    )
+    with auth.login(tmp_path, RECOVERY_LOGIN, result.recovery_code) as ctx:
+        assert ctx.operator.role is Role.ADMIN
+        auth.set_password(ctx, "boss", "remembered-pw")
+    auth.login(tmp_path, "boss", "remembered-pw").close()
+
+
+def test_supervisor_approval_while_open(operator_ctx: auth.Context) -> None:
+    info = auth.verify_password(operator_ctx, *SUPERVISOR)
+    assert info.role is Role.SUPERVISOR
+    with pytest.raises(AuthError):
+        auth.verify_password(operator_ctx, SUPERVISOR[0], "wrong")
+
+
+def test_init_refuses_an_existing_station_and_bad_input(station_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        init_station(
+            station_dir,
+            name="x",
+            county_code="410105",
+            number=1,
+            admin_login="boss",
+            admin_password="boss-password",
+        )
+    bad = tmp_path / "bad"
+    for kwargs in (
+        {"county_code": "410100"},  # a prefecture, not a county
+        {"county_code": "999999"},
+        {"number": 0},
+        {"name": "  "},
+    ):
+        args = {"name": "站", "county_code": "410105", "number": 1, **kwargs}
+        with pytest.raises(UsageError):
+            init_station(bad, admin_login="boss", admin_password="boss-password", **args)
+        assert not (bad / "keyslots.json").exists() and not (bad / "station.db").exists()

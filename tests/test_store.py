@@ -1,0 +1,107 @@
+"""The encrypted store: nothing readable on disk, durable settings, honest failures."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from station import auth, database, records
+from station.errors import AuthError, NotInitialisedError, StoreError
+from station.keyslots import KeySlots
+
+from .factories import ADMIN, record_for, valid_record
+
+
+def test_database_file_discloses_nothing(station_dir: Path, admin_ctx: auth.Context) -> None:
+    records.create(admin_ctx, valid_record(name="欧阳明辉", home_address="秘密街道九十九号"))
+    admin_ctx.store.close()
+    raw = b"".join(p.read_bytes() for p in station_dir.glob("station.db*"))
+    for secret in ("欧阳明辉", "秘密街道", "13800138000", "candidates", "audit_events"):
+        assert secret.encode("utf-8") not in raw
+        assert secret.encode("utf-16-le") not in raw
+    copy = station_dir.parent / "copied.db"
+    copy.write_bytes((station_dir / "station.db").read_bytes())
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(copy).execute("SELECT * FROM sqlite_master").fetchall()
+    # Neither does the key-slot file: no login names, no key in the clear.
+    slots_text = (station_dir / "keyslots.json").read_text()
+    assert "admin" not in slots_text and "caiji" not in slots_text
+    assert admin_ctx.db_key.hex() not in slots_text
+
+
+def test_wal_and_durable_commits(admin_ctx: auth.Context) -> None:
+    with admin_ctx.store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_schema_is_at_the_newest_migration(admin_ctx: auth.Context) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(database.MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert database.schema_revision(admin_ctx.store) == head
+
+
+def test_missing_database_is_an_error_not_a_new_empty_one(station_dir: Path) -> None:
+    (station_dir / "station.db").rename(station_dir / "moved.db")
+    for extra in station_dir.glob("station.db-*"):
+        extra.unlink()
+    with pytest.raises(NotInitialisedError):
+        auth.login(station_dir, *ADMIN)
+    assert not (station_dir / "station.db").exists()
+
+
+def test_uninitialised_directory(tmp_path: Path) -> None:
+    with pytest.raises(NotInitialisedError) as info:
+        auth.login(tmp_path, *ADMIN)
+    assert "station init" in info.value.message_zh
+
+
+def test_damaged_database_is_reported(station_dir: Path, admin_ctx: auth.Context) -> None:
+    for i in range(30):
+        records.create(admin_ctx, record_for(i))
+    admin_ctx.store.close()  # checkpoints the WAL into the main file
+    path = station_dir / "station.db"
+    data = bytearray(path.read_bytes())
+    assert len(data) > 5 * 4096
+    data[4 * 4096 + 100 : 4 * 4096 + 160] = b"\x00" * 60  # scribble over page 5
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as info:
+        auth.login(station_dir, *ADMIN)
+    assert "损坏" in info.value.message_zh or "完整性" in info.value.message_zh
+
+
+def test_wrong_key_cannot_open(station_dir: Path) -> None:
+    with pytest.raises(StoreError):
+        database.open_existing(station_dir, b"\x01" * 32)
+
+
+def test_missing_keyslot_file(station_dir: Path) -> None:
+    (station_dir / "keyslots.json").unlink()
+    with pytest.raises(StoreError) as info:
+        auth.login(station_dir, *ADMIN)
+    assert "keyslots.json" in info.value.message_zh
+
+
+def test_damaged_keyslot_file(station_dir: Path) -> None:
+    (station_dir / "keyslots.json").write_text("{not json")
+    with pytest.raises(StoreError):
+        auth.login(station_dir, *ADMIN)
+
+
+def test_keyslot_unwraps_only_with_right_password(
+    station_dir: Path, admin_ctx: auth.Context
+) -> None:
+    slots = KeySlots(station_dir).load()
+    assert slots.unwrap(ADMIN[0], ADMIN[1]) == admin_ctx.db_key
+    assert slots.unwrap(ADMIN[0], ADMIN[1] + "x") is None
+    assert slots.unwrap("nobody", ADMIN[1]) is None
+    with pytest.raises(AuthError):
+        auth.login(station_dir, ADMIN[0], "")
