@@ -347,23 +347,18 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
-    try:
-        from ui.app import run
-    except ImportError as exc:  # a core-only install has no Qt
-        from station.errors import UsageError
-
-        raise UsageError(f"无法启动图形界面：{exc}", f"cannot start the GUI: {exc}") from None
-    return run(_data_dir(args), kiosk=getattr(args, "kiosk", False))
-
-
 # --- parser -------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+Extension = Callable[[Any, Callable[..., argparse.ArgumentParser]], None]
+
+
+def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
+    """The parser; ``extend(subparsers, add)`` lets the desk launcher add its ``gui`` command
+    without this core module knowing about Qt."""
     parser = argparse.ArgumentParser(
         prog="station",
-        description="中考报名点采集站 / registration-point station. 无子命令时打开图形界面。",
+        description="中考报名点采集站 / registration-point station.",
         epilog="环境变量: STATION_HOME (数据目录), STATION_OPERATOR, STATION_PASSWORD, "
         "STATION_NEW_PASSWORD. 退出码: 0 成功, 1 发现问题, 2 用法或输入不可用.",
     )
@@ -376,9 +371,6 @@ def build_parser() -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help_, description=help_)
         p.set_defaults(handler=handler)
         return p
-
-    p = add("gui", cmd_gui, "打开图形界面 / open the desk application")
-    p.add_argument("--kiosk", action="store_true", help="全屏（自助）模式")
 
     p = add(
         "init",
@@ -435,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud_sub = aud.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
     p = add("verify", cmd_audit_verify, "校验审计链", aud_sub)
     p.add_argument("--json", action="store_true")
+    if extend is not None:
+        extend(sub, add)
     return parser
 
 
@@ -443,10 +437,19 @@ def _missing(_args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    extend: Extension | None = None,
+    default: Callable[[argparse.Namespace], int] | None = None,
+) -> int:
+    """Run one command. Without a command: ``default`` (the desk opens it), else help."""
+    parser = build_parser(extend)
     args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None) or cmd_gui
+    handler = getattr(args, "handler", None) or default
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
     from station.errors import StationError
 
     try:
@@ -461,6 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except OSError as exc:
         print(f"错误：文件或设备操作失败：{exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
 
 

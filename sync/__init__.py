@@ -1,0 +1,1 @@
+"""Batch files between the station and the county (签名加密批次文件). No Qt here."""
