@@ -28,7 +28,7 @@ def sh(*args: str | Path, env: dict[str, str] | None = None) -> int:
 
 
 def ensure_venv(extras: str = "") -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may be run by an older python3
         sys.exit("Python 3.11 or newer is required / 需要 Python 3.11 或更高版本")
     if not PYTHON.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)

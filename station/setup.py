@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,8 @@ def init_station(
             f"{data_dir} 中已有报名点，不能重复初始化", f"{data_dir} holds a station already"
         )
     data_dir.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(data_dir, 0o700)  # the data is encrypted; its shape need not be public either
     if settings is not None:
         settings_mod.save(data_dir, conf)
     key = new_db_key()

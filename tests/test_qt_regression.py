@@ -24,7 +24,9 @@ def test_void_methods_can_be_called_100000_times() -> None:
         "    m.setItem(0, 0, QStandardItem('a'))\n"
         "print('ok', sys.getrefcount(None) - before)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     status, drift = result.stdout.split()
     assert status == "ok"
