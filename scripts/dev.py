@@ -33,7 +33,10 @@ def ensure_venv(extras: str = "") -> None:
     if not PYTHON.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
     target = f".[{extras}]" if extras else "."
-    if sh(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target) != 0:
+    if (
+        sh(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target)
+        != 0
+    ):
         sys.exit("installing the project failed / 安装失败")
 
 

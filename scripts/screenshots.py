@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots for the README, from real windows: run under Xvfb, e.g.
 
-    xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py DEMO_DIR
+xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py DEMO_DIR
 """
 
 from __future__ import annotations

@@ -223,18 +223,10 @@ def _read_record_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_candidate_add(args: argparse.Namespace) -> int:
     from station import records
-    from station.photos import PhotoInput
 
     raw = _read_record_args(args)
     with _login(args) as ctx:
-        photo = None
-        if args.photo:
-            # Only a supervisor may store a photo that was not taken live (issue: photo import).
-            from station.roles import Permission
-
-            ctx.require(Permission.IMPORT_PHOTO)
-            photo = PhotoInput(Path(args.photo).read_bytes(), "file", quality_ok=False)
-        saved = records.create(ctx, raw, photo, source="cli")
+        saved = records.create(ctx, raw, source="cli")
     if args.json:
         _print_json(
             {"id": saved.id, "registration_no": saved.registration_no, "state": saved.state}
@@ -403,7 +395,6 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     cand_sub = cand.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
     p = add("add", cmd_candidate_add, "新增考生", cand_sub)
     p.add_argument("--json-file", help="从 JSON 文件读取字段 (- 为标准输入)")
-    p.add_argument("--photo", help="照片文件 (仅审核员；须说明原因的补录)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     for name, text in FIELD_HELP.items():
         p.add_argument("--" + name.replace("_", "-"), dest=name, help=text)
@@ -466,6 +457,28 @@ def main(
         print(f"错误：文件或设备操作失败：{exc}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: one line for the operator, the traceback for us
+        log = _log_crash(args)
+        print(f"错误：程序内部错误（{type(exc).__name__}），详情已写入 {log}", file=sys.stderr)
+        print(f"error: internal error {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _log_crash(args: argparse.Namespace) -> Path:
+    import datetime as dt
+    import tempfile
+    import traceback
+
+    try:
+        directory = _data_dir(args) / "logs"
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        directory = Path(tempfile.gettempdir())
+    path = directory / "errors.log"
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"--- {dt.datetime.now().isoformat()} station {' '.join(sys.argv[1:])}\n")
+        f.write(traceback.format_exc())
+    return path
 
 
 if __name__ == "__main__":

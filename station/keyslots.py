@@ -32,6 +32,7 @@ KEYSLOT_FILE = "keyslots.json"
 FORMAT = 1
 RECOVERY_LOGIN = "__recovery__"
 _AAD_PREFIX = b"station-keyslot-v1:"
+MAX_PENDING = 1000
 
 
 @dataclass(slots=True)
@@ -160,7 +161,9 @@ class KeySlots:
         if entry["count"] >= attempts:
             entry["locked_until"] = (now + dt.timedelta(minutes=minutes)).isoformat()
             entry["count"] = 0
-        self._doc.setdefault("pending", []).append({"login": login[:32], "at": now.isoformat()})
+        pending = self._doc.setdefault("pending", [])
+        pending.append({"login": login[:32], "at": now.isoformat()})
+        del pending[:-MAX_PENDING]  # a guessing attack must not grow the file without end
         return entry["count"]
 
     def clear_failures(self, login: str) -> None:

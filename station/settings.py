@@ -70,9 +70,36 @@ class Settings:
         if "kdf" in values:
             values["kdf"] = KdfParams(**values["kdf"])
         settings = cls(**values)
-        if "{serial" not in settings.registration_no_template:
-            raise UsageError("报名号模板必须包含 {serial}", "the template must contain {serial}")
+        settings.check()
         return settings
+
+    def check(self) -> None:
+        """Refuse values of the wrong shape here, with the setting's name, not deep inside."""
+        ints = ("lockout_attempts", "lockout_minutes", "inactivity_minutes")
+        for name in ints:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise UsageError(
+                    f"设置项 {name} 应为正整数", f"setting {name} must be a positive integer"
+                )
+        for category, pair in self.age_rules.items():
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) for v in pair)
+            ):
+                raise UsageError(
+                    f"设置项 age_rules.{category} 应为 [最小年龄, 最大年龄]",
+                    f"age_rules.{category} must be [min, max]",
+                )
+        if self.age_reference_date is not None:
+            try:
+                dt.date.fromisoformat(self.age_reference_date)
+            except (TypeError, ValueError):
+                raise UsageError(
+                    "设置项 age_reference_date 应为 YYYY-MM-DD", "bad age_reference_date"
+                ) from None
+        from station.regno import check_template
+
+        check_template(self.registration_no_template)
 
 
 def load(directory: Path) -> Settings:

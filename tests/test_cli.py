@@ -207,3 +207,30 @@ def test_help_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_internal_error_is_one_line_and_logged(demo_home: Path) -> None:
+    from sqlalchemy import text
+
+    from station import auth
+
+    with auth.login(demo_home, "admin", "demo-admin-2027") as ctx, ctx.store.engine.begin() as conn:
+        conn.execute(text("UPDATE candidates SET state = 'bogus' WHERE id = 1"))
+    regno = json.loads(run(demo_home, "candidate", "list", "--json", env=ADMIN_ENV).stdout)[0][
+        "registration_no"
+    ]
+    result = run(demo_home, "candidate", "show", regno, env=ADMIN_ENV)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "内部错误" in result.stderr
+    assert "Traceback" in (demo_home / "logs" / "errors.log").read_text()
+
+
+def test_bad_settings_file_is_unusable_input(demo_home: Path) -> None:
+    settings = json.loads((demo_home / "settings.json").read_text())
+    for bad in (
+        {"age_rules": {"fresh": "not a pair"}},
+        {"lockout_attempts": "five"},
+        {"colour": "red"},
+    ):
+        (demo_home / "settings.json").write_text(json.dumps({**settings, **bad}))
+        assert_one_line_error(run(demo_home, "info", env=ADMIN_ENV), 2)
