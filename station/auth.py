@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from station import audit, database
 from station import settings as settings_mod
 from station.errors import AuthError, NotInitialisedError, PermissionDenied, UsageError
-from station.keyslots import RECOVERY_LOGIN, KeySlots, ensure_not_locked
+from station.keyslots import RECOVERY_LOGIN, UNKNOWN_LOGIN, KeySlots, ensure_not_locked
 from station.models import Operator
 from station.roles import Permission, Role, allows
 from station.settings import KdfParams, Settings
@@ -115,52 +115,59 @@ def login(
     ensure_not_locked(slots, name, now)
     key = slots.unwrap(name, password) if password else None
     if key is None:
-        left = conf.lockout_attempts - slots.record_failure(
-            name, now, conf.lockout_attempts, conf.lockout_minutes
-        )
-        slots.save()
-        if slots.locked_until(name, now):
+        with slots.update() as locked:
+            count = locked.record_failure(name, now, conf.lockout_attempts, conf.lockout_minutes)
+            locked_now = locked.locked_until(name, now) is not None
+        if locked_now:
             raise AuthError(
                 f"登录失败次数过多，账号已锁定 {conf.lockout_minutes} 分钟",
                 f"too many failed logins; locked for {conf.lockout_minutes} min",
             )
+        left = max(conf.lockout_attempts - count, 1)
         raise AuthError(
             f"登录名或密码错误（再错 {left} 次将锁定 {conf.lockout_minutes} 分钟）",
             f"wrong login or password ({left} attempts left before lockout)",
         )
     store = database.open_existing(data_dir, key)
     try:
+        pending = slots.take_pending()
         with store.session() as s:
             if name == normalise_login(RECOVERY_LOGIN):
                 info = OperatorInfo(RECOVERY_LOGIN, "恢复码", Role.ADMIN)
             else:
-                info = _check_operator(s, name, password, conf.kdf)
-            for failure in slots.take_pending():
-                audit.append(
-                    s,
-                    failure.login,
-                    "login_failed",
-                    at=dt.datetime.fromisoformat(failure.at),
-                )
+                info = _check_operator(s, name, password, conf.kdf, slot_opened=True)
+            logins = {slots.slot_id(login): login for login in s.scalars(select(Operator.login))}
+            for failure in pending:
+                actor = logins.get(failure.slot_id or "", UNKNOWN_LOGIN)
+                audit.append(s, actor, "login_failed", at=dt.datetime.fromisoformat(failure.at))
             audit.append(s, info.login, "login", at=now)
-        slots.clear_failures(name)
-        slots.save()
+        # Only now that the events are committed may they leave the slot file.
+        logged = {(f.slot_id, f.at) for f in pending}
+        with slots.update() as locked:
+            locked.drop_pending(logged)
+            locked.clear_failures(name)
     except BaseException:
         store.close()
         raise
     return Context(data_dir, store, info, conf, key)
 
 
-def _check_operator(s: Session, name: str, password: str, kdf: KdfParams) -> OperatorInfo:
+def _check_operator(
+    s: Session, name: str, password: str, kdf: KdfParams, *, slot_opened: bool = False
+) -> OperatorInfo:
     op = s.scalar(select(Operator).where(Operator.login == name))
     if op is None or op.disabled:
-        raise AuthError("该账号已停用", "this operator is disabled")
+        raise AuthError("该账号已停用或不存在", "this operator is disabled or unknown")
     ph = hasher(kdf)
     try:
         ph.verify(op.password_hash, password)
     except (VerificationError, InvalidHashError):
-        # The slot opened but the hash disagrees: the two were changed apart. Refuse.
-        raise AuthError("密码与账号记录不一致，请联系管理员", "password hash mismatch") from None
+        if not slot_opened:
+            raise AuthError("密码错误", "wrong password") from None
+        # The slot opened, so this password is the operator's: a password change reached
+        # the slot file but not the database (or the reverse). The slot wins.
+        op.password_hash = ph.hash(password)
+        audit.append(s, name, "operator_password_resync")
     if ph.check_needs_rehash(op.password_hash):
         op.password_hash = ph.hash(password)
     op.last_login_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -185,9 +192,8 @@ def add_operator(
     with ctx.store.session() as s:
         if s.scalar(select(Operator.id).where(Operator.login == name)) is not None:
             raise UsageError(f"登录名 {name} 已存在", f"login {name} exists already")
-    slots = KeySlots(ctx.data_dir).load()
-    slots.put(name, password, ctx.db_key, ctx.settings.kdf)
-    slots.save()
+    with KeySlots(ctx.data_dir).update() as slots:
+        slots.put(name, password, ctx.db_key, ctx.settings.kdf)
     try:
         with ctx.store.session() as s:
             s.add(
@@ -202,8 +208,8 @@ def add_operator(
                 s, ctx.operator.login, "operator_add", detail={"login": name, "role": role.value}
             )
     except BaseException:
-        slots.remove(name)
-        slots.save()
+        with KeySlots(ctx.data_dir).update() as slots:
+            slots.remove(name)
         raise
     return OperatorInfo(name, display_name.strip(), role)
 
@@ -218,14 +224,14 @@ def set_password(ctx: Context, login_name: str, password: str) -> None:
         op = s.scalar(select(Operator).where(Operator.login == name))
         if op is None:
             raise UsageError(f"没有登录名为 {name} 的账号", f"no operator {name}")
-        slots = KeySlots(ctx.data_dir).load()
-        slots.put(name, password, ctx.db_key, ctx.settings.kdf)
         op.password_hash = hasher(ctx.settings.kdf).hash(password)
         op.disabled = False
         audit.append(s, ctx.operator.login, "operator_password", detail={"login": name})
-        s.flush()
+    # After the commit: should this write fail, the old password still opens the slot and
+    # login() brings the database hash back in line with it.
+    with KeySlots(ctx.data_dir).update() as slots:
+        slots.put(name, password, ctx.db_key, ctx.settings.kdf)
         slots.clear_failures(name)
-        slots.save()  # last: the database change only commits if the slot is written
 
 
 def disable_operator(ctx: Context, login_name: str) -> None:
@@ -248,10 +254,8 @@ def disable_operator(ctx: Context, login_name: str) -> None:
             raise UsageError("不能停用最后一个管理员", "cannot disable the last admin")
         op.disabled = True
         audit.append(s, ctx.operator.login, "operator_disable", detail={"login": name})
-        s.flush()
-        slots = KeySlots(ctx.data_dir).load()
+    with KeySlots(ctx.data_dir).update() as slots:
         slots.remove(name)  # without its slot the password no longer opens the database
-        slots.save()
 
 
 def list_operators(ctx: Context) -> list[dict[str, object]]:

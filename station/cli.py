@@ -129,6 +129,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     directory = _data_dir(args)
     admin = DEMO_ACCOUNTS[0]
+    if args.count < 0:
+        from station.errors import UsageError
+
+        raise UsageError("--count 不能为负", "--count must not be negative")
     if KeySlots(directory).exists():
         with auth.login(directory, admin[0], admin[3]) as ctx, ctx.store.session() as s:
             station = s.get(Station, 1)

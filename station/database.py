@@ -7,6 +7,7 @@ open, after ``PRAGMA integrity_check`` has passed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,10 +26,13 @@ def _engine(path: Path, key: bytes) -> Engine:
     # The dialect sends `pragma key="<password>"`; "x'<hex>'" is SQLCipher's raw-key form,
     # which skips its own PBKDF2: the key is already random and Argon2 guarded it.
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
-    engine = create_engine(url)
+    # hide_parameters: a failed statement's values (names, ID numbers) must not reach a log.
+    engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        # Transactions are begun by us (below), not by the driver's own guesswork.
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         # SQLCipher logs decryption failures to stderr; we report them ourselves, in words.
         cur.execute("PRAGMA cipher_log_level=NONE")
@@ -39,6 +43,12 @@ def _engine(path: Path, key: bytes) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=5000")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+        # IMMEDIATE takes the write lock up front: two processes (desk and CLI) appending to
+        # the audit chain wait for each other instead of failing half-way with "locked".
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -79,28 +89,99 @@ def create(directory: Path, key: bytes) -> Store:
     return store
 
 
-def open_existing(directory: Path, key: bytes) -> Store:
-    """Open, check and migrate; never create an empty database in place of a missing one."""
+def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None) -> Store:
+    """Open, check and migrate; never create an empty database in place of a missing one.
+
+    ``full_check`` None decides by itself: see :func:`full_check_due`.
+    """
     path = directory / DB_FILE
     if not path.exists():
         raise NotInitialisedError(
             f"{directory} 中没有报名点数据库，请先运行 station init 或 station demo",
             f"no station database in {directory}; run `station init` or `station demo`",
         )
+    if path.stat().st_size < MIN_DB_SIZE:
+        raise StoreError(
+            f"数据库 {path} 为空或不完整（{path.stat().st_size} 字节），请从备份恢复",
+            f"{path} is empty or truncated",
+        )
+    unclean = _unclean_shutdown(path)
     store = Store(directory, key)
     try:
-        check_integrity(store)
+        full = full_check if full_check is not None else unclean or full_check_due(store)
+        check_integrity(store, full=full)
+        revision = schema_revision(store)
+        if revision is None:
+            # A database only ever gets its schema from create(): never make one up here.
+            raise StoreError(
+                f"{path} 不是报名点数据库（没有版本信息），请从备份恢复", f"{path} has no schema"
+            )
+        if revision not in _known_revisions():
+            raise StoreError(
+                f"数据库版本 {revision} 比本程序新，请安装新版程序后再打开",
+                f"schema revision {revision} is newer than this program",
+            )
         migrate(store)
+        if full:
+            _set_state(store, LAST_FULL_CHECK, dt.datetime.now(dt.UTC).isoformat())
+    except DatabaseError as exc:
+        store.close()
+        raise StoreError(
+            f"数据库 {path} 无法解密或已损坏（{exc.orig}）",
+            f"{path} cannot be decrypted or is damaged: {exc.orig}",
+        ) from None
     except BaseException:
         store.close()
         raise
     return store
 
 
-def check_integrity(store: Store) -> None:
+LAST_FULL_CHECK = "last_full_integrity_check"
+FULL_CHECK_EVERY = dt.timedelta(hours=24)
+# Tables too big to walk on every open: at 50,000 candidates the photos are 1.6 GB and a
+# full integrity_check takes ~8 s (docs/benchmarks.md); every other table takes well under 1 s.
+_BULK_TABLES = {"photos"}
+
+
+def _unclean_shutdown(path: Path) -> bool:
+    # In WAL mode the last connection to close checkpoints and deletes the -wal file; a
+    # non-empty one left behind means the station stopped without closing (power, crash).
+    wal = path.with_name(path.name + "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def full_check_due(store: Store) -> bool:
+    """A full check on the first open of the day and whenever the last one is unknown."""
+    last = _get_state(store, LAST_FULL_CHECK)
+    if last is None:
+        return True
+    try:
+        when = dt.datetime.fromisoformat(last)
+    except ValueError:
+        return True
+    return dt.datetime.now(dt.UTC) - when > FULL_CHECK_EVERY
+
+
+def check_integrity(store: Store, *, full: bool = True) -> None:
+    """``PRAGMA integrity_check`` of everything, or of every table but the bulk ones."""
     try:
         with store.engine.connect() as conn:
-            rows = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+            if full:
+                rows = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+            else:
+                tables = [
+                    r[0]
+                    for r in conn.execute(
+                        text(
+                            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                        )
+                    )
+                    if r[0] not in _BULK_TABLES
+                ]
+                rows = []
+                for table in tables:
+                    rows += [r[0] for r in conn.execute(text(f'PRAGMA integrity_check("{table}")'))]
+                rows = [r for r in rows if r != "ok"] or ["ok"]
     except DatabaseError as exc:
         raise StoreError(
             f"数据库 {store.path} 无法解密或已损坏（{exc.orig}）",
@@ -111,6 +192,36 @@ def check_integrity(store: Store) -> None:
             f"数据库完整性检查失败：{rows[0]}（请从备份恢复，不要继续使用）",
             f"integrity check failed: {'; '.join(rows[:3])}",
         )
+
+
+def _get_state(store: Store, name: str) -> str | None:
+    with store.engine.connect() as conn:
+        try:
+            return conn.execute(
+                text("SELECT value FROM station_state WHERE name = :n"), {"n": name}
+            ).scalar()
+        except DatabaseError:  # before the migration that made the table
+            return None
+
+
+def _set_state(store: Store, name: str, value: str) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("INSERT OR REPLACE INTO station_state (name, value) VALUES (:n, :v)"),
+            {"n": name, "v": value},
+        )
+
+
+MIN_DB_SIZE = 1024  # SQLCipher's smallest page; anything shorter holds no station
+
+
+def _known_revisions() -> set[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
 
 
 def migrate(store: Store) -> None:

@@ -116,15 +116,16 @@ def parse(raw: str, today: dt.date | None = None) -> IdNumber:
             "the first 17 characters must be digits, the last a digit or X",
         )
     doc_type = document_type_of(number)
-    if doc_type is DocumentType.RESIDENT_ID:
-        from station.codes import provinces  # local: keeps `import station.idnumber` light
-
-        if number[:2] + "0000" not in provinces():
-            raise IdNumberError(
-                "address_code",
-                f"证件号码前两位 {number[:2]} 不是有效的省级行政区划代码",
-                f"{number[:2]} is not a province code (GB/T 2260)",
-            )
+    # Resident IDs carry a mainland province; so does the permanent residence ID, in
+    # digits 2-3 (its province of issue). Hong Kong, Macau and Taiwan appear only as the
+    # whole prefixes 810000/820000/830000 of a residence permit.
+    province = number[1:3] if doc_type is DocumentType.FOREIGN_PERMANENT_RESIDENCE else number[:2]
+    if doc_type is not DocumentType.HMT_RESIDENCE_PERMIT and province not in _mainland_provinces():
+        raise IdNumberError(
+            "address_code",
+            f"证件号码中的 {province} 不是内地省级行政区划代码",
+            f"{province} is not a mainland province code (GB/T 2260)",
+        )
     birth = _birth_date(number[6:14])
     if birth > today:
         raise IdNumberError(
@@ -147,6 +148,12 @@ def parse(raw: str, today: dt.date | None = None) -> IdNumber:
     if doc_type is not DocumentType.FOREIGN_PERMANENT_RESIDENCE:
         gender = "1" if int(number[16]) % 2 == 1 else "2"
     return IdNumber(number, doc_type, birth, gender)
+
+
+def _mainland_provinces() -> set[str]:
+    from station.codes import provinces  # local: keeps `import station.idnumber` light
+
+    return {code[:2] for code, _ in provinces().items()} - {"71", "81", "82"}
 
 
 def _birth_date(text: str) -> dt.date:

@@ -3,11 +3,16 @@
 The SQLCipher key is 32 random bytes that never touch the disk in the clear. For every
 operator (and for the recovery code printed at ``station init``) ``keyslots.json`` holds the
 key encrypted with AES-256-GCM under a key derived from that password with Argon2id, so any
-valid login opens the database and a copied disk discloses nothing but login hashes.
+valid login opens the database and a copied disk discloses nothing. Slots are filed under a
+keyed hash of the login, so the file does not list who works at the station either.
 
 Failed logins cannot be written into the encrypted database (the password that would open it
 was wrong), so they are counted here, which also drives the lockout, and moved into the audit
-chain by the next login that succeeds.
+chain by the next login that succeeds. Only slot ids are kept, never what was typed.
+
+Several processes may use one data directory (the desk and a CLI command): every change is a
+read-modify-write under a file lock (:meth:`KeySlots.update`), and the file is replaced
+atomically, so no change is lost and no reader sees half a file.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,7 @@ from typing import Any
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from filelock import FileLock
 
 from station.errors import AuthError, StoreError
 from station.fileio import atomic_write_bytes
@@ -31,13 +39,16 @@ from station.settings import KdfParams
 KEYSLOT_FILE = "keyslots.json"
 FORMAT = 1
 RECOVERY_LOGIN = "__recovery__"
+UNKNOWN_LOGIN = "(unknown)"
 _AAD_PREFIX = b"station-keyslot-v1:"
 MAX_PENDING = 1000
+# Failures further apart than this do not add up to a lockout.
+FAILURE_WINDOW = dt.timedelta(hours=1)
 
 
 @dataclass(slots=True)
 class PendingFailure:
-    login: str
+    slot_id: str | None  # None: a login that has no slot here
     at: str
 
 
@@ -53,11 +64,16 @@ def derive_kek(password: str, salt: bytes, kdf: dict[str, int]) -> bytes:
     )
 
 
+def _damaged(path: Path, why: str) -> StoreError:
+    return StoreError(f"密钥文件 {path} 已损坏（{why}），请从备份恢复", f"{path} is damaged: {why}")
+
+
 class KeySlots:
     """The ``keyslots.json`` file of one data directory."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / KEYSLOT_FILE
+        self._lock = FileLock(str(directory / (KEYSLOT_FILE + ".lock")), timeout=30)
         self._doc: dict[str, Any] = {}
 
     # --- file ---------------------------------------------------------------------------
@@ -73,29 +89,65 @@ class KeySlots:
                 f"找不到密钥文件 {self.path}：没有它数据库无法打开，请从备份恢复 keyslots.json",
                 f"{self.path} is missing; the database cannot be opened without it",
             ) from None
-        except ValueError:
-            raise StoreError(
-                f"密钥文件 {self.path} 已损坏", f"{self.path} is not valid JSON"
-            ) from None
-        if doc.get("format") != FORMAT:
-            raise StoreError(
-                "密钥文件版本不受支持", f"unsupported key slot format {doc.get('format')}"
-            )
-        self._doc = doc
+        except (ValueError, UnicodeDecodeError):
+            raise _damaged(self.path, "not JSON") from None
+        self._doc = self._checked(doc)
         return self
 
+    def _checked(self, doc: Any) -> dict[str, Any]:
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise _damaged(self.path, "unknown format")
+        try:
+            bytes.fromhex(doc["salt"])
+            for slot in doc["slots"].values():
+                bytes.fromhex(slot["nonce"]), bytes.fromhex(slot["wrapped"])
+                bytes.fromhex(slot["kdf"]["salt"])
+                int(slot["kdf"]["time_cost"]), int(slot["kdf"]["memory_cost"])
+                int(slot["kdf"]["parallelism"])
+            if not isinstance(doc.setdefault("failures", {}), dict):
+                raise TypeError("failures")
+            if not isinstance(doc.setdefault("pending", []), list):
+                raise TypeError("pending")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _damaged(self.path, f"bad entry {exc}") from None
+        return doc
+
     def create(self) -> KeySlots:
-        self._doc = {"format": FORMAT, "salt": os.urandom(16).hex(), "slots": {}, "failures": {}}
+        self._doc = {
+            "format": FORMAT,
+            "salt": os.urandom(16).hex(),
+            "slots": {},
+            "failures": {},
+            "pending": [],
+        }
         return self
 
     def save(self) -> None:
         data = json.dumps(self._doc, indent=1, sort_keys=True).encode("utf-8")
         atomic_write_bytes(self.path, data)
 
+    @contextmanager
+    def update(self) -> Iterator[KeySlots]:
+        """Lock, re-read, let the caller change, write: the only way a slot file changes."""
+        with self._lock:
+            self.load()
+            yield self
+            self.save()
+
+    @contextmanager
+    def creating(self) -> Iterator[KeySlots]:
+        """Lock and make a new file (``station init``)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if self.exists():
+                raise StoreError(f"{self.path} 已存在", f"{self.path} exists already")
+            self.create()
+            yield self
+            self.save()
+
     # --- slots --------------------------------------------------------------------------
 
     def slot_id(self, login: str) -> str:
-        # Hashed so that the file does not list who works at the station.
         salt = bytes.fromhex(self._doc["salt"])
         return hashlib.blake2b(
             login.casefold().encode("utf-8"), key=salt, digest_size=16
@@ -123,17 +175,24 @@ class KeySlots:
         }
 
     def remove(self, login: str) -> None:
-        self._doc["slots"].pop(self.slot_id(login), None)
+        sid = self.slot_id(login)
+        self._doc["slots"].pop(sid, None)
+        self._doc["failures"].pop(sid, None)
 
     def unwrap(self, login: str, password: str) -> bytes | None:
-        """The database key, or None when there is no slot or the password is wrong."""
+        """The database key, or None when there is no slot or the password is wrong.
+
+        An unknown login costs the same Argon2 run as a known one, so timing does not tell
+        which logins exist.
+        """
         sid = self.slot_id(login)
         slot = self._doc["slots"].get(sid)
         if slot is None:
+            any_slot = next(iter(self._doc["slots"].values()), None)
+            if any_slot is not None:
+                derive_kek(password, os.urandom(16), _params(any_slot))
             return None
-        kdf = slot["kdf"]
-        params = {k: int(kdf[k]) for k in ("time_cost", "memory_cost", "parallelism")}
-        kek = derive_kek(password, bytes.fromhex(kdf["salt"]), params)
+        kek = derive_kek(password, bytes.fromhex(slot["kdf"]["salt"]), _params(slot))
         try:
             return AESGCM(kek).decrypt(
                 bytes.fromhex(slot["nonce"]),
@@ -153,27 +212,46 @@ class KeySlots:
         return until if until > now else None
 
     def record_failure(self, login: str, now: dt.datetime, attempts: int, minutes: int) -> int:
-        """Count a failed login; lock the login after ``attempts`` failures in a row."""
+        """Count a failed login; lock a login that exists after ``attempts`` in a row.
+
+        Returns the failures counted so far (0 after the lockout started).
+        """
+        sid = self.slot_id(login)
+        known = sid in self._doc["slots"]
+        pending = self._doc["pending"]
+        pending.append({"slot": sid if known else None, "at": now.isoformat()})
+        del pending[:-MAX_PENDING]  # a guessing attack must not grow the file without end
+        if not known:
+            return 1  # nothing to lock: there is no such operator
         entry = self._doc["failures"].setdefault(
-            self.slot_id(login), {"count": 0, "locked_until": None}
+            sid, {"count": 0, "locked_until": None, "last": None}
         )
+        last = dt.datetime.fromisoformat(entry["last"]) if entry.get("last") else None
+        if last is None or now - last > FAILURE_WINDOW:
+            entry["count"] = 0
         entry["count"] += 1
+        entry["last"] = now.isoformat()
         if entry["count"] >= attempts:
             entry["locked_until"] = (now + dt.timedelta(minutes=minutes)).isoformat()
             entry["count"] = 0
-        pending = self._doc.setdefault("pending", [])
-        pending.append({"login": login[:32], "at": now.isoformat()})
-        del pending[:-MAX_PENDING]  # a guessing attack must not grow the file without end
         return entry["count"]
 
     def clear_failures(self, login: str) -> None:
         self._doc["failures"].pop(self.slot_id(login), None)
 
     def take_pending(self) -> list[PendingFailure]:
-        """Failed logins not yet in the audit chain; the caller saves after logging them."""
-        pending = [PendingFailure(p["login"], p["at"]) for p in self._doc.get("pending", [])]
-        self._doc["pending"] = []
-        return pending
+        """Failed logins not yet in the audit chain (they stay until :meth:`drop_pending`)."""
+        return [PendingFailure(p.get("slot"), p["at"]) for p in self._doc["pending"]]
+
+    def drop_pending(self, logged: set[tuple[str | None, str]]) -> None:
+        self._doc["pending"] = [
+            p for p in self._doc["pending"] if (p.get("slot"), p["at"]) not in logged
+        ]
+
+
+def _params(slot: dict[str, Any]) -> dict[str, int]:
+    kdf = slot["kdf"]
+    return {k: int(kdf[k]) for k in ("time_cost", "memory_cost", "parallelism")}
 
 
 def new_db_key() -> bytes:

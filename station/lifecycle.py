@@ -127,6 +127,8 @@ class Facts:
     password_set: bool = False
     form_printed: bool = False
     archive_ref: str = ""
+    # Set only by code that has verified a signed county receipt or review file.
+    county_verified: bool = False
 
 
 def allowed_actions(state: State) -> list[Action]:
@@ -183,6 +185,14 @@ def _check_guards(action: Action, facts: Facts) -> None:
                 "尚未完成：" + "、".join(missing),
                 "not done yet: " + ", ".join(missing),
             )
+    elif (
+        action in (Action.ACKNOWLEDGE, Action.APPROVE, Action.REJECT) and not facts.county_verified
+    ):
+        raise TransitionRefused(
+            "county_document_required",
+            "只有经验证的县区回执或审核结果才能改变此状态",
+            "only a verified county receipt or review file may do this",
+        )
     elif action is Action.SIGN and not facts.archive_ref.strip():
         raise TransitionRefused(
             "archive_ref_required",

@@ -179,3 +179,12 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StationState(Base):
+    """Small named values of the station's own housekeeping (e.g. the last full check)."""
+
+    __tablename__ = "station_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

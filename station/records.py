@@ -182,6 +182,9 @@ def _ensure_unique_id_number(s: Session, number: str, own_id: int | None) -> Non
 
 
 def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> Photo:
+    if photo.source == "file":
+        # Photos are taken live; a file is the supervisor-authorised fallback.
+        ctx.require(Permission.IMPORT_PHOTO)
     width, height = jpeg_dimensions(photo.jpeg)
     row = Photo(
         candidate_id=c.id,
@@ -199,7 +202,7 @@ def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> P
     return row
 
 
-def facts_of(s: Session, ctx: Context, c: Candidate) -> Facts:
+def facts_of(s: Session, ctx: Context, c: Candidate, *, county_verified: bool = False) -> Facts:
     photo = s.get(Photo, c.photo_id) if c.photo_id else None
     return Facts(
         record_valid=validate_candidate(record_values(c), ctx.settings.policy()).ok,
@@ -208,6 +211,7 @@ def facts_of(s: Session, ctx: Context, c: Candidate) -> Facts:
         password_set=bool(c.password_hash),
         form_printed=c.form_printed_at is not None,
         archive_ref=c.archive_ref,
+        county_verified=county_verified,
     )
 
 
@@ -290,6 +294,9 @@ def _update(
         _store_photo(s, ctx, c, photo)
         changed.append("photo")
     if changed:
+        # What the candidate reviewed, or what was printed, is no longer what is stored.
+        c.candidate_reviewed_at = None
+        c.form_printed_at = None
         c.updated_at = utcnow()
         c.updated_by = ctx.operator.login
         # Field names only: the chain travels to the county and needs no second copy of data.

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from station import codes, idnumber, records
 from station.auth import Context
 from station.errors import UsageError
-from station.lifecycle import Action, State
+from station.lifecycle import Action, Facts, State
 from station.models import Candidate
 from station.photos import PhotoInput, placeholder_jpeg
 from station.validation import Category
@@ -114,11 +114,23 @@ def _advance(s: Any, ctx: Context, c: Candidate, target: State, serial: int) -> 
         elif state is State.EXPORTED:
             records._transition(s, ctx, c, Action.EXPORT)
         elif state is State.ACKNOWLEDGED:
-            records._transition(s, ctx, c, Action.ACKNOWLEDGE)
+            records._transition(s, ctx, c, Action.ACKNOWLEDGE, facts=_demo_county(s, ctx, c))
         elif state is State.APPROVED:
-            records._transition(s, ctx, c, Action.APPROVE)
+            records._transition(s, ctx, c, Action.APPROVE, facts=_demo_county(s, ctx, c))
         elif state is State.REJECTED:
-            records._transition(s, ctx, c, Action.REJECT, reason="演示：学籍信息待核实")
+            records._transition(
+                s,
+                ctx,
+                c,
+                Action.REJECT,
+                reason="演示：学籍信息待核实",
+                facts=_demo_county(s, ctx, c),
+            )
+
+
+def _demo_county(s: Any, ctx: Context, c: Candidate) -> Facts:
+    # Demo data stands in for the county's signed answers, which the sync side verifies.
+    return records.facts_of(s, ctx, c, county_verified=True)
 
 
 def seed(

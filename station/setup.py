@@ -70,12 +70,13 @@ def init_station(
         settings_mod.save(data_dir, conf)
     key = new_db_key()
     recovery = auth.new_recovery_code()
-    slots.create()
-    slots.put(admin, admin_password, key, conf.kdf)
-    slots.put(RECOVERY_LOGIN, recovery, key, conf.kdf)
     code = station_code(county_code, number)
     try:
-        with database.create(data_dir, key) as store, store.session() as s:
+        # The slot file is written last, when the with-block ends without an exception:
+        # until it exists the station does not exist.
+        with slots.creating(), database.create(data_dir, key) as store, store.session() as s:
+            slots.put(admin, admin_password, key, conf.kdf)
+            slots.put(RECOVERY_LOGIN, recovery, key, conf.kdf)
             signing = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.Raw,
                 serialization.PrivateFormat.Raw,
@@ -103,7 +104,6 @@ def init_station(
             audit.append(
                 s, admin, "station_init", detail={"station": code, "name": name, "demo": demo}
             )
-        slots.save()  # last: until this file exists the station does not exist
     except BaseException:
         for leftover in (database.DB_FILE, database.DB_FILE + "-wal", database.DB_FILE + "-shm"):
             (data_dir / leftover).unlink(missing_ok=True)

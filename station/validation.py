@@ -31,6 +31,9 @@ class Category(StrEnum):
         return {"fresh": "应届", "previous": "往届", "social": "社会"}[self.value]
 
 
+# Household registration of residence-permit holders: GB/T 2260 has 710000 for Taiwan, the
+# permits use 830000; both are accepted.
+HMT_HOUSEHOLD = {"810000", "820000", "710000", "830000"}
 GUARDIAN_RELATIONS = (
     "父亲",
     "母亲",
@@ -520,7 +523,12 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
     issues += check_code(d.political_status, "political_status", codes.political_statuses())
 
     d.household_division = normalise_text(raw.get("household_division"))
-    issues += check_division(d.household_division)
+    if doc_type is DocumentType.HMT_RESIDENCE_PERMIT and d.household_division in HMT_HOUSEHOLD:
+        pass  # 户籍 in Hong Kong, Macau or Taiwan: no county below it to name
+    elif doc_type is DocumentType.FOREIGN_PERMANENT_RESIDENCE and not d.household_division:
+        pass  # a foreigner has no 户籍
+    else:
+        issues += check_division(d.household_division)
 
     d.category = _resolve_enum(Category, raw.get("category"), _category_labels())
     category: Category | None

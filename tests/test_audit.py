@@ -110,3 +110,9 @@ def test_login_is_audited(station_dir: Path) -> None:
             text("SELECT actor, action FROM audit_events ORDER BY seq DESC LIMIT 1")
         ).one()
     assert tuple(last) == ("admin", "login")
+
+
+def test_detail_that_is_no_longer_json_is_named(busy_ctx: auth.Context) -> None:
+    _sql(busy_ctx, *DROP_TRIGGERS, "UPDATE audit_events SET detail = '{broken' WHERE seq = 5")
+    result = _verify(busy_ctx)
+    assert not result.ok and result.bad_seq == 5 and result.problem == "edited"

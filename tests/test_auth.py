@@ -81,7 +81,7 @@ def test_failed_logins_reach_the_audit_chain(station_dir: Path) -> None:
         assert failed == [
             ("caiji", "login_failed"),
             ("caiji", "login_failed"),
-            ("stranger", "login_failed"),
+            ("(unknown)", "login_failed"),  # what was typed is not kept
         ]
         assert events[-1].action == "login" and events[-1].actor == "admin"
 
@@ -182,3 +182,61 @@ def test_init_refuses_an_existing_station_and_bad_input(station_dir: Path, tmp_p
         with pytest.raises(UsageError):
             init_station(bad, admin_login="boss", admin_password="boss-password", **args)
         assert not (bad / "keyslots.json").exists() and not (bad / "station.db").exists()
+
+
+def test_changes_by_another_process_during_a_login_are_kept(
+    station_dir: Path, admin_ctx: auth.Context
+) -> None:
+    from station.keyslots import KeySlots
+
+    # A login that read the slot file, then spent its Argon2 time while the admin added
+    # someone; its failure count must not write the old copy back.
+    stale = KeySlots(station_dir).load()
+    auth.add_operator(admin_ctx, "newbie", "新人", Role.OPERATOR, "newbie-password")
+    with stale.update() as slots:
+        slots.record_failure(OPERATOR[0], T0, 5, 5)
+    auth.login(station_dir, "newbie", "newbie-password").close()
+
+
+def test_password_change_whose_slot_write_fails_keeps_the_old_password(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station import keyslots
+
+    with auth.login(station_dir, *OPERATOR) as ctx:
+
+        def broken(self):  # the disk is full, the USB stick was pulled, ...
+            raise OSError("no space left on device")
+
+        monkeypatch.setattr(keyslots.KeySlots, "update", broken)
+        with pytest.raises(OSError):
+            auth.set_password(ctx, OPERATOR[0], "never-stored-pass")
+        monkeypatch.undo()
+    with pytest.raises(AuthError):
+        auth.login(station_dir, OPERATOR[0], "never-stored-pass")
+    with auth.login(station_dir, *OPERATOR) as ctx, ctx.store.session() as s:
+        actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+    assert "operator_password_resync" in actions
+
+
+def test_failed_logins_keep_no_typed_text_and_stay_bounded(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station import keyslots
+
+    monkeypatch.setattr(keyslots, "MAX_PENDING", 20)
+    for i in range(40):
+        with pytest.raises(AuthError):
+            auth.login(station_dir, f"my-secret-password-{i}", "x", now=T0)
+    text = (station_dir / "keyslots.json").read_text()
+    assert "my-secret-password" not in text
+    doc = __import__("json").loads(text)
+    assert len(doc["pending"]) == 20 and doc["failures"] == {}
+
+
+def test_failures_far_apart_do_not_lock(station_dir: Path) -> None:
+    for day in range(6):
+        with pytest.raises(AuthError) as info:
+            auth.login(station_dir, OPERATOR[0], "wrong", now=T0 + dt.timedelta(days=day))
+        assert "attempts left" in info.value.message_en  # a wrong password, never a lockout
+    auth.login(station_dir, *OPERATOR, now=T0 + dt.timedelta(days=6)).close()

@@ -189,6 +189,8 @@ def test_login_problems_are_one_line(demo_home: Path, tmp_path: Path) -> None:
 
 def test_usage_errors_exit_2(home: Path) -> None:
     assert run(home, "frobnicate").returncode == 2
+    assert_one_line_error(run(home, "demo", "--count", "-1"), 2)
+    assert not (home / "keyslots.json").exists()
     assert run(home, "seed").returncode == 2  # --count missing
     assert run(home, "candidate").returncode == 2
 

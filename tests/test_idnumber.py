@@ -35,12 +35,15 @@ def test_lower_case_x_full_width_and_spaces_are_normalised() -> None:
         ("11010519491231002XX", "length"),
         ("1101051949123100AX", "characters"),
         ("11010519491231002Y", "characters"),
-        ("990105194913310021", "birth_date"),  # a 9-prefix with month 13
+        ("911105194913310021", "birth_date"),  # a 9-prefix with month 13
         ("110105194902300027", "birth_date"),  # 30 February
         ("110105203001010011", "birth_future"),
         ("110105189912310013", "birth_too_early"),
         ("11010519491231002Y".replace("Y", "3"), "check_digit"),
         ("000105194912310021", "address_code"),
+        (idnumber.make("710101", dt.date(2000, 1, 1), 1), "address_code"),  # Taiwan: permits only
+        (idnumber.make("810101", dt.date(2000, 1, 1), 1), "address_code"),
+        (idnumber.make("999156", dt.date(2000, 1, 1), 1), "address_code"),  # no province 99
     ],
 )
 def test_bad_numbers_are_refused_with_a_reason(raw: str, code: str) -> None:
@@ -83,7 +86,7 @@ def test_mask() -> None:
 # --- properties -----------------------------------------------------------------------------
 
 _counties = [d.code for d in codes.county_divisions()]
-_provinces = [c for c, _ in codes.provinces().items() if c not in idnumber.HMT_PREFIXES]
+_provinces = [c for c, _ in codes.provinces().items() if c[:2] not in {"71", "81", "82"}]
 
 valid_numbers = st.builds(
     idnumber.make,

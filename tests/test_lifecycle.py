@@ -18,6 +18,7 @@ ALL_GOOD = Facts(
     password_set=True,
     form_printed=True,
     archive_ref="盒1-页1",
+    county_verified=True,
 )
 
 # The architecture's table, written out independently of station/lifecycle.py.
@@ -113,3 +114,18 @@ def test_sign_needs_archive_reference() -> None:
 
 def test_locked_states() -> None:
     assert {s for s in State if s.locked} == set(State) - {State.DRAFT, State.READY}
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        (State.EXPORTED, Action.ACKNOWLEDGE),
+        (State.ACKNOWLEDGED, Action.APPROVE),
+        (State.ACKNOWLEDGED, Action.REJECT),
+    ],
+)
+def test_county_states_need_a_verified_county_document(state: State, action: Action) -> None:
+    unverified = dataclasses.replace(ALL_GOOD, county_verified=False)
+    with pytest.raises(TransitionRefused) as info:
+        check(state, action, Role.ADMIN, unverified, reason="原因")
+    assert info.value.code == "county_document_required"

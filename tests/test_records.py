@@ -47,7 +47,7 @@ def test_create_with_good_photo_becomes_ready(operator_ctx: auth.Context) -> Non
 
 def test_photo_that_failed_checks_does_not_make_ready(operator_ctx: auth.Context) -> None:
     saved = records.create(
-        operator_ctx, valid_record(), PhotoInput(placeholder_jpeg(), "file", False)
+        operator_ctx, valid_record(), PhotoInput(placeholder_jpeg(), "camera", False)
     )
     assert saved.state == State.DRAFT
 
@@ -231,3 +231,36 @@ def test_operator_may_not_import_photos_role(operator_ctx: auth.Context) -> None
 
 def test_jpeg_dimensions_of_placeholder() -> None:
     assert jpeg_dimensions(placeholder_jpeg()) == (480, 640)
+
+
+def test_edit_after_review_and_print_voids_them(operator_ctx: auth.Context) -> None:
+    saved = records.create(operator_ctx, valid_record(), PHOTO)
+    with operator_ctx.store.session() as s:
+        c = records.get(s, saved.id)
+        records._record_review(s, operator_ctx, c)
+        records._record_password(s, operator_ctx, c, "$argon2id$placeholder")
+        records._record_printed(s, operator_ctx, c)
+    records.update(operator_ctx, saved.id, valid_record(name="李四"))
+    with pytest.raises(TransitionRefused) as info:
+        records.transition(operator_ctx, saved.id, Action.CONFIRM)
+    assert info.value.code == "confirm_incomplete"
+    assert "考生本人核对" in info.value.message_zh and "打印" in info.value.message_zh
+
+
+def test_only_a_supervisor_stores_a_photo_from_a_file(
+    operator_ctx: auth.Context, supervisor_ctx: auth.Context
+) -> None:
+    from_file = PhotoInput(placeholder_jpeg(), "file", quality_ok=True)
+    with pytest.raises(PermissionDenied):
+        records.create(operator_ctx, valid_record(), from_file)
+    assert _count(operator_ctx, Candidate) == 0
+    assert records.create(supervisor_ctx, valid_record(), from_file).state == State.READY
+
+
+def test_county_states_cannot_be_set_by_hand(operator_ctx: auth.Context) -> None:
+    saved = records.create(operator_ctx, valid_record(), PHOTO)
+    _walk_to_signed(operator_ctx, saved.id)
+    records.transition(operator_ctx, saved.id, Action.EXPORT)
+    with pytest.raises(TransitionRefused) as info:
+        records.transition(operator_ctx, saved.id, Action.ACKNOWLEDGE)
+    assert info.value.code == "county_document_required"

@@ -105,3 +105,65 @@ def test_keyslot_unwraps_only_with_right_password(
     assert slots.unwrap("nobody", ADMIN[1]) is None
     with pytest.raises(AuthError):
         auth.login(station_dir, ADMIN[0], "")
+
+
+def test_empty_database_file_is_refused_not_reinitialised(station_dir: Path) -> None:
+    for extra in station_dir.glob("station.db-*"):
+        extra.unlink()
+    (station_dir / "station.db").write_bytes(b"")
+    with pytest.raises(StoreError) as info:
+        auth.login(station_dir, *ADMIN)
+    assert "为空" in info.value.message_zh
+    assert (station_dir / "station.db").stat().st_size == 0  # nothing was written into it
+
+
+def test_database_from_a_newer_program_is_refused(
+    station_dir: Path, admin_ctx: auth.Context
+) -> None:
+    with admin_ctx.store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    admin_ctx.store.close()
+    with pytest.raises(StoreError) as info:
+        auth.login(station_dir, *ADMIN)
+    assert "新版" in info.value.message_zh
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[]",
+        '{"format": 1}',
+        '{"format": 1, "salt": "zz", "slots": {}}',
+        '{"format": 2}',
+        "\x00\xff",
+    ],
+)
+def test_malformed_keyslot_file_is_a_clear_error(station_dir: Path, content: str) -> None:
+    (station_dir / "keyslots.json").write_text(content)
+    with pytest.raises(StoreError) as info:
+        auth.login(station_dir, *ADMIN)
+    assert "keyslots.json" in info.value.message_zh
+
+
+def test_full_check_runs_daily_and_after_an_unclean_stop(
+    station_dir: Path, admin_ctx: auth.Context
+) -> None:
+    import datetime as dt
+
+    admin_ctx.store.close()
+    store = database.open_existing(station_dir, admin_ctx.db_key)
+    assert not database.full_check_due(store)  # station init and the fixtures' logins did one
+    database._set_state(
+        store,
+        database.LAST_FULL_CHECK,
+        (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat(),
+    )
+    assert database.full_check_due(store)
+    store.close()
+    database.open_existing(station_dir, admin_ctx.db_key).close()
+    store = database.open_existing(station_dir, admin_ctx.db_key, full_check=False)
+    assert not database.full_check_due(store)
+    store.close()
+    wal = station_dir / "station.db-wal"
+    wal.write_bytes(b"x" * 10)  # what a power cut leaves behind
+    assert database._unclean_shutdown(station_dir / "station.db")

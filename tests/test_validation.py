@@ -250,3 +250,30 @@ def test_future_birth_date_refused() -> None:
     assert "future" in codes_of(record, "birth_date") or "id_mismatch" in codes_of(
         record, "birth_date"
     )
+
+
+def test_residence_permit_holders_give_their_region_as_household() -> None:
+    permit = idnumber.make("810000", dt.date(2012, 3, 15), 1)
+    record = valid_record(
+        id_number=permit,
+        document_type="hmt_residence_permit",
+        household_division="810000",
+        student_number="G" + permit,
+    )
+    assert codes_of(record) == set()
+    resident = valid_record(household_division="810000")
+    assert "division_level" in codes_of(resident, "household_division")
+
+
+def test_foreigners_have_no_household_registration() -> None:
+    foreign = idnumber.make("911156", dt.date(2012, 1, 2), 5)
+    record = valid_record(
+        name="Anna Lee",
+        document_type="foreign_permanent_residence",
+        id_number=foreign,
+        gender="2",
+        household_division="",
+        ethnicity="97",
+        student_number="G" + foreign,
+    )
+    assert codes_of(record) == set()

@@ -66,13 +66,19 @@ class LoginDialog(QDialog):
                 self.data_dir, self.login_edit.text(), self.password_edit.text()
             )
         except StationError as exc:
-            self.error_label.setText(exc.message_zh)
-            self.password_edit.clear()
-            self.password_edit.setFocus()
+            self._refuse(exc.message_zh)
+            return
+        except Exception as exc:  # never a silent dialog: say what broke
+            self._refuse(self.tr("程序内部错误：") + type(exc).__name__)
             return
         finally:
             QApplication.restoreOverrideCursor()
         self.accept()
+
+    def _refuse(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.password_edit.clear()
+        self.password_edit.setFocus()
 
 
 class MainWindow(QMainWindow):
