@@ -23,10 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from station import auth, records, seeding  # noqa: E402
+from station import auth, database, records, seeding  # noqa: E402
+from station.keyslots import KeySlots  # noqa: E402
+from station.models import Candidate  # noqa: E402
 from station.photos import PhotoInput, placeholder_jpeg  # noqa: E402
 from station.settings import Settings, save  # noqa: E402
 from station.setup import init_station  # noqa: E402
@@ -90,8 +94,9 @@ def main() -> int:
     prefixes = [c.name[:1] if i % 2 else c.name[:2] for i, c in enumerate(sample)]
 
     photo = PhotoInput(photo_of_size(40 * 1024), "camera", quality_ok=True)
-    rng = random.Random(99)
-    used: set[str] = set()
+    rng = random.Random()
+    with ctx.store.session() as s:
+        used = set(s.scalars(select(Candidate.id_number)))  # a rerun adds to the same store
     ref = ctx.settings.policy().reference_date()
 
     def save_one() -> None:
@@ -122,11 +127,20 @@ def main() -> int:
         )
         helps.append((time.perf_counter() - t) * 1000)
     ctx.close()
-    logins = []
-    for _ in range(3):
+
+    def login_ms(force_full: bool) -> float:
+        if force_full:  # make the stored "last full check" a day old
+            key = KeySlots(directory).load().unwrap("bench", "bench-password")
+            store = database.Store(directory, key)
+            old = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+            database._set_state(store, database.LAST_FULL_CHECK, old.isoformat())
+            store.close()
         t = time.perf_counter()
         auth.login(directory, "bench", "bench-password").close()
-        logins.append((time.perf_counter() - t) * 1000)
+        return (time.perf_counter() - t) * 1000
+
+    full_logins = [login_ms(True) for _ in range(2)]
+    quick_logins = [login_ms(False) for _ in range(5)]
     size_mb = sum(p.stat().st_size for p in directory.glob("station.db*")) / 1e6
 
     lines = [
@@ -144,8 +158,10 @@ def main() -> int:
         f"| find by 报名号 | median < 5 ms | {describe(by_regno)} |",
         f"| name prefix search (1–2 characters, first 50) | median < 20 ms | {describe(by_name)} |",
         f"| `station --help` (new process) | < 0.5 s | {describe(helps)} |",
-        f"| login: Argon2id (64 MiB, t=3) ×2, integrity check, migrations | — | "
-        f"median {statistics.median(logins):,.0f} ms (n=3) |",
+        f"| login, first of the day: Argon2id (64 MiB, t=3) ×2, full `integrity_check`, migrations | — | "
+        f"median {statistics.median(full_logins):,.0f} ms (n=2) |",
+        f"| login, later that day: Argon2id ×2, `integrity_check` of every table but photos | — | "
+        f"median {statistics.median(quick_logins):,.0f} ms (n=5) |",
         "",
     ]
     report = "\n".join(lines)
