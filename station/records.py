@@ -217,6 +217,8 @@ def facts_of(s: Session, ctx: Context, c: Candidate, *, county_verified: bool = 
 
 def _settle_ready(s: Session, ctx: Context, c: Candidate) -> None:
     """Draft ⇄ ready follows the data: complete with a good photo is ready, otherwise draft."""
+    if c.state == State.DRAFT and c.photo_id is None:
+        return  # cannot become ready; spares a roster import a second validation per row
     facts = facts_of(s, ctx, c)
     complete = facts.record_valid and facts.photo_ok
     if c.state == State.DRAFT and complete:
