@@ -92,6 +92,7 @@ class Candidate(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     name: Mapped[str] = mapped_column(String(60), index=True)
+    name_initials: Mapped[str] = mapped_column(String(120), default="")  # see station/pinyin.py
     document_type: Mapped[str] = mapped_column(String(32))
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     gender: Mapped[str] = mapped_column(String(1))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station import audit, idnumber, lifecycle, regno
+from station import audit, idnumber, lifecycle, pinyin, regno
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import DuplicateCandidate, NotFound, TransitionRefused, ValidationFailed
@@ -172,6 +172,8 @@ def _apply(c: Candidate, data: CandidateData) -> list[str]:
         if getattr(c, name) != value:
             setattr(c, name, value)
             changed.append(name)
+    if "name" in changed:
+        c.name_initials = pinyin.initials(c.name)
     return changed
 
 
