@@ -247,7 +247,7 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
     from station import records
     from station.lifecycle import State
 
-    with _login(args) as ctx, ctx.store.session() as s:
+    with _login(args) as ctx, ctx.store.read() as s:
         c = records.lookup(s, args.key)
         info = records.detail(c)
         info["versions"] = [
@@ -270,7 +270,7 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
 def cmd_candidate_list(args: argparse.Namespace) -> int:
     from station import records
 
-    with _login(args) as ctx, ctx.store.session() as s:
+    with _login(args) as ctx, ctx.store.read() as s:
         if args.search:
             rows = records.search_name_prefix(s, args.search, limit=args.limit or 50)
         else:
@@ -303,7 +303,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from station import audit
 
-    with _login(args) as ctx, ctx.store.session() as s:
+    with _login(args) as ctx, ctx.store.read() as s:
         result = audit.verify(s)
     if args.json:
         _print_json(
@@ -326,7 +326,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from station import database, records
     from station.models import Station
 
-    with _login(args) as ctx, ctx.store.session() as s:
+    with _login(args) as ctx, ctx.store.read() as s:
         station = s.get(Station, 1)
         assert station is not None
         info = {
@@ -335,7 +335,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             "county_code": station.county_code,
             "demo": station.is_demo,
             "data_dir": str(ctx.data_dir),
-            "schema": database.schema_revision(ctx.store),
+            "schema": database.revision_in(s),
             "candidates_by_state": records.count_by_state(s),
             "operator": ctx.operator.login,
         }

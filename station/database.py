@@ -48,7 +48,9 @@ def _engine(path: Path, key: bytes) -> Engine:
     def _begin(conn) -> None:  # type: ignore[no-untyped-def]
         # IMMEDIATE takes the write lock up front: two processes (desk and CLI) appending to
         # the audit chain wait for each other instead of failing half-way with "locked".
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (Store.read) begin deferred so that they never wait for a writer's lock.
+        read_only = conn.get_execution_options().get("station_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -61,12 +63,22 @@ class Store:
         self.path = directory / DB_FILE
         self.engine = _engine(self.path, key)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(station_read_only=True), expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends, rolls back on any exception."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only look: never takes the write lock, never commits."""
+        with self._readers() as session, session.begin():
+            yield session
+            session.rollback()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -234,6 +246,11 @@ def migrate(store: Store) -> None:
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def revision_in(session: Session) -> str | None:
+    """The schema revision, read inside a session the caller already holds."""
+    return session.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def schema_revision(store: Store) -> str | None:
