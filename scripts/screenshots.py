@@ -14,7 +14,11 @@ from PySide6.QtWidgets import QApplication
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ui.app import LoginDialog, MainWindow  # noqa: E402
+from station import auth  # noqa: E402
+from ui import i18n  # noqa: E402
+from ui.app import make_reader  # noqa: E402
+from ui.login import LoginDialog  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
 
 
 def main() -> int:
@@ -22,21 +26,33 @@ def main() -> int:
     out = ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
+    i18n.install("zh_CN")
     dialog = LoginDialog(data_dir)
     dialog.show()
     dialog.login_edit.setText("caiji")
     dialog.password_edit.setText("wrong password")
     dialog.try_login()
-    app.processEvents()
+    while not dialog.error_label.text():
+        app.processEvents()
     dialog.grab().save(str(out / "login.png"))
-    dialog.password_edit.setText("demo-operator-2027")
-    dialog.try_login()
-    assert dialog.context is not None
-    window = MainWindow(dialog.context)
+    ctx = auth.login(data_dir, "caiji", "demo-operator-2027")
+    window = MainWindow(ctx, make_reader("demo"))
     window.show()
     for _ in range(5):
         app.processEvents()
     window.grab().save(str(out / "queue.png"))
+    form_dialog = window.open_candidate(window.model.rows[0].id)
+    form_dialog.form.set_value("phone", "1380013800")
+    form_dialog.form.revalidate()
+    for _ in range(5):
+        app.processEvents()
+    form_dialog.grab().save(str(out / "form.png"))
+    form_dialog.close()
+    new = window.new_candidate()
+    new.form.fill_from_card(make_reader("demo").read_card())
+    for _ in range(5):
+        app.processEvents()
+    new.grab().save(str(out / "form_card.png"))
     window.close()
     return 0
 

@@ -270,3 +270,34 @@ def list_operators(ctx: Context) -> list[dict[str, object]]:
             }
             for o in s.scalars(select(Operator).order_by(Operator.login))
         ]
+
+
+def approve(
+    ctx: Context,
+    login_name: str,
+    password: str,
+    permission: Permission,
+    action: str,
+    *,
+    candidate_id: int | None = None,
+    reason: str = "",
+    detail: dict[str, object] | None = None,
+) -> OperatorInfo:
+    """A supervisor approves something at the operator's desk (审核员授权): checked against the
+    supervisor's own password and role, and written to the audit chain under their name."""
+    with ctx.store.session() as s:
+        info = _check_operator(s, normalise_login(login_name), password, ctx.settings.kdf)
+        if not allows(info.role, permission):
+            raise PermissionDenied(
+                f"{info.display_name}（{info.role.label_zh}）无权授权此操作",
+                f"{info.login} ({info.role.value}) may not approve {permission.value}",
+            )
+        audit.append(
+            s,
+            info.login,
+            action,
+            candidate_id=candidate_id,
+            reason=reason,
+            detail={"at_desk_of": ctx.operator.login, **(detail or {})},
+        )
+    return info

@@ -15,6 +15,7 @@ from station.validation import DEFAULT_AGE_RULES, AgeRule, Policy
 
 APP_NAME = "registration-station"
 SETTINGS_FILE = "settings.json"
+LANGUAGES = ("zh_CN", "en")
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -51,6 +52,9 @@ class Settings:
     )
     age_reference_date: str | None = None  # YYYY-MM-DD; default 1 June of the coming exam
     kdf: KdfParams = field(default_factory=KdfParams)
+    language: str = "zh_CN"  # the desk's language: zh_CN or en
+    # The ID-card reader: "" none, "demo" the demo reader, else a serial port (COM3, /dev/ttyUSB0).
+    card_reader: str = ""
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None
@@ -97,6 +101,11 @@ class Settings:
                 raise UsageError(
                     "设置项 age_reference_date 应为 YYYY-MM-DD", "bad age_reference_date"
                 ) from None
+        if self.language not in LANGUAGES:
+            raise UsageError(
+                f"设置项 language 应为 {' 或 '.join(LANGUAGES)}",
+                f"language must be one of {LANGUAGES}",
+            )
         from station.regno import check_template
 
         check_template(self.registration_no_template)

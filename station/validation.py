@@ -127,19 +127,23 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 def normalise_text(raw: Any) -> str:
-    """Trim, fold runs of white space, and turn full-width ASCII (digits!) into half-width.
+    """Trim, fold runs of white space, turn full-width digits and letters into half-width.
 
-    NFKC is applied only to the full-width ASCII block: applying it to everything would
-    rewrite CJK compatibility ideographs, which are real characters of real names.
+    Only those: full-width punctuation (，：（）) is how Chinese is written and stays, and
+    NFKC over everything would also rewrite CJK compatibility ideographs, which are real
+    characters of real names.
     """
     if raw is None:
         return ""
-    text = str(raw)
-    text = "".join(
-        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" else ch
-        for ch in text
-    )
+    text = str(raw).translate(_FULL_WIDTH_ALNUM)
     return _SPACE_RE.sub(" ", text).strip()
+
+
+_FULL_WIDTH_ALNUM = {
+    cp: cp - 0xFEE0
+    for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for cp in range(lo, hi + 1)
+} | {0x3000: 0x20}
 
 
 def normalise_name(raw: Any) -> str:
@@ -232,7 +236,8 @@ _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def normalise_phone(raw: Any) -> str:
-    text = normalise_text(raw).replace(" ", "").replace("-", "-")
+    # Phone numbers have no punctuation worth keeping: fold all of it (＋８６－…).
+    text = unicodedata.normalize("NFKC", normalise_text(raw)).replace(" ", "")
     if text.startswith("+86"):
         text = text[3:]
     elif text.startswith("0086"):

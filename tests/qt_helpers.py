@@ -21,3 +21,9 @@ def type_text(widget: QWidget, text: str) -> None:
             event = QInputMethodEvent()
             event.setCommitString(ch)
             QApplication.sendEvent(widget, event)
+
+
+def activate(qtbot, window: QWidget) -> None:
+    """Shortcuts (Ctrl+S, F2) go to the active window, as on a real desk."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)

@@ -240,3 +240,23 @@ def test_failures_far_apart_do_not_lock(station_dir: Path) -> None:
             auth.login(station_dir, OPERATOR[0], "wrong", now=T0 + dt.timedelta(days=day))
         assert "attempts left" in info.value.message_en  # a wrong password, never a lockout
     auth.login(station_dir, *OPERATOR, now=T0 + dt.timedelta(days=6)).close()
+
+
+def test_supervisor_approval_is_checked_and_audited(operator_ctx: auth.Context) -> None:
+    from station.roles import Permission
+
+    info = auth.approve(
+        operator_ctx, *SUPERVISOR, Permission.UNLOCK, "card_fields_unlocked", reason="证件换发"
+    )
+    assert info.login == SUPERVISOR[0]
+    with pytest.raises(PermissionDenied):
+        auth.approve(operator_ctx, *OPERATOR, Permission.UNLOCK, "card_fields_unlocked")
+    with pytest.raises(AuthError):
+        auth.approve(
+            operator_ctx, SUPERVISOR[0], "wrong", Permission.UNLOCK, "card_fields_unlocked"
+        )
+    with operator_ctx.store.session() as s:
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "card_fields_unlocked")
+        ).all()
+    assert [(e.actor, e.reason) for e in events] == [("shenhe", "证件换发")]

@@ -277,3 +277,14 @@ def test_foreigners_have_no_household_registration() -> None:
         student_number="G" + foreign,
     )
     assert codes_of(record) == set()
+
+
+def test_full_width_punctuation_in_text_is_kept() -> None:
+    result = validate_candidate(valid_record(home_address="金水区花园路１号，３单元（东）"), POLICY)
+    assert result.data.home_address == "金水区花园路1号，3单元（东）"
+    assert (
+        validate_candidate(
+            valid_record(phone="＋８６ １３８－００１３－８０００"), POLICY
+        ).data.phone
+        == "13800138000"
+    )

@@ -1,141 +1,131 @@
-"""The desk application: log in, then the candidate queue.
-
-This is the shell the operator desk grows in; every rule it shows comes from ``station``.
-"""
+"""The desk application: language, login, the main window, automatic logout."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from station import auth
+from station import settings as settings_mod
 from station.auth import Context
 from station.errors import StationError
-from ui.queue_model import QueueModel
+from ui import i18n
+from ui.inactivity import InactivityWatcher
+from ui.login import LoginDialog
+from ui.main_window import MainWindow
 
 
-class LoginDialog(QDialog):
-    """登录: the password both identifies the operator and unlocks the database."""
+def make_reader(setting: str) -> Any:
+    """The configured ID-card reader, or None (the operator then types the card's data)."""
+    if not setting:
+        return None
+    if setting == "demo":
+        from station.idcard.demo import DemoReader
 
-    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.data_dir = data_dir
-        self.context: Context | None = None
-        self.setWindowTitle(self.tr("报名点采集站 — 登录"))
-        self.login_edit = QLineEdit(objectName="login")
-        self.password_edit = QLineEdit(objectName="password")
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error_label = QLabel(objectName="error")
-        self.error_label.setStyleSheet("color: #b00020")
-        self.error_label.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow(self.tr("登录名"), self.login_edit)
-        form.addRow(self.tr("密码"), self.password_edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
-        buttons.accepted.connect(self.try_login)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
+        return DemoReader()
+    from station.idcard.serial_reader import SerialReader
 
-    def try_login(self) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    return _LazySerialReader(setting, SerialReader)
+
+
+class _LazySerialReader:
+    """Opens the port on first use, so a reader plugged in after login still works."""
+
+    def __init__(self, port: str, factory: Any) -> None:
+        self.port = port
+        self.factory = factory
+        self.reader: Any = None
+
+    def read_card(self, timeout: float = 5.0) -> Any:
+        if self.reader is None:
+            self.reader = self.factory(self.port)
         try:
-            self.context = auth.login(
-                self.data_dir, self.login_edit.text(), self.password_edit.text()
-            )
-        except StationError as exc:
-            self._refuse(exc.message_zh)
-            return
-        except Exception as exc:  # never a silent dialog: say what broke
-            self._refuse(self.tr("程序内部错误：") + type(exc).__name__)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.accept()
+            return self.reader.read_card(timeout)
+        except StationError:
+            self.close()  # a pulled cable: reopen next time
+            raise
 
-    def _refuse(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.password_edit.clear()
-        self.password_edit.setFocus()
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, context: Context) -> None:
+class Desk(QObject):
+    """One desk session after another: login → main window → logout (by hand or idle)."""
+
+    def __init__(self, data_dir: Path, kiosk: bool = False) -> None:
         super().__init__()
-        self.context = context
-        from station.models import Station
+        self.data_dir = data_dir
+        self.kiosk = kiosk
+        self.settings = settings_mod.load(data_dir)
+        self.window: MainWindow | None = None
+        self.watcher: InactivityWatcher | None = None
+        self.login: LoginDialog | None = None
+        self.reader = make_reader(self.settings.card_reader)
 
-        with context.store.session() as s:
-            station = s.get(Station, 1)
-            title = f"{station.name}（{station.code}）" if station else ""
-        self.setWindowTitle(self.tr("报名点采集站") + " — " + title)
-        self.search = QLineEdit(objectName="search")
-        self.search.setPlaceholderText(self.tr("按姓名、证件号码或报名号查找"))
-        self.model = QueueModel(context)
-        self.table = QTableView(objectName="queue")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)  # school names vary most
-        self.table.verticalHeader().setVisible(False)
-        self.search.textChanged.connect(self.model.set_filter)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.search)
-        layout.addWidget(self.table)
-        self.setCentralWidget(central)
-        op = context.operator
-        self.statusBar().showMessage(
-            self.tr("操作员：")
-            + f"{op.display_name} · {op.role.label_zh}    "
-            + self.tr("考生：")
-            + str(self.model.total)
-        )
-        self.resize(1100, 700)
+    def show_login(self) -> LoginDialog:
+        self.login = LoginDialog(self.data_dir)
+        self.login.logged_in.connect(self.open_main)
+        self.login.rejected.connect(self._quit_if_no_window)
+        self.login.show()
+        return self.login
 
-    def closeEvent(self, event) -> None:
-        self.context.close()
-        super().closeEvent(event)
+    def open_main(self, ctx: Context) -> MainWindow:
+        self.window = MainWindow(ctx, self.reader)
+        self.window.logout_requested.connect(self.logout)
+        self.watcher = InactivityWatcher(ctx.settings.inactivity_minutes * 60_000, parent=self)
+        self.watcher.timed_out.connect(self.logout)
+        self.watcher.start()
+        if self.kiosk:
+            self.window.showFullScreen()
+        else:
+            self.window.show()
+        return self.window
+
+    def logout(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+        if self.window is not None:
+            for dialog in self.window.findChildren(QObject):
+                if (
+                    hasattr(dialog, "reject")
+                    and hasattr(dialog, "isVisible")
+                    and dialog.isVisible()
+                ):
+                    dialog.reject()
+            self.window.context.close()
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
+        self.show_login()
+
+    def _quit_if_no_window(self) -> None:
+        if self.window is None:
+            QApplication.quit()
 
 
 def run(data_dir: Path, kiosk: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    try:
+        settings = settings_mod.load(data_dir)
+    except StationError as exc:
+        QMessageBox.critical(None, "报名点采集站", exc.message_zh)
+        return 2
+    i18n.install(settings.language)
     if not (data_dir / "keyslots.json").exists():
         QMessageBox.warning(
             None,
-            "报名点采集站",
-            f"{data_dir} 中没有报名点。\n请先运行 station init（正式）或 station demo（演示）。",
+            QApplication.translate("Desk", "Registration station"),
+            QApplication.translate(
+                "Desk", "There is no station in %1. Run `station init` (or `station demo`) first."
+            ).replace("%1", str(data_dir)),
         )
         return 2
-    dialog = LoginDialog(data_dir)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.context is None:
-        return 0
-    window = MainWindow(dialog.context)
-    if kiosk:
-        window.showFullScreen()
-    else:
-        window.show()
+    desk = Desk(data_dir, kiosk)
+    desk.show_login()
     return app.exec()

@@ -1,67 +1,162 @@
-"""The candidate queue (考生队列) as a Qt model over the core's queries."""
+"""The candidate queue (考生队列): every candidate of the station, searchable as you type.
+
+The rows are a compact snapshot (one tuple per candidate, loaded with a single column query:
+about 0.2 s for 50,000) that is filtered in memory, so each keystroke costs one pass over the
+list, not a database round trip. The full ID number is kept for searching and shown masked.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from sqlalchemy import select
 
-from station import idnumber, records
+from station import idnumber
 from station.auth import Context
-from station.lifecycle import State
+from station.models import Candidate
+from ui.labels import state_label
 
-COLUMNS = ("报名号", "状态", "姓名", "证件号码", "毕业学校", "照片")
+_ROOT = QModelIndex()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: int
+    registration_no: str
+    state: str
+    name: str
+    initials: str
+    id_number: str
+    school_code: str
+    school_name: str
+    has_photo: bool
+
+
+def load_rows(ctx: Context) -> list[Row]:
+    stmt = select(
+        Candidate.id,
+        Candidate.registration_no,
+        Candidate.state,
+        Candidate.name,
+        Candidate.name_initials,
+        Candidate.id_number,
+        Candidate.school_code,
+        Candidate.school_name,
+        Candidate.photo_id.is_not(None),
+    ).order_by(Candidate.id)
+    with ctx.store.read() as s:
+        return [Row(*r) for r in s.execute(stmt)]
+
+
+def matches(row: Row, query: str) -> bool:
+    """ID number (any part), 报名号 (prefix), name (any part) or pinyin initials (prefix)."""
+    if query[0].isdigit():
+        return row.registration_no.startswith(query) or query in row.id_number
+    if query.isascii() and query.isalpha():
+        q = query.lower()
+        if any(v.startswith(q) for v in row.initials.split()):
+            return True
+        return q == "x" and row.id_number.endswith("X")
+    return query in row.name
 
 
 class QueueModel(QAbstractTableModel):
+    COLUMNS = 6
+
     def __init__(self, context: Context) -> None:
         super().__init__()
         self.context = context
-        self.rows: list[dict[str, Any]] = []
-        self.total = 0
-        self.set_filter("")
+        self.all_rows: list[Row] = []
+        self.rows: list[Row] = []
+        self.text = ""
+        self.state: str | None = None
+        self.school: str | None = None
+        self.reload()
+
+    # --- data ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.all_rows = load_rows(self.context)
+        self._apply()
+
+    def set_rows(self, rows: list[Row]) -> None:
+        """Replace the snapshot (loaded off the GUI thread by the caller)."""
+        self.all_rows = rows
+        self._apply()
 
     def set_filter(self, text: str) -> None:
-        text = text.strip()
+        self.text = text.strip().upper() if text.strip()[:1].isdigit() else text.strip()
+        self._apply()
+
+    def set_state(self, state: str | None) -> None:
+        self.state = state or None
+        self._apply()
+
+    def set_school(self, school_code: str | None) -> None:
+        self.school = school_code or None
+        self._apply()
+
+    def _apply(self) -> None:
+        rows = self.all_rows
+        if self.state:
+            rows = [r for r in rows if r.state == self.state]
+        if self.school:
+            rows = [r for r in rows if r.school_code == self.school]
+        if self.text:
+            rows = [r for r in rows if matches(r, self.text)]
         self.beginResetModel()
-        with self.context.store.session() as s:
-            if not text:
-                found = records.list_candidates(s, limit=2000)
-                self.total = sum(records.count_by_state(s).values())
-            elif text[0].isdigit():
-                hit = records.find_by_registration_no(s, text) or records.find_by_id_number(s, text)
-                found = [hit] if hit else []
-            else:
-                found = records.search_name_prefix(s, text, limit=500)
-            self.rows = [records.summary(c) for c in found]
+        self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def schools(self) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for r in self.all_rows:
+            if r.school_code and r.school_code not in seen:
+                seen[r.school_code] = r.school_name
+        return sorted(seen.items())
+
+    def row_at(self, index: int) -> Row:
+        return self.rows[index]
+
+    # --- Qt -----------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else self.COLUMNS
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         row = self.rows[index.row()]
-        return (
-            row["registration_no"],
-            State(row["state"]).label_zh,
-            row["name"],
-            row["id_number"]
-            if row["id_number"].startswith("*")
-            else idnumber.mask(row["id_number"]),
-            row["school_name"],
-            "有" if row["has_photo"] else "无",
-        )[index.column()]
+        column = index.column()
+        if column == 0:
+            return row.registration_no
+        if column == 1:
+            return state_label(row.state)
+        if column == 2:
+            return row.name
+        if column == 3:
+            return idnumber.mask(row.id_number)
+        if column == 4:
+            return row.school_name
+        return self.tr("Yes") if row.has_photo else self.tr("No")
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        return (
+            self.tr("Registration no."),
+            self.tr("State"),
+            self.tr("Name"),
+            self.tr("ID number"),
+            self.tr("School"),
+            self.tr("Photo"),
+        )[section]

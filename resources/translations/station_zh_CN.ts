@@ -1,0 +1,593 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ApprovalDialog</name>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="491"/>
+        <source>Supervisor approval</source>
+        <translation>审核员授权</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="500"/>
+        <source>Supervisor login</source>
+        <translation>审核员登录名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="501"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="502"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="517"/>
+        <source>Please give a reason.</source>
+        <translation>请填写原因。</translation>
+    </message>
+</context>
+<context>
+    <name>CandidateDialog</name>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="549"/>
+        <source>New candidate</source>
+        <translation>新增考生</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="551"/>
+        <source>Candidate %1</source>
+        <translation>考生 %1</translation>
+    </message>
+</context>
+<context>
+    <name>CandidateForm</name>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="119"/>
+        <source>Identity</source>
+        <translation>身份信息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="121"/>
+        <source>&amp;Name</source>
+        <translation>姓名(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="127"/>
+        <source>Document type</source>
+        <translation>证件类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="131"/>
+        <source>&amp;ID number</source>
+        <translation>证件号码(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="133"/>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="136"/>
+        <source>Birth date</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="138"/>
+        <source>Ethnicity</source>
+        <translation>民族</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="144"/>
+        <source>Political status</source>
+        <translation>政治面貌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="149"/>
+        <source>Household and school</source>
+        <translation>户籍与学校</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="159"/>
+        <source>Household registration</source>
+        <translation>户籍所在地</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="168"/>
+        <source>Candidate category</source>
+        <translation>考生类别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="176"/>
+        <source>School code</source>
+        <translation>毕业学校代码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="180"/>
+        <source>School</source>
+        <translation>毕业学校</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="182"/>
+        <source>Student number</source>
+        <translation>学籍号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="186"/>
+        <source>Contact</source>
+        <translation>联系方式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="188"/>
+        <source>Home address</source>
+        <translation>家庭住址</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="189"/>
+        <source>Mobile phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="191"/>
+        <source>Guardian</source>
+        <translation>监护人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="194"/>
+        <source>Guardian name</source>
+        <translation>监护人姓名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="201"/>
+        <source>Relation</source>
+        <translation>与考生关系</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="206"/>
+        <source>Guardian phone</source>
+        <translation>监护人电话</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="209"/>
+        <source>Allocation place</source>
+        <translation>分配生</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="212"/>
+        <source>Applies for an allocation place</source>
+        <translation>申请分配生资格</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="216"/>
+        <source>Application</source>
+        <translation>申请</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="218"/>
+        <source>Basis</source>
+        <translation>申请依据</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="225"/>
+        <source>No photo</source>
+        <translation>暂无照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="227"/>
+        <source>Read ID card (F2)</source>
+        <translation>读身份证 (F2)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="231"/>
+        <source>Change card fields…</source>
+        <translation>修改证件信息…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="235"/>
+        <source>Save (Ctrl+S)</source>
+        <translation>保存 (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="334"/>
+        <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
+        <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="375"/>
+        <source>All fields are valid.</source>
+        <translation>所有信息均已通过校验。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/candidate_form.py" line="377"/>
+        <source>%n problem(s) left.</source>
+        <translation>
+            <numerusform>还有 %n 处问题。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="429"/>
+        <source>Reading the ID card…</source>
+        <translation>正在读取身份证…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="458"/>
+        <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
+        <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="470"/>
+        <source>From the ID card</source>
+        <translation>取自身份证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="474"/>
+        <source>Change fields read from the ID card</source>
+        <translation>修改取自身份证的信息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="479"/>
+        <source>Card fields unlocked by %1.</source>
+        <translation>已由 %1 授权修改证件信息。</translation>
+    </message>
+</context>
+<context>
+    <name>Desk</name>
+    <message>
+        <location filename="../../ui/app.py" line="123"/>
+        <source>Registration station</source>
+        <translation>报名点采集站</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="124"/>
+        <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
+        <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../ui/labels.py" line="15"/>
+        <source>Collecting</source>
+        <translation>采集中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="16"/>
+        <source>Awaiting review</source>
+        <translation>待确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="17"/>
+        <source>Confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="18"/>
+        <source>Signed</source>
+        <translation>已签字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="19"/>
+        <source>Exported</source>
+        <translation>已导出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="20"/>
+        <source>Received by county</source>
+        <translation>县区已接收</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="21"/>
+        <source>Approved</source>
+        <translation>审核通过</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="22"/>
+        <source>Rejected</source>
+        <translation>审核未通过</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="28"/>
+        <source>Operator</source>
+        <translation>采集员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="29"/>
+        <source>Supervisor</source>
+        <translation>审核员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="30"/>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="36"/>
+        <source>Current student</source>
+        <translation>应届</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="37"/>
+        <source>Former student</source>
+        <translation>往届</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="38"/>
+        <source>Social candidate</source>
+        <translation>社会考生</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="44"/>
+        <source>Resident ID card</source>
+        <translation>居民身份证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="45"/>
+        <source>HK/Macau/Taiwan residence permit</source>
+        <translation>港澳台居民居住证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="48"/>
+        <source>Foreigner&apos;s permanent residence ID</source>
+        <translation>外国人永久居留身份证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="56"/>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="57"/>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="64"/>
+        <source>Father</source>
+        <translation>父亲</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="65"/>
+        <source>Mother</source>
+        <translation>母亲</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="66"/>
+        <source>Grandfather (paternal)</source>
+        <translation>祖父</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="67"/>
+        <source>Grandmother (paternal)</source>
+        <translation>祖母</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="68"/>
+        <source>Grandfather (maternal)</source>
+        <translation>外祖父</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="69"/>
+        <source>Grandmother (maternal)</source>
+        <translation>外祖母</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="70"/>
+        <source>Elder brother</source>
+        <translation>兄</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="71"/>
+        <source>Elder sister</source>
+        <translation>姐</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="72"/>
+        <source>Other relative</source>
+        <translation>其他亲属</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="73"/>
+        <source>Other guardian</source>
+        <translation>其他监护人</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../../ui/login.py" line="39"/>
+        <source>Registration station — log in</source>
+        <translation>报名点采集站 — 登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/login.py" line="50"/>
+        <source>Login</source>
+        <translation>登录名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/login.py" line="51"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/login.py" line="55"/>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/login.py" line="56"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/login.py" line="71"/>
+        <source>Opening the station database…</source>
+        <translation>正在打开报名点数据库…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/login.py" line="92"/>
+        <source>Internal error: %1</source>
+        <translation>程序内部错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LogoutWarning</name>
+    <message>
+        <location filename="../../ui/inactivity.py" line="29"/>
+        <source>Logging out soon</source>
+        <translation>即将自动退出</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/inactivity.py" line="37"/>
+        <source>No input for a while: logging out in %n second(s). Touch any key to stay.</source>
+        <translation>
+            <numerusform>长时间无操作：%n 秒后自动退出登录。按任意键继续使用。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="41"/>
+        <source>Registration station</source>
+        <translation>报名点采集站</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="43"/>
+        <source>[DEMO]</source>
+        <translation>[演示]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="49"/>
+        <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
+        <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="55"/>
+        <source>All states</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="83"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="85"/>
+        <source>School</source>
+        <translation>毕业学校</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="112"/>
+        <source>Actions</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="116"/>
+        <source>New candidate</source>
+        <translation>新增考生</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="119"/>
+        <source>Read ID card</source>
+        <translation>读身份证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="122"/>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="123"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="125"/>
+        <source>Full screen</source>
+        <translation>全屏</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="126"/>
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="143"/>
+        <source>All schools</source>
+        <translation>全部学校</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="153"/>
+        <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
+        <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="189"/>
+        <source>This ID number is already registered here: its record is opened.</source>
+        <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
+    </message>
+</context>
+<context>
+    <name>Operations</name>
+    <message>
+        <location filename="../../ui/operations.py" line="85"/>
+        <source>Internal error: %1</source>
+        <translation>程序内部错误：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/operations.py" line="89"/>
+        <source>Could not finish</source>
+        <translation>操作未完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/operations.py" line="101"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <location filename="../../ui/queue_model.py" line="148"/>
+        <source>Yes</source>
+        <translation>有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/queue_model.py" line="148"/>
+        <source>No</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../ui/queue_model.py" line="156"/>
+        <source>Registration no.</source>
+        <translation>报名号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/queue_model.py" line="157"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/queue_model.py" line="158"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/queue_model.py" line="159"/>
+        <source>ID number</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/queue_model.py" line="160"/>
+        <source>School</source>
+        <translation>毕业学校</translation>
+    </message>
+    <message>
+        <location filename="../../ui/queue_model.py" line="161"/>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,255 @@
+"""The operator desk driven as an operator drives it: keys, clicks, the demo card reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPushButton
+
+from station import auth, records, seeding
+from station.idcard.demo import DemoReader
+from ui import i18n
+from ui.app import Desk
+from ui.candidate_form import ApprovalDialog, CandidateForm
+from ui.login import LoginDialog
+from ui.main_window import MainWindow
+
+from .factories import ADMIN, OPERATOR, SUPERVISOR, record_for
+from .qt_helpers import activate, type_text
+
+
+@pytest.fixture(autouse=True)
+def chinese(qapp) -> None:
+    i18n.install("zh_CN")
+
+
+@pytest.fixture
+def seeded_dir(station_dir: Path) -> Path:
+    with auth.login(station_dir, *ADMIN) as ctx:
+        seeding.seed(ctx, 12, "ready", rng_seed=5)
+        records.create(ctx, record_for(500, name="张三丰"))
+        records.create(ctx, record_for(501, name="曾小贤"))
+    return station_dir
+
+
+@pytest.fixture
+def window(qtbot, seeded_dir: Path):
+    ctx = auth.login(seeded_dir, *OPERATOR)
+    win = MainWindow(ctx, DemoReader(today=dt.date(2026, 11, 29)))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    ctx.close()
+
+
+def _login(qtbot, directory: Path, login: str, password: str) -> LoginDialog:
+    dialog = LoginDialog(directory)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "login"), login)
+    qtbot.keyClick(dialog.findChild(QLineEdit, "login"), Qt.Key.Key_Return)  # Enter moves on
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "password"), password)
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_login_refuses_then_opens(qtbot, seeded_dir: Path) -> None:
+    dialog = _login(qtbot, seeded_dir, OPERATOR[0], "wrong-password")
+    error = dialog.findChild(QLabel, "error")
+    qtbot.waitUntil(lambda: bool(error.text()), timeout=5000)
+    assert "密码错误" in error.text() and dialog.context is None
+    assert dialog.findChild(QLineEdit, "password").text() == ""
+    with qtbot.waitSignal(dialog.logged_in, timeout=5000):
+        qtbot.keyClicks(dialog.findChild(QLineEdit, "password"), OPERATOR[1])
+        qtbot.keyClick(dialog.findChild(QLineEdit, "password"), Qt.Key.Key_Return)
+    assert dialog.context is not None and dialog.context.operator.login == OPERATOR[0]
+    dialog.context.close()
+
+
+def test_queue_search_by_pinyin_initials_id_and_number(qtbot, window: MainWindow) -> None:
+    assert window.model.rowCount() == 14
+    assert window.model.index(0, 3).data().startswith("**************")  # masked ID
+    activate(qtbot, window)
+    qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    search = window.findChild(QLineEdit, "search")
+    qtbot.keyClicks(search, "zsf")
+    assert [r.name for r in window.model.rows] == ["张三丰"]
+    search.clear()
+    qtbot.keyClicks(search, "zx")  # 曾 read as zēng: every reading of a surname counts
+    assert "曾小贤" in [r.name for r in window.model.rows]
+    search.clear()
+    type_text(search, "张三")
+    assert [r.name for r in window.model.rows] == ["张三丰"]
+    search.clear()
+    last4 = record_for(501)["id_number"][-4:]
+    qtbot.keyClicks(search, last4)
+    assert "曾小贤" in [r.name for r in window.model.rows]
+    search.clear()
+    regno = window.model.all_rows[0].registration_no
+    qtbot.keyClicks(search, regno)
+    assert [r.registration_no for r in window.model.rows] == [regno]
+
+
+def test_filters_by_state_and_school(window: MainWindow) -> None:
+    state = window.findChild(type(window.state_filter), "stateFilter")
+    state.setCurrentIndex(state.findData("draft"))
+    assert {r.name for r in window.model.rows} == {"张三丰", "曾小贤"}
+    state.setCurrentIndex(0)
+    school = window.school_filter
+    school.setCurrentIndex(1)
+    code = school.currentData()
+    assert window.model.rows and all(r.school_code == code for r in window.model.rows)
+
+
+def test_open_a_record_with_enter(qtbot, window: MainWindow) -> None:
+    search = window.findChild(QLineEdit, "search")
+    qtbot.keyClicks(search, "zsf")
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    form = window.current_dialog.form
+    assert form.inputs["name"].text() == "张三丰"
+    assert form.inputs["id_number"].text() == record_for(500)["id_number"]  # unmasked when open
+    window.current_dialog.close()
+
+
+def test_new_record_live_validation_fix_and_save(qtbot, window: MainWindow) -> None:
+    activate(qtbot, window)
+    qtbot.keyClick(window.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form: CandidateForm = window.current_dialog.form
+    save = form.findChild(QPushButton, "save")
+    values = record_for(700)
+    type_text(form.inputs["name"], "李雷")
+    qtbot.keyClicks(form.inputs["id_number"], values["id_number"])
+    qtbot.keyClicks(form.inputs["phone"], "1380013800")  # one digit short
+    form.revalidate()
+    phone_error = form.findChild(QLabel, "phone_error")
+    assert "11 位" in phone_error.text()
+    assert "#b00020" in form.inputs["phone"].styleSheet()
+    assert not save.isEnabled()
+    # Derived from the ID number as it was typed.
+    assert (
+        form.inputs["birth_date"].text()
+        == values["id_number"][6:10]
+        + "-"
+        + values["id_number"][10:12]
+        + "-"
+        + values["id_number"][12:14]
+    )
+    assert form.inputs["gender"].value() == "1"
+
+    qtbot.keyClicks(form.inputs["phone"], "0")
+    form.inputs["ethnicity"].set_value("01")
+    form.inputs["political_status"].set_value("03")
+    form.inputs["household_division"].set_value("410105")
+    form.inputs["category"].set_value("fresh")
+    form.inputs["school_code"].set_value("410105001")
+    type_text(form.inputs["school_name"], "郑州市第一初级中学")
+    qtbot.keyClicks(form.inputs["student_number"], "G" + values["id_number"])
+    type_text(form.inputs["home_address"], "金水区花园路1号")
+    type_text(form.inputs["guardian_name"], "李大山")
+    form.inputs["guardian_relation"].set_value("父亲")
+    qtbot.keyClicks(form.inputs["guardian_phone"], "13900139000")
+    form.revalidate()
+    assert phone_error.text() == ""
+    assert save.isEnabled(), {n: e.text() for n, e in form.errors.items() if e.text()}
+    before = len(window.model.all_rows)
+    activate(qtbot, window.current_dialog)
+    qtbot.keyClick(form.inputs["guardian_phone"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(window.model.all_rows) == before + 1, timeout=3000)
+    assert "李雷" in [r.name for r in window.model.all_rows]
+
+
+def test_demo_card_fills_and_locks_card_fields(
+    qtbot, window: MainWindow, station_dir: Path
+) -> None:
+    dialog = window.new_candidate()
+    form = dialog.form
+    activate(qtbot, dialog)
+    qtbot.keyClick(form.inputs["phone"], Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: bool(form.inputs["id_number"].text()), timeout=5000)
+    assert form.inputs["name"].isReadOnly() and form.inputs["id_number"].isReadOnly()
+    assert not form.inputs["ethnicity"].isEnabled()
+    assert "身份证" in form.findChild(QLabel, "cardNote").text()
+    assert form.inputs["home_address"].text()  # the card's address, still editable
+    assert not form.inputs["home_address"].isReadOnly()
+
+    # Changing a card field needs a supervisor: an operator's own password is not enough.
+    approval = ApprovalDialog(window.context, "test", form)
+    qtbot.addWidget(approval)
+    approval.login.setText(OPERATOR[0])
+    approval.password.setText(OPERATOR[1])
+    approval.reason.setText("证件信息有误")
+    approval._approve()
+    assert "无权" in approval.error.text()
+    approval.login.setText(SUPERVISOR[0])
+    approval.password.setText(SUPERVISOR[1])
+    approval._approve()
+    assert approval.approver == "审核员甲"
+    dialog.close()
+
+
+def test_expired_demo_card_is_refused_in_words(qtbot, window: MainWindow) -> None:
+    form = window.new_candidate().form
+    for _ in range(4):  # the demo reader's fourth card has expired
+        form.read_card()
+        qtbot.waitUntil(lambda: form.read_card_button.isEnabled(), timeout=5000)
+    assert "有效期" in form.findChild(QLabel, "cardNote").text()
+
+
+def test_known_id_number_opens_the_existing_record(qtbot, window: MainWindow) -> None:
+    form = window.new_candidate().form
+    qtbot.keyClicks(form.inputs["id_number"], record_for(500)["id_number"])
+    form.revalidate()
+    opened = window.current_dialog.form
+    assert opened is not form
+    assert opened.inputs["name"].text() == "张三丰"
+    assert opened.candidate_id is not None
+    assert "已在本报名点登记" in opened.banner.text()
+
+
+def test_signed_record_opens_locked(qtbot, seeded_dir: Path) -> None:
+    with auth.login(seeded_dir, *ADMIN) as ctx:
+        (signed_id,) = seeding.seed(ctx, 1, "signed", rng_seed=9)
+    ctx = auth.login(seeded_dir, *OPERATOR)
+    form = CandidateForm(ctx, signed_id)
+    qtbot.addWidget(form)
+    assert not form.banner.isHidden() and "锁定" in form.banner.text()
+    assert form.inputs["name"].isReadOnly()
+    assert form.save_button.isHidden()
+    ctx.close()
+
+
+def test_auto_logout_fires_and_returns_to_login(qtbot, seeded_dir: Path) -> None:
+    desk = Desk(seeded_dir)
+    ctx = auth.login(seeded_dir, *OPERATOR)
+    window = desk.open_main(ctx)
+    qtbot.addWidget(window)
+    desk.watcher.stop()
+    desk.watcher.timeout_ms, desk.watcher.warn_ms = 1500, 1000  # 10 min in production
+    desk.watcher.start()
+    qtbot.waitUntil(
+        lambda: desk.watcher is not None and desk.watcher.notice.isVisible(), timeout=3000
+    )
+    assert "秒后自动退出" in desk.watcher.notice.label.text()
+    qtbot.waitUntil(lambda: desk.window is None, timeout=5000)
+    assert desk.login is not None and desk.login.isVisible()
+    desk.login.close()
+
+
+def test_input_postpones_auto_logout(qtbot, seeded_dir: Path) -> None:
+    desk = Desk(seeded_dir)
+    window = desk.open_main(auth.login(seeded_dir, *OPERATOR))
+    qtbot.addWidget(window)
+    desk.watcher.stop()
+    desk.watcher.timeout_ms, desk.watcher.warn_ms = 1500, 1000
+    desk.watcher.start()
+    for _ in range(6):
+        qtbot.wait(300)
+        qtbot.keyClick(window.search, Qt.Key.Key_A)
+    assert desk.window is window
+    desk.logout()
+    desk.login.close()

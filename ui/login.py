@@ -1,0 +1,95 @@
+"""Login (登录): the password both identifies the operator and unlocks the database.
+
+The login runs off the GUI thread: Argon2 and, on the first login of the day, the full
+integrity check of a large store take seconds, and the window must not freeze meanwhile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import auth
+from station.auth import Context
+from station.errors import StationError
+from ui import i18n
+from ui.operations import Operation
+
+
+class LoginDialog(QDialog):
+    logged_in = Signal(object)  # Context
+
+    def __init__(
+        self, data_dir: Path, station_name: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.context: Context | None = None
+        self._op: Operation | None = None
+        self.setWindowTitle(self.tr("Registration station — log in"))
+        self.login_edit = QLineEdit(objectName="login")
+        self.password_edit = QLineEdit(objectName="password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.status = QLabel(objectName="status")
+        self.error_label = QLabel(objectName="error")
+        self.error_label.setStyleSheet("color: #b00020")
+        self.error_label.setWordWrap(True)
+        form = QFormLayout()
+        if station_name:
+            form.addRow(QLabel(station_name, objectName="stationName"))
+        form.addRow(self.tr("Login"), self.login_edit)
+        form.addRow(self.tr("Password"), self.password_edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Log in"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Quit"))
+        self.buttons.accepted.connect(self.try_login)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.login_edit.returnPressed.connect(self.password_edit.setFocus)
+
+    def try_login(self) -> None:
+        if self._op is not None and self._op.running:
+            return
+        login, password = self.login_edit.text(), self.password_edit.text()
+        self.error_label.clear()
+        self.status.setText(self.tr("Opening the station database…"))
+        self.buttons.setEnabled(False)
+        op = Operation(lambda _progress: auth.login(self.data_dir, login, password), self)
+        op.succeeded.connect(self._succeeded)
+        op.failed.connect(self._failed)
+        op.finished.connect(lambda: self.buttons.setEnabled(True))
+        self._op = op.start()
+
+    def _succeeded(self, ctx: Context) -> None:
+        self.context = ctx
+        self.status.clear()
+        self.password_edit.clear()
+        self.accept()
+        self.logged_in.emit(ctx)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.clear()
+        if isinstance(exc, StationError):
+            self.error_label.setText(i18n.message(exc))
+        else:  # never a silent dialog: say what broke
+            self.error_label.setText(
+                self.tr("Internal error: %1").replace("%1", type(exc).__name__)
+            )
+        self.password_edit.clear()
+        self.password_edit.setFocus()

@@ -1,0 +1,197 @@
+"""The operator's main window: the candidate queue, its search and filters, the actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.auth import Context
+from station.lifecycle import State
+from station.models import Station
+from ui.candidate_form import CandidateDialog
+from ui.labels import role_label, state_label
+from ui.queue_model import QueueModel
+
+
+class MainWindow(QMainWindow):
+    logout_requested = Signal()
+
+    def __init__(self, context: Context, reader: Any = None) -> None:
+        super().__init__()
+        self.context = context
+        self.reader = reader
+        with context.store.read() as s:
+            station = s.get(Station, 1)
+            self.station_title = f"{station.name}（{station.code}）" if station else ""
+            self.is_demo = bool(station and station.is_demo)
+        title = self.tr("Registration station") + " — " + self.station_title
+        if self.is_demo:
+            title += " " + self.tr("[DEMO]")
+        self.setWindowTitle(title)
+
+        self.model = QueueModel(context)
+        self.search = QLineEdit(objectName="search")
+        self.search.setPlaceholderText(
+            self.tr("Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)")
+        )
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.model.set_filter)
+        self.search.returnPressed.connect(self.open_current)
+        self.state_filter = QComboBox(objectName="stateFilter")
+        self.state_filter.addItem(self.tr("All states"), "")
+        for state in State:
+            self.state_filter.addItem(state_label(state.value), state.value)
+        self.state_filter.currentIndexChanged.connect(
+            lambda: self.model.set_state(self.state_filter.currentData())
+        )
+        self.school_filter = QComboBox(objectName="schoolFilter")
+        self._fill_schools()
+        self.school_filter.currentIndexChanged.connect(
+            lambda: self.model.set_school(self.school_filter.currentData())
+        )
+
+        self.table = QTableView(objectName="queue")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        # Fixed widths: ResizeToContents would measure all 50,000 rows on every keystroke.
+        for column, width in enumerate((150, 110, 110, 170, 260, 60)):
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self.open_index)
+        self.table.activated.connect(self.open_index)  # Enter on a row
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(QLabel(self.tr("State")))
+        filters.addWidget(self.state_filter, 1)
+        filters.addWidget(QLabel(self.tr("School")))
+        filters.addWidget(self.school_filter, 1)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(filters)
+        layout.addWidget(self.table)
+        self.setCentralWidget(central)
+        self._actions()
+        self.model.modelReset.connect(self._update_status)
+        self._update_status()
+        self.resize(1200, 760)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _action(
+        self, toolbar: QToolBar, text: str, shortcut: QKeySequence | str, slot: Any, name: str
+    ) -> QAction:
+        action = QAction(text, self, objectName=name)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(
+            f"{text} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
+        )
+        action.triggered.connect(slot)
+        toolbar.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        bar = QToolBar(self.tr("Actions"), objectName="actions")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.new_action = self._action(
+            bar, self.tr("New candidate"), "Ctrl+N", self.new_candidate, "newCandidate"
+        )
+        self.card_action = self._action(
+            bar, self.tr("Read ID card"), "F2", self.new_from_card, "readCardAction"
+        )
+        self.card_action.setEnabled(self.reader is not None)
+        self._action(bar, self.tr("Find"), "Ctrl+F", self.focus_search, "find")
+        self._action(bar, self.tr("Refresh"), "F5", self.refresh, "refresh")
+        bar.addSeparator()
+        self._action(bar, self.tr("Full screen"), "F11", self.toggle_full_screen, "fullScreen")
+        self._action(bar, self.tr("Log out"), "Ctrl+L", self.logout_requested.emit, "logout")
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.model.reload()
+        self._fill_schools()
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def _fill_schools(self) -> None:
+        current = self.school_filter.currentData()
+        self.school_filter.blockSignals(True)
+        self.school_filter.clear()
+        self.school_filter.addItem(self.tr("All schools"), "")
+        for code, name in self.model.schools():
+            self.school_filter.addItem(f"{name}（{code}）", code)
+        index = self.school_filter.findData(current)
+        self.school_filter.setCurrentIndex(max(index, 0))
+        self.school_filter.blockSignals(False)
+
+    def _update_status(self) -> None:
+        op = self.context.operator
+        self.statusBar().showMessage(
+            self.tr("Operator: %1 (%2)    Shown: %3 of %4 candidates")
+            .replace("%1", op.display_name)
+            .replace("%2", role_label(op.role.value))
+            .replace("%3", str(len(self.model.rows)))
+            .replace("%4", str(len(self.model.all_rows)))
+        )
+
+    # --- records ------------------------------------------------------------------------
+
+    def open_current(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid() and self.model.rowCount() == 1:
+            index = self.model.index(0, 0)
+        if index.isValid():
+            self.open_index(index)
+
+    def open_index(self, index: QModelIndex) -> None:
+        self.open_candidate(self.model.row_at(index.row()).id)
+
+    def open_candidate(self, candidate_id: int | None, read_card: bool = False) -> CandidateDialog:
+        dialog = CandidateDialog(self.context, candidate_id, self.reader, self)
+        dialog.form.open_existing.connect(lambda existing: self._switch_to(dialog, existing))
+        dialog.accepted.connect(self.refresh)
+        self.current_dialog = dialog
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
+        if read_card:
+            dialog.form.read_card()
+        return dialog
+
+    def _switch_to(self, dialog: CandidateDialog, existing_id: int) -> None:
+        """The ID number is already at this station: open that record, never a second one."""
+        dialog.form.open_existing.disconnect()
+        dialog.close()
+        opened = self.open_candidate(existing_id)
+        opened.form.banner.setText(
+            self.tr("This ID number is already registered here: its record is opened.")
+        )
+        opened.form.banner.show()
+
+    def new_candidate(self) -> CandidateDialog:
+        return self.open_candidate(None)
+
+    def new_from_card(self) -> CandidateDialog:
+        return self.open_candidate(None, read_card=True)

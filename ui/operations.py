@@ -1,0 +1,121 @@
+"""Operations: long core work off the GUI thread, success and failure reported in one place.
+
+Like Anki's ``CollectionOp``: the UI hands a core function to :class:`Operation`, which runs
+it on Qt's thread pool with a ``progress(done, total)`` callback and a ``cancelled()``
+predicate (the core's long functions take exactly these), and emits ``succeeded(result)`` or
+``failed(exception)`` back on the GUI thread. :func:`run_with_progress` adds a progress
+dialog with a cancel button.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+
+from ui import i18n
+
+Work = Callable[["Progress"], Any]
+
+
+class Progress:
+    """Handed to the work function: report progress, ask whether to stop."""
+
+    def __init__(self, op: Operation) -> None:
+        self._op = op
+
+    def __call__(self, done: int, total: int) -> None:
+        self._op.progressed.emit(done, total)
+
+    def cancelled(self) -> bool:
+        return self._op._cancel.is_set()
+
+
+class _Runner(QRunnable):
+    def __init__(self, op: Operation) -> None:
+        super().__init__()
+        self.op = op
+
+    def run(self) -> None:
+        try:
+            result = self.op.work(Progress(self.op))
+        except BaseException as exc:  # reported to the GUI; never lost in a thread
+            self.op.failed.emit(exc)
+        else:
+            self.op.succeeded.emit(result)
+        finally:
+            self.op.finished.emit()
+
+
+class Operation(QObject):
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    finished = Signal()
+
+    def __init__(self, work: Work, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.work = work
+        self._cancel = threading.Event()
+        self.running = False
+        self.finished.connect(self._done)
+
+    def start(self) -> Operation:
+        self.running = True
+        QThreadPool.globalInstance().start(_Runner(self))
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _done(self) -> None:
+        self.running = False
+
+
+def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> None:
+    """The one place that tells the operator an operation failed."""
+    from station.errors import StationError
+
+    if isinstance(exc, StationError):
+        text = i18n.message(exc)
+    else:
+        text = QApplication.translate("Operations", "Internal error: %1").replace(
+            "%1", type(exc).__name__
+        )
+    QMessageBox.warning(
+        parent, title or QApplication.translate("Operations", "Could not finish"), text
+    )
+
+
+def run_with_progress(
+    parent: QWidget | None,
+    label: str,
+    work: Work,
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[BaseException], None] | None = None,
+) -> Operation:
+    """Start ``work`` with a modal progress dialog whose Cancel asks the work to stop."""
+    dialog = QProgressDialog(label, QApplication.translate("Operations", "Cancel"), 0, 0, parent)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)  # quick work shows no dialog at all
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    op = Operation(work, parent)
+
+    def progressed(done: int, total: int) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(done)
+
+    def finished() -> None:
+        dialog.close()
+        dialog.deleteLater()
+
+    op.progressed.connect(progressed)
+    dialog.canceled.connect(op.cancel)
+    op.succeeded.connect(on_success)
+    op.failed.connect(on_failure or (lambda exc: show_error(parent, exc)))
+    op.finished.connect(finished)
+    return op.start()

@@ -1,0 +1,68 @@
+"""Small input widgets the desk's forms share."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QLineEdit, QWidget
+
+
+class CodeCombo(QComboBox):
+    """A searchable combo over a code table: type any part of the code or the name.
+
+    ``value()`` is the code of the chosen item, or the typed text when it matches none (the
+    validator then says what is wrong with it).
+    """
+
+    def __init__(
+        self, items: list[tuple[str, str]], parent: QWidget | None = None, editable: bool = True
+    ) -> None:
+        super().__init__(parent)
+        self.setEditable(editable)
+        if editable:
+            self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            completer = QCompleter(self.model(), self)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            self.setCompleter(completer)
+        self.addItem("", "")
+        for code, label in items:
+            self.addItem(label, code)
+
+    def value(self) -> str:
+        text = self.currentText().strip()
+        index = self.findText(text, Qt.MatchFlag.MatchExactly)
+        if index >= 0:
+            return str(self.itemData(index))
+        return text
+
+    def set_value(self, code: str) -> None:
+        index = self.findData(code)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        elif self.isEditable():
+            self.setEditText(code)
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.setEnabled(not read_only)
+
+
+class EnterMovesOn(QObject):
+    """Enter in a field moves to the next one, as the pen moves down the paper form.
+
+    Installed on line edits (and the line edit inside an editable combo); an open completion
+    popup keeps Enter for itself, to pick the entry.
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        completer = obj.completer() if isinstance(obj, QLineEdit) else None
+        if completer is not None and completer.popup().isVisible():
+            return False
+        tab = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(obj, tab)
+        return True
