@@ -253,3 +253,37 @@ def test_input_postpones_auto_logout(qtbot, seeded_dir: Path) -> None:
     assert desk.window is window
     desk.logout()
     desk.login.close()
+
+
+def test_language_switch_from_settings(qtbot, seeded_dir: Path) -> None:
+    from PySide6.QtGui import QAction
+
+    from station import settings as settings_mod
+    from ui.settings_dialog import SettingsDialog
+
+    desk = Desk(seeded_dir)
+    window = desk.open_main(auth.login(seeded_dir, *ADMIN))
+    qtbot.addWidget(window)
+    assert window.findChild(QAction, "newCandidate").text() == "新增考生"
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.language.setCurrentIndex(dialog.language.findData("en"))
+    dialog.save()
+    assert settings_mod.load(seeded_dir).language == "en"
+    english = desk.apply_settings(window.context)
+    qtbot.addWidget(english)
+    assert english.findChild(QAction, "newCandidate").text() == "New candidate"
+    assert english.model.headerData(1, Qt.Orientation.Horizontal) == "State"
+    assert english.model.index(0, 1).data() == "Awaiting review"
+    i18n.install("zh_CN")
+    desk.logout()
+    desk.login.close()
+
+
+def test_operator_cannot_change_station_wide_settings(qtbot, window: MainWindow) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    assert dialog.language.isEnabled()
+    assert not dialog.reader.isEnabled() and not dialog.idle.isEnabled()

@@ -77,6 +77,7 @@ class Desk(QObject):
     def open_main(self, ctx: Context) -> MainWindow:
         self.window = MainWindow(ctx, self.reader)
         self.window.logout_requested.connect(self.logout)
+        self.window.settings_changed.connect(lambda: self.apply_settings(ctx))
         self.watcher = InactivityWatcher(ctx.settings.inactivity_minutes * 60_000, parent=self)
         self.watcher.timed_out.connect(self.logout)
         self.watcher.start()
@@ -85,6 +86,22 @@ class Desk(QObject):
         else:
             self.window.show()
         return self.window
+
+    def apply_settings(self, ctx: Context) -> MainWindow:
+        """A new language or reader: rebuild the window around the same login."""
+        self.settings = settings_mod.load(self.data_dir)
+        i18n.install(self.settings.language)
+        if self.reader is not None and hasattr(self.reader, "close"):
+            self.reader.close()
+        self.reader = make_reader(self.settings.card_reader)
+        if self.watcher is not None:
+            self.watcher.stop()
+        old = self.window
+        window = self.open_main(ctx)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        return window
 
     def logout(self) -> None:
         if self.watcher is not None:

@@ -29,6 +29,7 @@ from ui.queue_model import QueueModel
 
 class MainWindow(QMainWindow):
     logout_requested = Signal()
+    settings_changed = Signal()
 
     def __init__(self, context: Context, reader: Any = None) -> None:
         super().__init__()
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self._action(bar, self.tr("Find"), "Ctrl+F", self.focus_search, "find")
         self._action(bar, self.tr("Refresh"), "F5", self.refresh, "refresh")
         bar.addSeparator()
+        self._action(bar, self.tr("Settings"), "Ctrl+,", self.open_settings, "settings")
         self._action(bar, self.tr("Full screen"), "F11", self.toggle_full_screen, "fullScreen")
         self._action(bar, self.tr("Log out"), "Ctrl+L", self.logout_requested.emit, "logout")
 
@@ -132,6 +134,13 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.model.reload()
         self._fill_schools()
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.context, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.settings_changed.emit()
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -235,12 +235,12 @@
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="123"/>
+        <location filename="../../ui/app.py" line="140"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="124"/>
+        <location filename="../../ui/app.py" line="141"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
     </message>
@@ -449,82 +449,87 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="41"/>
+        <location filename="../../ui/main_window.py" line="42"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="43"/>
+        <location filename="../../ui/main_window.py" line="44"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="49"/>
+        <location filename="../../ui/main_window.py" line="50"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="55"/>
+        <location filename="../../ui/main_window.py" line="56"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="83"/>
+        <location filename="../../ui/main_window.py" line="84"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="85"/>
+        <location filename="../../ui/main_window.py" line="86"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="112"/>
+        <location filename="../../ui/main_window.py" line="113"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="116"/>
+        <location filename="../../ui/main_window.py" line="117"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="119"/>
+        <location filename="../../ui/main_window.py" line="120"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="122"/>
+        <location filename="../../ui/main_window.py" line="123"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="123"/>
+        <location filename="../../ui/main_window.py" line="124"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="126"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="127"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="128"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="143"/>
+        <location filename="../../ui/main_window.py" line="152"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="153"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="189"/>
+        <location filename="../../ui/main_window.py" line="198"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
@@ -588,6 +593,44 @@
         <location filename="../../ui/queue_model.py" line="161"/>
         <source>Photo</source>
         <translation>照片</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="27"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="35"/>
+        <source>None (type the card&apos;s data)</source>
+        <translation>无（手工录入证件信息）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="36"/>
+        <source>Demo reader</source>
+        <translation>演示读卡器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="46"/>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="55"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="56"/>
+        <source>ID-card reader</source>
+        <translation>身份证阅读器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="57"/>
+        <source>Log out after no input for</source>
+        <translation>无操作自动退出时间</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,94 @@
+"""Desk settings (设置): language and the ID-card reader, saved in the station's settings.json."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import settings as settings_mod
+from station.auth import Context
+from station.errors import StationError
+from station.roles import Permission, allows
+from ui import i18n
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Settings"))
+        current = settings_mod.load(ctx.data_dir)
+        self.language = QComboBox(objectName="language")
+        self.language.addItem("中文（简体）", "zh_CN")
+        self.language.addItem("English", "en")
+        self.language.setCurrentIndex(max(self.language.findData(current.language), 0))
+        self.reader = QComboBox(objectName="cardReader")
+        self.reader.setEditable(True)
+        self.reader.addItem(self.tr("None (type the card's data)"), "")
+        self.reader.addItem(self.tr("Demo reader"), "demo")
+        for port in _serial_ports():
+            self.reader.addItem(port, port)
+        index = self.reader.findData(current.card_reader)
+        if index >= 0:
+            self.reader.setCurrentIndex(index)
+        else:
+            self.reader.setEditText(current.card_reader)
+        self.idle = QSpinBox(objectName="inactivity")
+        self.idle.setRange(1, 120)
+        self.idle.setSuffix(self.tr(" min"))
+        self.idle.setValue(current.inactivity_minutes)
+        # Station-wide choices are the administrator's; language is anyone's.
+        admin = allows(ctx.operator.role, Permission.MANAGE_KEYS)
+        self.reader.setEnabled(admin)
+        self.idle.setEnabled(admin)
+        self.error = QLabel(objectName="settingsError")
+        self.error.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("ID-card reader"), self.reader)
+        form.addRow(self.tr("Log out after no input for"), self.idle)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        current = settings_mod.load(self.ctx.data_dir)
+        current.language = self.language.currentData()
+        if self.reader.isEnabled():
+            index = self.reader.findText(self.reader.currentText())
+            current.card_reader = (
+                self.reader.itemData(index) if index >= 0 else self.reader.currentText().strip()
+            )
+            current.inactivity_minutes = self.idle.value()
+        try:
+            current.check()
+            settings_mod.save(self.ctx.data_dir, current)
+        except StationError as exc:
+            self.error.setText(i18n.message(exc))
+            return
+        self.ctx.settings.language = current.language
+        self.ctx.settings.card_reader = current.card_reader
+        self.ctx.settings.inactivity_minutes = current.inactivity_minutes
+        self.accept()
+
+
+def _serial_ports() -> list[str]:
+    try:
+        from serial.tools import list_ports
+    except ImportError:
+        return []
+    return sorted(p.device for p in list_ports.comports())
