@@ -287,3 +287,19 @@ def test_operator_cannot_change_station_wide_settings(qtbot, window: MainWindow)
     qtbot.addWidget(dialog)
     assert dialog.language.isEnabled()
     assert not dialog.reader.isEnabled() and not dialog.idle.isEnabled()
+
+
+def test_enter_and_tab_follow_the_paper_form(qtbot, window: MainWindow) -> None:
+    dialog = window.new_candidate()
+    form = dialog.form
+    activate(qtbot, dialog)
+    form.inputs["name"].setFocus()
+    qtbot.keyClick(form.inputs["name"], Qt.Key.Key_Return)
+    assert form.inputs["document_type"].hasFocus()
+    form.inputs["id_number"].setFocus()
+    qtbot.keyClick(form.inputs["id_number"], Qt.Key.Key_Return)
+    assert form.inputs["gender"].hasFocus()
+    form.inputs["phone"].setFocus()
+    qtbot.keyClick(form.inputs["phone"], Qt.Key.Key_Tab)
+    assert form.inputs["guardian_name"].hasFocus()
+    dialog.close()
