@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from station.auth import Context
+    from station.roster import ImportResult
 
 DEMO_ACCOUNTS = (
     ("admin", "管理员（演示）", "admin", "demo-admin-2027"),
@@ -25,6 +26,7 @@ DEMO_ACCOUNTS = (
     ("caiji", "采集员（演示）", "operator", "demo-operator-2027"),
 )
 DEMO_STATION = {"name": "演示报名点（郑州市金水区）", "county_code": "410105", "number": 1}
+ROSTER_PROBLEMS_SHOWN = 50  # on stderr; the errors workbook has them all
 
 FIELD_HELP = {
     "name": "姓名",
@@ -300,6 +302,105 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_printer() -> Callable[[int, int], None] | None:
+    """``done/total`` on the terminal, every hundred rows; nothing when stderr is a file."""
+    if not sys.stderr.isatty():
+        return None
+
+    def progress(done: int, total: int) -> None:
+        if done % 100 == 0 or done == total:
+            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def cmd_roster_template(args: argparse.Namespace) -> int:
+    from station import roster
+
+    roster.write_template(Path(args.out))
+    print(f"已生成花名册模板 / roster template written: {args.out}")
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from station import roster
+
+    if args.errors:
+        _check_errors_target(Path(args.errors), Path(args.file))
+    # The file first: an unusable one is refused before the login writes anything.
+    parsed = roster.read_roster(Path(args.file))
+    with _login(args) as ctx:
+        result = roster.import_roster(
+            ctx, parsed, dry_run=args.dry_run, progress=_progress_printer()
+        )
+    if sys.stderr.isatty() and result.rows:
+        print(file=sys.stderr)
+    if args.errors and result.problem_rows:
+        roster.write_errors(result, Path(args.errors))
+    _report_import(result, args)
+    return 0 if result.complete else 1
+
+
+def _check_errors_target(errors: Path, roster_file: Path) -> None:
+    # Checked before the import: once rows are stored, a failing write could only say so.
+    from station.errors import UsageError
+
+    if errors.resolve() == roster_file.resolve():
+        raise UsageError("错误文件不能覆盖要导入的文件", "--errors must not overwrite the roster")
+    if not errors.parent.is_dir():
+        raise UsageError(f"目录 {errors.parent} 不存在", f"no directory {errors.parent}")
+
+
+def _report_import(result: ImportResult, args: argparse.Namespace) -> None:
+    verb = "可导入" if result.dry_run else "已导入"
+    if args.json:
+        _print_json(
+            {
+                "sheet": result.sheet,
+                "rows": result.rows,
+                "imported": result.imported,
+                "already_present": result.already_present,
+                "conflicts": len(result.conflicts),
+                "rejected": len(result.rejected),
+                "warnings": result.warnings,
+                "dry_run": result.dry_run,
+                "cancelled": result.cancelled,
+            }
+        )
+    else:
+        print(
+            f"工作表“{result.sheet}”共 {result.rows} 行：{verb} {result.imported}，"
+            f"已存在 {result.already_present}，冲突 {len(result.conflicts)}，"
+            f"有错误 {len(result.rejected)}" + ("（预检，未保存）" if result.dry_run else "")
+        )
+        print(
+            f"rows {result.rows}: imported {result.imported}, already present "
+            f"{result.already_present}, conflicts {len(result.conflicts)}, "
+            f"rejected {len(result.rejected)}"
+            + (" (dry run, nothing stored)" if result.dry_run else "")
+        )
+    for warning in result.warnings:
+        print(f"提示：{warning}", file=sys.stderr)
+    problems = [p for row in result.problem_rows for p in row.problems]
+    for p in problems[:ROSTER_PROBLEMS_SHOWN]:
+        print(f"第 {p.row} 行 {p.column}：{p.reason}", file=sys.stderr)
+    if len(problems) > ROSTER_PROBLEMS_SHOWN:
+        print(f"……还有 {len(problems) - ROSTER_PROBLEMS_SHOWN} 条", file=sys.stderr)
+    if args.errors and result.problem_rows:
+        print(f"错误文件 / errors workbook: {args.errors}", file=sys.stderr)
+
+
+def cmd_roster_export(args: argparse.Namespace) -> int:
+    from station import roster
+
+    with _login(args) as ctx:
+        result = roster.export_roster(ctx, Path(args.out), progress=_progress_printer())
+    if sys.stderr.isatty() and result.count:
+        print(file=sys.stderr)
+    print(f"已导出 {result.count} 名考生 / exported {result.count} candidates: {args.out}")
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from station import audit
 
@@ -417,6 +518,20 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--state", default="signed", help="目标状态 (默认 signed)")
     p.add_argument("--seed", type=int, help="随机种子")
+
+    ros = add("roster", lambda a: _missing(a, ros), "花名册导入导出 / roster import and export")
+    ros_sub = ros.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("template", cmd_roster_template, "生成花名册模板 (.xlsx)", ros_sub)
+    p.add_argument("out", metavar="OUT.xlsx")
+    p = add(
+        "import", cmd_roster_import, "导入花名册: 0 全部导入, 1 有行被拒绝, 2 文件不可用", ros_sub
+    )
+    p.add_argument("file", metavar="FILE.xlsx")
+    p.add_argument("--errors", metavar="OUT.xlsx", help="把被拒绝的行写入此文件 (改正后可再次导入)")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不保存")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
+    p = add("export", cmd_roster_export, "导出全部考生 (.xlsx)", ros_sub)
+    p.add_argument("out", metavar="OUT.xlsx")
 
     aud = add("audit", lambda a: _missing(a, aud), "审计链 / audit chain")
     aud_sub = aud.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

@@ -1,0 +1,311 @@
+"""Roster import and export (花名册导入导出): many candidates from and to an Excel workbook.
+
+* :func:`write_template` writes the workbook a school fills in (:mod:`station.roster_template`).
+* :func:`read_roster` reads and checks a file (:mod:`station.roster_read`): an unusable file
+  raises :class:`RosterUnusable` before anything is stored.
+* :func:`import_roster` stores every valid row through the same rules as the desk
+  (``records._create``), each row in a savepoint of its own, committing every
+  :data:`CHUNK` rows. A row whose ID number is already stored with the same values counts as
+  already present; with other values it is a conflict and nothing is merged. ``dry_run``
+  checks everything and stores nothing (the desk's preview).
+* :func:`write_errors` writes the rejected rows: what is wrong where, and the original values
+  under the template's header, so the file can be corrected and imported again.
+* :func:`export_roster` writes every candidate, state and 报名号 included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import idnumber, records, regno
+from station.auth import Context
+from station.errors import DuplicateCandidate, ValidationFailed
+from station.fileio import atomic_write_bytes
+from station.models import Candidate, ChainHead, Counter, Station
+from station.roles import Permission
+from station.roster_columns import COLUMNS, REASONS, SOURCE_ROW
+from station.roster_export import ExportResult, export_roster
+from station.roster_read import Roster, RosterRow, RosterUnusable, read_roster
+from station.roster_template import BAD_FILL, BOLD, DATA_SHEET, write_header, write_template
+from station.validation import FIELD_LABELS, Issue, Policy, validate_candidate
+
+__all__ = [
+    "ExportResult",
+    "ImportResult",
+    "Problem",
+    "ProblemRow",
+    "RosterUnusable",
+    "export_roster",
+    "import_roster",
+    "read_roster",
+    "write_errors",
+    "write_template",
+]
+
+CHUNK = 250  # rows a commit: few durable commits, yet the desk waits at most ~0.4 s for the lock
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
+# A cell that could not be read leaves its field empty; these then fail for that reason only.
+_DERIVED = {"id_number": {"gender", "birth_date"}}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a row: where (the column header as in the file) and why."""
+
+    row: int
+    column: str
+    reason: str  # Chinese
+    field: str | None = None
+
+
+@dataclass(slots=True)
+class ProblemRow:
+    """A row not stored: rejected (invalid) or a conflict with a stored candidate."""
+
+    row: int
+    original: dict[str, Any]
+    problems: list[Problem]
+    registration_no: str | None = None  # the stored candidate a conflict is with
+
+
+@dataclass(slots=True)
+class ImportResult:
+    file: str
+    sheet: str
+    rows: int  # data rows in the sheet (empty rows not counted)
+    imported: int = 0  # stored now (dry run: would be stored)
+    already_present: int = 0
+    conflicts: list[ProblemRow] = field(default_factory=list)
+    rejected: list[ProblemRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    dry_run: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """Every row is now stored (or would be): the import needs nothing more."""
+        return not (self.conflicts or self.rejected or self.cancelled)
+
+    @property
+    def problem_rows(self) -> list[ProblemRow]:
+        return sorted(self.rejected + self.conflicts, key=lambda p: p.row)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A candidate with a given ID number: stored before, or by an earlier row of this file."""
+
+    registration_no: str | None  # None in a dry run
+    values: Mapping[str, Any]
+    row: int | None = None
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def import_roster(
+    ctx: Context,
+    source: Path | Roster,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> ImportResult:
+    """Import the roster (a path, or what :func:`read_roster` returned).
+
+    ``progress(done, total)`` is called after every row; ``cancel()`` is asked before every
+    row, and the rows stored before it said yes stay stored. An unexpected error (not a
+    row's validation or duplicate) rolls back the current chunk and propagates; earlier
+    chunks stay, and importing the same file again completes the job.
+    """
+    ctx.require(Permission.COLLECT)
+    roster = source if isinstance(source, Roster) else read_roster(source)
+    run = _Run(ctx, ctx.settings.policy(), roster.headers, dry_run)
+    result = ImportResult(str(roster.path), roster.sheet, len(roster.rows), dry_run=dry_run)
+    result.warnings = list(roster.warnings)
+    done = 0
+    for start in range(0, len(roster.rows), CHUNK):
+        chunk = roster.rows[start : start + CHUNK]
+        with ctx.store.session() as s:
+            for number, candidate in _stored(s, chunk).items():
+                run.known.setdefault(number, candidate)  # an earlier row of the file wins
+            pins = _pin(s)
+            for row in chunk:
+                if cancel is not None and cancel():
+                    result.cancelled = True
+                    break  # leaving the block commits the rows finished so far
+                _tally(result, run.row(s, row))
+                if pins[1] is None:
+                    pins = _pin(s)  # the 报名号 counter row appears with the first record
+                done += 1
+                if progress is not None:
+                    progress(done, result.rows)
+        if result.cancelled:
+            break
+    return result
+
+
+def _pin(s: Session) -> list[Any]:
+    # The session's identity map holds objects weakly: unless someone keeps these rows, they
+    # are collected between records and regno/audit SELECT them again for every row
+    # (measured: about a quarter of the import time).
+    return [s.get(Station, 1), s.get(Counter, regno.COUNTER), s.get(ChainHead, 1)]
+
+
+def _stored(s: Session, rows: Sequence[RosterRow]) -> dict[str, _Known]:
+    numbers = {n for r in rows if (n := _id_key(r))}
+    found = s.scalars(select(Candidate).where(Candidate.id_number.in_(numbers)))
+    return {c.id_number: _Known(c.registration_no, records.record_values(c)) for c in found}
+
+
+def _id_key(row: RosterRow) -> str:
+    return idnumber.normalise(str(row.raw.get("id_number") or ""))
+
+
+_Outcome = tuple[str, ProblemRow | None]  # ("imported" | "present" | "conflict" | "rejected", …)
+
+
+def _tally(result: ImportResult, outcome: _Outcome) -> None:
+    kind, problem = outcome
+    if kind == "imported":
+        result.imported += 1
+    elif kind == "present":
+        result.already_present += 1
+    elif kind == "conflict" and problem:
+        result.conflicts.append(problem)
+    elif problem:
+        result.rejected.append(problem)
+
+
+@dataclass(slots=True)
+class _Run:
+    """What one import knows while it goes through the rows."""
+
+    ctx: Context
+    policy: Policy
+    headers: Mapping[str, str]  # field -> header text as written in the file
+    dry_run: bool
+    known: dict[str, _Known] = field(default_factory=dict)  # by normalised ID number
+
+    def row(self, s: Session, row: RosterRow) -> _Outcome:
+        if row.problems:
+            return "rejected", self._unreadable(row)
+        key = _id_key(row)
+        if key in self.known or self.dry_run:
+            checked = validate_candidate(row.raw, self.policy)
+            if not checked.ok:
+                return "rejected", self._invalid(row, checked.errors)
+            if key in self.known:
+                return self._compare(row, checked.data.as_dict(), self.known[key])
+            self.known[key] = _Known(None, checked.data.as_dict(), row.number)
+            return "imported", None
+        try:
+            with s.begin_nested():
+                c = records._create(s, self.ctx, row.raw, source="roster")
+        except ValidationFailed as exc:
+            return "rejected", self._invalid(row, [i for i in exc.issues if i.is_error])
+        except DuplicateCandidate as exc:  # a safety net: _stored() looked this chunk up
+            stored = records.get(s, exc.existing_id)
+            self.known[key] = _Known(stored.registration_no, records.record_values(stored))
+            return self.row(s, row)
+        self.known[key] = _Known(c.registration_no, records.record_values(c), row.number)
+        return "imported", None
+
+    def _unreadable(self, row: RosterRow) -> ProblemRow:
+        """Cells that could not be read, plus whatever else is wrong with the row."""
+        bad = {p.field for p in row.problems}
+        skip = bad | {d for f in bad for d in _DERIVED.get(f, ())}
+        others = [i for i in validate_candidate(row.raw, self.policy).errors if i.field not in skip]
+        problems = [self._problem(row, p.field, p.reason) for p in row.problems]
+        return ProblemRow(row.number, row.original, problems + self._issues(row, others))
+
+    def _invalid(self, row: RosterRow, issues: list[Issue]) -> ProblemRow:
+        return ProblemRow(row.number, row.original, self._issues(row, issues))
+
+    def _issues(self, row: RosterRow, issues: list[Issue]) -> list[Problem]:
+        return [self._problem(row, i.field, i.message_zh) for i in issues]
+
+    def _problem(self, row: RosterRow, name: str, reason: str) -> Problem:
+        return Problem(row.number, self.headers.get(name, FIELD_LABELS[name][0]), reason, name)
+
+    def _compare(self, row: RosterRow, values: Mapping[str, Any], existing: _Known) -> _Outcome:
+        differing = [f for f, v in values.items() if existing.values.get(f) != v]
+        if not differing:
+            return "present", None
+        names = "、".join(FIELD_LABELS[f][0] for f in differing)
+        if existing.row is not None:
+            reason = f"与本文件第 {existing.row} 行的证件号码相同，但{names}不同"
+        else:
+            reason = (
+                f"该证件号码已有考生记录（报名号 {existing.registration_no}），但{names}不同；"
+                "未修改已有记录，如需更正请在采集站中修改该考生"
+            )
+        problem = self._problem(row, "id_number", reason)
+        return "conflict", ProblemRow(row.number, row.original, [problem], existing.registration_no)
+
+
+# --- the errors workbook ------------------------------------------------------------------
+
+DETAIL_SHEET = "错误明细"
+WHOLE_FILE = "（整个文件）"
+
+
+def write_errors(result: ImportResult, path: Path) -> None:
+    """Every rejected or conflicting row: 错误明细 lists row, column and reason; 考生 holds the
+    original values under the template's header (bad cells in red), ready to fix and import."""
+    wb = Workbook()
+    detail = wb.active
+    assert detail is not None
+    detail.title = DETAIL_SHEET
+    _write_detail(detail, result)
+    data = wb.create_sheet(DATA_SHEET)
+    write_header(data, extra=(SOURCE_ROW, REASONS))
+    for number, problem_row in enumerate(result.problem_rows, start=2):
+        _write_original(data, number, problem_row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _write_detail(ws: Worksheet, result: ImportResult) -> None:
+    ws.append(["行号", "姓名", "列", "原因", "已有报名号"])
+    for cell in ws[1]:
+        cell.font = BOLD
+    for problem_row in result.problem_rows:
+        name = problem_row.original.get("name")
+        for p in problem_row.problems:
+            ws.append([p.row, name, p.column, p.reason, problem_row.registration_no or ""])
+    for warning in result.warnings:
+        ws.append(["", "", WHOLE_FILE, warning, ""])
+    for letter, width in zip("ABCDE", (8, 14, 16, 80, 18), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+
+def _write_original(ws: Worksheet, number: int, problem_row: ProblemRow) -> None:
+    bad = {p.field for p in problem_row.problems}
+    for index, column in enumerate(COLUMNS, start=1):
+        value = problem_row.original.get(column.field)
+        if column.as_text and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # an exact number stays exact only as text
+        cell = ws.cell(row=number, column=index, value=value)
+        if isinstance(value, str) and column.as_text:
+            cell.number_format = "@"
+        elif isinstance(value, dt.date):
+            cell.number_format = "yyyy-mm-dd"
+        if column.field in bad:
+            cell.fill = BAD_FILL
+    reasons = "；".join(f"{p.column}：{p.reason}" for p in problem_row.problems)
+    ws.cell(row=number, column=len(COLUMNS) + 1, value=problem_row.row)
+    ws.cell(row=number, column=len(COLUMNS) + 2, value=reasons)
