@@ -51,6 +51,13 @@ def serial_width(template: str) -> int | None:
 
 def next_number(session: Session, template: str, today: dt.date | None = None) -> str:
     """Take the next serial in the caller's transaction and render the number."""
+    return next_numbers(session, template, 1, today)[0]
+
+
+def next_numbers(
+    session: Session, template: str, count: int, today: dt.date | None = None
+) -> list[str]:
+    """Take ``count`` consecutive serials at once (a roster import numbers a chunk together)."""
     check_template(template)
     station = session.get(Station, 1)
     assert station is not None, "station row missing"
@@ -58,11 +65,14 @@ def next_number(session: Session, template: str, today: dt.date | None = None) -
     if counter is None:
         counter = Counter(name=COUNTER, value=0)
         session.add(counter)
-    counter.value += 1
+    first = counter.value + 1
+    last = counter.value + count
     width = serial_width(template)
-    if width is not None and counter.value >= 10**width:
+    if width is not None and last >= 10**width:
         raise StationError(
             f"报名号流水号已用完（{width} 位），请联系县区调整报名号模板",
             f"the {width}-digit serial is exhausted",
         )
-    return render(template, station, counter.value, today or dt.date.today())
+    counter.value = last
+    day = today or dt.date.today()
+    return [render(template, station, serial, day) for serial in range(first, last + 1)]

@@ -158,7 +158,14 @@ def test_mixed_file_stores_valid_rows_and_lists_the_rest(admin_ctx: Context, tmp
     fifth = stored(admin_ctx, 5)
     assert fifth is not None and fifth.home_address == "河南省郑州市金水区经三路 5 号"
     assert fifth.ethnicity == "01" and fifth.state == "draft"
+    assert fifth.name_initials == "zs" and fifth.registration_no.endswith("0002")
     assert stored(admin_ctx, 2) is None
+    with admin_ctx.store.read() as s:  # one create event per stored row, chain intact
+        from station import audit
+
+        assert audit.verify(s).ok
+        creates = s.scalars(select(AuditEvent).where(AuditEvent.action == "create")).all()
+        assert len(creates) == 3 and all('"source":"roster"' in e.detail for e in creates)
 
     errors = tmp_path / "错误.xlsx"
     roster.write_errors(result, errors)
