@@ -303,3 +303,51 @@ def test_enter_and_tab_follow_the_paper_form(qtbot, window: MainWindow) -> None:
     qtbot.keyClick(form.inputs["phone"], Qt.Key.Key_Tab)
     assert form.inputs["guardian_name"].hasFocus()
     dialog.close()
+
+
+def test_roster_import_with_preview(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    import openpyxl
+
+    from station import roster
+    from station.roster_columns import COLUMNS
+
+    path = tmp_path / "花名册.xlsx"
+    roster.write_template(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["考生"]
+    for i in range(3):
+        values = record_for(900 + i, name=["赵一", "钱二", "孙3"][i], allocation_applied="否")
+        ws.append([values.get(c.field) for c in COLUMNS])
+    wb.save(path)
+    before = len(window.model.all_rows)
+
+    window.import_roster(path)
+    qtbot.waitUntil(lambda: getattr(window, "preview", None) is not None and window.preview.isVisible(), timeout=10_000)
+    preview = window.preview
+    assert window.model.all_rows and len(window.model.all_rows) == before  # nothing stored yet
+    summary = preview.findChild(QLabel, "rosterSummary").text()
+    assert "2" in summary and "1" in summary
+    table = preview.table
+    reasons = [table.item(r, 3).text() for r in range(table.rowCount()) if table.item(r, 3)]
+    assert any("数字" in r for r in reasons)  # 孙3: a digit in a name, with its reason
+    saved = preview.save_errors(tmp_path / "错误.xlsx")
+    assert saved is not None and saved.exists()
+
+    qtbot.mouseClick(preview.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.model.all_rows) == before + 2, timeout=10_000)
+    assert {"赵一", "钱二"} <= {r.name for r in window.model.all_rows}
+    assert window.last_import.imported == 2 and len(window.last_import.rejected) == 1
+    assert "已导入 2 名考生" in window.statusBar().currentMessage()
+
+
+def test_roster_export_and_template_from_the_desk(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "名单.xlsx"
+    window.export_roster(out)
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 1 + len(window.model.all_rows)
+    template = tmp_path / "模板.xlsx"
+    window.save_template(template)
+    assert template.exists()

@@ -46,3 +46,14 @@ def test_switching_language(qapp) -> None:
     i18n.install("en")
     assert QCoreApplication.translate("Labels", "Signed") == "Signed"
     i18n.install("zh_CN")
+
+
+def test_contexts_are_classes_or_named_groups(tmp_path: Path) -> None:
+    # `some_widget.tr(...)` outside that widget's class files the text under a context that
+    # is never looked up at run time (e.g. "parent"): the text would show untranslated.
+    import xml.etree.ElementTree as ET
+
+    fresh = tmp_path / "all.ts"
+    translations.lupdate(fresh)
+    contexts = [c.findtext("name") or "" for c in ET.parse(fresh).getroot().iter("context")]
+    assert contexts and all(c[:1].isupper() for c in contexts), contexts

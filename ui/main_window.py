@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,7 +26,9 @@ from station.lifecycle import State
 from station.models import Station
 from ui.candidate_form import CandidateDialog
 from ui.labels import role_label, state_label
+from ui.operations import run_with_progress
 from ui.queue_model import QueueModel
+from ui.roster_dialog import RosterPreview, import_summary, import_work, preview_work
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +95,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.table)
         self.setCentralWidget(central)
         self._actions()
+        # Counts live in a permanent label; transient messages (imports) use showMessage.
+        self.counts = QLabel(objectName="counts")
+        self.statusBar().addPermanentWidget(self.counts)
         self.model.modelReset.connect(self._update_status)
         self._update_status()
         self.resize(1200, 760)
@@ -122,6 +129,12 @@ class MainWindow(QMainWindow):
         self.card_action.setEnabled(self.reader is not None)
         self._action(bar, self.tr("Find"), "Ctrl+F", self.focus_search, "find")
         self._action(bar, self.tr("Refresh"), "F5", self.refresh, "refresh")
+        bar.addSeparator()
+        self._action(bar, self.tr("Import roster"), "Ctrl+I", self.import_roster, "importRoster")
+        self._action(bar, self.tr("Export roster"), "Ctrl+E", self.export_roster, "exportRoster")
+        self._action(
+            bar, self.tr("Roster template"), "Ctrl+T", self.save_template, "rosterTemplate"
+        )
         bar.addSeparator()
         self._action(bar, self.tr("Settings"), "Ctrl+,", self.open_settings, "settings")
         self._action(bar, self.tr("Full screen"), "F11", self.toggle_full_screen, "fullScreen")
@@ -158,7 +171,7 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         op = self.context.operator
-        self.statusBar().showMessage(
+        self.counts.setText(
             self.tr("Operator: %1 (%2)    Shown: %3 of %4 candidates")
             .replace("%1", op.display_name)
             .replace("%2", role_label(op.role.value))
@@ -204,3 +217,79 @@ class MainWindow(QMainWindow):
 
     def new_from_card(self) -> CandidateDialog:
         return self.open_candidate(None, read_card=True)
+
+    # --- rosters ------------------------------------------------------------------------
+
+    def import_roster(self, path: Path | None = None) -> None:
+        if not path:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, self.tr("Import roster"), "", "Excel (*.xlsx)"
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        self._busy = run_with_progress(
+            self,
+            self.tr("Checking the roster…"),
+            preview_work(self.context, path),
+            self._show_preview,
+        )
+
+    def _show_preview(self, payload: tuple[Any, Any]) -> None:
+        parsed, result = payload
+        self.preview = RosterPreview(result, self)
+        self.preview.accepted.connect(lambda: self._import_checked(parsed))
+        self.preview.open()
+
+    def _import_checked(self, parsed: Any) -> None:
+        self._busy = run_with_progress(
+            self,
+            self.tr("Importing the roster…"),
+            import_work(self.context, parsed),
+            self._imported,
+        )
+
+    def _imported(self, result: Any) -> None:
+        self.last_import = result
+        self.refresh()
+        self.statusBar().showMessage(import_summary(result), 30_000)
+
+    def export_roster(self, path: Path | None = None) -> None:
+        if not path:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Export roster"), "考生名单.xlsx", "Excel (*.xlsx)"
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        from station import roster
+
+        def work(progress: Any) -> Any:
+            return roster.export_roster(
+                self.context, path, progress=progress, cancel=progress.cancelled
+            )
+
+        def done(result: Any) -> None:
+            self.statusBar().showMessage(
+                self.tr("Exported %1 candidates to %2.")
+                .replace("%1", str(result.count))
+                .replace("%2", str(path)),
+                30_000,
+            )
+
+        self._busy = run_with_progress(self, self.tr("Exporting…"), work, done)
+
+    def save_template(self, path: Path | None = None) -> None:
+        if not path:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Roster template"), "花名册模板.xlsx", "Excel (*.xlsx)"
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        from station import roster
+
+        roster.write_template(path)
+        self.statusBar().showMessage(
+            self.tr("Template written to %1.").replace("%1", str(path)), 30_000
+        )
