@@ -124,6 +124,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from station import auth, seeding
+    from station import settings as settings_mod
     from station.keyslots import KeySlots
     from station.models import Station
     from station.roles import Role
@@ -145,8 +146,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 raise UsageError(f"{directory} 是正式报名点，不是演示站", "not a demo station")
         print(f"演示报名点已存在 / demo station exists: {directory}")
     else:
+        demo_settings = settings_mod.load(directory)
+        demo_settings.card_reader = demo_settings.card_reader or "demo"  # sample ID cards
         init_station(
-            directory, admin_login=admin[0], admin_password=admin[3], demo=True, **DEMO_STATION
+            directory,
+            admin_login=admin[0],
+            admin_password=admin[3],
+            demo=True,
+            settings=demo_settings,
+            **DEMO_STATION,
         )
         with auth.login(directory, admin[0], admin[3]) as ctx:
             for login, display, role, password in DEMO_ACCOUNTS[1:]:

@@ -60,6 +60,8 @@ def test_demo_creates_a_ready_station_and_prints_accounts(demo_home: Path) -> No
     data = json.loads(info.stdout)
     assert data["demo"] is True and data["station"] == "410105-01"
     assert data["candidates_by_state"] == {"ready": 5, "signed": 5}
+    settings = json.loads((demo_home / "settings.json").read_text())
+    assert settings["card_reader"] == "demo" and settings["kdf"]["memory_cost"] == 256
     again = run(demo_home, "demo")
     assert (
         again.returncode == 0 and "已存在" in again.stdout and "demo-operator-2027" in again.stdout
