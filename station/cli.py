@@ -452,6 +452,58 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+# Problems after which no photo can be cut from the picture (the rest are warnings for crop).
+PHOTO_CROP_BLOCKERS = ("no_face", "multiple_faces", "face_too_large")
+
+
+def cmd_photo_check(args: argparse.Namespace) -> int:
+    from station.photo import check_frame, get_profile, instruction, load_image
+
+    profile = get_profile(args.profile)
+    verdict = check_frame(load_image(args.image), profile)
+    if args.json:
+        _print_json(verdict.as_dict())
+    elif verdict.ok:
+        print(f"照片合格（{profile.name}）/ the photo passes ({profile.name})")
+    else:
+        for code in verdict.problems:
+            print(f"{code}: {instruction(code, 'zh_CN')} / {instruction(code, 'en')}")
+    return 0 if verdict.ok else 1
+
+
+def cmd_photo_crop(args: argparse.Namespace) -> int:
+    from station.errors import UsageError
+    from station.fileio import atomic_write_bytes
+    from station.photo import (
+        PhotoError,
+        check_frame,
+        crop_and_encode,
+        get_profile,
+        instruction,
+        load_image,
+    )
+
+    out, image = Path(args.out), Path(args.image)
+    if out.exists() and image.exists() and out.resolve() == image.resolve():
+        raise UsageError("--out 不能覆盖原图", "--out must not overwrite the image")
+    profile = get_profile(args.profile)
+    frame = load_image(image)
+    verdict = check_frame(frame, profile)
+    blocking = [p for p in verdict.problems if p in PHOTO_CROP_BLOCKERS]
+    if blocking:
+        raise PhotoError(
+            "无法裁剪：" + "；".join(instruction(p, "zh_CN") for p in blocking),
+            "cannot crop: " + ", ".join(blocking),
+        )
+    jpeg = crop_and_encode(frame, profile, verdict.face)
+    atomic_write_bytes(out, jpeg)
+    size = f"{profile.width}×{profile.height}, {len(jpeg) / 1024:.1f} KB"
+    print(f"已写入 {out}（{size}）/ written {out} ({size})")
+    for code in verdict.problems:
+        print(f"提示：{instruction(code, 'zh_CN')} / warning: {code}", file=sys.stderr)
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -545,6 +597,28 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     aud_sub = aud.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
     p = add("verify", cmd_audit_verify, "校验审计链", aud_sub)
     p.add_argument("--json", action="store_true")
+
+    photo = add("photo", lambda a: _missing(a, photo), "照片检查与裁剪 / photo checks and crop")
+    photo_sub = photo.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    profile_help = "照片规格名称 (默认: resources/photo_profiles.json 中的第一个)"
+    p = add(
+        "check",
+        cmd_photo_check,
+        "检查照片: 0 合格, 1 不合格, 2 文件不可读或规格不存在",
+        photo_sub,
+    )
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--profile", help=profile_help)
+    p.add_argument("--json", action="store_true", help="以 JSON 输出 {ok, problems, metrics}")
+    p = add(
+        "crop",
+        cmd_photo_crop,
+        "按规格裁剪并压缩为 JPEG: 0 已写入, 1 无法裁剪 (如没有人脸), 2 文件不可读",
+        photo_sub,
+    )
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--out", required=True, metavar="OUT.jpg", help="输出 JPEG 文件")
+    p.add_argument("--profile", help=profile_help)
     if extend is not None:
         extend(sub, add)
     return parser

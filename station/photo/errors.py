@@ -1,0 +1,21 @@
+"""Errors of the photo pipeline (照片), each with a Chinese and an English message."""
+
+from __future__ import annotations
+
+from station.errors import StationError, UsageError
+
+
+class PhotoError(StationError):
+    """A photo cannot be made from this frame (no face, cannot be framed, size range missed)."""
+
+    exit_code = 1
+
+
+class ProfileError(UsageError):
+    """``photo_profiles.json`` is missing or invalid, or names no such profile."""
+
+
+class CameraUnavailable(StationError):
+    """The camera (摄像头) is missing, busy or delivers nothing; the message says which."""
+
+    exit_code = 2
