@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError
@@ -63,6 +64,7 @@ class Store:
         self.path = directory / DB_FILE
         self.engine = _engine(self.path, key)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.cache: dict[str, Any] = {}  # per-open-store memos (e.g. photo hashes)
         self._readers = sessionmaker(
             self.engine.execution_options(station_read_only=True), expire_on_commit=False
         )

@@ -21,6 +21,9 @@ class PhotoInput:
     jpeg: bytes
     source: str  # camera | file | demo
     quality_ok: bool
+    approved_by: str = (
+        ""  # a file photo stored at an operator's desk: the supervisor who allowed it
+    )
 
     @property
     def sha256(self) -> str:

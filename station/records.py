@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from station import audit, idnumber, lifecycle, pinyin, regno
+from station import audit, idnumber, lifecycle, photo_store, pinyin, regno
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import DuplicateCandidate, NotFound, TransitionRefused, ValidationFailed
@@ -188,7 +188,7 @@ def _ensure_unique_id_number(s: Session, number: str, own_id: int | None) -> Non
 
 
 def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> Photo:
-    if photo.source == "file":
+    if photo.source == "file" and not photo.approved_by:
         # Photos are taken live; a file is the supervisor-authorised fallback.
         ctx.require(Permission.IMPORT_PHOTO)
     width, height = jpeg_dimensions(photo.jpeg)
@@ -201,10 +201,16 @@ def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> P
         source=photo.source,
         quality_ok=photo.quality_ok,
         created_by=ctx.operator.login,
+        # The demo placeholder is one picture for everyone: nothing to compare.
+        phash="" if photo.source == "demo" else photo_store.photo_hash(photo.jpeg),
+        flag="",
+        flag_cleared_by="",
+        import_reason="",
     )
     s.add(row)
     s.flush()
     c.photo_id = row.id
+    photo_store.flag_near_duplicates(s, ctx, c, row)
     return row
 
 
@@ -212,7 +218,8 @@ def facts_of(s: Session, ctx: Context, c: Candidate, *, county_verified: bool = 
     photo = s.get(Photo, c.photo_id) if c.photo_id else None
     return Facts(
         record_valid=validate_candidate(record_values(c), ctx.settings.policy()).ok,
-        photo_ok=bool(photo and photo.quality_ok),
+        # A photo flagged as another candidate's look-alike waits for a supervisor.
+        photo_ok=bool(photo and photo.quality_ok and (not photo.flag or photo.flag_cleared_by)),
         candidate_reviewed=c.candidate_reviewed_at is not None,
         password_set=bool(c.password_hash),
         form_printed=c.form_printed_at is not None,

@@ -55,6 +55,10 @@ class Settings:
     language: str = "zh_CN"  # the desk's language: zh_CN or en
     # The ID-card reader: "" none, "demo" the demo reader, else a serial port (COM3, /dev/ttyUSB0).
     card_reader: str = ""
+    # Photo profile name from resources/photo_profiles.json ("" = the first one there).
+    photo_profile: str = ""
+    # The camera: "" none, "demo" the demo pictures, else a device index ("0") for OpenCV.
+    camera: str = ""
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None

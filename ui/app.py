@@ -31,6 +31,22 @@ def make_reader(setting: str) -> Any:
     return _LazySerialReader(setting, SerialReader)
 
 
+def make_camera(setting: str) -> Any:
+    """A function that opens the configured camera, or None (no camera at this desk)."""
+    if not setting:
+        return None
+    if setting == "demo":
+        from station.photo.camera import FileCamera
+
+        from station.resources import resource_path
+
+        return lambda: FileCamera(resource_path("demo", "camera"))
+    from station.photo.camera import OpenCVCamera
+
+    index = int(setting) if setting.isdigit() else setting
+    return lambda: OpenCVCamera(index, 640, 480)
+
+
 class _LazySerialReader:
     """Opens the port on first use, so a reader plugged in after login still works."""
 
@@ -66,6 +82,7 @@ class Desk(QObject):
         self.watcher: InactivityWatcher | None = None
         self.login: LoginDialog | None = None
         self.reader = make_reader(self.settings.card_reader)
+        self.camera = make_camera(self.settings.camera)
 
     def show_login(self) -> LoginDialog:
         self.login = LoginDialog(self.data_dir)
@@ -75,7 +92,7 @@ class Desk(QObject):
         return self.login
 
     def open_main(self, ctx: Context) -> MainWindow:
-        self.window = MainWindow(ctx, self.reader)
+        self.window = MainWindow(ctx, self.reader, self.camera)
         self.window.logout_requested.connect(self.logout)
         self.window.settings_changed.connect(lambda: self.apply_settings(ctx))
         self.watcher = InactivityWatcher(ctx.settings.inactivity_minutes * 60_000, parent=self)
@@ -94,6 +111,7 @@ class Desk(QObject):
         if self.reader is not None and hasattr(self.reader, "close"):
             self.reader.close()
         self.reader = make_reader(self.settings.card_reader)
+        self.camera = make_camera(self.settings.camera)
         if self.watcher is not None:
             self.watcher.stop()
         old = self.window

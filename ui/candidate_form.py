@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -54,11 +56,20 @@ class CandidateForm(QWidget):
     saved = Signal(int)  # candidate id
     open_existing = Signal(int)  # the ID number belongs to a stored candidate
 
-    def __init__(self, ctx: Context, candidate_id: int | None = None, reader: Any = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        candidate_id: int | None = None,
+        reader: Any = None,
+        camera: Callable[[], Any] | None = None,
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.candidate_id = candidate_id
         self.reader = reader
+        self.camera = camera  # opens the configured camera; None: no camera at this desk
+        self.pending_photo: PhotoInput | None = None  # taken before the record was saved
+        self.photo_flag = ""
         self.state = State.DRAFT
         self.card_fields: set[str] = set()
         self.card_photo = False
@@ -239,6 +250,24 @@ class CandidateForm(QWidget):
 
         side = QVBoxLayout()
         side.addWidget(self.photo)
+        self.photo_button = QPushButton(self.tr("Take photo (F3)"), objectName="takePhoto")
+        self.photo_button.clicked.connect(self.take_photo)
+        self.photo_button.setEnabled(self.camera is not None)
+        self.import_photo_button = QPushButton(
+            self.tr("Photo from file…"), objectName="importPhoto"
+        )
+        self.import_photo_button.clicked.connect(self.import_photo)
+        self.photo_note = QLabel(objectName="photoNote")
+        self.photo_note.setWordWrap(True)
+        self.photo_note.setStyleSheet(WARNING_STYLE)
+        self.photo_note.setMaximumWidth(180)
+        self.clear_flag_button = QPushButton(self.tr("Photo checked…"), objectName="clearPhotoFlag")
+        self.clear_flag_button.clicked.connect(self.clear_photo_flag)
+        self.clear_flag_button.hide()
+        side.addWidget(self.photo_button)
+        side.addWidget(self.import_photo_button)
+        side.addWidget(self.photo_note)
+        side.addWidget(self.clear_flag_button)
         side.addWidget(self.read_card_button)
         side.addWidget(self.unlock_card_button)
         side.addStretch()
@@ -257,6 +286,7 @@ class CandidateForm(QWidget):
 
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, activated=self.read_card)
+        QShortcut(QKeySequence(Qt.Key.Key_F3), self, activated=self.take_photo)
         # Tab order follows the paper form: top to bottom, left to right within a group.
         order = [
             "name", "document_type", "id_number", "gender", "birth_date", "ethnicity",
@@ -319,15 +349,16 @@ class CandidateForm(QWidget):
             values = records.record_values(c)
             self.state = State(c.state)
             photo = c.photo.jpeg if c.photo is not None else None
+            self.photo_flag = (
+                c.photo.flag if c.photo is not None and not c.photo.flag_cleared_by else ""
+            )
             self.registration_no = c.registration_no
         for name, value in values.items():
             self.set_value(name, value)
         if photo:
-            pixmap = QPixmap()
-            pixmap.loadFromData(photo)
-            self.photo.setPixmap(
-                pixmap.scaled(self.photo.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            )
+            self.show_photo(photo)
+        self.photo_note.setText(self.photo_flag)
+        self.clear_flag_button.setVisible(bool(self.photo_flag))
         if self.state.locked:
             self.banner.setText(
                 self.tr(
@@ -342,6 +373,9 @@ class CandidateForm(QWidget):
                     widget.setEnabled(False)
             self.save_button.hide()
             self.read_card_button.hide()
+            self.photo_button.hide()
+            self.import_photo_button.hide()
+            self.clear_flag_button.hide()
 
     # --- validation ---------------------------------------------------------------------
 
@@ -410,7 +444,7 @@ class CandidateForm(QWidget):
         source = "card" if self.card_fields else "manual"
         try:
             if self.candidate_id is None:
-                saved = records.create(self.ctx, self.raw(), source=source)
+                saved = records.create(self.ctx, self.raw(), self.pending_photo, source=source)
             else:
                 saved = records.update(self.ctx, self.candidate_id, self.raw())
         except DuplicateCandidate as exc:
@@ -480,14 +514,111 @@ class CandidateForm(QWidget):
             )
             self.revalidate()
 
+    # --- photo --------------------------------------------------------------------------
+
+    def show_photo(self, jpeg: bytes) -> None:
+        pixmap = QPixmap()
+        pixmap.loadFromData(jpeg)
+        self.photo.setPixmap(pixmap.scaled(self.photo.size(), Qt.AspectRatioMode.KeepAspectRatio))
+
+    def take_photo(self) -> None:
+        if self.camera is None or self.state.locked:
+            return
+        from station.photo import get_profile
+
+        from ui.capture import CaptureDialog
+
+        dialog = CaptureDialog(
+            self.camera, get_profile(self.ctx.settings.photo_profile or None), self
+        )
+        self.capture_dialog = dialog
+        dialog.accepted.connect(
+            lambda: self.use_photo(PhotoInput(dialog.jpeg or b"", "camera", quality_ok=True))
+        )
+        dialog.open()
+
+    def use_photo(self, photo: PhotoInput) -> None:
+        """A photo that passed the checks: stored now, or with the record when it is saved."""
+        self.show_photo(photo.jpeg)
+        if self.candidate_id is None:
+            self.pending_photo = photo
+            self.photo_note.setText(self.tr("The photo is stored when the record is saved."))
+            return
+        try:
+            records.set_photo(self.ctx, self.candidate_id, photo)
+        except StationError as exc:
+            show_error(self, exc)
+            return
+        self._reload_photo_state()
+        self.saved.emit(self.candidate_id)
+
+    def _reload_photo_state(self) -> None:
+        with self.ctx.store.read() as s:
+            c = records.get(s, self.candidate_id)  # type: ignore[arg-type]
+            self.state = State(c.state)
+            photo = c.photo
+            self.photo_flag = photo.flag if photo is not None and not photo.flag_cleared_by else ""
+        self.photo_note.setText(self.photo_flag)
+        self.clear_flag_button.setVisible(bool(self.photo_flag))
+
+    def import_photo(self, path: str | None = None) -> None:
+        """The camera failed: a supervisor authorises a photo from a file, with a reason."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from station import photo_store
+
+        if self.candidate_id is None:
+            self.photo_note.setText(self.tr("Save the record first, then import its photo."))
+            return
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, self.tr("Photo from file"), "", "JPEG/PNG (*.jpg *.jpeg *.png)"
+            )
+            if not path:
+                return
+        approval = ApprovalDialog(
+            self.ctx,
+            self.tr("Store a photo from a file instead of the camera"),
+            self,
+            Permission.IMPORT_PHOTO,
+        )
+        approval.authorise = lambda login, password, reason: photo_store.import_photo(
+            self.ctx, self.candidate_id, Path(path).read_bytes(), reason, approver=(login, password)
+        )
+        self.approval = approval
+        if approval.exec() == QDialog.DialogCode.Accepted:
+            self._load(self.candidate_id)
+            self.saved.emit(self.candidate_id)
+
+    def clear_photo_flag(self) -> None:
+        from station import photo_store
+
+        approval = ApprovalDialog(self.ctx, self.photo_flag, self, Permission.IMPORT_PHOTO)
+        approval.authorise = lambda login, password, reason: photo_store.clear_flag(
+            self.ctx, self.candidate_id, login, password, reason
+        )
+        self.approval = approval
+        if approval.exec() == QDialog.DialogCode.Accepted:
+            self._reload_photo_state()
+            self.saved.emit(self.candidate_id)
+
 
 class ApprovalDialog(QDialog):
     """A supervisor types their own login and password at the operator's desk."""
 
-    def __init__(self, ctx: Context, action_text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        action_text: str,
+        parent: QWidget | None = None,
+        permission: Permission = Permission.UNLOCK,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.permission = permission
         self.approver: str | None = None
+        # What approving does; the default approves unlocking the card fields.
+        self.authorise: Callable[[str, str, str], Any] | None = None
         self.setWindowTitle(self.tr("Supervisor approval"))
         self.login = QLineEdit(objectName="approverLogin")
         self.password = QLineEdit(objectName="approverPassword")
@@ -517,19 +648,23 @@ class ApprovalDialog(QDialog):
             self.error.setText(self.tr("Please give a reason."))
             return
         try:
-            info = auth.approve(
-                self.ctx,
-                self.login.text(),
-                self.password.text(),
-                Permission.UNLOCK,
-                "card_fields_unlocked",
-                reason=self.reason.text().strip(),
-            )
+            if self.authorise is not None:
+                self.authorise(self.login.text(), self.password.text(), self.reason.text().strip())
+                self.approver = self.login.text()
+            else:
+                info = auth.approve(
+                    self.ctx,
+                    self.login.text(),
+                    self.password.text(),
+                    self.permission,
+                    "card_fields_unlocked",
+                    reason=self.reason.text().strip(),
+                )
+                self.approver = info.display_name
         except StationError as exc:
             self.error.setText(i18n.message(exc))
             self.password.clear()
             return
-        self.approver = info.display_name
         self.accept()
 
 
@@ -542,9 +677,10 @@ class CandidateDialog(QDialog):
         candidate_id: int | None = None,
         reader: Any = None,
         parent: QWidget | None = None,
+        camera: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.form = CandidateForm(ctx, candidate_id, reader)
+        self.form = CandidateForm(ctx, candidate_id, reader, camera)
         title = (
             self.tr("New candidate")
             if candidate_id is None

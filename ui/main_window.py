@@ -35,10 +35,11 @@ class MainWindow(QMainWindow):
     logout_requested = Signal()
     settings_changed = Signal()
 
-    def __init__(self, context: Context, reader: Any = None) -> None:
+    def __init__(self, context: Context, reader: Any = None, camera: Any = None) -> None:
         super().__init__()
         self.context = context
         self.reader = reader
+        self.camera = camera
         with context.store.read() as s:
             station = s.get(Station, 1)
             self.station_title = f"{station.name}（{station.code}）" if station else ""
@@ -192,7 +193,7 @@ class MainWindow(QMainWindow):
         self.open_candidate(self.model.row_at(index.row()).id)
 
     def open_candidate(self, candidate_id: int | None, read_card: bool = False) -> CandidateDialog:
-        dialog = CandidateDialog(self.context, candidate_id, self.reader, self)
+        dialog = CandidateDialog(self.context, candidate_id, self.reader, self, self.camera)
         dialog.form.open_existing.connect(lambda existing: self._switch_to(dialog, existing))
         dialog.accepted.connect(self.refresh)
         self.current_dialog = dialog

@@ -1,29 +1,30 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="491" />
+        <location filename="../../ui/candidate_form.py" line="622"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="500" />
+        <location filename="../../ui/candidate_form.py" line="631"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="501" />
+        <location filename="../../ui/candidate_form.py" line="632"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="502" />
+        <location filename="../../ui/candidate_form.py" line="633"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="517" />
+        <location filename="../../ui/candidate_form.py" line="648"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -31,12 +32,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="549" />
+        <location filename="../../ui/candidate_form.py" line="685"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="551" />
+        <location filename="../../ui/candidate_form.py" line="687"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -44,202 +45,275 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="119" />
+        <location filename="../../ui/candidate_form.py" line="130"/>
         <source>Identity</source>
         <translation>身份信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="121" />
+        <location filename="../../ui/candidate_form.py" line="132"/>
         <source>&amp;Name</source>
         <translation>姓名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="127" />
+        <location filename="../../ui/candidate_form.py" line="138"/>
         <source>Document type</source>
         <translation>证件类型</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="131" />
+        <location filename="../../ui/candidate_form.py" line="142"/>
         <source>&amp;ID number</source>
         <translation>证件号码(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="133" />
+        <location filename="../../ui/candidate_form.py" line="144"/>
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="136" />
+        <location filename="../../ui/candidate_form.py" line="147"/>
         <source>Birth date</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="138" />
+        <location filename="../../ui/candidate_form.py" line="149"/>
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="144" />
+        <location filename="../../ui/candidate_form.py" line="155"/>
         <source>Political status</source>
         <translation>政治面貌</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="149" />
+        <location filename="../../ui/candidate_form.py" line="160"/>
         <source>Household and school</source>
         <translation>户籍与学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="159" />
+        <location filename="../../ui/candidate_form.py" line="170"/>
         <source>Household registration</source>
         <translation>户籍所在地</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="168" />
+        <location filename="../../ui/candidate_form.py" line="179"/>
         <source>Candidate category</source>
         <translation>考生类别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="176" />
+        <location filename="../../ui/candidate_form.py" line="187"/>
         <source>School code</source>
         <translation>毕业学校代码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="180" />
+        <location filename="../../ui/candidate_form.py" line="191"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="182" />
+        <location filename="../../ui/candidate_form.py" line="193"/>
         <source>Student number</source>
         <translation>学籍号</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="186" />
+        <location filename="../../ui/candidate_form.py" line="197"/>
         <source>Contact</source>
         <translation>联系方式</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="188" />
+        <location filename="../../ui/candidate_form.py" line="199"/>
         <source>Home address</source>
         <translation>家庭住址</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="189" />
+        <location filename="../../ui/candidate_form.py" line="200"/>
         <source>Mobile phone</source>
         <translation>联系电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="191" />
+        <location filename="../../ui/candidate_form.py" line="202"/>
         <source>Guardian</source>
         <translation>监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="194" />
+        <location filename="../../ui/candidate_form.py" line="205"/>
         <source>Guardian name</source>
         <translation>监护人姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="201" />
+        <location filename="../../ui/candidate_form.py" line="212"/>
         <source>Relation</source>
         <translation>与考生关系</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="206" />
+        <location filename="../../ui/candidate_form.py" line="217"/>
         <source>Guardian phone</source>
         <translation>监护人电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="209" />
+        <location filename="../../ui/candidate_form.py" line="220"/>
         <source>Allocation place</source>
         <translation>分配生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="212" />
+        <location filename="../../ui/candidate_form.py" line="223"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="216" />
+        <location filename="../../ui/candidate_form.py" line="227"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="218" />
+        <location filename="../../ui/candidate_form.py" line="229"/>
         <source>Basis</source>
         <translation>申请依据</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="225" />
+        <location filename="../../ui/candidate_form.py" line="236"/>
         <source>No photo</source>
         <translation>暂无照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="227" />
+        <location filename="../../ui/candidate_form.py" line="238"/>
         <source>Read ID card (F2)</source>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="231" />
+        <location filename="../../ui/candidate_form.py" line="242"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="235" />
+        <location filename="../../ui/candidate_form.py" line="246"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="334" />
+        <location filename="../../ui/candidate_form.py" line="253"/>
+        <source>Take photo (F3)</source>
+        <translation>拍照 (F3)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="257"/>
+        <source>Photo from file…</source>
+        <translation>从文件导入照片…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="264"/>
+        <source>Photo checked…</source>
+        <translation>照片已核实…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="365"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="375" />
+        <location filename="../../ui/candidate_form.py" line="409"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="377" />
+        <location filename="../../ui/candidate_form.py" line="411"/>
         <source>%n problem(s) left.</source>
         <translation>
             <numerusform>还有 %n 处问题。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="429" />
+        <location filename="../../ui/candidate_form.py" line="463"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="458" />
+        <location filename="../../ui/candidate_form.py" line="492"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="470" />
+        <location filename="../../ui/candidate_form.py" line="504"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="474" />
+        <location filename="../../ui/candidate_form.py" line="508"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="479" />
+        <location filename="../../ui/candidate_form.py" line="513"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="545"/>
+        <source>The photo is stored when the record is saved.</source>
+        <translation>保存记录时一并保存照片。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="571"/>
+        <source>Save the record first, then import its photo.</source>
+        <translation>请先保存记录，再导入照片。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="575"/>
+        <source>Photo from file</source>
+        <translation>从文件导入照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="581"/>
+        <source>Store a photo from a file instead of the camera</source>
+        <translation>以文件照片代替现场拍照</translation>
+    </message>
+</context>
+<context>
+    <name>CaptureDialog</name>
+    <message>
+        <location filename="../../ui/capture.py" line="118"/>
+        <source>Take photo</source>
+        <translation>拍照</translation>
+    </message>
+    <message>
+        <location filename="../../ui/capture.py" line="135"/>
+        <source>Capture (Space)</source>
+        <translation>拍照（空格）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/capture.py" line="138"/>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../ui/capture.py" line="142"/>
+        <source>Capture automatically after one second</source>
+        <translation>合格一秒后自动拍照</translation>
+    </message>
+    <message>
+        <location filename="../../ui/capture.py" line="144"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/capture.py" line="164"/>
+        <source>Starting the camera…</source>
+        <translation>正在打开摄像头…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/capture.py" line="223"/>
+        <source>Good: hold still</source>
+        <translation>合格，请保持不动</translation>
     </message>
 </context>
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="140" />
+        <location filename="../../ui/app.py" line="158"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="141" />
+        <location filename="../../ui/app.py" line="159"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
     </message>
@@ -247,147 +321,147 @@
 <context>
     <name>Labels</name>
     <message>
-        <location filename="../../ui/labels.py" line="15" />
+        <location filename="../../ui/labels.py" line="15"/>
         <source>Collecting</source>
         <translation>采集中</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="16" />
+        <location filename="../../ui/labels.py" line="16"/>
         <source>Awaiting review</source>
         <translation>待确认</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="17" />
+        <location filename="../../ui/labels.py" line="17"/>
         <source>Confirmed</source>
         <translation>已确认</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="18" />
+        <location filename="../../ui/labels.py" line="18"/>
         <source>Signed</source>
         <translation>已签字</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="19" />
+        <location filename="../../ui/labels.py" line="19"/>
         <source>Exported</source>
         <translation>已导出</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="20" />
+        <location filename="../../ui/labels.py" line="20"/>
         <source>Received by county</source>
         <translation>县区已接收</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="21" />
+        <location filename="../../ui/labels.py" line="21"/>
         <source>Approved</source>
         <translation>审核通过</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="22" />
+        <location filename="../../ui/labels.py" line="22"/>
         <source>Rejected</source>
         <translation>审核未通过</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="28" />
+        <location filename="../../ui/labels.py" line="28"/>
         <source>Operator</source>
         <translation>采集员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="29" />
+        <location filename="../../ui/labels.py" line="29"/>
         <source>Supervisor</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="30" />
+        <location filename="../../ui/labels.py" line="30"/>
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="36" />
+        <location filename="../../ui/labels.py" line="36"/>
         <source>Current student</source>
         <translation>应届</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="37" />
+        <location filename="../../ui/labels.py" line="37"/>
         <source>Former student</source>
         <translation>往届</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="38" />
+        <location filename="../../ui/labels.py" line="38"/>
         <source>Social candidate</source>
         <translation>社会考生</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="44" />
+        <location filename="../../ui/labels.py" line="44"/>
         <source>Resident ID card</source>
         <translation>居民身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="45" />
+        <location filename="../../ui/labels.py" line="45"/>
         <source>HK/Macau/Taiwan residence permit</source>
         <translation>港澳台居民居住证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="48" />
-        <source>Foreigner's permanent residence ID</source>
+        <location filename="../../ui/labels.py" line="48"/>
+        <source>Foreigner&apos;s permanent residence ID</source>
         <translation>外国人永久居留身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="56" />
+        <location filename="../../ui/labels.py" line="56"/>
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="57" />
+        <location filename="../../ui/labels.py" line="57"/>
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="64" />
+        <location filename="../../ui/labels.py" line="64"/>
         <source>Father</source>
         <translation>父亲</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="65" />
+        <location filename="../../ui/labels.py" line="65"/>
         <source>Mother</source>
         <translation>母亲</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="66" />
+        <location filename="../../ui/labels.py" line="66"/>
         <source>Grandfather (paternal)</source>
         <translation>祖父</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="67" />
+        <location filename="../../ui/labels.py" line="67"/>
         <source>Grandmother (paternal)</source>
         <translation>祖母</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="68" />
+        <location filename="../../ui/labels.py" line="68"/>
         <source>Grandfather (maternal)</source>
         <translation>外祖父</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="69" />
+        <location filename="../../ui/labels.py" line="69"/>
         <source>Grandmother (maternal)</source>
         <translation>外祖母</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="70" />
+        <location filename="../../ui/labels.py" line="70"/>
         <source>Elder brother</source>
         <translation>兄</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="71" />
+        <location filename="../../ui/labels.py" line="71"/>
         <source>Elder sister</source>
         <translation>姐</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="72" />
+        <location filename="../../ui/labels.py" line="72"/>
         <source>Other relative</source>
         <translation>其他亲属</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="73" />
+        <location filename="../../ui/labels.py" line="73"/>
         <source>Other guardian</source>
         <translation>其他监护人</translation>
     </message>
@@ -395,37 +469,37 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../ui/login.py" line="39" />
+        <location filename="../../ui/login.py" line="39"/>
         <source>Registration station — log in</source>
         <translation>报名点采集站 — 登录</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="50" />
+        <location filename="../../ui/login.py" line="50"/>
         <source>Login</source>
         <translation>登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="51" />
+        <location filename="../../ui/login.py" line="51"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="55" />
+        <location filename="../../ui/login.py" line="55"/>
         <source>Log in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="56" />
+        <location filename="../../ui/login.py" line="56"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="71" />
+        <location filename="../../ui/login.py" line="71"/>
         <source>Opening the station database…</source>
         <translation>正在打开报名点数据库…</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="92" />
+        <location filename="../../ui/login.py" line="92"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
@@ -433,12 +507,12 @@
 <context>
     <name>LogoutWarning</name>
     <message>
-        <location filename="../../ui/inactivity.py" line="29" />
+        <location filename="../../ui/inactivity.py" line="29"/>
         <source>Logging out soon</source>
         <translation>即将自动退出</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/inactivity.py" line="37" />
+        <location filename="../../ui/inactivity.py" line="37"/>
         <source>No input for a while: logging out in %n second(s). Touch any key to stay.</source>
         <translation>
             <numerusform>长时间无操作：%n 秒后自动退出登录。按任意键继续使用。</numerusform>
@@ -448,130 +522,130 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="46" />
+        <location filename="../../ui/main_window.py" line="47"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="48" />
+        <location filename="../../ui/main_window.py" line="49"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="54" />
+        <location filename="../../ui/main_window.py" line="55"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="60" />
+        <location filename="../../ui/main_window.py" line="61"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="88" />
+        <location filename="../../ui/main_window.py" line="89"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="90" />
+        <location filename="../../ui/main_window.py" line="91"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="120" />
+        <location filename="../../ui/main_window.py" line="121"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="124" />
+        <location filename="../../ui/main_window.py" line="125"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="127" />
+        <location filename="../../ui/main_window.py" line="128"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="130" />
+        <location filename="../../ui/main_window.py" line="131"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="131" />
+        <location filename="../../ui/main_window.py" line="132"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="133" />
-        <location filename="../../ui/main_window.py" line="226" />
+        <location filename="../../ui/main_window.py" line="134"/>
+        <location filename="../../ui/main_window.py" line="227"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="134" />
-        <location filename="../../ui/main_window.py" line="260" />
+        <location filename="../../ui/main_window.py" line="135"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="136" />
-        <location filename="../../ui/main_window.py" line="285" />
+        <location filename="../../ui/main_window.py" line="137"/>
+        <location filename="../../ui/main_window.py" line="286"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="139" />
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="140" />
+        <location filename="../../ui/main_window.py" line="141"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141" />
+        <location filename="../../ui/main_window.py" line="142"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="165" />
+        <location filename="../../ui/main_window.py" line="166"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="175" />
+        <location filename="../../ui/main_window.py" line="176"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="211" />
+        <location filename="../../ui/main_window.py" line="212"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="233" />
+        <location filename="../../ui/main_window.py" line="234"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="247" />
+        <location filename="../../ui/main_window.py" line="248"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="274" />
+        <location filename="../../ui/main_window.py" line="275"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="280" />
+        <location filename="../../ui/main_window.py" line="281"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="294" />
+        <location filename="../../ui/main_window.py" line="295"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
@@ -579,17 +653,17 @@
 <context>
     <name>Operations</name>
     <message>
-        <location filename="../../ui/operations.py" line="85" />
+        <location filename="../../ui/operations.py" line="85"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/operations.py" line="89" />
+        <location filename="../../ui/operations.py" line="89"/>
         <source>Could not finish</source>
         <translation>操作未完成</translation>
     </message>
     <message>
-        <location filename="../../ui/operations.py" line="101" />
+        <location filename="../../ui/operations.py" line="101"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -597,42 +671,42 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../ui/queue_model.py" line="148" />
+        <location filename="../../ui/queue_model.py" line="148"/>
         <source>Yes</source>
         <translation>有</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="148" />
+        <location filename="../../ui/queue_model.py" line="148"/>
         <source>No</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="156" />
+        <location filename="../../ui/queue_model.py" line="156"/>
         <source>Registration no.</source>
         <translation>报名号</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="157" />
+        <location filename="../../ui/queue_model.py" line="157"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="158" />
+        <location filename="../../ui/queue_model.py" line="158"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="159" />
+        <location filename="../../ui/queue_model.py" line="159"/>
         <source>ID number</source>
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="160" />
+        <location filename="../../ui/queue_model.py" line="160"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="161" />
+        <location filename="../../ui/queue_model.py" line="161"/>
         <source>Photo</source>
         <translation>照片</translation>
     </message>
@@ -640,12 +714,12 @@
 <context>
     <name>Roster</name>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="123" />
+        <location filename="../../ui/roster_dialog.py" line="123"/>
         <source>Imported %1 candidates; %2 were already here; %3 rows were not imported.</source>
         <translation>已导入 %1 名考生；%2 名已存在；%3 行未导入。</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="131" />
+        <location filename="../../ui/roster_dialog.py" line="131"/>
         <source>The import was cancelled; the rows before it are stored.</source>
         <translation>导入已取消；取消前的行已保存。</translation>
     </message>
@@ -653,52 +727,52 @@
 <context>
     <name>RosterPreview</name>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="36" />
+        <location filename="../../ui/roster_dialog.py" line="36"/>
         <source>Roster import: preview</source>
         <translation>花名册导入：预览</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="40" />
+        <location filename="../../ui/roster_dialog.py" line="40"/>
         <source>%1 rows in sheet “%2”: %3 can be imported, %4 are already here, %5 conflict with stored records, %6 have errors.</source>
         <translation>工作表“%2”共 %1 行：可导入 %3 行，已存在 %4 行，与已有记录冲突 %5 行，有错误 %6 行。</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="56" />
+        <location filename="../../ui/roster_dialog.py" line="56"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="56" />
+        <location filename="../../ui/roster_dialog.py" line="56"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="56" />
+        <location filename="../../ui/roster_dialog.py" line="56"/>
         <source>Column</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="56" />
+        <location filename="../../ui/roster_dialog.py" line="56"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="64" />
+        <location filename="../../ui/roster_dialog.py" line="64"/>
         <source>Whole file</source>
         <translation>整个文件</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="70" />
+        <location filename="../../ui/roster_dialog.py" line="70"/>
         <source>Import %1 rows</source>
         <translation>导入 %1 行</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="74" />
+        <location filename="../../ui/roster_dialog.py" line="74"/>
         <source>Save errors workbook…</source>
         <translation>保存错误明细…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="92" />
+        <location filename="../../ui/roster_dialog.py" line="92"/>
         <source>Save errors workbook</source>
         <translation>保存错误明细</translation>
     </message>
@@ -706,37 +780,37 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="27" />
+        <location filename="../../ui/settings_dialog.py" line="27"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="35" />
-        <source>None (type the card's data)</source>
+        <location filename="../../ui/settings_dialog.py" line="35"/>
+        <source>None (type the card&apos;s data)</source>
         <translation>无（手工录入证件信息）</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="36" />
+        <location filename="../../ui/settings_dialog.py" line="36"/>
         <source>Demo reader</source>
         <translation>演示读卡器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="46" />
+        <location filename="../../ui/settings_dialog.py" line="46"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="55" />
+        <location filename="../../ui/settings_dialog.py" line="55"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="56" />
+        <location filename="../../ui/settings_dialog.py" line="56"/>
         <source>ID-card reader</source>
         <translation>身份证阅读器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="57" />
+        <location filename="../../ui/settings_dialog.py" line="57"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
     </message>
