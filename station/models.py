@@ -76,6 +76,12 @@ class Photo(Base):
     height: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))  # camera | file | demo
     quality_ok: Mapped[bool] = mapped_column(Boolean, default=False)  # passed the photo checks
+    phash: Mapped[str] = mapped_column(String(16), default="")  # perceptual hash, hex
+    # A near match of another candidate's photo waits for a supervisor: one person
+    # registering twice, or one photo reused.
+    flag: Mapped[str] = mapped_column(String(200), default="")
+    flag_cleared_by: Mapped[str] = mapped_column(String(32), default="")
+    import_reason: Mapped[str] = mapped_column(String(200), default="")  # taken from a file: why
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
 
@@ -189,3 +195,23 @@ class StationState(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class Batch(Base):
+    """导出批次: one signed, encrypted batch file this station wrote for the county.
+
+    ``items`` is the canonical JSON list of ``[registration_no, version]`` the batch carried,
+    so that a county receipt can acknowledge exactly those versions and no others.
+    """
+
+    __tablename__ = "batches"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the whole file
+    file_name: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # exported | acknowledged
+    record_count: Mapped[int] = mapped_column(Integer)
+    audit_last_seq: Mapped[int] = mapped_column(Integer)  # last audit event carried (0: none)
+    items: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

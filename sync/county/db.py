@@ -1,0 +1,133 @@
+"""The county database (县区库): its own metadata, SQLite by default, PostgreSQL by URL.
+
+Every version a station sent is kept (``versions``); ``candidates`` holds the latest version
+per (station, 报名号) with the county's review decision. The schema is created on first use;
+it is version 1 of the county store and will get migrations when it first changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("county", String(6), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("ed25519", LargeBinary, nullable=False),
+    Column("fingerprint", String(40), nullable=False),
+    Column("registered_at", DateTime, nullable=False),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station", String(16), ForeignKey("stations.code"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("audit_head", String(64), nullable=True),  # last audit hash the station has sent
+    Column("manifest", Text, nullable=False),
+    UniqueConstraint("station", "sequence"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station", String(16), nullable=False),
+    Column("registration_no", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("canonical", Text, nullable=False),
+    Column("id_number", String(18), nullable=False, index=True),
+    Column("name", String(60), nullable=False),
+    Column("photo_sha256", String(64), nullable=True),
+    Column("frozen_at", String(40), nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    UniqueConstraint("station", "registration_no", "version"),
+)
+
+photos = Table(
+    "photos",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("jpeg", LargeBinary, nullable=False),
+)
+
+candidates = Table(
+    "candidates",
+    metadata,
+    Column("station", String(16), primary_key=True),
+    Column("registration_no", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("id_number", String(18), nullable=False, index=True),
+    Column("name", String(60), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("state", String(16), nullable=False),  # received | approved | rejected
+    Column("reason", String(200), nullable=False, default=""),
+    Column("allocation", String(16), nullable=True),  # 分配生: granted | denied | None
+    Column("updated_at", DateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("station", String(16), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("candidate_id", Integer, nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'county.db'}"
+
+
+def connect(url: str) -> Engine:
+    """An engine on the county database, its tables created if missing."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, hide_parameters=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # a receipt is only signed for stored data
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    metadata.create_all(engine)
+    return engine

@@ -1,0 +1,56 @@
+"""The county's data folder (``--data-dir`` / ``COUNTY_HOME``): key files, database, queues."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from station.errors import UsageError
+from sync.county import db
+from sync.keys import CountyKeys, read_private_key
+
+PRIVATE_FILE = "county-key.json"
+PUBLIC_FILE = "county-public.json"
+
+
+@dataclass(frozen=True, slots=True)
+class CountyHome:
+    root: Path
+
+    @classmethod
+    def resolve(cls, data_dir: str | None) -> CountyHome:
+        chosen = data_dir or os.environ.get("COUNTY_HOME")
+        if not chosen:
+            raise UsageError(
+                "请用 --data-dir 或环境变量 COUNTY_HOME 指定县区数据目录",
+                "give the county data folder with --data-dir or COUNTY_HOME",
+            )
+        return cls(Path(chosen))
+
+    @property
+    def private_key(self) -> Path:
+        return self.root / PRIVATE_FILE
+
+    @property
+    def public_key(self) -> Path:
+        return self.root / PUBLIC_FILE
+
+    @property
+    def pending(self) -> Path:
+        return self.root / "pending"
+
+    @property
+    def receipts(self) -> Path:
+        return self.root / "receipts"
+
+    def db_url(self, url: str | None) -> str:
+        return url or os.environ.get("COUNTY_DB") or db.default_url(self.root)
+
+    def keys(self, passphrase: str) -> CountyKeys:
+        if not self.private_key.exists():
+            raise UsageError(
+                f"{self.root} 中没有县区密钥，请先运行 county keygen",
+                f"no county key in {self.root}; run `county keygen` first",
+            )
+        return read_private_key(self.private_key, passphrase)

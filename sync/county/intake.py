@@ -1,0 +1,201 @@
+"""Batch intake at the county (批次接收): verify every file, then ingest it all-or-nothing.
+
+Checks, in this order, each with its reason code (docs/batch-format.md, "Verification"):
+framing and manifest (``malformed``), registered station (``unknown_station``), signature
+(``bad_signature``), addressed to this county and key (``wrong_county``), already received or
+an old sequence (``replayed``), decryption (``decrypt_failed``), every hash, the record
+digests, photos and the audit segment (``hash_mismatch``), the sequence (``sequence_gap``:
+the file waits) and the previous batch's hash (``hash_mismatch``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from station.audit import GENESIS as AUDIT_GENESIS
+from station.audit import event_hash
+from sync import batch_format as bf
+from sync.county import db
+from sync.errors import (
+    HASH_MISMATCH,
+    MALFORMED,
+    REPLAYED,
+    UNKNOWN_STATION,
+    WRONG_COUNTY,
+    BatchRefused,
+)
+from sync.keys import CountyKeys, key_id
+
+
+@dataclass(slots=True)
+class ChainState:
+    """Where a station's sequence stands: from the database, advanced by files in this run."""
+
+    next_sequence: int = 1
+    last_hash: str = bf.GENESIS
+    audit_head: str | None = None
+    seen: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Checked:
+    """A batch that passed every check (``gap``: all but the sequence, it waits)."""
+
+    path: Path
+    parsed: bf.Parsed
+    lines: list[dict[str, Any]]
+    passwords: dict[str, str]
+    audit: list[dict[str, Any]]
+    photos: dict[str, bytes]
+    gap: bool = False
+
+    @property
+    def station(self) -> str:
+        return str(self.parsed.manifest["station"])
+
+    @property
+    def sequence(self) -> int:
+        return int(self.parsed.manifest["sequence"])
+
+
+def chain_state(conn: Connection, station: str) -> ChainState:
+    rows = conn.execute(
+        select(db.batches.c.sequence, db.batches.c.hash, db.batches.c.audit_head)
+        .where(db.batches.c.station == station)
+        .order_by(db.batches.c.sequence)
+    ).all()
+    state = ChainState()
+    for seq, digest, head in rows:
+        state.next_sequence, state.last_hash = seq + 1, digest
+        state.audit_head = head or state.audit_head
+        state.seen.add(digest)
+    return state
+
+
+def read_file(path: Path) -> bf.Parsed:
+    """Raises OSError for an unreadable file (unusable input), BatchRefused for a bad one."""
+    return bf.parse(path.read_bytes())
+
+
+def check(
+    conn: Connection, keys: CountyKeys, path: Path, parsed: bf.Parsed, chain: ChainState
+) -> Checked:
+    m = parsed.manifest
+    station = conn.execute(select(db.stations).where(db.stations.c.code == m["station"])).first()
+    if station is None:
+        raise BatchRefused(UNKNOWN_STATION, f"station {m['station']} is not registered here")
+    bf.verify_signature(parsed, station.ed25519)
+    if (
+        m["county"] != keys.county
+        or station.county != keys.county
+        or m["recipient"] != key_id(keys.public.raw)
+    ):
+        raise BatchRefused(WRONG_COUNTY, f"addressed to county {m['county']} / another key")
+    if parsed.file_hash in chain.seen or m["sequence"] < chain.next_sequence:
+        raise BatchRefused(REPLAYED, f"sequence {m['sequence']} was received already")
+    payload = bf.open_payload(parsed, keys.x25519)
+    checked = _contents(path, parsed, payload)
+    if m["sequence"] > chain.next_sequence:
+        checked.gap = True
+        return checked
+    if m["previous_hash"] != chain.last_hash:
+        raise BatchRefused(
+            HASH_MISMATCH, "previous_hash is not the hash of the last batch received"
+        )
+    _check_audit_link(m, chain)
+    return checked
+
+
+def _check_audit_link(m: dict[str, Any], chain: ChainState) -> None:
+    audit = m["audit"]
+    if audit is not None and audit["prev_hash"] != (chain.audit_head or AUDIT_GENESIS):
+        raise BatchRefused(HASH_MISMATCH, "the audit segment does not continue the last one")
+
+
+def advance(chain: ChainState, checked: Checked) -> None:
+    m = checked.parsed.manifest
+    chain.next_sequence = m["sequence"] + 1
+    chain.last_hash = checked.parsed.file_hash
+    chain.seen.add(checked.parsed.file_hash)
+    if m["audit"] is not None:
+        chain.audit_head = m["audit"]["head_hash"]
+
+
+def _contents(path: Path, parsed: bf.Parsed, payload: dict[str, bytes]) -> Checked:
+    m = parsed.manifest
+    lines = bf.json_lines(payload["records.jsonl"])
+    if len(lines) != m["record_count"]:
+        raise BatchRefused(MALFORMED, "record_count differs from records.jsonl")
+    photos = {
+        k.removeprefix("photos/").removesuffix(".jpg"): v
+        for k, v in payload.items()
+        if k.startswith("photos/")
+    }
+    for line in lines:
+        canonical = line.get("canonical")
+        if not isinstance(canonical, str) or bf.sha256_hex(canonical.encode("utf-8")) != line.get(
+            "digest"
+        ):
+            raise BatchRefused(HASH_MISMATCH, f"record {line.get('registration_no')}: digest")
+        try:
+            record = json.loads(canonical)
+            fields = record["record"]
+            same = (
+                record["registration_no"] == line["registration_no"]
+                and record["version"] == line["version"]
+                and isinstance(fields["id_number"], str)
+                and isinstance(fields["name"], str)
+            )
+        except (ValueError, KeyError, TypeError):
+            raise BatchRefused(MALFORMED, "a canonical record is not readable") from None
+        if not same:
+            raise BatchRefused(HASH_MISMATCH, f"record {line['registration_no']}: header differs")
+        want = record.get("photo_sha256")
+        if want is not None and (line.get("photo") != f"photos/{want}.jpg" or want not in photos):
+            raise BatchRefused(HASH_MISMATCH, f"record {line['registration_no']}: photo missing")
+        line["_record"] = record
+    passwords = {
+        str(p.get("registration_no")): str(p.get("password_hash"))
+        for p in bf.json_lines(payload["passwords.jsonl"])
+    }
+    audit = bf.json_lines(payload["audit.jsonl"])
+    _check_audit_segment(m, audit)
+    return Checked(path, parsed, lines, passwords, audit, photos)
+
+
+def _check_audit_segment(m: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    info = m["audit"]
+    if not rows:
+        if info is not None:
+            raise BatchRefused(
+                HASH_MISMATCH, "the manifest announces audit events that are missing"
+            )
+        return
+    if info is None:
+        raise BatchRefused(MALFORMED, "audit events without an audit entry in the manifest")
+    prev, seq = info["prev_hash"], info["first_seq"]
+    try:
+        for e in rows:
+            digest = event_hash(
+                e["seq"],
+                e["at"],
+                e["actor"],
+                e["action"],
+                e["candidate_id"],
+                e["version"],
+                e["reason"],
+                e["detail"],
+                e["prev_hash"],
+            )
+            if e["seq"] != seq or e["prev_hash"] != prev or digest != e["hash"]:
+                raise BatchRefused(HASH_MISMATCH, f"audit event #{e['seq']} breaks the chain")
+            prev, seq = e["hash"], seq + 1
+    except (KeyError, TypeError, ValueError):
+        raise BatchRefused(MALFORMED, "an audit event is not readable") from None
+    if prev != info["head_hash"] or seq - 1 != info["last_seq"]:
+        raise BatchRefused(HASH_MISMATCH, "the audit segment does not end where the manifest says")

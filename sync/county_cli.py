@@ -1,0 +1,250 @@
+"""The ``county`` command (县区端): keys, station registration, verify, ingest, review, roster.
+
+Exit codes as the station's: 0 success; 1 the command ran and found a problem (a refused
+batch); 2 usage or unusable input. ``verify`` and ``ingest`` print one line per file, with
+the reason code of a refused one (docs/batch-format.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from station.errors import StationError, UsageError
+
+
+def _passphrase(confirm: bool = False) -> str:
+    value = os.environ.get("COUNTY_PASSPHRASE")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "请设置环境变量 COUNTY_PASSPHRASE", "set COUNTY_PASSPHRASE: no terminal to prompt on"
+        )
+    first = getpass.getpass("县区私钥口令 / passphrase: ")
+    if confirm and getpass.getpass("再输入一次 / again: ") != first:
+        raise UsageError("两次输入的口令不一致", "the passphrases differ")
+    return first
+
+
+def _home(args: argparse.Namespace) -> Any:
+    from sync.county.home import CountyHome
+
+    return CountyHome.resolve(args.data_dir)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from sync.county import db
+
+    return db.connect(_home(args).db_url(args.db))
+
+
+def _paths(files: Sequence[str]) -> list[Path]:
+    paths = [Path(f) for f in files]
+    for p in paths:
+        if not p.is_file():
+            raise UsageError(f"文件 {p} 不存在", f"no file {p}")
+    return paths
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from sync.keys import CountyKeys, private_key_json
+
+    home = _home(args)
+    if home.private_key.exists():
+        raise UsageError(
+            f"{home.private_key} 已存在，不能覆盖", f"{home.private_key} exists already"
+        )
+    home.root.mkdir(parents=True, exist_ok=True)
+    keys = CountyKeys.generate(args.county, args.name)
+    text = private_key_json(keys, _passphrase(confirm=True))
+    fd = os.open(home.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    home.public_key.write_text(keys.public.to_json(), "utf-8")
+    print(f"县区公钥 / county public key: {home.public_key}")
+    print(f"指纹 / fingerprint: {keys.public.fingerprint}")
+    return 0
+
+
+def cmd_station_add(args: argparse.Namespace) -> int:
+    from sync.county.registry import register_station
+    from sync.keys import read_county_public, read_station_public
+
+    home = _home(args)
+    county = read_county_public(home.public_key).county if home.public_key.exists() else None
+    if county is None:
+        raise UsageError("请先运行 county keygen", "run `county keygen` first")
+    key = read_station_public(Path(args.file))
+    new = register_station(_engine(args), key, county)
+    print(f"报名点 {key.station}（{key.name}）{'已登记' if new else '早已登记'} / registered")
+    print(f"请与报名点电话核对指纹 / confirm by phone, fingerprint: {key.fingerprint}")
+    return 0
+
+
+def cmd_station_list(args: argparse.Namespace) -> int:
+    from sync.county.registry import list_stations
+
+    for s in list_stations(_engine(args)):
+        print(f"{s['station']}  {s['fingerprint']}  {s['name']}")
+    return 0
+
+
+def _report(outcomes: list[Any]) -> int:
+    bad = 0
+    for o in outcomes:
+        if o.status == "ok":
+            line = f"{o.path}: ok {o.station} #{o.sequence} ({o.records} records)"
+            if o.receipt:
+                line += f" receipt {o.receipt}"
+            print(line)
+            for id_number, here, other in o.duplicates:
+                print(
+                    f"  duplicate: ID {id_number[:6]}…{id_number[-4:]} at {here} and {other}",
+                    file=sys.stderr,
+                )
+        elif o.status == "already":
+            print(
+                f"{o.path}: already {o.station} #{o.sequence} (nothing stored; receipt {o.receipt})"
+            )
+        else:
+            bad += 1
+            print(f"{o.path}: {o.code} {o.detail}")
+    return 1 if bad else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from sync.county.ingest import verify_files
+
+    paths = _paths(args.files)
+    keys = _home(args).keys(_passphrase())
+    return _report(verify_files(_engine(args), keys, paths))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from sync.county.ingest import ingest_files
+
+    paths = _paths(args.files)
+    home = _home(args)
+    keys = home.keys(_passphrase())
+    receipts = Path(args.receipts) if args.receipts else home.receipts
+    outcomes = ingest_files(
+        _engine(args), keys, paths, pending_dir=home.pending, receipts_dir=receipts
+    )
+    return _report(outcomes)
+
+
+def cmd_review_decide(args: argparse.Namespace) -> int:
+    from sync.county.review import decide
+
+    version = decide(
+        _engine(args),
+        args.station,
+        args.registration_no,
+        args.decision,
+        reason=args.reason or "",
+        allocation=args.allocation,
+    )
+    print(f"{args.registration_no} v{version}: {args.decision}")
+    return 0
+
+
+def cmd_review_export(args: argparse.Namespace) -> int:
+    from sync.county.review import export_review
+
+    keys = _home(args).keys(_passphrase())
+    count = export_review(_engine(args), keys, args.station, Path(args.out))
+    print(f"已导出 {count} 条审核结果 / {count} results: {args.out}")
+    return 0
+
+
+def cmd_roster_export(args: argparse.Namespace) -> int:
+    from sync.county.roster import export_roster
+
+    count, dups = export_roster(_engine(args), Path(args.out))
+    print(
+        f"已导出 {count} 名考生，跨报名点重复 {dups} / {count} candidates, {dups} duplicates: {args.out}"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="county",
+        description="县区端：批次验证、入库、回执、审核结果 / county intake of station batches.",
+        epilog="环境变量: COUNTY_HOME, COUNTY_PASSPHRASE, COUNTY_DB. 退出码: 0 成功, 1 有文件被拒绝, 2 用法或输入不可用.",
+    )
+    parser.add_argument("--data-dir", help="县区数据目录 (默认 $COUNTY_HOME)")
+    parser.add_argument("--db", help="数据库 URL (默认 data-dir 下的 SQLite; postgresql://…)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Any, help_: str, parent: Any = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("keygen", cmd_keygen, "生成县区密钥对 / make the county key pair")
+    p.add_argument("--county", required=True, help="县区行政区划代码 (6 位)")
+    p.add_argument("--name", required=True, help="县区教育局名称")
+
+    st = add("station", None, "报名点登记 / stations")
+    st_sub = st.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("add", cmd_station_add, "登记报名点公钥", st_sub)
+    p.add_argument("file")
+    add("list", cmd_station_list, "列出已登记报名点", st_sub)
+
+    p = add("verify", cmd_verify, "验证批次文件 (不入库)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p = add("ingest", cmd_ingest, "验证并入库，写回执")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--receipts", help="回执目录 (默认 data-dir/receipts)")
+
+    rv = add("review", None, "资格审核 / review")
+    rv_sub = rv.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("decide", cmd_review_decide, "记录审核结论", rv_sub)
+    p.add_argument("--station", required=True)
+    p.add_argument("registration_no")
+    p.add_argument("decision", choices=["approved", "rejected"])
+    p.add_argument("--reason")
+    p.add_argument("--allocation", choices=["granted", "denied"], help="分配生资格结论")
+    p = add("export", cmd_review_export, "导出签名的审核结果", rv_sub)
+    p.add_argument("--station", required=True)
+    p.add_argument("--out", required=True)
+
+    ro = add("roster", None, "县区名册 / roster")
+    ro_sub = ro.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("export", cmd_roster_export, "导出名册 (.xlsx)", ro_sub)
+    p.add_argument("--out", required=True, metavar="FILE.xlsx")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args))
+    except StationError as exc:
+        print(f"错误：{exc.message_zh}", file=sys.stderr)
+        if exc.message_en != exc.message_zh:
+            print(f"error: {exc.message_en}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"错误：文件操作失败：{exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已取消 / cancelled", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The station CLI's exchange commands (``station key|batch|review``), added via ``extend``.
+
+``ui/launcher.py`` passes :func:`extend` to ``station.cli.main`` beside its ``gui``
+command; ``station`` itself never imports ``sync``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _login(args: argparse.Namespace) -> Any:
+    from station import cli
+
+    return cli._login(args)
+
+
+def _help(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return show
+
+
+def cmd_key_export(args: argparse.Namespace) -> int:
+    from sync import station_side
+
+    with _login(args) as ctx:
+        key = station_side.export_station_key(ctx, Path(args.out))
+    print(f"报名点公钥 / station public key: {args.out}")
+    print(f"指纹 / fingerprint: {key.fingerprint}")
+    return 0
+
+
+def cmd_key_county(args: argparse.Namespace) -> int:
+    from sync import station_side
+
+    with _login(args) as ctx:
+        key = station_side.install_county_key(ctx, Path(args.file))
+    print(f"已安装县区公钥（{key.county} {key.name}）/ county key installed")
+    print(f"请与县区电话核对指纹 / confirm by phone, fingerprint: {key.fingerprint}")
+    return 0
+
+
+def cmd_batch_export(args: argparse.Namespace) -> int:
+    from sync import station_side
+
+    with _login(args) as ctx:
+        paths = station_side.export_batches(
+            ctx,
+            Path(args.out),
+            max_records=args.max_records,
+            max_bytes=args.max_mb * 1024 * 1024,
+        )
+    for p in paths:
+        print(p)
+    if not paths:
+        print("没有需要导出的记录 / nothing to export")
+    return 0
+
+
+def cmd_batch_list(args: argparse.Namespace) -> int:
+    import json
+
+    from sync import station_side
+
+    with _login(args) as ctx:
+        rows = station_side.list_batches(ctx)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(f"#{r['sequence']:<5} {r['state']:<13} {r['records']:>5}  {r['file_name']}")
+    return 0
+
+
+def cmd_batch_ack(args: argparse.Namespace) -> int:
+    from sync import station_side
+
+    with _login(args) as ctx:
+        result = station_side.ack_receipt(ctx, Path(args.receipt))
+    if result.already:
+        print(f"批次 #{result.sequence} 早已确认 / batch already acknowledged")
+    else:
+        print(f"批次 #{result.sequence}：{result.acknowledged} 条记录县区已接收 / acknowledged")
+    return 0
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from sync import station_side
+
+    with _login(args) as ctx:
+        result = station_side.import_review(ctx, Path(args.file))
+    print(
+        f"审核通过 {result.approved}，未通过 {result.rejected}，未适用 {len(result.skipped)}"
+        f" / approved {result.approved}, rejected {result.rejected}, skipped {len(result.skipped)}"
+    )
+    return 0
+
+
+def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add ``key``, ``batch`` and ``review`` to the station parser (``station.cli.Extension``)."""
+    key = add("key", None, "密钥 / keys for the county exchange")
+    key.set_defaults(handler=_help(key))
+    key_sub = key.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("export", cmd_key_export, "导出本报名点公钥 (交县区登记)", key_sub)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p = add("county", cmd_key_county, "安装县区公钥 (管理员)", key_sub)
+    p.add_argument("file", metavar="FILE")
+
+    batch = add("batch", None, "批次文件 / batch files for the county")
+    batch.set_defaults(handler=_help(batch))
+    batch_sub = batch.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("export", cmd_batch_export, "导出已签字记录为批次文件", batch_sub)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--max-records", type=int, default=500, help="每个文件最多记录数 (默认 500)")
+    p.add_argument("--max-mb", type=int, default=50, help="每个文件大约上限 MB (默认 50)")
+    p = add("list", cmd_batch_list, "列出已导出批次", batch_sub)
+    p.add_argument("--json", action="store_true")
+    p = add("ack", cmd_batch_ack, "导入县区回执", batch_sub)
+    p.add_argument("receipt", metavar="RECEIPT")
+
+    review = add("review", None, "县区审核结果 / county review results")
+    review.set_defaults(handler=_help(review))
+    review_sub = review.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("import", cmd_review_import, "导入县区审核结果", review_sub)
+    p.add_argument("file", metavar="FILE")

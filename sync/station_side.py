@@ -1,0 +1,482 @@
+"""The station's side of the exchange (报名点端): keys, batch export, receipts, review results.
+
+Records leave the station only inside signed, encrypted batch files and are never deleted
+here: ``signed → exported`` when a batch is written, ``exported → acknowledged`` only when a
+receipt signed by the installed county key names the batch, and ``acknowledged → approved |
+rejected`` only from a signed review file. Those three are the only places that pass
+``county_verified=True`` to the lifecycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station import audit, records
+from station.audit import canonical_json
+from station.auth import Context
+from station.errors import UsageError
+from station.lifecycle import Action, Facts, State
+from station.models import AuditEvent, Batch, Candidate, CandidateVersion, Photo, Station, utcnow
+from station.roles import Permission
+from sync import batch_format as bf
+from sync.errors import HASH_MISMATCH, WRONG_COUNTY, BatchRefused
+from sync.keys import (
+    CountyPublicKey,
+    StationPublicKey,
+    read_county_public,
+    station_public_from_private,
+    verify_document,
+)
+
+DEFAULT_MAX_RECORDS = 500
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+_LINE_OVERHEAD = 400  # JSON keys and framing around each record line, for the size bound
+RECEIPT = "zk-receipt"
+REVIEW = "zk-review"
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+def _station(s: Session) -> Station:
+    station = s.get(Station, 1)
+    if station is None:  # init always makes it; a missing row is a damaged store
+        raise UsageError("报名点信息缺失", "the station row is missing")
+    return station
+
+
+def station_public_key(ctx: Context) -> StationPublicKey:
+    with ctx.store.read() as s:
+        st = _station(s)
+        return station_public_from_private(st.code, st.county_code, st.name, st.signing_key)
+
+
+def export_station_key(ctx: Context, out: Path) -> StationPublicKey:
+    """Write the station's public key file for registration at the county (公钥导出)."""
+    key = station_public_key(ctx)
+    _write_atomic(out, key.to_json().encode("utf-8"))
+    return key
+
+
+def install_county_key(ctx: Context, path: Path) -> CountyPublicKey:
+    """Install the county's public key (县区公钥); admin only. Returns it for its fingerprint."""
+    ctx.require(Permission.MANAGE_KEYS)
+    key = read_county_public(path)
+    with ctx.store.session() as s:
+        st = _station(s)
+        if key.county != st.county_code:
+            raise BatchRefused(
+                WRONG_COUNTY,
+                f"the key is county {key.county}'s, this station is in {st.county_code}",
+            )
+        replaced = st.county_public_key is not None and st.county_public_key != key.raw
+        st.county_public_key = key.raw
+        audit.append(
+            s,
+            ctx.operator.login,
+            "county_key_install",
+            detail={"fingerprint": key.fingerprint, "replaced": replaced},
+        )
+    return key
+
+
+def county_key(s: Session) -> CountyPublicKey:
+    st = _station(s)
+    if not st.county_public_key:
+        raise UsageError(
+            "尚未安装县区公钥，请先运行 station key county FILE",
+            "no county key installed; run `station key county FILE` first",
+        )
+    return CountyPublicKey.from_raw(st.county_code, st.county_public_key)
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Draft:
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    passwords: list[dict[str, Any]] = field(default_factory=list)
+    photos: dict[str, bytes] = field(default_factory=dict)
+    candidates: list[Candidate] = field(default_factory=list)
+    size: int = 0
+
+
+def export_batches(
+    ctx: Context,
+    out_dir: Path,
+    *,
+    max_records: int = DEFAULT_MAX_RECORDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Write every signed record into the next batch file(s); each one is its own transaction.
+
+    A record is at most ``max_records`` version lines and about ``max_bytes`` per file (one
+    oversized record still goes, alone). Returns the paths written; empty when nothing to do.
+    """
+    ctx.require(Permission.EXPORT)
+    if max_records < 1 or max_bytes < 1:
+        raise UsageError("批次上限必须为正", "batch limits must be positive")
+    if not out_dir.is_dir():
+        raise UsageError(f"目录 {out_dir} 不存在", f"no directory {out_dir}")
+    with ctx.store.read() as s:
+        total = s.scalar(select(func.count()).where(Candidate.state == State.SIGNED.value)) or 0
+    written: list[Path] = []
+    done = 0
+    while True:
+        with ctx.store.session() as s:
+            path, count = _export_one(s, ctx, out_dir, max_records, max_bytes, now)
+        if path is None:
+            return written
+        written.append(path)
+        done += count
+        if progress:
+            progress(done, total)
+
+
+def _acknowledged_items(s: Session) -> set[tuple[str, int]]:
+    done: set[tuple[str, int]] = set()
+    for items in s.scalars(select(Batch.items).where(Batch.state == "acknowledged")):
+        done.update((regno, version) for regno, version in json.loads(items))
+    return done
+
+
+def _collect(s: Session, max_records: int, budget: int) -> _Draft:
+    acked = _acknowledged_items(s)
+    draft = _Draft()
+    # Candidates, their versions and photos in three queries, not three per candidate. A
+    # candidate brings at least one line, so max_records candidates always fill a batch.
+    signed = s.scalars(
+        select(Candidate)
+        .where(Candidate.state == State.SIGNED.value)
+        .order_by(Candidate.id)
+        .limit(max_records)
+    ).all()
+    by_candidate: dict[int, list[CandidateVersion]] = {}
+    for v in s.scalars(
+        select(CandidateVersion)
+        .where(CandidateVersion.candidate_id.in_([c.id for c in signed]))
+        .order_by(CandidateVersion.candidate_id, CandidateVersion.version)
+    ):
+        by_candidate.setdefault(v.candidate_id, []).append(v)
+    photo_ids = {v.photo_id for vs in by_candidate.values() for v in vs if v.photo_id}
+    photo_by_id = {
+        r.id: r
+        for r in s.execute(
+            select(Photo.id, Photo.sha256, Photo.jpeg).where(Photo.id.in_(photo_ids))
+        )
+    }
+    for c in signed:
+        lines, photos, size = [], {}, 0
+        # Every frozen version the county has not acknowledged: it keeps the history too.
+        for v in by_candidate.get(c.id, []):
+            if (c.registration_no, v.version) in acked:
+                continue
+            photo = photo_by_id.get(v.photo_id) if v.photo_id else None
+            photo_name = None
+            if photo is not None:
+                photo_name = f"photos/{photo.sha256}.jpg"
+                if photo_name not in draft.photos:
+                    photos[photo_name] = photo.jpeg
+            lines.append(
+                {
+                    "registration_no": c.registration_no,
+                    "version": v.version,
+                    "digest": v.digest,
+                    "canonical": v.canonical,
+                    "frozen_at": v.frozen_at.isoformat(timespec="seconds"),
+                    "frozen_by": v.frozen_by,
+                    "photo": photo_name,
+                    "current": v.version == c.version,
+                }
+            )
+            size += len(v.canonical.encode("utf-8")) + _LINE_OVERHEAD
+        size += sum(len(p) for p in photos.values())
+        if draft.lines and (
+            len(draft.lines) + len(lines) > max_records or draft.size + size > budget
+        ):
+            break
+        draft.lines += lines
+        draft.photos |= photos
+        draft.size += size
+        draft.candidates.append(c)
+        if c.password_hash:
+            draft.passwords.append(
+                {"registration_no": c.registration_no, "password_hash": c.password_hash}
+            )
+        if len(draft.lines) >= max_records or draft.size >= budget:
+            break
+    return draft
+
+
+def _audit_segment(
+    s: Session, after_seq: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    columns = ("seq", "at", "actor", "action", "candidate_id", "version", "reason", "detail")
+    stmt = (
+        select(*(getattr(AuditEvent, c) for c in (*columns, "prev_hash", "hash")))
+        .where(AuditEvent.seq > after_seq)
+        .order_by(AuditEvent.seq)
+    )
+    rows = [dict(r._mapping) for r in s.execute(stmt)]
+    if not rows:
+        return rows, None
+    return rows, {
+        "first_seq": rows[0]["seq"],
+        "last_seq": rows[-1]["seq"],
+        "prev_hash": rows[0]["prev_hash"],
+        "head_hash": rows[-1]["hash"],
+    }
+
+
+def _export_one(
+    s: Session,
+    ctx: Context,
+    out_dir: Path,
+    max_records: int,
+    max_bytes: int,
+    now: dt.datetime | None,
+) -> tuple[Path | None, int]:
+    st = _station(s)
+    recipient = county_key(s)
+    last = s.scalar(select(Batch).order_by(Batch.sequence.desc()).limit(1))
+    audit_rows, audit_info = _audit_segment(s, last.audit_last_seq if last else 0)
+    audit_bytes = bf.to_json_lines(audit_rows)
+    draft = _collect(s, max_records, max(max_bytes - len(audit_bytes), 1))
+    if not draft.candidates:
+        return None, 0
+    sequence = (last.sequence + 1) if last else 1
+    entries = [
+        bf.Entry("records.jsonl", bf.to_json_lines(draft.lines)),
+        bf.Entry("passwords.jsonl", bf.to_json_lines(draft.passwords)),
+        bf.Entry("audit.jsonl", audit_bytes),
+        *(bf.Entry(name, data) for name, data in sorted(draft.photos.items())),
+    ]
+    signing = Ed25519PrivateKey.from_private_bytes(st.signing_key)
+    created = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    manifest = bf.build_manifest(
+        station=st.code,
+        station_key=station_public_from_private(
+            st.code, st.county_code, st.name, st.signing_key
+        ).ed25519,
+        county=st.county_code,
+        recipient=recipient.raw,
+        sequence=sequence,
+        previous_hash=last.hash if last else bf.GENESIS,
+        created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        record_count=len(draft.lines),
+        audit=audit_info,
+        entries=entries,
+    )
+    data = bf.seal_batch(manifest, entries, signing_key=signing, recipient_x25519=recipient.x25519)
+    name = f"{st.code}-{sequence:06d}.zkb"
+    path = out_dir / name
+    # The file is complete on disk and read back before the records change state; should the
+    # commit then fail, the file is removed so that the sequence number is not spent twice.
+    _write_atomic(path, data)
+    try:
+        _read_back(path, data, signing)
+        file_hash = bf.sha256_hex(data)
+        s.add(
+            Batch(
+                sequence=sequence,
+                hash=file_hash,
+                file_name=name,
+                state="exported",
+                record_count=len(draft.lines),
+                audit_last_seq=audit_info["last_seq"]
+                if audit_info
+                else (last.audit_last_seq if last else 0),
+                items=canonical_json(
+                    [[ln["registration_no"], ln["version"]] for ln in draft.lines]
+                ),
+                created_at=utcnow(),
+            )
+        )
+        # EXPORT has no guard facts; empty ones spare a validation and a photo load per record
+        # (should a guard ever be added, empty facts refuse rather than let a record through).
+        no_facts = Facts()
+        with s.no_autoflush:
+            for c in draft.candidates:
+                records._transition(
+                    s,
+                    ctx,
+                    c,
+                    Action.EXPORT,
+                    facts=no_facts,
+                    detail={"batch": sequence, "batch_hash": file_hash},
+                )
+        s.flush()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, len(draft.candidates)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    if os.name == "posix":  # the rename itself must survive a power cut
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _read_back(path: Path, expected: bytes, signing: Ed25519PrivateKey) -> None:
+    # A USB stick that lies about its writes is caught here, not at the county a week later.
+    data = path.read_bytes()
+    if data != expected:
+        raise UsageError(f"写入 {path} 后读回的内容不一致", f"{path} reads back differently")
+    parsed = bf.parse(data)
+    bf.verify_signature(parsed, signing.public_key().public_bytes_raw())
+
+
+def list_batches(ctx: Context) -> list[dict[str, Any]]:
+    with ctx.store.read() as s:
+        return [
+            {
+                "sequence": b.sequence,
+                "file_name": b.file_name,
+                "state": b.state,
+                "records": b.record_count,
+                "hash": b.hash,
+                "created_at": b.created_at.isoformat(timespec="seconds"),
+                "acknowledged_at": b.acknowledged_at.isoformat(timespec="seconds")
+                if b.acknowledged_at
+                else None,
+            }
+            for b in s.scalars(select(Batch).order_by(Batch.sequence))
+        ]
+
+
+# --- receipts and review results ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AckResult:
+    sequence: int
+    acknowledged: int
+    already: bool
+
+
+def _read_doc(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"无法读取 {path}：{exc}", f"cannot read {path}: {exc}") from None
+
+
+def _check_addressed(doc: dict[str, Any], st: Station) -> None:
+    if doc.get("county") != st.county_code or doc.get("station") != st.code:
+        raise BatchRefused(WRONG_COUNTY, "the document is addressed to another station or county")
+
+
+def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
+    """Verify the county's signed receipt (回执) and mark that batch's records acknowledged."""
+    ctx.require(Permission.EXPORT)
+    data = _read_doc(receipt_path)
+    with ctx.store.session() as s:
+        st = _station(s)
+        doc = verify_document(county_key(s).ed25519, data, RECEIPT)
+        _check_addressed(doc, st)
+        batch = s.get(Batch, doc.get("sequence"))
+        if batch is None or batch.hash != doc.get("batch_hash"):
+            raise BatchRefused(
+                HASH_MISMATCH, "the receipt names a batch this station did not write"
+            )
+        if batch.state == "acknowledged":
+            return AckResult(batch.sequence, 0, True)
+        received = {(r[0], r[1]) for r in doc.get("records", [])}
+        count = 0
+        for regno, version in json.loads(batch.items):
+            c = records.find_by_registration_no(s, regno)
+            # Only the version that went out, and only if the county lists it as received.
+            if (
+                c is None
+                or (regno, version) not in received
+                or c.version != version
+                or c.state != State.EXPORTED
+            ):
+                continue
+            records._transition(
+                s,
+                ctx,
+                c,
+                Action.ACKNOWLEDGE,
+                facts=records.facts_of(s, ctx, c, county_verified=True),
+                detail={"batch": batch.sequence},
+            )
+            count += 1
+        batch.state = "acknowledged"
+        batch.acknowledged_at = utcnow()
+        return AckResult(batch.sequence, count, False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewResult:
+    approved: int
+    rejected: int
+    skipped: list[str]  # 报名号 whose result did not apply (other version, wrong state)
+
+
+def import_review(ctx: Context, path: Path) -> ReviewResult:
+    """Apply the county's signed review results (资格审核结果): approved, or rejected + reason."""
+    ctx.require(Permission.EXPORT)
+    data = _read_doc(path)
+    approved = rejected = 0
+    skipped: list[str] = []
+    with ctx.store.session() as s:
+        st = _station(s)
+        doc = verify_document(county_key(s).ed25519, data, REVIEW)
+        _check_addressed(doc, st)
+        for r in doc.get("results", []):
+            regno = str(r.get("registration_no", ""))
+            c = records.find_by_registration_no(s, regno)
+            frozen = s.scalar(
+                select(CandidateVersion.digest).where(
+                    CandidateVersion.candidate_id == (c.id if c else -1),
+                    CandidateVersion.version == r.get("version"),
+                )
+            )
+            # A result is about one printed version: a record corrected since keeps its state.
+            if (
+                c is None
+                or c.version != r.get("version")
+                or frozen != r.get("digest")
+                or c.state != State.ACKNOWLEDGED
+            ):
+                skipped.append(regno)
+                continue
+            decision = r.get("decision")
+            detail = {"allocation": r.get("allocation"), "review_issued_at": doc.get("issued_at")}
+            facts = records.facts_of(s, ctx, c, county_verified=True)
+            if decision == "approved":
+                records._transition(s, ctx, c, Action.APPROVE, facts=facts, detail=detail)
+                approved += 1
+            elif decision == "rejected":
+                reason = str(r.get("reason") or "").strip() or "县区审核未通过"
+                records._transition(
+                    s, ctx, c, Action.REJECT, reason=reason[:200], facts=facts, detail=detail
+                )
+                rejected += 1
+            else:
+                skipped.append(regno)
+    return ReviewResult(approved, rejected, skipped)
