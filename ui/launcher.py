@@ -1,6 +1,8 @@
-"""The ``station`` console script: headless commands from ``station.cli``, plus ``gui``.
+"""The ``station`` console script: the core's commands (``station.cli``), the county
+exchange's (``sync.station_commands``: keys, batches, review results) and ``gui``.
 
-With no command, or ``station gui``, the desk application opens; every other command runs
+It lives here, above both layers, because ``station`` may not import ``sync`` nor either of
+them Qt. With no command, or ``station gui``, the desk opens; every other command runs
 without importing Qt.
 """
 
@@ -29,10 +31,17 @@ def run_gui(args: argparse.Namespace) -> int:
     return run(data_dir(args.data_dir), kiosk=getattr(args, "kiosk", False))
 
 
+def _extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    from sync import station_commands
+
+    station_commands.extend(sub, add)
+    _add_gui(sub, add)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from station import cli
 
-    return cli.main(argv, extend=_add_gui, default=run_gui)
+    return cli.main(argv, extend=_extend, default=run_gui)
 
 
 if __name__ == "__main__":
