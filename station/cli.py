@@ -148,6 +148,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         demo_settings = settings_mod.load(directory)
         demo_settings.card_reader = demo_settings.card_reader or "demo"  # sample ID cards
+        demo_settings.camera = demo_settings.camera or "demo"  # a sample portrait
         init_station(
             directory,
             admin_login=admin[0],

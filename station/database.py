@@ -77,10 +77,10 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only look: never takes the write lock, never commits."""
+        """A read-only look: never takes the write lock. (It ends with a COMMIT of nothing,
+        not a rollback, so that the objects read stay usable after the block.)"""
         with self._readers() as session, session.begin():
             yield session
-            session.rollback()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,111 @@
+"""Stored photos: the same photo twice is flagged for a supervisor; import from a file needs a
+supervisor and a reason and passes the same checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+from sqlalchemy import select
+
+from station import auth, photo_store, records
+from station.errors import AuthError, PermissionDenied, UsageError
+from station.lifecycle import State
+from station.models import AuditEvent, Photo
+from station.photo import check_frame, crop_and_encode, get_profile, load_image
+from station.photos import PhotoInput
+
+from .factories import SUPERVISOR, record_for
+
+FIXTURES = Path(__file__).parent / "fixtures" / "photos"
+
+
+@pytest.fixture(scope="module")
+def good_jpeg() -> bytes:
+    frame = load_image(FIXTURES / "portrait_light_blue.jpg")
+    verdict = check_frame(frame, get_profile(None))
+    assert verdict.ok, verdict.problems
+    return crop_and_encode(frame, get_profile(None), verdict.face)
+
+
+def _photo(ctx: auth.Context, candidate_id: int) -> Photo:
+    with ctx.store.read() as s:
+        c = records.get(s, candidate_id)
+        assert c.photo is not None
+        return c.photo
+
+
+def test_same_photo_for_two_candidates_is_flagged_and_blocks_ready(
+    operator_ctx: auth.Context, supervisor_ctx: auth.Context, good_jpeg: bytes
+) -> None:
+    first = records.create(operator_ctx, record_for(1), PhotoInput(good_jpeg, "camera", True))
+    assert first.state == State.READY
+    assert _photo(operator_ctx, first.id).phash and not _photo(operator_ctx, first.id).flag
+    # The same picture, re-encoded smaller, for another candidate.
+    frame = cv2.imdecode(__import__("numpy").frombuffer(good_jpeg, "uint8"), cv2.IMREAD_COLOR)
+    _ok, again = cv2.imencode(".jpg", cv2.resize(frame, (300, 400)), [cv2.IMWRITE_JPEG_QUALITY, 70])
+    second = records.create(
+        operator_ctx, record_for(2), PhotoInput(again.tobytes(), "camera", True)
+    )
+    assert second.state == State.DRAFT  # a flagged photo is not yet a good photo
+    flagged = _photo(operator_ctx, second.id)
+    assert first.registration_no in flagged.flag
+    with operator_ctx.store.read() as s:
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "photo_flagged"))
+        assert event is not None and event.candidate_id == second.id
+
+    with pytest.raises(PermissionDenied):  # an operator's own password cannot clear it
+        photo_store.clear_flag(operator_ctx, second.id, "caiji", "operator-password-1", "同一人")
+    with pytest.raises(UsageError):
+        photo_store.clear_flag(operator_ctx, second.id, *SUPERVISOR, " ")
+    photo_store.clear_flag(operator_ctx, second.id, *SUPERVISOR, "双胞胎，已核对户口簿")
+    with operator_ctx.store.read() as s:
+        c = records.get(s, second.id)
+        assert c.state == State.READY and c.photo.flag_cleared_by == "shenhe"
+
+
+def test_demo_placeholder_is_not_hashed(admin_ctx: auth.Context) -> None:
+    from station import seeding
+
+    ids = seeding.seed(admin_ctx, 3, "ready", rng_seed=4)
+    assert all(not _photo(admin_ctx, i).phash for i in ids)
+
+
+def test_import_from_file_needs_a_supervisor_and_a_reason(
+    operator_ctx: auth.Context, supervisor_ctx: auth.Context
+) -> None:
+    saved = records.create(operator_ctx, record_for(3))
+    data = (FIXTURES / "portrait_light_blue.jpg").read_bytes()
+    with pytest.raises(PermissionDenied):
+        photo_store.import_photo(operator_ctx, saved.id, data, "摄像头故障")
+    with pytest.raises(AuthError):
+        photo_store.import_photo(
+            operator_ctx, saved.id, data, "摄像头故障", approver=(SUPERVISOR[0], "wrong")
+        )
+    with pytest.raises(UsageError):
+        photo_store.import_photo(supervisor_ctx, saved.id, data, "")
+    photo = photo_store.import_photo(
+        operator_ctx, saved.id, data, "摄像头故障", approver=SUPERVISOR
+    )
+    assert photo.source == "file" and photo.import_reason == "摄像头故障"
+    assert (photo.width, photo.height) == (480, 640)  # cropped to the station's profile
+    with operator_ctx.store.read() as s:
+        actions = [
+            e.action
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.candidate_id == saved.id))
+        ]
+        assert records.get(s, saved.id).state == State.READY
+    assert "photo_import_approved" in actions and "photo_imported" in actions
+
+
+def test_imported_photo_passes_the_same_checks(supervisor_ctx: auth.Context) -> None:
+    saved = records.create(supervisor_ctx, record_for(4))
+    busy = (FIXTURES / "astronaut.jpg").read_bytes()  # flag and shuttle model behind her
+    with pytest.raises(photo_store.PhotoRejected) as info:
+        photo_store.import_photo(supervisor_ctx, saved.id, busy, "摄像头故障")
+    assert "background_not_plain" in info.value.problems
+    with pytest.raises(UsageError):  # not an image at all
+        photo_store.import_photo(supervisor_ctx, saved.id, b"not an image", "摄像头故障")
+    with supervisor_ctx.store.read() as s:
+        assert records.get(s, saved.id).photo_id is None
