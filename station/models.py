@@ -124,6 +124,8 @@ class Candidate(Base):
     # Facts the lifecycle guards read; set by the confirmation and signing steps.
     candidate_reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_question: Mapped[str] = mapped_column(String(100), default="")
+    password_answer_hash: Mapped[str] = mapped_column(String(200), default="")
     form_printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     archive_ref: Mapped[str] = mapped_column(String(64), default="")
     state_reason: Mapped[str] = mapped_column(String(200), default="")
@@ -215,3 +217,25 @@ class Batch(Base):
     items: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class PasswordFingerprint(Base):
+    """Keyed fingerprints (HMAC) of a candidate's password and of its shape: enough to spot
+    a password or a format used by several candidates, never enough to recover one."""
+
+    __tablename__ = "password_fingerprints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # exact | shape
+    value: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PasswordRefusal(Base):
+    """Refused password attempts per school and reason, for the supervisor."""
+
+    __tablename__ = "password_refusals"
+
+    school_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -501,3 +501,32 @@ def versions(s: Session, candidate_id: int) -> Sequence[CandidateVersion]:
         .order_by(CandidateVersion.version)
     )
     return s.scalars(stmt).all()
+
+
+def record_review(ctx: Context, candidate_id: int) -> None:
+    """The candidate has checked every group of their record on the candidate screen."""
+    with ctx.store.session() as s:
+        _record_review(s, ctx, get(s, candidate_id))
+
+
+def unlock(
+    ctx: Context, candidate_id: int, reason: str, *, approver: tuple[str, str] | None = None
+) -> Saved:
+    """Unlock a signed (exported, acknowledged, rejected) record for correction (审核员解锁).
+
+    A supervisor logged in does it directly; at an operator's desk a supervisor approves with
+    their own login and password, and the unlock is recorded under the supervisor's name.
+    """
+    import dataclasses
+
+    from station import auth
+    from station.roles import allows
+
+    acting = ctx
+    if approver is not None and not allows(ctx.operator.role, Permission.UNLOCK):
+        info = auth.approve(
+            ctx, *approver, Permission.UNLOCK, "unlock_approved",
+            candidate_id=candidate_id, reason=reason.strip(),
+        )  # fmt: skip
+        acting = dataclasses.replace(ctx, operator=info)
+    return transition(acting, candidate_id, Action.UNLOCK, reason)

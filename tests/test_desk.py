@@ -322,7 +322,10 @@ def test_roster_import_with_preview(qtbot, window: MainWindow, tmp_path: Path) -
     before = len(window.model.all_rows)
 
     window.import_roster(path)
-    qtbot.waitUntil(lambda: getattr(window, "preview", None) is not None and window.preview.isVisible(), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: getattr(window, "preview", None) is not None and window.preview.isVisible(),
+        timeout=10_000,
+    )
     preview = window.preview
     assert window.model.all_rows and len(window.model.all_rows) == before  # nothing stored yet
     summary = preview.findChild(QLabel, "rosterSummary").text()
@@ -340,7 +343,9 @@ def test_roster_import_with_preview(qtbot, window: MainWindow, tmp_path: Path) -
     assert "已导入 2 名考生" in window.statusBar().currentMessage()
 
 
-def test_roster_export_and_template_from_the_desk(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_roster_export_and_template_from_the_desk(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     import openpyxl
 
     out = tmp_path / "名单.xlsx"

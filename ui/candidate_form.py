@@ -35,11 +35,12 @@ from PySide6.QtWidgets import (
 from station import codes, idnumber, records
 from station.auth import Context
 from station.errors import DuplicateCandidate, StationError
-from station.lifecycle import State
+from station.lifecycle import Action, State
 from station.photos import PhotoInput
 from station.roles import Permission
 from station.validation import GUARDIAN_RELATIONS, Category, Result, validate_candidate
 from ui import i18n
+from ui.candidate_view import CandidateView, OperatorMirror
 from ui.labels import category_label, document_type_label, gender_label, relation_label
 from ui.operations import Operation, show_error
 from ui.widgets import CodeCombo, EnterMovesOn
@@ -283,6 +284,7 @@ class CandidateForm(QWidget):
         layout.addWidget(self.card_note)
         layout.addLayout(body)
         layout.addWidget(self.summary)
+        layout.addLayout(self._lifecycle_bar())
 
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, activated=self.read_card)
@@ -359,23 +361,31 @@ class CandidateForm(QWidget):
             self.show_photo(photo)
         self.photo_note.setText(self.photo_flag)
         self.clear_flag_button.setVisible(bool(self.photo_flag))
-        if self.state.locked:
+        self._set_locked(self.state.locked)
+        self._update_actions()
+
+    def _set_locked(self, locked: bool) -> None:
+        if locked:
             self.banner.setText(
                 self.tr(
                     "This record is %1 and locked. Corrections need a supervisor to unlock it."
                 ).replace("%1", _state_text(self.state))
             )
-            self.banner.show()
-            for widget in self.inputs.values():
-                if isinstance(widget, QLineEdit):
-                    widget.setReadOnly(True)
-                else:
-                    widget.setEnabled(False)
-            self.save_button.hide()
-            self.read_card_button.hide()
-            self.photo_button.hide()
-            self.import_photo_button.hide()
-            self.clear_flag_button.hide()
+        self.banner.setVisible(locked)
+        for name, widget in self.inputs.items():
+            editable = not locked and name not in self.card_fields
+            if isinstance(widget, QLineEdit):
+                widget.setReadOnly(not editable)
+            else:
+                widget.setEnabled(editable)
+        for button in (
+            self.save_button,
+            self.read_card_button,
+            self.photo_button,
+            self.import_photo_button,
+        ):
+            button.setVisible(not locked)
+        self.clear_flag_button.setVisible(bool(self.photo_flag) and not locked)
 
     # --- validation ---------------------------------------------------------------------
 
@@ -514,6 +524,149 @@ class CandidateForm(QWidget):
             )
             self.revalidate()
 
+    # --- after collection: check, print, confirm, sign, unlock, history ---------------------
+
+    def _lifecycle_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.check_button = QPushButton(
+            self.tr("Candidate check (F4)"), objectName="candidateCheck"
+        )
+        self.print_button = QPushButton(self.tr("Print form (Ctrl+P)"), objectName="printForm")
+        self.confirm_button = QPushButton(self.tr("Confirm"), objectName="confirm")
+        self.sign_button = QPushButton(self.tr("Signed… (F9)"), objectName="sign")
+        self.unlock_button = QPushButton(self.tr("Unlock…"), objectName="unlock")
+        self.history_button = QPushButton(self.tr("History…"), objectName="history")
+        self.mirror = OperatorMirror()
+        self.mirror.hide()
+        for button, slot in (
+            (self.check_button, self.candidate_check),
+            (self.print_button, self.print_form),
+            (self.confirm_button, self.confirm),
+            (self.sign_button, self.sign),
+            (self.unlock_button, self.unlock),
+            (self.history_button, self.history),
+        ):
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+        bar.addWidget(self.mirror)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), self, activated=self.candidate_check)
+        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_form)
+        QShortcut(QKeySequence(Qt.Key.Key_F9), self, activated=self.sign)
+        return bar
+
+    def _facts(self) -> Any:
+        with self.ctx.store.read() as s:
+            c = records.get(s, self.candidate_id)  # type: ignore[arg-type]
+            return records.facts_of(s, self.ctx, c)
+
+    def _update_actions(self) -> None:
+        saved = self.candidate_id is not None
+        facts = self._facts() if saved else None
+        state = self.state
+        self.check_button.setEnabled(saved and state == State.READY)
+        self.print_button.setEnabled(
+            saved and state in (State.READY, State.CONFIRMED, State.SIGNED)
+        )
+        self.confirm_button.setEnabled(
+            bool(
+                facts
+                and state == State.READY
+                and facts.candidate_reviewed
+                and facts.password_set
+                and facts.form_printed
+            )
+        )
+        self.sign_button.setEnabled(saved and state == State.CONFIRMED)
+        self.unlock_button.setVisible(
+            saved and state in (State.SIGNED, State.EXPORTED, State.ACKNOWLEDGED, State.REJECTED)
+        )
+        self.history_button.setEnabled(saved)
+        if facts is not None and state == State.READY:
+            done = [
+                (facts.candidate_reviewed, self.tr("checked by the candidate")),
+                (facts.password_set, self.tr("password set")),
+                (facts.form_printed, self.tr("form printed")),
+            ]
+            self.summary.setText(
+                self.tr("Before confirming: %1").replace(
+                    "%1", "  ".join(("✔ " if ok else "✘ ") + text for ok, text in done)
+                )
+            )
+
+    def _refresh(self) -> None:
+        if self.candidate_id is not None:
+            self._load(self.candidate_id)
+            self.revalidate()
+            self._update_actions()
+            self.saved.emit(self.candidate_id)
+
+    def candidate_check(self) -> None:
+        if self.candidate_id is None or self.state != State.READY:
+            return
+        view = CandidateView(self.ctx, self.candidate_id, self)
+        view.typed.connect(self.mirror.show_typing)
+        self.mirror.show()
+        view.finished.connect(lambda _result: (self.mirror.hide(), self._after_check(view)))
+        self.candidate_view = view
+        view.show_for_candidate()
+
+    def _after_check(self, view: CandidateView) -> None:
+        if view.wrong:
+            self.card_note.setText(
+                self.tr("The candidate says these are wrong: %1").replace(
+                    "%1", "、".join(view.wrong)
+                )
+            )
+            self.card_note.setStyleSheet(ERROR_STYLE)
+            self.card_note.show()
+        self._refresh()
+
+    def print_form(self) -> None:
+        if self.candidate_id is None:
+            return
+        from station.form.service import print_form
+
+        from ui.record_actions import PrintPreview
+
+        try:
+            printed = print_form(self.ctx, self.candidate_id)
+        except StationError as exc:
+            show_error(self, exc)
+            return
+        self.preview = PrintPreview(printed.pdf, self.tr("Registration form"), self)
+        self.preview.finished.connect(lambda _r: self._refresh())
+        self.preview.open()
+
+    def confirm(self) -> None:
+        try:
+            records.transition(self.ctx, self.candidate_id, Action.CONFIRM)  # type: ignore[arg-type]
+        except StationError as exc:
+            show_error(self, exc)
+            return
+        self._refresh()
+
+    def sign(self) -> None:
+        if self.candidate_id is None or self.state != State.CONFIRMED:
+            return
+        from ui.record_actions import SignDialog
+
+        self.sign_dialog = SignDialog(self.ctx, self.candidate_id, self)
+        self.sign_dialog.accepted.connect(self._refresh)
+        self.sign_dialog.open()
+
+    def unlock(self) -> None:
+        from ui.record_actions import UnlockDialog
+
+        self.unlock_dialog = UnlockDialog(self.ctx, self.candidate_id, self)  # type: ignore[arg-type]
+        self.unlock_dialog.accepted.connect(self._refresh)
+        self.unlock_dialog.open()
+
+    def history(self) -> None:
+        from ui.record_actions import HistoryDialog
+
+        self.history_dialog = HistoryDialog(self.ctx, self.candidate_id, self)  # type: ignore[arg-type]
+        self.history_dialog.open()
+
     # --- photo --------------------------------------------------------------------------
 
     def show_photo(self, jpeg: bytes) -> None:
@@ -525,7 +678,6 @@ class CandidateForm(QWidget):
         if self.camera is None or self.state.locked:
             return
         from station.photo import get_profile
-
         from ui.capture import CaptureDialog
 
         dialog = CaptureDialog(

@@ -1,0 +1,99 @@
+"""The candidate's own password: strength, no personal digits, no uniform passwords or formats,
+no clear text anywhere in the database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from station import auth, passwords, records
+from station.models import Candidate, PasswordFingerprint
+
+from .factories import record_for
+
+
+def _ready(ctx: auth.Context, i: int) -> Candidate:
+    saved = records.create(
+        ctx, record_for(i, school_code="410105007", school_name="郑州市第七初级中学")
+    )
+    with ctx.store.read() as s:
+        return records.get(s, saved.id)
+
+
+def test_id_derived_and_weak_passwords_are_refused_with_reasons(operator_ctx: auth.Context) -> None:
+    c = _ready(operator_ctx, 1)
+    own = c.id_number[-6:]
+    judgement = passwords.judge(c, f"Qz!{own}xx", f"Qz!{own}xx")
+    assert "own_digits" in [r[0] for r in judgement.reasons]
+    assert any("证件号码" in r[1] for r in judgement.reasons)
+    assert "weak" in [r[0] for r in passwords.judge(c, "password1").reasons]
+    assert "weak" in [r[0] for r in passwords.judge(c, "zhangsan2012").reasons]
+    assert "mismatch" in [r[0] for r in passwords.judge(c, "Vv8#pond-Ladder", "other").reasons]
+    good = passwords.judge(c, "Vv8#pond-Ladder", "Vv8#pond-Ladder")
+    assert good.ok and good.score >= 3
+
+
+def test_password_and_answer_are_stored_only_as_argon2_hashes(operator_ctx: auth.Context) -> None:
+    c = _ready(operator_ctx, 2)
+    secret, answer = "Vv8#pond-Ladder", "王老师"
+    passwords.set_password(operator_ctx, c.id, secret, secret, passwords.QUESTIONS[0], answer)
+    with operator_ctx.store.read() as s:
+        stored = records.get(s, c.id)
+        assert stored.password_hash.startswith("$argon2id$")
+        assert stored.password_answer_hash.startswith("$argon2id$")
+        assert stored.password_question == passwords.QUESTIONS[0]
+        # Nothing anywhere in the database holds the clear text.
+        conn = s.connection()
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                dump = " ".join(str(v) for v in row)
+                assert secret not in dump and answer not in dump, table
+
+
+def test_same_password_and_same_shape_are_stopped(
+    operator_ctx: auth.Context, supervisor_ctx
+) -> None:
+    school = "郑州市第七初级中学"
+    a, b, c, d = (_ready(operator_ctx, i) for i in (11, 12, 13, 14))
+    q = passwords.QUESTIONS[1]
+
+    # A school "recommends" Kite!Harbor + the candidate's own birthday (month and day).
+    def shaped(x: Candidate) -> str:
+        return f"Kite!Harbor{x.birth_date:%m%d}"
+
+    passwords.set_password(operator_ctx, a.id, shaped(a), shaped(a), q, "北京")
+    # The very same password for another candidate: refused at once.
+    with pytest.raises(passwords.PasswordRefused) as info:
+        passwords.set_password(operator_ctx, b.id, shaped(a), shaped(a), q, "北京")
+    assert info.value.codes == ["same_as_other"]
+    passwords.set_password(operator_ctx, b.id, shaped(b), shaped(b), q, "上海")
+    # The third candidate with the same format is stopped.
+    with pytest.raises(passwords.PasswordRefused) as info:
+        passwords.set_password(operator_ctx, c.id, shaped(c), shaped(c), q, "广州")
+    assert info.value.codes == ["uniform_format"]
+    assert "考生本人" in str(info.value)
+    # Their own choice goes through.
+    passwords.set_password(operator_ctx, c.id, "Vv8#pond-Ladder", "Vv8#pond-Ladder", q, "广州")
+    assert d.school_name == school
+    counts = passwords.refusals_by_school(supervisor_ctx)
+    assert counts["410105007"] == {"same_as_other": 1, "uniform_format": 1}
+    with operator_ctx.store.read() as s:
+        values = s.scalars(select(PasswordFingerprint.value)).all()
+    assert all(len(v) == 64 for v in values)  # HMAC-SHA256, hex
+
+
+def test_only_supervisors_see_refusal_counts(operator_ctx: auth.Context) -> None:
+    from station.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        passwords.refusals_by_school(operator_ctx)
+
+
+def test_answer_is_required_and_normalised(operator_ctx: auth.Context) -> None:
+    c = _ready(operator_ctx, 21)
+    with pytest.raises(passwords.PasswordRefused) as info:
+        passwords.set_password(
+            operator_ctx, c.id, "Vv8#pond-Ladder", "Vv8#pond-Ladder", "问题", " "
+        )
+    assert "answer" in info.value.codes
+    assert passwords.normalise_answer(" Ｗａｎｇ Laoshi ") == "wanglaoshi"

@@ -1,0 +1,331 @@
+"""The candidate-facing screen (考生确认屏): the candidate checks their own record and sets
+their own password, privately.
+
+It fills the second monitor when there is one (else the whole screen, handed over): large
+text, one group at a time with "correct" / "wrong"; then the password, typed twice, and a
+verification question with its answer. Nothing else of the station is reachable from it, and
+it returns to the operator only with the operator's own password. The operator's screen
+meanwhile shows only dots and the strength meter (:class:`OperatorMirror`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import auth, codes, passwords, records
+from station.auth import Context
+from station.errors import StationError
+from ui import i18n
+from ui.labels import category_label, gender_label
+
+BIG = "font-size: 22px"
+HUGE = "font-size: 30px; font-weight: bold"
+
+
+class CandidateView(QDialog):
+    """Result after it closes: ``confirmed`` (all correct and password set) or ``wrong`` (the
+    groups the candidate pointed at)."""
+
+    typed = Signal(int, int)  # password length, strength score: for the operator's mirror
+
+    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.candidate_id = candidate_id
+        self.confirmed = False
+        self.wrong: list[str] = []
+        self.answers: dict[str, bool] = {}
+        self.setObjectName("candidateView")
+        self.setWindowTitle(self.tr("Please check your information"))
+        self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
+        with ctx.store.read() as s:
+            c = records.get(s, candidate_id)
+            self.values = records.record_values(c)
+            self.jpeg = c.photo.jpeg if c.photo is not None else None
+            self.candidate = c
+        self.pages = QStackedWidget()
+        self.groups = self._groups()
+        self.group_pages = [
+            self._group_page(i, title, rows) for i, (title, rows) in enumerate(self.groups)
+        ]
+        for page in self.group_pages:
+            self.pages.addWidget(page)
+        self.password_page = self._password_page()
+        self.pages.addWidget(self.password_page)
+        self.handback_page = self._handback_page()
+        self.pages.addWidget(self.handback_page)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        self._judge_timer = QTimer(self, singleShot=True, interval=150)
+        self._judge_timer.timeout.connect(self._judge)
+
+    # --- showing ------------------------------------------------------------------------
+
+    def show_for_candidate(self) -> None:
+        """On the second monitor when there is one, else the whole screen."""
+        screens = QGuiApplication.screens()
+        if len(screens) > 1:
+            self.setGeometry(screens[1].geometry())
+        self.showFullScreen()
+
+    # --- the record, group by group -----------------------------------------------------
+
+    def _groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        v = self.values
+        ethnicity = codes.ethnicities().name_of(v["ethnicity"]) or v["ethnicity"]
+        guardian = " ".join(
+            x for x in (v["guardian_name"], v["guardian_relation"], v["guardian_phone"]) if x
+        )
+        return [
+            (
+                self.tr("Name and photo"),
+                [(self.tr("Name"), v["name"])],
+            ),
+            (
+                self.tr("Identity"),
+                [
+                    (self.tr("ID number"), v["id_number"]),
+                    (self.tr("Birth date"), v["birth_date"].isoformat()),
+                    (self.tr("Gender"), gender_label(v["gender"])),
+                    (self.tr("Ethnicity"), ethnicity),
+                ],
+            ),
+            (
+                self.tr("School"),
+                [
+                    (self.tr("School"), v["school_name"] or "—"),
+                    (self.tr("Candidate category"), category_label(v["category"])),
+                ],
+            ),
+            (
+                self.tr("Contact and guardian"),
+                [(self.tr("Mobile phone"), v["phone"]), (self.tr("Guardian"), guardian or "—")],
+            ),
+        ]
+
+    def _group_page(self, index: int, title: str, rows: list[tuple[str, str]]) -> QWidget:
+        page = QWidget(objectName=f"group{index}")
+        heading = QLabel(
+            self.tr("Step %1 of %2: is this correct?")
+            .replace("%1", str(index + 1))
+            .replace("%2", str(len(self.groups) + 1))
+        )
+        heading.setStyleSheet(BIG)
+        box = QGridLayout()
+        if index == 0 and self.jpeg:
+            photo = QLabel()
+            pixmap = QPixmap()
+            pixmap.loadFromData(self.jpeg)
+            photo.setPixmap(pixmap.scaledToHeight(320, Qt.TransformationMode.SmoothTransformation))
+            box.addWidget(photo, 0, 2, len(rows) + 1, 1)
+        caption = QLabel(title)
+        caption.setStyleSheet(HUGE)
+        box.addWidget(caption, 0, 0, 1, 2)
+        for row, (label, value) in enumerate(rows, start=1):
+            name = QLabel(label)
+            name.setStyleSheet(BIG)
+            shown = QLabel(value)
+            shown.setStyleSheet(HUGE)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            box.addWidget(name, row, 0)
+            box.addWidget(shown, row, 1)
+        right = QPushButton(self.tr("Correct"), objectName=f"right{index}")
+        wrong = QPushButton(self.tr("Something is wrong"), objectName=f"wrong{index}")
+        for button in (right, wrong):
+            button.setMinimumHeight(60)
+            button.setStyleSheet(BIG)
+        right.clicked.connect(lambda: self.answer(index, True))
+        wrong.clicked.connect(lambda: self.answer(index, False))
+        buttons = QHBoxLayout()
+        buttons.addWidget(wrong)
+        buttons.addWidget(right)
+        layout = QVBoxLayout(page)
+        layout.addWidget(heading)
+        layout.addLayout(box)
+        layout.addStretch()
+        layout.addLayout(buttons)
+        return page
+
+    def answer(self, index: int, correct: bool) -> None:
+        self.answers[self.groups[index][0]] = correct
+        if index + 1 < len(self.groups):
+            self.pages.setCurrentIndex(index + 1)
+            return
+        self.wrong = [title for title, ok in self.answers.items() if not ok]
+        if self.wrong:
+            self.handback_note.setText(
+                self.tr(
+                    "Thank you. Please hand the screen back: the staff will correct: %1"
+                ).replace("%1", "、".join(self.wrong))
+            )
+            self.pages.setCurrentWidget(self.handback_page)
+        else:
+            records.record_review(self.ctx, self.candidate_id)
+            self.pages.setCurrentWidget(self.password_page)
+            self.password.setFocus()
+
+    # --- the password -------------------------------------------------------------------
+
+    def _password_page(self) -> QWidget:
+        page = QWidget(objectName="passwordPage")
+        intro = QLabel(
+            self.tr(
+                "Set your own login password. Only you should know it: the staff cannot see it,"
+                " and nobody may tell you what to choose."
+            )
+        )
+        intro.setWordWrap(True)
+        intro.setStyleSheet(BIG)
+        self.password = QLineEdit(objectName="candidatePassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm = QLineEdit(objectName="candidateConfirm")
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.question = QComboBox(objectName="question")
+        self.question.setEditable(True)
+        self.question.addItems(passwords.QUESTIONS)
+        self.answer_edit = QLineEdit(objectName="answer")
+        for edit in (self.password, self.confirm, self.answer_edit):
+            edit.setStyleSheet(BIG)
+            edit.textChanged.connect(self._judge_timer.start)
+        self.meter = QProgressBar(objectName="strength")
+        self.meter.setRange(0, 4)
+        self.meter.setFormat(self.tr("Strength %v of 4"))
+        self.reasons = QLabel(objectName="passwordReasons")
+        self.reasons.setWordWrap(True)
+        self.reasons.setStyleSheet("font-size: 18px; color: #b00020")
+        self.done_button = QPushButton(self.tr("Set password"), objectName="setPassword")
+        self.done_button.setMinimumHeight(60)
+        self.done_button.clicked.connect(self.set_password)
+        form = QFormLayout()
+        form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.tr("Password again"), self.confirm)
+        form.addRow(self.tr("Verification question"), self.question)
+        form.addRow(self.tr("Answer"), self.answer_edit)
+        form.addRow(self.tr("Strength"), self.meter)
+        layout = QVBoxLayout(page)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.reasons)
+        layout.addStretch()
+        layout.addWidget(self.done_button)
+        return page
+
+    def _judge(self) -> None:
+        judgement = passwords.judge(
+            self.candidate, self.password.text(), self.confirm.text() or None
+        )
+        self.meter.setValue(judgement.score)
+        zh = i18n.current() == "zh_CN"
+        self.reasons.setText(
+            "\n".join(r[1] if zh else r[2] for r in judgement.reasons)
+            if self.password.text()
+            else ""
+        )
+        self.typed.emit(len(self.password.text()), judgement.score)
+
+    def set_password(self) -> None:
+        try:
+            passwords.set_password(
+                self.ctx,
+                self.candidate_id,
+                self.password.text(),
+                self.confirm.text(),
+                self.question.currentText(),
+                self.answer_edit.text(),
+            )
+        except StationError as exc:
+            reasons = getattr(exc, "reasons", None)
+            zh = i18n.current() == "zh_CN"
+            self.reasons.setText(
+                "\n".join(r[1] if zh else r[2] for r in reasons) if reasons else i18n.message(exc)
+            )
+            self.password.clear()
+            self.confirm.clear()
+            self.password.setFocus()
+            return
+        self.confirmed = True
+        self.password.clear()
+        self.confirm.clear()
+        self.answer_edit.clear()
+        self.typed.emit(0, 0)
+        self.handback_note.setText(
+            self.tr("Your password is set. Please hand the screen back to the staff.")
+        )
+        self.pages.setCurrentWidget(self.handback_page)
+
+    # --- back to the operator -----------------------------------------------------------
+
+    def _handback_page(self) -> QWidget:
+        page = QWidget(objectName="handbackPage")
+        self.handback_note = QLabel(objectName="handbackNote")
+        self.handback_note.setWordWrap(True)
+        self.handback_note.setStyleSheet(HUGE)
+        self.pin = QLineEdit(objectName="operatorPin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText(self.tr("Staff: your password"))
+        self.pin.returnPressed.connect(self.hand_back)
+        self.pin_error = QLabel(objectName="pinError")
+        self.pin_error.setStyleSheet("color: #b00020")
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.handback_note)
+        layout.addStretch()
+        layout.addWidget(self.pin)
+        layout.addWidget(self.pin_error)
+        return page
+
+    def hand_back(self) -> None:
+        try:
+            auth.verify_password(self.ctx, self.ctx.operator.login, self.pin.text())
+        except StationError as exc:
+            self.pin_error.setText(i18n.message(exc))
+            self.pin.clear()
+            return
+        self.pin.clear()
+        self.accept()
+
+    def reject(self) -> None:  # Esc: the candidate cannot leave this screen
+        self.pages.setCurrentWidget(self.handback_page)
+        if not self.handback_note.text():
+            self.handback_note.setText(self.tr("Please hand the screen back to the staff."))
+
+    def closeEvent(self, event: Any) -> None:
+        if self.result() != QDialog.DialogCode.Accepted:
+            event.ignore()
+            self.reject()
+        else:
+            super().closeEvent(event)
+
+
+class OperatorMirror(QWidget):
+    """What the operator sees while the candidate types: dots and the meter, never the text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dots = QLabel(objectName="mirrorDots")
+        self.meter = QProgressBar(objectName="mirrorStrength")
+        self.meter.setRange(0, 4)
+        layout = QHBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Candidate is typing:")))
+        layout.addWidget(self.dots)
+        layout.addWidget(self.meter)
+
+    def show_typing(self, length: int, score: int) -> None:
+        self.dots.setText("●" * length)
+        self.meter.setValue(score)

@@ -1,0 +1,248 @@
+"""What happens to a record after collection: print the form, sign, unlock, history.
+
+* :class:`PrintPreview` shows the registration form's PDF (rendered by QtPdf) and sends it
+  to a printer through the system's print dialog.
+* :class:`SignDialog`: the operator attests that candidate and guardian signed the paper and
+  records where it is archived; the record becomes signed and read-only.
+* :class:`UnlockDialog`: a supervisor's login, password and a reason reopen a signed record
+  as a new version.
+* :class:`HistoryDialog`: every printed version side by side, differences highlighted, and
+  who did what.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from station import records
+from station.auth import Context
+from station.errors import StationError
+from station.models import AuditEvent
+from station.validation import FIELD_LABELS
+from ui import i18n
+
+
+class PrintPreview(QDialog):
+    """The form as it will print; Print opens the system's print dialog."""
+
+    def __init__(self, pdf: bytes, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.pdf = pdf
+        self._bytes = QByteArray(pdf)
+        self._buffer = QBuffer(self._bytes, self)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument(self)
+        self.document.load(self._buffer)
+        view = QPdfView(self, objectName="pdfView")
+        view.setDocument(self.document)
+        view.setZoomMode(QPdfView.ZoomMode.FitInView)
+        print_button = QPushButton(self.tr("Print…"), objectName="printButton")
+        print_button.clicked.connect(self.print_pdf)
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(view, 1)
+        layout.addWidget(print_button)
+        layout.addWidget(close)
+        self.resize(700, 900)
+
+    @property
+    def pages(self) -> int:
+        return self.document.pageCount()
+
+    def print_pdf(self) -> bool:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
+            return False
+        return self.render_to(printer)
+
+    def render_to(self, printer: Any) -> bool:
+        painter = QPainter()
+        if not painter.begin(printer):
+            return False
+        for page in range(self.document.pageCount()):
+            if page:
+                printer.newPage()
+            rect = painter.viewport()
+            image = self.document.render(page, rect.size())
+            painter.drawImage(rect, image)
+        painter.end()
+        return True
+
+
+class SignDialog(QDialog):
+    """签字确认: the paper form is signed by candidate and guardian, and archived here."""
+
+    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.candidate_id = candidate_id
+        self.setWindowTitle(self.tr("Signed paper form"))
+        self.attest = QCheckBox(
+            self.tr("The candidate and the guardian have signed the printed form"),
+            objectName="attest",
+        )
+        self.box = QLineEdit(objectName="archiveBox")
+        self.page = QLineEdit(objectName="archivePage")
+        self.error = QLabel(objectName="signError")
+        self.error.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow(self.attest)
+        form.addRow(self.tr("Archive box"), self.box)
+        form.addRow(self.tr("Page"), self.page)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.sign)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def sign(self) -> None:
+        if not self.attest.isChecked():
+            self.error.setText(self.tr("Only sign here once both signatures are on the paper."))
+            return
+        if not self.box.text().strip() or not self.page.text().strip():
+            self.error.setText(self.tr("Where is the paper archived? Box and page are required."))
+            return
+        reference = f"盒{self.box.text().strip()}-页{self.page.text().strip()}"
+        try:
+            records.sign(self.ctx, self.candidate_id, reference)
+        except StationError as exc:
+            self.error.setText(i18n.message(exc))
+            return
+        self.accept()
+
+
+class UnlockDialog(QDialog):
+    """审核员解锁: a supervisor reopens a signed record; a new version starts."""
+
+    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.candidate_id = candidate_id
+        self.setWindowTitle(self.tr("Unlock for correction"))
+        self.login = QLineEdit(objectName="unlockLogin")
+        self.password = QLineEdit(objectName="unlockPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.reason = QLineEdit(objectName="unlockReason")
+        self.error = QLabel(objectName="unlockError")
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        note = QLabel(
+            self.tr(
+                "The printed form becomes void: the record must be checked, printed and signed again."
+            )
+        )
+        note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(note)
+        form.addRow(self.tr("Supervisor login"), self.login)
+        form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.tr("Reason"), self.reason)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.unlock)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def unlock(self) -> None:
+        try:
+            records.unlock(
+                self.ctx,
+                self.candidate_id,
+                self.reason.text(),
+                approver=(self.login.text(), self.password.text()),
+            )
+        except StationError as exc:
+            self.error.setText(i18n.message(exc))
+            self.password.clear()
+            return
+        self.accept()
+
+
+class HistoryDialog(QDialog):
+    """Every printed version of the record side by side (changes marked), then the events."""
+
+    CHANGED = QBrush(QColor("#ffe08a"))
+
+    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("History"))
+        with ctx.store.read() as s:
+            c = records.get(s, candidate_id)
+            versions = [
+                (v.version, json.loads(v.canonical)["record"], v.frozen_by, v.frozen_at)
+                for v in records.versions(s, c.id)
+            ]
+            current = records.record_values(c)
+            current["birth_date"] = c.birth_date.isoformat()
+            if not versions or versions[-1][0] != c.version:
+                versions.append((c.version, current, self.tr("(current, not printed yet)"), None))
+            events = s.scalars(
+                select(AuditEvent).where(AuditEvent.candidate_id == c.id).order_by(AuditEvent.seq)
+            ).all()
+        fields = list(FIELD_LABELS)
+        self.versions = QTableWidget(len(fields), len(versions), objectName="versions")
+        self.versions.setHorizontalHeaderLabels(
+            [self.tr("Version %1").replace("%1", str(v[0])) for v in versions]
+        )
+        self.versions.setVerticalHeaderLabels(
+            [
+                FIELD_LABELS[f][0] if i18n.current() == "zh_CN" else FIELD_LABELS[f][1]
+                for f in fields
+            ]
+        )
+        self.changed_cells: list[tuple[int, int]] = []
+        for col, (_number, values, _by, _at) in enumerate(versions):
+            for row, name in enumerate(fields):
+                item = QTableWidgetItem(str(values.get(name, "")))
+                if col and str(values.get(name, "")) != str(versions[col - 1][1].get(name, "")):
+                    item.setBackground(self.CHANGED)
+                    self.changed_cells.append((row, col))
+                self.versions.setItem(row, col, item)
+        self.events = QTableWidget(len(events), 4, objectName="events")
+        self.events.setHorizontalHeaderLabels(
+            [self.tr("Time"), self.tr("Who"), self.tr("What"), self.tr("Reason")]
+        )
+        for row, e in enumerate(events):
+            for col, value in enumerate((e.at[:19].replace("T", " "), e.actor, e.action, e.reason)):
+                self.events.setItem(row, col, QTableWidgetItem(value))
+        self.events.horizontalHeader().setStretchLastSection(True)
+        for table in (self.versions, self.events):
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Versions (changes highlighted)")))
+        layout.addWidget(self.versions, 2)
+        layout.addWidget(QLabel(self.tr("Who did what")))
+        layout.addWidget(self.events, 1)
+        self.resize(1000, 800)
