@@ -4,27 +4,27 @@
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="622"/>
+        <location filename="../../ui/candidate_form.py" line="774"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="631"/>
+        <location filename="../../ui/candidate_form.py" line="783"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="632"/>
+        <location filename="../../ui/candidate_form.py" line="784"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="633"/>
+        <location filename="../../ui/candidate_form.py" line="785"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="648"/>
+        <location filename="../../ui/candidate_form.py" line="800"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -32,12 +32,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="685"/>
+        <location filename="../../ui/candidate_form.py" line="837"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="687"/>
+        <location filename="../../ui/candidate_form.py" line="839"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -45,226 +45,430 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="130"/>
+        <location filename="../../ui/candidate_form.py" line="131"/>
         <source>Identity</source>
         <translation>身份信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="132"/>
+        <location filename="../../ui/candidate_form.py" line="133"/>
         <source>&amp;Name</source>
         <translation>姓名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="138"/>
+        <location filename="../../ui/candidate_form.py" line="139"/>
         <source>Document type</source>
         <translation>证件类型</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="142"/>
+        <location filename="../../ui/candidate_form.py" line="143"/>
         <source>&amp;ID number</source>
         <translation>证件号码(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="144"/>
+        <location filename="../../ui/candidate_form.py" line="145"/>
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="147"/>
+        <location filename="../../ui/candidate_form.py" line="148"/>
         <source>Birth date</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="149"/>
+        <location filename="../../ui/candidate_form.py" line="150"/>
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="155"/>
+        <location filename="../../ui/candidate_form.py" line="156"/>
         <source>Political status</source>
         <translation>政治面貌</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="160"/>
+        <location filename="../../ui/candidate_form.py" line="161"/>
         <source>Household and school</source>
         <translation>户籍与学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="170"/>
+        <location filename="../../ui/candidate_form.py" line="171"/>
         <source>Household registration</source>
         <translation>户籍所在地</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="179"/>
+        <location filename="../../ui/candidate_form.py" line="180"/>
         <source>Candidate category</source>
         <translation>考生类别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="187"/>
+        <location filename="../../ui/candidate_form.py" line="188"/>
         <source>School code</source>
         <translation>毕业学校代码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="191"/>
+        <location filename="../../ui/candidate_form.py" line="192"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="193"/>
+        <location filename="../../ui/candidate_form.py" line="194"/>
         <source>Student number</source>
         <translation>学籍号</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="197"/>
+        <location filename="../../ui/candidate_form.py" line="198"/>
         <source>Contact</source>
         <translation>联系方式</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="199"/>
+        <location filename="../../ui/candidate_form.py" line="200"/>
         <source>Home address</source>
         <translation>家庭住址</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="200"/>
+        <location filename="../../ui/candidate_form.py" line="201"/>
         <source>Mobile phone</source>
         <translation>联系电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="202"/>
+        <location filename="../../ui/candidate_form.py" line="203"/>
         <source>Guardian</source>
         <translation>监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="205"/>
+        <location filename="../../ui/candidate_form.py" line="206"/>
         <source>Guardian name</source>
         <translation>监护人姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="212"/>
+        <location filename="../../ui/candidate_form.py" line="213"/>
         <source>Relation</source>
         <translation>与考生关系</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="217"/>
+        <location filename="../../ui/candidate_form.py" line="218"/>
         <source>Guardian phone</source>
         <translation>监护人电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="220"/>
+        <location filename="../../ui/candidate_form.py" line="221"/>
         <source>Allocation place</source>
         <translation>分配生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="223"/>
+        <location filename="../../ui/candidate_form.py" line="224"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="227"/>
+        <location filename="../../ui/candidate_form.py" line="228"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="229"/>
+        <location filename="../../ui/candidate_form.py" line="230"/>
         <source>Basis</source>
         <translation>申请依据</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="236"/>
+        <location filename="../../ui/candidate_form.py" line="237"/>
         <source>No photo</source>
         <translation>暂无照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="238"/>
+        <location filename="../../ui/candidate_form.py" line="239"/>
         <source>Read ID card (F2)</source>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="242"/>
+        <location filename="../../ui/candidate_form.py" line="243"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="246"/>
+        <location filename="../../ui/candidate_form.py" line="247"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="253"/>
+        <location filename="../../ui/candidate_form.py" line="254"/>
         <source>Take photo (F3)</source>
         <translation>拍照 (F3)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="257"/>
+        <location filename="../../ui/candidate_form.py" line="258"/>
         <source>Photo from file…</source>
         <translation>从文件导入照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="264"/>
+        <location filename="../../ui/candidate_form.py" line="265"/>
         <source>Photo checked…</source>
         <translation>照片已核实…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="365"/>
+        <location filename="../../ui/candidate_form.py" line="371"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="409"/>
+        <location filename="../../ui/candidate_form.py" line="419"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="411"/>
+        <location filename="../../ui/candidate_form.py" line="421"/>
         <source>%n problem(s) left.</source>
         <translation>
             <numerusform>还有 %n 处问题。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="463"/>
+        <location filename="../../ui/candidate_form.py" line="473"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="492"/>
+        <location filename="../../ui/candidate_form.py" line="502"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="504"/>
+        <location filename="../../ui/candidate_form.py" line="514"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="508"/>
+        <location filename="../../ui/candidate_form.py" line="518"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="513"/>
+        <location filename="../../ui/candidate_form.py" line="523"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="545"/>
+        <location filename="../../ui/candidate_form.py" line="532"/>
+        <source>Candidate check (F4)</source>
+        <translation>考生核对 (F4)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="534"/>
+        <source>Print form (Ctrl+P)</source>
+        <translation>打印登记表 (Ctrl+P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="535"/>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="536"/>
+        <source>Signed… (F9)</source>
+        <translation>已签字… (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="537"/>
+        <source>Unlock…</source>
+        <translation>解锁…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="538"/>
+        <source>History…</source>
+        <translation>修改历史…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="586"/>
+        <source>checked by the candidate</source>
+        <translation>考生已核对</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="587"/>
+        <source>password set</source>
+        <translation>已设置密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="588"/>
+        <source>form printed</source>
+        <translation>已打印登记表</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="591"/>
+        <source>Before confirming: %1</source>
+        <translation>确认前须完成：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="616"/>
+        <source>The candidate says these are wrong: %1</source>
+        <translation>考生指出以下信息有误：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="636"/>
+        <source>Registration form</source>
+        <translation>考生报名登记表</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="697"/>
         <source>The photo is stored when the record is saved.</source>
         <translation>保存记录时一并保存照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="571"/>
+        <location filename="../../ui/candidate_form.py" line="723"/>
         <source>Save the record first, then import its photo.</source>
         <translation>请先保存记录，再导入照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="575"/>
+        <location filename="../../ui/candidate_form.py" line="727"/>
         <source>Photo from file</source>
         <translation>从文件导入照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="581"/>
+        <location filename="../../ui/candidate_form.py" line="733"/>
         <source>Store a photo from a file instead of the camera</source>
         <translation>以文件照片代替现场拍照</translation>
+    </message>
+</context>
+<context>
+    <name>CandidateView</name>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="56"/>
+        <source>Please check your information</source>
+        <translation>请核对您的信息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="98"/>
+        <source>Name and photo</source>
+        <translation>姓名与照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="99"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="102"/>
+        <source>Identity</source>
+        <translation>身份信息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="104"/>
+        <source>ID number</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="105"/>
+        <source>Birth date</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="106"/>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="107"/>
+        <source>Ethnicity</source>
+        <translation>民族</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="111"/>
+        <location filename="../../ui/candidate_view.py" line="113"/>
+        <source>School</source>
+        <translation>毕业学校</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="114"/>
+        <source>Candidate category</source>
+        <translation>考生类别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="118"/>
+        <source>Contact and guardian</source>
+        <translation>联系方式与监护人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="119"/>
+        <source>Mobile phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="119"/>
+        <source>Guardian</source>
+        <translation>监护人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="126"/>
+        <source>Step %1 of %2: is this correct?</source>
+        <translation>第 %1 步 / 共 %2 步：以下信息是否正确？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="149"/>
+        <source>Correct</source>
+        <translation>正确</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="150"/>
+        <source>Something is wrong</source>
+        <translation>有误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="175"/>
+        <source>Thank you. Please hand the screen back: the staff will correct: %1</source>
+        <translation>谢谢。请将屏幕交还工作人员，工作人员将更正：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="190"/>
+        <source>Set your own login password. Only you should know it: the staff cannot see it, and nobody may tell you what to choose.</source>
+        <translation>请设置您自己的登录密码。密码只能由您本人知道：工作人员看不到，任何人都不得要求您使用指定的密码。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="209"/>
+        <source>Strength %v of 4</source>
+        <translation>强度 %v / 4</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="213"/>
+        <source>Set password</source>
+        <translation>设置密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="217"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="218"/>
+        <source>Password again</source>
+        <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="219"/>
+        <source>Verification question</source>
+        <translation>密码验证问题</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="220"/>
+        <source>Answer</source>
+        <translation>答案</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="221"/>
+        <source>Strength</source>
+        <translation>强度</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="269"/>
+        <source>Your password is set. Please hand the screen back to the staff.</source>
+        <translation>密码已设置。请将屏幕交还工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="282"/>
+        <source>Staff: your password</source>
+        <translation>工作人员：请输入您的密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="306"/>
+        <source>Please hand the screen back to the staff.</source>
+        <translation>请将屏幕交还工作人员。</translation>
     </message>
 </context>
 <context>
@@ -316,6 +520,54 @@
         <location filename="../../ui/app.py" line="159"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryDialog</name>
+    <message>
+        <location filename="../../ui/record_actions.py" line="200"/>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="210"/>
+        <source>(current, not printed yet)</source>
+        <translation>（当前，尚未打印）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="217"/>
+        <source>Version %1</source>
+        <translation>第 %1 版</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="235"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="235"/>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="235"/>
+        <source>What</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="235"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="244"/>
+        <source>Versions (changes highlighted)</source>
+        <translation>各版本（变动已标出）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="246"/>
+        <source>Who did what</source>
+        <translation>操作记录</translation>
     </message>
 </context>
 <context>
@@ -669,6 +921,27 @@
     </message>
 </context>
 <context>
+    <name>OperatorMirror</name>
+    <message>
+        <location filename="../../ui/candidate_view.py" line="325"/>
+        <source>Candidate is typing:</source>
+        <translation>考生正在输入：</translation>
+    </message>
+</context>
+<context>
+    <name>PrintPreview</name>
+    <message>
+        <location filename="../../ui/record_actions.py" line="60"/>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="62"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>QueueModel</name>
     <message>
         <location filename="../../ui/queue_model.py" line="148"/>
@@ -813,6 +1086,67 @@
         <location filename="../../ui/settings_dialog.py" line="57"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
+    </message>
+</context>
+<context>
+    <name>SignDialog</name>
+    <message>
+        <location filename="../../ui/record_actions.py" line="103"/>
+        <source>Signed paper form</source>
+        <translation>纸质登记表签字确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="105"/>
+        <source>The candidate and the guardian have signed the printed form</source>
+        <translation>考生及其监护人已在打印的登记表上签字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="114"/>
+        <source>Archive box</source>
+        <translation>存档盒号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="115"/>
+        <source>Page</source>
+        <translation>页码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="128"/>
+        <source>Only sign here once both signatures are on the paper.</source>
+        <translation>请在考生和监护人都已在纸质表上签字后再确认。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="131"/>
+        <source>Where is the paper archived? Box and page are required.</source>
+        <translation>纸质表存放在哪里？请填写盒号和页码。</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockDialog</name>
+    <message>
+        <location filename="../../ui/record_actions.py" line="149"/>
+        <source>Unlock for correction</source>
+        <translation>解锁更正</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="159"/>
+        <source>The printed form becomes void: the record must be checked, printed and signed again.</source>
+        <translation>原打印的登记表作废：记录须重新核对、打印并签字。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="165"/>
+        <source>Supervisor login</source>
+        <translation>审核员登录名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="166"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/record_actions.py" line="167"/>
+        <source>Reason</source>
+        <translation>原因</translation>
     </message>
 </context>
 </TS>
