@@ -505,6 +505,55 @@ def cmd_photo_crop(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_form_print(args: argparse.Namespace) -> int:
+    from station import records
+    from station.errors import UsageError
+    from station.fileio import atomic_write_bytes
+    from station.form.service import print_form
+
+    out = Path(args.out)
+    # Checked before printing: a print is stored and audited, and must reach the file.
+    if not out.parent.is_dir():
+        raise UsageError(f"目录 {out.parent} 不存在", f"no directory {out.parent}")
+    if out.is_dir():
+        raise UsageError(f"{out} 是目录", f"{out} is a directory")
+    with _login(args) as ctx:
+        with ctx.store.read() as s:
+            candidate_id = records.lookup(s, args.key).id
+        printed = print_form(ctx, candidate_id)
+    atomic_write_bytes(out, printed.pdf)
+    again = f"，第 {printed.print_no} 次打印" if printed.print_no > 1 else ""
+    print(
+        f"已打印登记表 {printed.registration_no} 第 {printed.version} 版{again}：{out}"
+        f" / form printed (print {printed.print_no})"
+    )
+    print(printed.qr_text)
+    return 0
+
+
+def cmd_form_verify(args: argparse.Namespace) -> int:
+    from station.form import qr
+    from station.form.service import verify_qr
+
+    qr.parse(args.text)  # malformed text is exit 2 before any login
+    with _login(args) as ctx:
+        check = verify_qr(ctx, args.text)
+    if args.json:
+        _print_json(
+            {
+                "match": check.match.value,
+                "registration_no": check.registration_no,
+                "version": check.version,
+                "current_version": check.current_version,
+                "message": check.message_zh,
+            }
+        )
+    else:
+        print(check.message_zh)
+        print(check.message_en)
+    return 0 if check.ok else 1
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -620,6 +669,24 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("image", metavar="IMAGE")
     p.add_argument("--out", required=True, metavar="OUT.jpg", help="输出 JPEG 文件")
     p.add_argument("--profile", help=profile_help)
+    form = add("form", lambda a: _missing(a, form), "报名登记表 / registration forms")
+    form_sub = form.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add(
+        "print",
+        cmd_form_print,
+        "打印登记表 PDF (报名号、证件号码或编号): 0 已打印, 1 不能打印, 2 输入不可用",
+        form_sub,
+    )
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="输出 PDF 文件")
+    p = add(
+        "verify",
+        cmd_form_verify,
+        "核验登记表二维码: 0 当前有效, 1 旧版(已作废)或本站没有, 2 内容格式不对",
+        form_sub,
+    )
+    p.add_argument("text", metavar="QR_TEXT", help="ZK1|报名号|版本|摘要")
+    p.add_argument("--json", action="store_true")
     if extend is not None:
         extend(sub, add)
     return parser

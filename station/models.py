@@ -239,3 +239,23 @@ class PasswordRefusal(Base):
     school_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PrintedForm(Base):
+    """打印的登记表: every PDF printed, kept as printed (the paper's digital twin).
+
+    ``print_no`` counts the prints of one record version (2 and up are reprints, marked
+    on the paper); ``digest`` is the record version's SHA-256 that the form's QR code carries.
+    """
+
+    __tablename__ = "printed_forms"
+    __table_args__ = (UniqueConstraint("candidate_id", "version", "print_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    print_no: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    printed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    printed_by: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,93 @@
+"""What one registration form (考生报名登记表) shows: plain data, no database, no PDF.
+
+``FormData`` is built by the service from a record version; ``display_values`` turns the
+stored codes into the names printed on paper (民族, 政治面貌, 性别, 户籍所在地, 考生类别, 证件类型).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from station import codes
+from station.idnumber import DocumentType
+from station.validation import FIELD_LABELS, Category
+
+from .qr import qr_text
+
+
+@dataclass(frozen=True, slots=True)
+class FormData:
+    """Everything printed on one form. ``record`` holds the canonical record values
+    (``records.canonical_record(...)["record"]``: codes, ``birth_date`` as ISO text)."""
+
+    exam_year: int
+    station_name: str
+    station_code: str
+    registration_no: str
+    version: int
+    digest: str
+    record: Mapping[str, Any]
+    photo_jpeg: bytes | None
+    printed_by: str
+    printed_at: dt.datetime  # local time, as the operator's clock shows it
+    print_no: int = 1
+
+    @property
+    def qr_text(self) -> str:
+        return qr_text(self.registration_no, self.version, self.digest)
+
+    @property
+    def replaces_version(self) -> int | None:
+        """The version this form replaces (its paper form is void), if any."""
+        return self.version - 1 if self.version > 1 else None
+
+
+def _name(table: codes.CodeTable, code: str) -> str:
+    return table.name_of(code) or code
+
+
+def division_name(code: str) -> str:
+    # Residence-permit holders' 户籍 is a province-level code outside the shipped tables.
+    return codes.division_full_name(code) or codes.provinces().name_of(code) or code
+
+
+def _label(enum: type[Category] | type[DocumentType], value: str) -> str:
+    try:
+        return enum(value).label_zh
+    except ValueError:
+        return value
+
+
+def yes_no(value: Any) -> str:
+    if isinstance(value, str):
+        return "是" if value.strip().lower() in ("1", "true", "是", "yes") else "否"
+    return "是" if value else "否"
+
+
+def display_values(record: Mapping[str, Any]) -> dict[str, str]:
+    """Field name → the text printed for it (codes shown as names)."""
+    out = {name: "" if record.get(name) is None else str(record.get(name)) for name in FIELD_LABELS}
+    out["gender"] = _name(codes.genders(), out["gender"])
+    out["ethnicity"] = _name(codes.ethnicities(), out["ethnicity"])
+    out["political_status"] = _name(codes.political_statuses(), out["political_status"])
+    out["household_division"] = division_name(out["household_division"])
+    out["category"] = _label(Category, out["category"])
+    out["document_type"] = _label(DocumentType, out["document_type"])
+    out["allocation_applied"] = yes_no(record.get("allocation_applied"))
+    return out
+
+
+def printed_texts(form: FormData) -> list[tuple[str, str]]:
+    """(Chinese label, text) of every variable text on the form, for the glyph check."""
+    values = display_values(form.record)
+    texts = [(FIELD_LABELS[name][0], text) for name, text in values.items()]
+    texts += [
+        ("报名点名称", form.station_name),
+        ("报名点代码", form.station_code),
+        ("报名号", form.registration_no),
+        ("打印人", form.printed_by),
+    ]
+    return texts
