@@ -464,6 +464,8 @@ class CandidateForm(QWidget):
             show_error(self, exc)
             return
         self.candidate_id = saved.id
+        self.pending_photo = None
+        self._load(saved.id)  # state, lock and actions follow the stored record
         self.saved.emit(saved.id)
 
     def read_card(self) -> None:

@@ -60,6 +60,8 @@ class CandidateView(QDialog):
             self.values = records.record_values(c)
             self.jpeg = c.photo.jpeg if c.photo is not None else None
             self.candidate = c
+        self._judge_timer = QTimer(self, singleShot=True, interval=150)
+        self._judge_timer.timeout.connect(self._judge)
         self.pages = QStackedWidget()
         self.groups = self._groups()
         self.group_pages = [
@@ -73,8 +75,6 @@ class CandidateView(QDialog):
         self.pages.addWidget(self.handback_page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
-        self._judge_timer = QTimer(self, singleShot=True, interval=150)
-        self._judge_timer.timeout.connect(self._judge)
 
     # --- showing ------------------------------------------------------------------------
 

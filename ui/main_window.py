@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 from station.auth import Context
 from station.lifecycle import State
 from station.models import Station
+from station.roles import Permission, allows
 from ui.candidate_form import CandidateDialog
 from ui.labels import role_label, state_label
 from ui.operations import run_with_progress
@@ -137,6 +141,10 @@ class MainWindow(QMainWindow):
             bar, self.tr("Roster template"), "Ctrl+T", self.save_template, "rosterTemplate"
         )
         bar.addSeparator()
+        if allows(self.context.operator.role, Permission.UNLOCK):
+            self._action(
+                bar, self.tr("Password refusals"), "Ctrl+R", self.show_refusals, "refusals"
+            )
         self._action(bar, self.tr("Settings"), "Ctrl+,", self.open_settings, "settings")
         self._action(bar, self.tr("Full screen"), "F11", self.toggle_full_screen, "fullScreen")
         self._action(bar, self.tr("Log out"), "Ctrl+L", self.logout_requested.emit, "logout")
@@ -148,6 +156,37 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.model.reload()
         self._fill_schools()
+
+    def show_refusals(self) -> QDialog:
+        """For the supervisor: refused candidate passwords per school. Many "same format"
+        refusals from one school mean somebody there prescribes passwords."""
+        from station import passwords
+
+        counts = passwords.refusals_by_school(self.context)
+        reasons = sorted({r for by_reason in counts.values() for r in by_reason})
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Refused candidate passwords by school"))
+        table = QTableWidget(len(counts), len(reasons) + 1, dialog)
+        table.setObjectName("refusalTable")
+        names = {
+            "same_as_other": self.tr("Same as another candidate's"),
+            "uniform_format": self.tr("Same format as several others"),
+            "weak": self.tr("Too easy to guess"),
+            "own_digits": self.tr("Own ID or phone digits"),
+            "too_short": self.tr("Too short"),
+            "mismatch": self.tr("Entries differ"),
+            "question": self.tr("No question"),
+            "answer": self.tr("No answer"),
+        }
+        table.setHorizontalHeaderLabels([self.tr("School"), *(names.get(r, r) for r in reasons)])
+        for row, (school, by_reason) in enumerate(sorted(counts.items())):
+            table.setItem(row, 0, QTableWidgetItem(school or self.tr("(no school)")))
+            for col, reason in enumerate(reasons, start=1):
+                table.setItem(row, col, QTableWidgetItem(str(by_reason.get(reason, 0))))
+        QVBoxLayout(dialog).addWidget(table)
+        dialog.resize(700, 400)
+        dialog.show()
+        return dialog
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
