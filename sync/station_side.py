@@ -480,3 +480,21 @@ def import_review(ctx: Context, path: Path) -> ReviewResult:
             else:
                 skipped.append(regno)
     return ReviewResult(approved, rejected, skipped)
+
+
+def export_estimate(ctx: Context) -> tuple[int, int]:
+    """``(records, bytes)`` the next export would write, roughly, for the free-space check
+    that happens before anything is written (photos dominate; lines and audit add a little)."""
+    with ctx.store.read() as s:
+        signed = select(Candidate.id).where(Candidate.state == State.SIGNED.value).subquery()
+        count = s.scalar(select(func.count()).select_from(signed)) or 0
+        photo_bytes = (
+            s.scalar(
+                select(func.coalesce(func.sum(func.length(Photo.jpeg)), 0))
+                .join(CandidateVersion, CandidateVersion.photo_id == Photo.id)
+                .where(CandidateVersion.candidate_id.in_(select(signed.c.id)))
+            )
+            or 0
+        )
+    # Lines, passwords and the audit segment: a few KB a record; then room to spare.
+    return count, int((photo_bytes + count * 8_192 + 1_048_576) * 1.1)

@@ -627,7 +627,6 @@ class CandidateForm(QWidget):
         if self.candidate_id is None:
             return
         from station.form.service import print_form
-
         from ui.record_actions import PrintPreview
 
         try:

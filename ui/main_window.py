@@ -25,9 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from station.auth import Context
+from station.errors import StationError
 from station.lifecycle import State
 from station.models import Station
 from station.roles import Permission, allows
+from ui import i18n
 from ui.candidate_form import CandidateDialog
 from ui.labels import role_label, state_label
 from ui.operations import run_with_progress
@@ -139,6 +141,12 @@ class MainWindow(QMainWindow):
         self._action(bar, self.tr("Export roster"), "Ctrl+E", self.export_roster, "exportRoster")
         self._action(
             bar, self.tr("Roster template"), "Ctrl+T", self.save_template, "rosterTemplate"
+        )
+        self._action(
+            bar, self.tr("Export for county"), "Ctrl+B", self.export_batches, "exportBatches"
+        )
+        self._action(
+            bar, self.tr("Check a paper form"), "Ctrl+K", self.check_paper_form, "checkForm"
         )
         bar.addSeparator()
         if allows(self.context.operator.role, Permission.UNLOCK):
@@ -333,3 +341,45 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             self.tr("Template written to %1.").replace("%1", str(path)), 30_000
         )
+
+    # --- county exchange and paper forms ------------------------------------------------
+
+    def export_batches(self) -> QDialog:
+        from ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.context, self)
+        dialog.finished.connect(lambda _r: self.refresh())
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def check_paper_form(self) -> QDialog:
+        """A barcode scanner types the form's QR text and Enter: current, older or unknown."""
+        from station.form.service import verify_qr
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Check a paper form"))
+        scan = QLineEdit(objectName="qrInput")
+        scan.setPlaceholderText(self.tr("Scan the QR code of the printed form"))
+        result = QLabel(objectName="qrResult")
+        result.setWordWrap(True)
+
+        def check() -> None:
+            try:
+                found = verify_qr(self.context, scan.text())
+            except StationError as exc:
+                result.setText(i18n.message(exc))
+                result.setStyleSheet("color: #b00020")
+            else:
+                result.setText(found.message_zh if i18n.current() == "zh_CN" else found.message_en)
+                result.setStyleSheet("color: #2e7d32" if found.ok else "color: #b00020")
+            scan.selectAll()
+
+        scan.returnPressed.connect(check)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(scan)
+        layout.addWidget(result)
+        dialog.resize(600, 160)
+        dialog.show()
+        self.form_check = dialog
+        return dialog

@@ -4,27 +4,27 @@
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="774"/>
+        <location filename="../../ui/candidate_form.py" line="775"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="783"/>
+        <location filename="../../ui/candidate_form.py" line="784"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="784"/>
+        <location filename="../../ui/candidate_form.py" line="785"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="785"/>
+        <location filename="../../ui/candidate_form.py" line="786"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="800"/>
+        <location filename="../../ui/candidate_form.py" line="801"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -32,12 +32,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="837"/>
+        <location filename="../../ui/candidate_form.py" line="838"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="839"/>
+        <location filename="../../ui/candidate_form.py" line="840"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -222,107 +222,107 @@
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="473"/>
+        <location filename="../../ui/candidate_form.py" line="475"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="502"/>
+        <location filename="../../ui/candidate_form.py" line="504"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="514"/>
+        <location filename="../../ui/candidate_form.py" line="516"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="518"/>
+        <location filename="../../ui/candidate_form.py" line="520"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="523"/>
+        <location filename="../../ui/candidate_form.py" line="525"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="532"/>
+        <location filename="../../ui/candidate_form.py" line="534"/>
         <source>Candidate check (F4)</source>
         <translation>考生核对 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="534"/>
+        <location filename="../../ui/candidate_form.py" line="536"/>
         <source>Print form (Ctrl+P)</source>
         <translation>打印登记表 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="535"/>
+        <location filename="../../ui/candidate_form.py" line="537"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="536"/>
+        <location filename="../../ui/candidate_form.py" line="538"/>
         <source>Signed… (F9)</source>
         <translation>已签字… (F9)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="537"/>
+        <location filename="../../ui/candidate_form.py" line="539"/>
         <source>Unlock…</source>
         <translation>解锁…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="538"/>
+        <location filename="../../ui/candidate_form.py" line="540"/>
         <source>History…</source>
         <translation>修改历史…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="586"/>
+        <location filename="../../ui/candidate_form.py" line="588"/>
         <source>checked by the candidate</source>
         <translation>考生已核对</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="587"/>
+        <location filename="../../ui/candidate_form.py" line="589"/>
         <source>password set</source>
         <translation>已设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="588"/>
+        <location filename="../../ui/candidate_form.py" line="590"/>
         <source>form printed</source>
         <translation>已打印登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="591"/>
+        <location filename="../../ui/candidate_form.py" line="593"/>
         <source>Before confirming: %1</source>
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="616"/>
+        <location filename="../../ui/candidate_form.py" line="618"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="636"/>
+        <location filename="../../ui/candidate_form.py" line="637"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="697"/>
+        <location filename="../../ui/candidate_form.py" line="698"/>
         <source>The photo is stored when the record is saved.</source>
         <translation>保存记录时一并保存照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="723"/>
+        <location filename="../../ui/candidate_form.py" line="724"/>
         <source>Save the record first, then import its photo.</source>
         <translation>请先保存记录，再导入照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="727"/>
+        <location filename="../../ui/candidate_form.py" line="728"/>
         <source>Photo from file</source>
         <translation>从文件导入照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="733"/>
+        <location filename="../../ui/candidate_form.py" line="734"/>
         <source>Store a photo from a file instead of the camera</source>
         <translation>以文件照片代替现场拍照</translation>
     </message>
@@ -520,6 +520,69 @@
         <location filename="../../ui/app.py" line="159"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="42"/>
+        <source>Export for the county</source>
+        <translation>导出县区上报文件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="50"/>
+        <source>Other folder…</source>
+        <translation>其他文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="57"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="59"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="69"/>
+        <source>Removable drive</source>
+        <translation>U 盘</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="76"/>
+        <source>%1 signed records to export, about %2.</source>
+        <translation>待导出已签字记录 %1 条，约 %2。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="86"/>
+        <source>Export to folder</source>
+        <translation>导出到文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="98"/>
+        <source>No removable drive found: insert a USB drive or choose a folder.</source>
+        <translation>没有找到 U 盘：请插入 U 盘或选择一个文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="102"/>
+        <source>Nothing to export: no signed records wait for the county.</source>
+        <translation>没有待导出的已签字记录。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="106"/>
+        <source>Not enough room on %1: %2 free, about %3 needed. Use another drive.</source>
+        <translation>%1 空间不足：剩余 %2，约需 %3。请换一个 U 盘。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="127"/>
+        <source>Writing batch files…</source>
+        <translation>正在写入批次文件…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="132"/>
+        <source>Written and checked: %1</source>
+        <translation>已写入并校验：%1</translation>
     </message>
 </context>
 <context>
@@ -774,188 +837,204 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="51"/>
+        <location filename="../../ui/main_window.py" line="53"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="53"/>
+        <location filename="../../ui/main_window.py" line="55"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="59"/>
+        <location filename="../../ui/main_window.py" line="61"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="65"/>
+        <location filename="../../ui/main_window.py" line="67"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="93"/>
+        <location filename="../../ui/main_window.py" line="95"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="95"/>
-        <location filename="../../ui/main_window.py" line="181"/>
+        <location filename="../../ui/main_window.py" line="97"/>
+        <location filename="../../ui/main_window.py" line="189"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="127"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="129"/>
+        <location filename="../../ui/main_window.py" line="131"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="132"/>
+        <location filename="../../ui/main_window.py" line="134"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="135"/>
+        <location filename="../../ui/main_window.py" line="137"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/main_window.py" line="138"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="138"/>
-        <location filename="../../ui/main_window.py" line="266"/>
+        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="274"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="139"/>
-        <location filename="../../ui/main_window.py" line="300"/>
+        <location filename="../../ui/main_window.py" line="141"/>
+        <location filename="../../ui/main_window.py" line="308"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141"/>
-        <location filename="../../ui/main_window.py" line="325"/>
+        <location filename="../../ui/main_window.py" line="143"/>
+        <location filename="../../ui/main_window.py" line="333"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="146"/>
+        <source>Export for county</source>
+        <translation>导出上报文件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="149"/>
+        <location filename="../../ui/main_window.py" line="361"/>
+        <source>Check a paper form</source>
+        <translation>核验纸质登记表</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="154"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="148"/>
+        <location filename="../../ui/main_window.py" line="156"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="149"/>
+        <location filename="../../ui/main_window.py" line="157"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
+        <location filename="../../ui/main_window.py" line="158"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="168"/>
+        <location filename="../../ui/main_window.py" line="176"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="172"/>
+        <location filename="../../ui/main_window.py" line="180"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="173"/>
+        <location filename="../../ui/main_window.py" line="181"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="174"/>
+        <location filename="../../ui/main_window.py" line="182"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="175"/>
+        <location filename="../../ui/main_window.py" line="183"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="176"/>
+        <location filename="../../ui/main_window.py" line="184"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177"/>
+        <location filename="../../ui/main_window.py" line="185"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="178"/>
+        <location filename="../../ui/main_window.py" line="186"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="179"/>
+        <location filename="../../ui/main_window.py" line="187"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="183"/>
+        <location filename="../../ui/main_window.py" line="191"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="205"/>
+        <location filename="../../ui/main_window.py" line="213"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="215"/>
+        <location filename="../../ui/main_window.py" line="223"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251"/>
+        <location filename="../../ui/main_window.py" line="259"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="273"/>
+        <location filename="../../ui/main_window.py" line="281"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="287"/>
+        <location filename="../../ui/main_window.py" line="295"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="314"/>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="320"/>
+        <location filename="../../ui/main_window.py" line="328"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="334"/>
+        <location filename="../../ui/main_window.py" line="342"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="363"/>
+        <source>Scan the QR code of the printed form</source>
+        <translation>请扫描纸质登记表上的二维码</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,110 @@
+"""Exporting for the county at the desk: removable drives, no room refused before writing,
+progress, and checking a printed form with a barcode scanner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+from station import records, seeding
+from station.lifecycle import State
+from sync.drives import Drive, removable_drives
+from ui import i18n
+from ui.export_dialog import ExportDialog
+from ui.main_window import MainWindow
+
+from .sync_fixtures import install, login, make_county, make_station
+
+
+@pytest.fixture(autouse=True)
+def chinese(qapp) -> None:
+    i18n.install("zh_CN")
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> Path:
+    directory = make_station(tmp_path, 1)
+    _keys, public = make_county(tmp_path / "county")
+    install(directory, public)
+    with login(directory) as ctx:
+        seeding.seed(ctx, 4, "signed", rng_seed=8)
+    return directory
+
+
+def test_removable_drives_from_mounts(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    for name in ("stick", "internal", "guess"):
+        (media / name).mkdir(parents=True)
+    sys_block = tmp_path / "sys"
+    for disk, flag in (("sdb", "1"), ("sda", "0")):
+        (sys_block / disk).mkdir(parents=True)
+        (sys_block / disk / "removable").write_text(flag + "\n")
+    mounts = "\n".join(
+        [
+            "/dev/sda1 / ext4 rw 0 0",
+            f"/dev/sdb1 {media}/stick vfat rw 0 0",  # removable per /sys
+            f"/dev/sda2 {media}/internal ext4 rw 0 0",  # a fixed disk
+            f"/dev/sdc1 {media}/guess exfat rw 0 0",  # /sys silent: a USB file system
+            "/dev/sdb2 /home/user vfat rw 0 0",  # not where drives are mounted
+        ]
+    )
+    found = removable_drives(mounts, sys_block, roots=(f"{media}/",))
+    assert [d.label for d in found] == ["stick", "guess"]
+    assert all(d.free_bytes > 0 for d in found)
+
+
+def test_a_drive_without_room_is_refused_before_writing(
+    qtbot, station: Path, tmp_path: Path
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with login(station) as ctx:
+        dialog = ExportDialog(ctx, drives=[Drive(stick, "U盘", 1_000)])
+        qtbot.addWidget(dialog)
+        assert dialog.records == 4 and dialog.needed > 1_000
+        assert not dialog.export_button.isEnabled()
+        assert "空间" in dialog.findChild(QLabel, "exportProblem").text()
+        dialog.export()
+        assert list(stick.iterdir()) == []
+
+
+def test_export_writes_checked_batches_and_marks_records(
+    qtbot, station: Path, tmp_path: Path
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with login(station) as ctx:
+        dialog = ExportDialog(ctx, drives=[Drive(stick, "U盘", 10**10)])
+        qtbot.addWidget(dialog)
+        assert dialog.export_button.isEnabled()
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(dialog.written), timeout=15_000)
+        assert [p.suffix for p in dialog.written] == [".zkb"]
+        assert all(p.exists() for p in dialog.written)
+        with ctx.store.read() as s:
+            assert set(records.count_by_state(s)) == {State.EXPORTED.value}
+
+
+def test_paper_form_check_with_a_scanner(qtbot, station: Path) -> None:
+    from station.form.service import print_form
+
+    with login(station) as ctx:
+        with ctx.store.read() as s:
+            first = records.list_candidates(s)[0].id
+        printed = print_form(ctx, first)
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        dialog = window.check_paper_form()
+        scan = dialog.findChild(QLineEdit, "qrInput")
+        qtbot.keyClicks(scan, printed.qr_text)
+        qtbot.keyClick(scan, Qt.Key.Key_Return)
+        result = dialog.findChild(QLabel, "qrResult").text()
+        assert result and "#2e7d32" in dialog.findChild(QLabel, "qrResult").styleSheet()
+        scan.clear()
+        qtbot.keyClicks(scan, "ZK1|nothing|1|" + "0" * 64)
+        qtbot.keyClick(scan, Qt.Key.Key_Return)
+        assert "#b00020" in dialog.findChild(QLabel, "qrResult").styleSheet()
+        dialog.close()

@@ -1,0 +1,135 @@
+"""Export batch files for the county (导出批次文件) onto a USB drive.
+
+Lists the removable drives with their free space, estimates what the export needs, and
+refuses a drive without room before anything is written. The export itself runs off the
+GUI thread with a progress bar.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.auth import Context
+from ui.operations import run_with_progress
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB"
+
+
+class ExportDialog(QDialog):
+    def __init__(
+        self, ctx: Context, parent: QWidget | None = None, drives: list[Any] | None = None
+    ) -> None:
+        super().__init__(parent)
+        from sync import drives as drive_mod
+        from sync import station_side
+
+        self.ctx = ctx
+        self.written: list[Path] = []
+        self.setWindowTitle(self.tr("Export for the county"))
+        self.records, self.needed = station_side.export_estimate(ctx)
+        self.drives = drive_mod.removable_drives() if drives is None else drives
+        self.target = QComboBox(objectName="exportTarget")
+        for drive in self.drives:
+            self.target.addItem(
+                f"{drive.label} ({drive.path}) — {self.tr('free')} {_mb(drive.free_bytes)}", drive
+            )
+        other = QPushButton(self.tr("Other folder…"), objectName="otherFolder")
+        other.clicked.connect(self.choose_folder)
+        self.summary = QLabel(objectName="exportSummary")
+        self.summary.setWordWrap(True)
+        self.problem = QLabel(objectName="exportProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020")
+        self.export_button = QPushButton(self.tr("Export"), objectName="export")
+        self.export_button.clicked.connect(self.export)
+        cancel = QPushButton(self.tr("Close"))
+        cancel.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.target, 1)
+        row.addWidget(other)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Removable drive")))
+        layout.addLayout(row)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.problem)
+        layout.addLayout(buttons)
+        self.target.currentIndexChanged.connect(self.check_room)
+        self.summary.setText(
+            self.tr("%1 signed records to export, about %2.")
+            .replace("%1", str(self.records))
+            .replace("%2", _mb(self.needed))
+        )
+        self.check_room()
+
+    def choose_folder(self, folder: str | None = None) -> None:
+        from sync.drives import _drive
+
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Export to folder"))
+            if not folder:
+                return
+        drive = _drive(Path(folder))
+        if drive is not None:
+            self.target.addItem(f"{drive.path} — {self.tr('free')} {_mb(drive.free_bytes)}", drive)
+            self.target.setCurrentIndex(self.target.count() - 1)
+
+    def check_room(self) -> bool:
+        drive = self.target.currentData()
+        if drive is None:
+            self.problem.setText(
+                self.tr("No removable drive found: insert a USB drive or choose a folder.")
+            )
+        elif self.records == 0:
+            self.problem.setText(
+                self.tr("Nothing to export: no signed records wait for the county.")
+            )
+        elif drive.free_bytes < self.needed:
+            self.problem.setText(
+                self.tr("Not enough room on %1: %2 free, about %3 needed. Use another drive.")
+                .replace("%1", str(drive.path))
+                .replace("%2", _mb(drive.free_bytes))
+                .replace("%3", _mb(self.needed))
+            )
+        else:
+            self.problem.clear()
+        ok = not self.problem.text()
+        self.export_button.setEnabled(ok)
+        return ok
+
+    def export(self) -> None:
+        if not self.check_room():
+            return
+        from sync import station_side
+
+        folder = self.target.currentData().path
+
+        def work(progress: Any) -> list[Path]:
+            return station_side.export_batches(self.ctx, folder, progress=progress)
+
+        self._op = run_with_progress(self, self.tr("Writing batch files…"), work, self._done)
+
+    def _done(self, paths: list[Path]) -> None:
+        self.written = paths
+        self.summary.setText(
+            self.tr("Written and checked: %1").replace("%1", ", ".join(p.name for p in paths))
+        )
+        self.export_button.setEnabled(False)
+        self.records = 0
