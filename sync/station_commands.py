@@ -103,8 +103,27 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init_with_county_key(sub: Any) -> None:
+    """``station init --county-key FILE``: init is the core's command, the key is ours."""
+    init = sub.choices.get("init")
+    if init is None:
+        return
+    init.add_argument("--county-key", help="县区公钥文件：创建后立即安装并显示指纹")
+    core_init = init.get_default("handler")
+
+    def handler(args: argparse.Namespace) -> int:
+        code = core_init(args)
+        if code == 0 and args.county_key:
+            # The new admin's credentials are the ones init just used (env or prompt).
+            return cmd_key_county(argparse.Namespace(**{**vars(args), "file": args.county_key}))
+        return code
+
+    init.set_defaults(handler=handler)
+
+
 def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     """Add ``key``, ``batch`` and ``review`` to the station parser (``station.cli.Extension``)."""
+    _init_with_county_key(sub)
     key = add("key", None, "密钥 / keys for the county exchange")
     key.set_defaults(handler=_help(key))
     key_sub = key.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

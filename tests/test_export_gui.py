@@ -108,3 +108,17 @@ def test_paper_form_check_with_a_scanner(qtbot, station: Path) -> None:
         qtbot.keyClick(scan, Qt.Key.Key_Return)
         assert "#b00020" in dialog.findChild(QLabel, "qrResult").styleSheet()
         dialog.close()
+
+
+def test_county_key_from_the_settings_screen(qtbot, tmp_path: Path) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    directory = make_station(tmp_path, 2)
+    keys, public = make_county(tmp_path / "county")
+    with login(directory) as ctx:
+        dialog = SettingsDialog(ctx)
+        qtbot.addWidget(dialog)
+        assert "未安装" in dialog.county_key.text()
+        dialog.install_county_key(str(public))
+        assert keys.public.fingerprint in dialog.county_key.text()
+        assert "电话" in dialog.county_key.text()

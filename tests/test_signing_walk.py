@@ -111,7 +111,11 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
     # Locked: the form is read-only and the core refuses an edit.
     assert not form.banner.isHidden() and form.inputs["name"].isReadOnly()
     with pytest.raises(TransitionRefused):
-        records.update(ctx, candidate_id, {**records.record_values(_get(ctx, candidate_id)), "phone": "13912345678"})
+        records.update(
+            ctx,
+            candidate_id,
+            {**records.record_values(_get(ctx, candidate_id)), "phone": "13912345678"},
+        )
 
     # A supervisor unlocks at the operator's desk, with a reason.
     assert form.unlock_button.isVisible()
@@ -144,7 +148,9 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
     _click(qtbot, form.history_button)
     history = form.history_dialog
     assert history.versions.columnCount() == 2
-    changed_rows = {history.versions.verticalHeaderItem(r).text() for r, _c in history.changed_cells}
+    changed_rows = {
+        history.versions.verticalHeaderItem(r).text() for r, _c in history.changed_cells
+    }
     assert changed_rows == {"联系电话"}
     history.close()
     ctx.close()

@@ -135,3 +135,28 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     home = make_station(tmp_path, 4)
     result = station(home, "batch", "export", "--out", str(tmp_path))
     assert result.returncode == 2 and "station key county" in result.stderr
+
+
+def test_station_init_installs_the_county_key_through_the_real_command(tmp_path: Path) -> None:
+    from station.settings import save
+
+    from .factories import fast_settings
+
+    chome = tmp_path / "county"
+    ok(county(chome, "keygen", "--county", "410105", "--name", "金水区教育局"))
+    public = next(chome.glob("*public*.json"))
+    home = tmp_path / "new-station"
+    home.mkdir()
+    save(home, fast_settings())
+    result = subprocess.run(
+        [sys.executable, "-m", "ui.launcher", "init", "--name", "新报名点", "--county", "410105",
+         "--number", "9", "--county-key", str(public)],
+        capture_output=True, text=True, timeout=120,
+        env=_env({"STATION_HOME": str(home), **ADMIN_ENV}),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "恢复码" in result.stdout and "指纹" in result.stdout
+    wrong = tmp_path / "other-county"
+    ok(county(wrong, "keygen", "--county", "410102", "--name", "中原区教育局"))
+    refused = station(home, "key", "county", str(next(wrong.glob("*public*.json"))))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -49,12 +52,22 @@ class SettingsDialog(QDialog):
         admin = allows(ctx.operator.role, Permission.MANAGE_KEYS)
         self.reader.setEnabled(admin)
         self.idle.setEnabled(admin)
+        self.county_key = QLabel(objectName="countyKey")
+        self.county_key.setWordWrap(True)
+        self.county_key.setText(self._county_fingerprint())
+        self.county_button = QPushButton(
+            self.tr("Install county key…"), objectName="installCountyKey"
+        )
+        self.county_button.setEnabled(admin)
+        self.county_button.clicked.connect(self.install_county_key)
         self.error = QLabel(objectName="settingsError")
         self.error.setStyleSheet("color: #b00020")
         form = QFormLayout()
         form.addRow(self.tr("Language"), self.language)
         form.addRow(self.tr("ID-card reader"), self.reader)
         form.addRow(self.tr("Log out after no input for"), self.idle)
+        form.addRow(self.tr("County key"), self.county_key)
+        form.addRow("", self.county_button)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -64,6 +77,32 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _county_fingerprint(self) -> str:
+        return _fingerprint_text(self.ctx) or self.tr(
+            "Not installed: batches cannot be exported yet."
+        )
+
+    def install_county_key(self, path: str | None = None) -> None:
+        """The county's public key file; read its fingerprint back to the county by phone."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from sync import station_side
+
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("County key"), "", "JSON (*.json)")
+            if not path:
+                return
+        try:
+            station_side.install_county_key(self.ctx, Path(path))
+        except StationError as exc:
+            self.error.setText(i18n.message(exc))
+            return
+        self.county_key.setText(
+            self._county_fingerprint()
+            + "\n"
+            + self.tr("Confirm this fingerprint with the county by phone.")
+        )
 
     def save(self) -> None:
         current = settings_mod.load(self.ctx.data_dir)
@@ -84,6 +123,17 @@ class SettingsDialog(QDialog):
         self.ctx.settings.card_reader = current.card_reader
         self.ctx.settings.inactivity_minutes = current.inactivity_minutes
         self.accept()
+
+
+def _fingerprint_text(ctx: Context) -> str:
+    from sync import station_side
+
+    with ctx.store.read() as s:
+        try:
+            key = station_side.county_key(s)
+        except StationError:
+            return ""
+    return f"{key.county} {key.name}  {key.fingerprint}"
 
 
 def _serial_ports() -> list[str]:

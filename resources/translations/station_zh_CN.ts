@@ -1188,39 +1188,60 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="27"/>
+        <location filename="../../ui/settings_dialog.py" line="30"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="35"/>
+        <location filename="../../ui/settings_dialog.py" line="38"/>
         <source>None (type the card&apos;s data)</source>
         <translation>无（手工录入证件信息）</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="36"/>
+        <location filename="../../ui/settings_dialog.py" line="39"/>
         <source>Demo reader</source>
         <translation>演示读卡器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="46"/>
+        <location filename="../../ui/settings_dialog.py" line="49"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="55"/>
+        <location filename="../../ui/settings_dialog.py" line="59"/>
+        <source>Install county key…</source>
+        <translation>安装县区公钥…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="66"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="56"/>
+        <location filename="../../ui/settings_dialog.py" line="67"/>
         <source>ID-card reader</source>
         <translation>身份证阅读器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="57"/>
+        <location filename="../../ui/settings_dialog.py" line="68"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="69"/>
+        <location filename="../../ui/settings_dialog.py" line="93"/>
+        <source>County key</source>
+        <translation>县区公钥</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="83"/>
+        <source>Not installed: batches cannot be exported yet.</source>
+        <translation>尚未安装：暂不能导出批次文件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="104"/>
+        <source>Confirm this fingerprint with the county by phone.</source>
+        <translation>请与县区电话核对此指纹。</translation>
     </message>
 </context>
 <context>
