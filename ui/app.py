@@ -37,7 +37,6 @@ def make_camera(setting: str) -> Any:
         return None
     if setting == "demo":
         from station.photo.camera import FileCamera
-
         from station.resources import resource_path
 
         return lambda: FileCamera(resource_path("demo", "camera"))
