@@ -59,6 +59,7 @@ class Settings:
     photo_profile: str = ""
     # The camera: "" none, "demo" the demo pictures, else a device index ("0") for OpenCV.
     camera: str = ""
+    camera_resolution: str = "640x480"  # what the camera is asked for (width x height)
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None

@@ -213,9 +213,10 @@ def _collect(s: Session, max_records: int, budget: int) -> _Draft:
         draft.size += size
         draft.candidates.append(c)
         if c.password_hash:
-            draft.passwords.append(
-                {"registration_no": c.registration_no, "password_hash": c.password_hash}
-            )
+            line = {"registration_no": c.registration_no, "password_hash": c.password_hash}
+            if c.password_answer_hash:  # the verification question travels with it
+                line |= {"question": c.password_question, "answer_hash": c.password_answer_hash}
+            draft.passwords.append(line)
         if len(draft.lines) >= max_records or draft.size >= budget:
             break
     return draft

@@ -356,3 +356,28 @@ def test_roster_export_and_template_from_the_desk(
     template = tmp_path / "模板.xlsx"
     window.save_template(template)
     assert template.exists()
+
+
+def test_rejected_record_shows_the_county_reason(qtbot, seeded_dir: Path) -> None:
+    with auth.login(seeded_dir, *ADMIN) as ctx:
+        (rejected,) = seeding.seed(ctx, 1, "rejected", rng_seed=12)
+    ctx = auth.login(seeded_dir, *OPERATOR)
+    form = CandidateForm(ctx, rejected)
+    qtbot.addWidget(form)
+    assert "县区审核未通过" in form.banner.text() and "学籍信息待核实" in form.banner.text()
+    assert form.unlock_button.isVisibleTo(form)
+    ctx.close()
+
+
+def test_camera_choice_in_settings(qtbot, seeded_dir: Path) -> None:
+    from station import settings as settings_mod
+    from ui.settings_dialog import SettingsDialog
+
+    with auth.login(seeded_dir, *ADMIN) as ctx:
+        dialog = SettingsDialog(ctx)
+        qtbot.addWidget(dialog)
+        dialog.camera.setCurrentIndex(dialog.camera.findData("0"))
+        dialog.resolution.setCurrentIndex(dialog.resolution.findData("1280x720"))
+        dialog.save()
+    saved = settings_mod.load(seeded_dir)
+    assert (saved.camera, saved.camera_resolution) == ("0", "1280x720")

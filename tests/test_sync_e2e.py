@@ -184,3 +184,70 @@ def test_two_stations_one_county_on_sqlite(tmp_path: Path) -> None:
 
 def test_two_stations_one_county_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
     run_flow(tmp_path, postgres_url)
+
+
+def test_password_and_answer_hashes_travel_to_the_county(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, select
+
+    from station import passwords, records
+    from sync import station_side
+    from sync.county import db as county_db
+
+    from .sync_fixtures import install, login, make_county, make_station
+
+    home = make_station(tmp_path, 5)
+    _keys, public = make_county(tmp_path / "county")
+    install(home, public)
+    with login(home) as ctx:
+        (cid,) = seeding.seed(ctx, 1, "ready", rng_seed=31)
+        passwords.set_password(
+            ctx, cid, "Vv8#pond-Ladder", "Vv8#pond-Ladder", passwords.QUESTIONS[0], "王老师"
+        )
+        with ctx.store.session() as s:
+            c = records.get(s, cid)
+            records._record_review(s, ctx, c)
+            records._record_printed(s, ctx, c)
+        records.transition(ctx, cid, records.Action.CONFIRM)
+        records.sign(ctx, cid, "盒1-页1")
+        out = tmp_path / "out"
+        out.mkdir()
+        (batch,) = station_side.export_batches(ctx, out)
+    chome = tmp_path / "county"
+    result = _county_cli(chome, "station", "add", str(_station_key(home, tmp_path)))
+    assert result.returncode == 0, result.stderr
+    result = _county_cli(chome, "ingest", str(batch))
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(f"sqlite:///{next(chome.glob('*.db'))}")
+    with engine.connect() as conn:
+        row = conn.execute(select(county_db.candidates)).one()
+    assert row.password_hash.startswith("$argon2id$")
+    assert row.password_answer_hash.startswith("$argon2id$")
+    assert row.password_question == passwords.QUESTIONS[0]
+    assert "王老师" not in str(row) and "Vv8#pond-Ladder" not in str(row)
+
+
+def _station_key(home: Path, tmp_path: Path) -> Path:
+    from sync import station_side
+
+    from .sync_fixtures import login
+
+    out = tmp_path / "station.pub.json"
+    with login(home) as ctx:
+        station_side.export_station_key(ctx, out)
+    return out
+
+
+def _county_cli(home: Path, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STATION_", "COUNTY_"))}
+    env |= {"COUNTY_HOME": str(home), "COUNTY_PASSPHRASE": "county-passphrase-2027"}
+    return subprocess.run(
+        [sys.executable, "-m", "sync.county_cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )

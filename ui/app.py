@@ -31,7 +31,7 @@ def make_reader(setting: str) -> Any:
     return _LazySerialReader(setting, SerialReader)
 
 
-def make_camera(setting: str) -> Any:
+def make_camera(setting: str, resolution: str = "640x480") -> Any:
     """A function that opens the configured camera, or None (no camera at this desk)."""
     if not setting:
         return None
@@ -43,7 +43,9 @@ def make_camera(setting: str) -> Any:
     from station.photo.camera import OpenCVCamera
 
     index = int(setting) if setting.isdigit() else setting
-    return lambda: OpenCVCamera(index, 640, 480)
+    width, _, height = resolution.partition("x")
+    size = (int(width), int(height)) if width.isdigit() and height.isdigit() else (640, 480)
+    return lambda: OpenCVCamera(index, *size)
 
 
 class _LazySerialReader:
@@ -81,7 +83,7 @@ class Desk(QObject):
         self.watcher: InactivityWatcher | None = None
         self.login: LoginDialog | None = None
         self.reader = make_reader(self.settings.card_reader)
-        self.camera = make_camera(self.settings.camera)
+        self.camera = make_camera(self.settings.camera, self.settings.camera_resolution)
 
     def show_login(self) -> LoginDialog:
         self.login = LoginDialog(self.data_dir)
@@ -110,7 +112,7 @@ class Desk(QObject):
         if self.reader is not None and hasattr(self.reader, "close"):
             self.reader.close()
         self.reader = make_reader(self.settings.card_reader)
-        self.camera = make_camera(self.settings.camera)
+        self.camera = make_camera(self.settings.camera, self.settings.camera_resolution)
         if self.watcher is not None:
             self.watcher.stop()
         old = self.window

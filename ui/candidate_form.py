@@ -70,6 +70,7 @@ class CandidateForm(QWidget):
         self.reader = reader
         self.camera = camera  # opens the configured camera; None: no camera at this desk
         self.pending_photo: PhotoInput | None = None  # taken before the record was saved
+        self.state_reason = ""
         self.photo_flag = ""
         self.state = State.DRAFT
         self.card_fields: set[str] = set()
@@ -350,6 +351,7 @@ class CandidateForm(QWidget):
             c = records.get(s, candidate_id)
             values = records.record_values(c)
             self.state = State(c.state)
+            self.state_reason = c.state_reason
             photo = c.photo.jpeg if c.photo is not None else None
             self.photo_flag = (
                 c.photo.flag if c.photo is not None and not c.photo.flag_cleared_by else ""
@@ -371,6 +373,13 @@ class CandidateForm(QWidget):
                     "This record is %1 and locked. Corrections need a supervisor to unlock it."
                 ).replace("%1", _state_text(self.state))
             )
+            if self.state == State.REJECTED and self.state_reason:
+                # The county's reason, so that the correction can start from it.
+                self.banner.setText(
+                    self.tr(
+                        "The county rejected this record: %1. A supervisor unlocks it for correction."
+                    ).replace("%1", self.state_reason)
+                )
         self.banner.setVisible(locked)
         for name, widget in self.inputs.items():
             editable = not locked and name not in self.card_fields

@@ -44,14 +44,24 @@ class SettingsDialog(QDialog):
             self.reader.setCurrentIndex(index)
         else:
             self.reader.setEditText(current.card_reader)
+        self.camera = QComboBox(objectName="camera")
+        self.camera.addItem(self.tr("None"), "")
+        self.camera.addItem(self.tr("Demo pictures"), "demo")
+        for index in range(4):
+            self.camera.addItem(self.tr("Camera %1").replace("%1", str(index)), str(index))
+        self.camera.setCurrentIndex(max(self.camera.findData(current.camera), 0))
+        self.resolution = QComboBox(objectName="cameraResolution")
+        for size in ("640x480", "1280x720", "1920x1080"):
+            self.resolution.addItem(size, size)
+        self.resolution.setCurrentIndex(max(self.resolution.findData(current.camera_resolution), 0))
         self.idle = QSpinBox(objectName="inactivity")
         self.idle.setRange(1, 120)
         self.idle.setSuffix(self.tr(" min"))
         self.idle.setValue(current.inactivity_minutes)
         # Station-wide choices are the administrator's; language is anyone's.
         admin = allows(ctx.operator.role, Permission.MANAGE_KEYS)
-        self.reader.setEnabled(admin)
-        self.idle.setEnabled(admin)
+        for widget in (self.reader, self.idle, self.camera, self.resolution):
+            widget.setEnabled(admin)
         self.county_key = QLabel(objectName="countyKey")
         self.county_key.setWordWrap(True)
         self.county_key.setText(self._county_fingerprint())
@@ -65,6 +75,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Language"), self.language)
         form.addRow(self.tr("ID-card reader"), self.reader)
+        form.addRow(self.tr("Camera"), self.camera)
+        form.addRow(self.tr("Camera resolution"), self.resolution)
         form.addRow(self.tr("Log out after no input for"), self.idle)
         form.addRow(self.tr("County key"), self.county_key)
         form.addRow("", self.county_button)
@@ -113,6 +125,8 @@ class SettingsDialog(QDialog):
                 self.reader.itemData(index) if index >= 0 else self.reader.currentText().strip()
             )
             current.inactivity_minutes = self.idle.value()
+            current.camera = self.camera.currentData()
+            current.camera_resolution = self.resolution.currentData()
         try:
             current.check()
             settings_mod.save(self.ctx.data_dir, current)
@@ -122,6 +136,8 @@ class SettingsDialog(QDialog):
         self.ctx.settings.language = current.language
         self.ctx.settings.card_reader = current.card_reader
         self.ctx.settings.inactivity_minutes = current.inactivity_minutes
+        self.ctx.settings.camera = current.camera
+        self.ctx.settings.camera_resolution = current.camera_resolution
         self.accept()
 
 

@@ -4,27 +4,27 @@
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="775"/>
+        <location filename="../../ui/candidate_form.py" line="784"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="784"/>
+        <location filename="../../ui/candidate_form.py" line="793"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="785"/>
+        <location filename="../../ui/candidate_form.py" line="794"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="786"/>
+        <location filename="../../ui/candidate_form.py" line="795"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="801"/>
+        <location filename="../../ui/candidate_form.py" line="810"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -32,12 +32,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="838"/>
+        <location filename="../../ui/candidate_form.py" line="847"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="840"/>
+        <location filename="../../ui/candidate_form.py" line="849"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -45,284 +45,289 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="131"/>
+        <location filename="../../ui/candidate_form.py" line="132"/>
         <source>Identity</source>
         <translation>身份信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="133"/>
+        <location filename="../../ui/candidate_form.py" line="134"/>
         <source>&amp;Name</source>
         <translation>姓名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="139"/>
+        <location filename="../../ui/candidate_form.py" line="140"/>
         <source>Document type</source>
         <translation>证件类型</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="143"/>
+        <location filename="../../ui/candidate_form.py" line="144"/>
         <source>&amp;ID number</source>
         <translation>证件号码(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="145"/>
+        <location filename="../../ui/candidate_form.py" line="146"/>
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="148"/>
+        <location filename="../../ui/candidate_form.py" line="149"/>
         <source>Birth date</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="150"/>
+        <location filename="../../ui/candidate_form.py" line="151"/>
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="156"/>
+        <location filename="../../ui/candidate_form.py" line="157"/>
         <source>Political status</source>
         <translation>政治面貌</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="161"/>
+        <location filename="../../ui/candidate_form.py" line="162"/>
         <source>Household and school</source>
         <translation>户籍与学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="171"/>
+        <location filename="../../ui/candidate_form.py" line="172"/>
         <source>Household registration</source>
         <translation>户籍所在地</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="180"/>
+        <location filename="../../ui/candidate_form.py" line="181"/>
         <source>Candidate category</source>
         <translation>考生类别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="188"/>
+        <location filename="../../ui/candidate_form.py" line="189"/>
         <source>School code</source>
         <translation>毕业学校代码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="192"/>
+        <location filename="../../ui/candidate_form.py" line="193"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="194"/>
+        <location filename="../../ui/candidate_form.py" line="195"/>
         <source>Student number</source>
         <translation>学籍号</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="198"/>
+        <location filename="../../ui/candidate_form.py" line="199"/>
         <source>Contact</source>
         <translation>联系方式</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="200"/>
+        <location filename="../../ui/candidate_form.py" line="201"/>
         <source>Home address</source>
         <translation>家庭住址</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="201"/>
+        <location filename="../../ui/candidate_form.py" line="202"/>
         <source>Mobile phone</source>
         <translation>联系电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="203"/>
+        <location filename="../../ui/candidate_form.py" line="204"/>
         <source>Guardian</source>
         <translation>监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="206"/>
+        <location filename="../../ui/candidate_form.py" line="207"/>
         <source>Guardian name</source>
         <translation>监护人姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="213"/>
+        <location filename="../../ui/candidate_form.py" line="214"/>
         <source>Relation</source>
         <translation>与考生关系</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="218"/>
+        <location filename="../../ui/candidate_form.py" line="219"/>
         <source>Guardian phone</source>
         <translation>监护人电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="221"/>
+        <location filename="../../ui/candidate_form.py" line="222"/>
         <source>Allocation place</source>
         <translation>分配生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="224"/>
+        <location filename="../../ui/candidate_form.py" line="225"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="228"/>
+        <location filename="../../ui/candidate_form.py" line="229"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="230"/>
+        <location filename="../../ui/candidate_form.py" line="231"/>
         <source>Basis</source>
         <translation>申请依据</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="237"/>
+        <location filename="../../ui/candidate_form.py" line="238"/>
         <source>No photo</source>
         <translation>暂无照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="239"/>
+        <location filename="../../ui/candidate_form.py" line="240"/>
         <source>Read ID card (F2)</source>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="243"/>
+        <location filename="../../ui/candidate_form.py" line="244"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="247"/>
+        <location filename="../../ui/candidate_form.py" line="248"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="254"/>
+        <location filename="../../ui/candidate_form.py" line="255"/>
         <source>Take photo (F3)</source>
         <translation>拍照 (F3)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="258"/>
+        <location filename="../../ui/candidate_form.py" line="259"/>
         <source>Photo from file…</source>
         <translation>从文件导入照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="265"/>
+        <location filename="../../ui/candidate_form.py" line="266"/>
         <source>Photo checked…</source>
         <translation>照片已核实…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="371"/>
+        <location filename="../../ui/candidate_form.py" line="373"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="419"/>
+        <location filename="../../ui/candidate_form.py" line="380"/>
+        <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
+        <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/candidate_form.py" line="428"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="421"/>
+        <location filename="../../ui/candidate_form.py" line="430"/>
         <source>%n problem(s) left.</source>
         <translation>
             <numerusform>还有 %n 处问题。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="475"/>
+        <location filename="../../ui/candidate_form.py" line="484"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="504"/>
+        <location filename="../../ui/candidate_form.py" line="513"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="516"/>
+        <location filename="../../ui/candidate_form.py" line="525"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="520"/>
+        <location filename="../../ui/candidate_form.py" line="529"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="525"/>
+        <location filename="../../ui/candidate_form.py" line="534"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="534"/>
+        <location filename="../../ui/candidate_form.py" line="543"/>
         <source>Candidate check (F4)</source>
         <translation>考生核对 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="536"/>
+        <location filename="../../ui/candidate_form.py" line="545"/>
         <source>Print form (Ctrl+P)</source>
         <translation>打印登记表 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="537"/>
+        <location filename="../../ui/candidate_form.py" line="546"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="538"/>
+        <location filename="../../ui/candidate_form.py" line="547"/>
         <source>Signed… (F9)</source>
         <translation>已签字… (F9)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="539"/>
+        <location filename="../../ui/candidate_form.py" line="548"/>
         <source>Unlock…</source>
         <translation>解锁…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="540"/>
+        <location filename="../../ui/candidate_form.py" line="549"/>
         <source>History…</source>
         <translation>修改历史…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="588"/>
+        <location filename="../../ui/candidate_form.py" line="597"/>
         <source>checked by the candidate</source>
         <translation>考生已核对</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="589"/>
+        <location filename="../../ui/candidate_form.py" line="598"/>
         <source>password set</source>
         <translation>已设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="590"/>
+        <location filename="../../ui/candidate_form.py" line="599"/>
         <source>form printed</source>
         <translation>已打印登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="593"/>
+        <location filename="../../ui/candidate_form.py" line="602"/>
         <source>Before confirming: %1</source>
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="618"/>
+        <location filename="../../ui/candidate_form.py" line="627"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="637"/>
+        <location filename="../../ui/candidate_form.py" line="646"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="698"/>
+        <location filename="../../ui/candidate_form.py" line="707"/>
         <source>The photo is stored when the record is saved.</source>
         <translation>保存记录时一并保存照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="724"/>
+        <location filename="../../ui/candidate_form.py" line="733"/>
         <source>Save the record first, then import its photo.</source>
         <translation>请先保存记录，再导入照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="728"/>
+        <location filename="../../ui/candidate_form.py" line="737"/>
         <source>Photo from file</source>
         <translation>从文件导入照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="734"/>
+        <location filename="../../ui/candidate_form.py" line="743"/>
         <source>Store a photo from a file instead of the camera</source>
         <translation>以文件照片代替现场拍照</translation>
     </message>
@@ -512,12 +517,12 @@
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="158"/>
+        <location filename="../../ui/app.py" line="159"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="159"/>
+        <location filename="../../ui/app.py" line="160"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
     </message>
@@ -1203,43 +1208,68 @@
         <translation>演示读卡器</translation>
     </message>
     <message>
+        <location filename="../../ui/settings_dialog.py" line="48"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
         <location filename="../../ui/settings_dialog.py" line="49"/>
+        <source>Demo pictures</source>
+        <translation>演示图片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="51"/>
+        <source>Camera %1</source>
+        <translation>摄像头 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="59"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="59"/>
+        <location filename="../../ui/settings_dialog.py" line="69"/>
         <source>Install county key…</source>
         <translation>安装县区公钥…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="66"/>
+        <location filename="../../ui/settings_dialog.py" line="76"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="67"/>
+        <location filename="../../ui/settings_dialog.py" line="77"/>
         <source>ID-card reader</source>
         <translation>身份证阅读器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="68"/>
+        <location filename="../../ui/settings_dialog.py" line="78"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="79"/>
+        <source>Camera resolution</source>
+        <translation>摄像头分辨率</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="80"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="69"/>
-        <location filename="../../ui/settings_dialog.py" line="93"/>
+        <location filename="../../ui/settings_dialog.py" line="81"/>
+        <location filename="../../ui/settings_dialog.py" line="105"/>
         <source>County key</source>
         <translation>县区公钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="83"/>
+        <location filename="../../ui/settings_dialog.py" line="95"/>
         <source>Not installed: batches cannot be exported yet.</source>
         <translation>尚未安装：暂不能导出批次文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="104"/>
+        <location filename="../../ui/settings_dialog.py" line="116"/>
         <source>Confirm this fingerprint with the county by phone.</source>
         <translation>请与县区电话核对此指纹。</translation>
     </message>

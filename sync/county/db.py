@@ -87,6 +87,8 @@ candidates = Table(
     Column("name", String(60), nullable=False),
     Column("digest", String(64), nullable=False),
     Column("password_hash", String(200), nullable=True),
+    Column("password_question", String(100), nullable=True),
+    Column("password_answer_hash", String(200), nullable=True),
     Column("state", String(16), nullable=False),  # received | approved | rejected
     Column("reason", String(200), nullable=False, default=""),
     Column("allocation", String(16), nullable=True),  # 分配生: granted | denied | None

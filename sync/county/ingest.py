@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
@@ -293,7 +294,7 @@ def _upsert_candidates(
     conn: Connection,
     station: str,
     latest: dict[str, dict],
-    passwords: dict[str, str],
+    passwords: dict[str, dict[str, Any]],
     now: dt.datetime,
 ) -> None:
     if not latest:
@@ -312,7 +313,9 @@ def _upsert_candidates(
         # A new version resets the review: the county reviews what was signed last.
         values = {
             **row,
-            "password_hash": passwords.get(regno),
+            "password_hash": passwords.get(regno, {}).get("password_hash"),
+            "password_question": passwords.get(regno, {}).get("password_question"),
+            "password_answer_hash": passwords.get(regno, {}).get("password_answer_hash"),
             "state": "received",
             "reason": "",
             "allocation": None,

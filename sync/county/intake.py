@@ -49,7 +49,7 @@ class Checked:
     path: Path
     parsed: bf.Parsed
     lines: list[dict[str, Any]]
-    passwords: dict[str, str]
+    passwords: dict[str, dict[str, Any]]
     audit: list[dict[str, Any]]
     photos: dict[str, bytes]
     gap: bool = False
@@ -160,7 +160,11 @@ def _contents(path: Path, parsed: bf.Parsed, payload: dict[str, bytes]) -> Check
             raise BatchRefused(HASH_MISMATCH, f"record {line['registration_no']}: photo missing")
         line["_record"] = record
     passwords = {
-        str(p.get("registration_no")): str(p.get("password_hash"))
+        str(p.get("registration_no")): {
+            "password_hash": str(p.get("password_hash")),
+            "password_question": p.get("question"),
+            "password_answer_hash": p.get("answer_hash"),
+        }
         for p in bf.json_lines(payload["passwords.jsonl"])
     }
     audit = bf.json_lines(payload["audit.jsonl"])
