@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from station.cli_files import (
+    cmd_form_print,
+    cmd_form_verify,
+    cmd_photo_check,
+    cmd_photo_crop,
+    cmd_roster_export,
+    cmd_roster_import,
+    cmd_roster_template,
+)
+from station.cli_support import (
+    _credential,
+    _data_dir,
+    _login,
+    _new_password,
+    _print_json,
+)
+
 if TYPE_CHECKING:
-    from station.auth import Context
-    from station.roster import ImportResult
+    pass
 
 DEMO_ACCOUNTS = (
     ("admin", "管理员（演示）", "admin", "demo-admin-2027"),
@@ -26,7 +41,6 @@ DEMO_ACCOUNTS = (
     ("caiji", "采集员（演示）", "operator", "demo-operator-2027"),
 )
 DEMO_STATION = {"name": "演示报名点（郑州市金水区）", "county_code": "410105", "number": 1}
-ROSTER_PROBLEMS_SHOWN = 50  # on stderr; the errors workbook has them all
 
 FIELD_HELP = {
     "name": "姓名",
@@ -49,55 +63,6 @@ FIELD_HELP = {
     "allocation_applied": "分配生资格申请: 是/否",
     "allocation_basis": "分配生申请依据",
 }
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    from station.settings import data_dir
-
-    return data_dir(args.data_dir)
-
-
-def _credential(env: str, prompt: str, secret: bool) -> str:
-    from station.errors import UsageError
-
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise UsageError(
-            f"请设置环境变量 {env}（非交互运行时不能提示输入）",
-            f"set {env}: there is no terminal to prompt on",
-        )
-    if secret:
-        import getpass
-
-        return getpass.getpass(prompt)
-    return input(prompt)
-
-
-def _login(args: argparse.Namespace) -> Context:
-    from station import auth
-
-    login = _credential("STATION_OPERATOR", "登录名 / login: ", secret=False)
-    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
-    return auth.login(_data_dir(args), login, password)
-
-
-def _new_password(env: str, login: str) -> str:
-    from station.errors import UsageError
-
-    value = os.environ.get(env)
-    if value:
-        return value
-    first = _credential(env, f"{login} 的新密码 / new password: ", secret=True)
-    second = _credential(env, "再输入一次 / again: ", secret=True)
-    if first != second:
-        raise UsageError("两次输入的密码不一致", "the passwords differ")
-    return first
 
 
 # --- handlers -----------------------------------------------------------------------------
@@ -311,105 +276,6 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_printer() -> Callable[[int, int], None] | None:
-    """``done/total`` on the terminal, every hundred rows; nothing when stderr is a file."""
-    if not sys.stderr.isatty():
-        return None
-
-    def progress(done: int, total: int) -> None:
-        if done % 100 == 0 or done == total:
-            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
-
-    return progress
-
-
-def cmd_roster_template(args: argparse.Namespace) -> int:
-    from station import roster
-
-    roster.write_template(Path(args.out))
-    print(f"已生成花名册模板 / roster template written: {args.out}")
-    return 0
-
-
-def cmd_roster_import(args: argparse.Namespace) -> int:
-    from station import roster
-
-    if args.errors:
-        _check_errors_target(Path(args.errors), Path(args.file))
-    # The file first: an unusable one is refused before the login writes anything.
-    parsed = roster.read_roster(Path(args.file))
-    with _login(args) as ctx:
-        result = roster.import_roster(
-            ctx, parsed, dry_run=args.dry_run, progress=_progress_printer()
-        )
-    if sys.stderr.isatty() and result.rows:
-        print(file=sys.stderr)
-    if args.errors and result.problem_rows:
-        roster.write_errors(result, Path(args.errors))
-    _report_import(result, args)
-    return 0 if result.complete else 1
-
-
-def _check_errors_target(errors: Path, roster_file: Path) -> None:
-    # Checked before the import: once rows are stored, a failing write could only say so.
-    from station.errors import UsageError
-
-    if errors.resolve() == roster_file.resolve():
-        raise UsageError("错误文件不能覆盖要导入的文件", "--errors must not overwrite the roster")
-    if not errors.parent.is_dir():
-        raise UsageError(f"目录 {errors.parent} 不存在", f"no directory {errors.parent}")
-
-
-def _report_import(result: ImportResult, args: argparse.Namespace) -> None:
-    verb = "可导入" if result.dry_run else "已导入"
-    if args.json:
-        _print_json(
-            {
-                "sheet": result.sheet,
-                "rows": result.rows,
-                "imported": result.imported,
-                "already_present": result.already_present,
-                "conflicts": len(result.conflicts),
-                "rejected": len(result.rejected),
-                "warnings": result.warnings,
-                "dry_run": result.dry_run,
-                "cancelled": result.cancelled,
-            }
-        )
-    else:
-        print(
-            f"工作表“{result.sheet}”共 {result.rows} 行：{verb} {result.imported}，"
-            f"已存在 {result.already_present}，冲突 {len(result.conflicts)}，"
-            f"有错误 {len(result.rejected)}" + ("（预检，未保存）" if result.dry_run else "")
-        )
-        print(
-            f"rows {result.rows}: imported {result.imported}, already present "
-            f"{result.already_present}, conflicts {len(result.conflicts)}, "
-            f"rejected {len(result.rejected)}"
-            + (" (dry run, nothing stored)" if result.dry_run else "")
-        )
-    for warning in result.warnings:
-        print(f"提示：{warning}", file=sys.stderr)
-    problems = [p for row in result.problem_rows for p in row.problems]
-    for p in problems[:ROSTER_PROBLEMS_SHOWN]:
-        print(f"第 {p.row} 行 {p.column}：{p.reason}", file=sys.stderr)
-    if len(problems) > ROSTER_PROBLEMS_SHOWN:
-        print(f"……还有 {len(problems) - ROSTER_PROBLEMS_SHOWN} 条", file=sys.stderr)
-    if args.errors and result.problem_rows:
-        print(f"错误文件 / errors workbook: {args.errors}", file=sys.stderr)
-
-
-def cmd_roster_export(args: argparse.Namespace) -> int:
-    from station import roster
-
-    with _login(args) as ctx:
-        result = roster.export_roster(ctx, Path(args.out), progress=_progress_printer())
-    if sys.stderr.isatty() and result.count:
-        print(file=sys.stderr)
-    print(f"已导出 {result.count} 名考生 / exported {result.count} candidates: {args.out}")
-    return 0
-
-
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from station import audit
 
@@ -451,107 +317,6 @@ def cmd_info(args: argparse.Namespace) -> int:
         }
     _print_json(info)
     return 0
-
-
-# Problems after which no photo can be cut from the picture (the rest are warnings for crop).
-PHOTO_CROP_BLOCKERS = ("no_face", "multiple_faces", "face_too_large")
-
-
-def cmd_photo_check(args: argparse.Namespace) -> int:
-    from station.photo import check_frame, get_profile, instruction, load_image
-
-    profile = get_profile(args.profile)
-    verdict = check_frame(load_image(args.image), profile)
-    if args.json:
-        _print_json(verdict.as_dict())
-    elif verdict.ok:
-        print(f"照片合格（{profile.name}）/ the photo passes ({profile.name})")
-    else:
-        for code in verdict.problems:
-            print(f"{code}: {instruction(code, 'zh_CN')} / {instruction(code, 'en')}")
-    return 0 if verdict.ok else 1
-
-
-def cmd_photo_crop(args: argparse.Namespace) -> int:
-    from station.errors import UsageError
-    from station.fileio import atomic_write_bytes
-    from station.photo import (
-        PhotoError,
-        check_frame,
-        crop_and_encode,
-        get_profile,
-        instruction,
-        load_image,
-    )
-
-    out, image = Path(args.out), Path(args.image)
-    if out.exists() and image.exists() and out.resolve() == image.resolve():
-        raise UsageError("--out 不能覆盖原图", "--out must not overwrite the image")
-    profile = get_profile(args.profile)
-    frame = load_image(image)
-    verdict = check_frame(frame, profile)
-    blocking = [p for p in verdict.problems if p in PHOTO_CROP_BLOCKERS]
-    if blocking:
-        raise PhotoError(
-            "无法裁剪：" + "；".join(instruction(p, "zh_CN") for p in blocking),
-            "cannot crop: " + ", ".join(blocking),
-        )
-    jpeg = crop_and_encode(frame, profile, verdict.face)
-    atomic_write_bytes(out, jpeg)
-    size = f"{profile.width}×{profile.height}, {len(jpeg) / 1024:.1f} KB"
-    print(f"已写入 {out}（{size}）/ written {out} ({size})")
-    for code in verdict.problems:
-        print(f"提示：{instruction(code, 'zh_CN')} / warning: {code}", file=sys.stderr)
-    return 0
-
-
-def cmd_form_print(args: argparse.Namespace) -> int:
-    from station import records
-    from station.errors import UsageError
-    from station.fileio import atomic_write_bytes
-    from station.form.service import print_form
-
-    out = Path(args.out)
-    # Checked before printing: a print is stored and audited, and must reach the file.
-    if not out.parent.is_dir():
-        raise UsageError(f"目录 {out.parent} 不存在", f"no directory {out.parent}")
-    if out.is_dir():
-        raise UsageError(f"{out} 是目录", f"{out} is a directory")
-    with _login(args) as ctx:
-        with ctx.store.read() as s:
-            candidate_id = records.lookup(s, args.key).id
-        printed = print_form(ctx, candidate_id)
-    atomic_write_bytes(out, printed.pdf)
-    again = f"，第 {printed.print_no} 次打印" if printed.print_no > 1 else ""
-    print(
-        f"已打印登记表 {printed.registration_no} 第 {printed.version} 版{again}：{out}"
-        f" / form printed (print {printed.print_no})"
-    )
-    print(printed.qr_text)
-    return 0
-
-
-def cmd_form_verify(args: argparse.Namespace) -> int:
-    from station.form import qr
-    from station.form.service import verify_qr
-
-    qr.parse(args.text)  # malformed text is exit 2 before any login
-    with _login(args) as ctx:
-        check = verify_qr(ctx, args.text)
-    if args.json:
-        _print_json(
-            {
-                "match": check.match.value,
-                "registration_no": check.registration_no,
-                "version": check.version,
-                "current_version": check.current_version,
-                "message": check.message_zh,
-            }
-        )
-    else:
-        print(check.message_zh)
-        print(check.message_en)
-    return 0 if check.ok else 1
 
 
 # --- parser -------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from typing import Any
 
 
 def _login(args: argparse.Namespace) -> Any:
-    from station import cli
+    from station.cli_support import login_from_env
 
-    return cli._login(args)
+    return login_from_env(args)
 
 
 def _help(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:

@@ -12,16 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -35,12 +32,13 @@ from PySide6.QtWidgets import (
 from station import codes, idnumber, records
 from station.auth import Context
 from station.errors import DuplicateCandidate, StationError
-from station.lifecycle import Action, State
+from station.lifecycle import State
 from station.photos import PhotoInput
-from station.roles import Permission
 from station.validation import GUARDIAN_RELATIONS, Category, Result, validate_candidate
 from ui import i18n
-from ui.candidate_view import CandidateView, OperatorMirror
+from ui.approval import ApprovalDialog
+from ui.form_lifecycle import LifecycleActions
+from ui.form_photo import PhotoActions
 from ui.labels import category_label, document_type_label, gender_label, relation_label
 from ui.operations import Operation, show_error
 from ui.widgets import CodeCombo, EnterMovesOn
@@ -53,7 +51,7 @@ INVALID_BORDER = "border: 1px solid #b00020"
 CARD_STYLE = "background: #eef5ff"
 
 
-class CandidateForm(QWidget):
+class CandidateForm(LifecycleActions, PhotoActions, QWidget):
     saved = Signal(int)  # candidate id
     open_existing = Signal(int)  # the ID number belongs to a stored candidate
 
@@ -535,300 +533,6 @@ class CandidateForm(QWidget):
             )
             self.revalidate()
 
-    # --- after collection: check, print, confirm, sign, unlock, history ---------------------
-
-    def _lifecycle_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        self.check_button = QPushButton(
-            self.tr("Candidate check (F4)"), objectName="candidateCheck"
-        )
-        self.print_button = QPushButton(self.tr("Print form (Ctrl+P)"), objectName="printForm")
-        self.confirm_button = QPushButton(self.tr("Confirm"), objectName="confirm")
-        self.sign_button = QPushButton(self.tr("Signed… (F9)"), objectName="sign")
-        self.unlock_button = QPushButton(self.tr("Unlock…"), objectName="unlock")
-        self.history_button = QPushButton(self.tr("History…"), objectName="history")
-        self.mirror = OperatorMirror()
-        self.mirror.hide()
-        for button, slot in (
-            (self.check_button, self.candidate_check),
-            (self.print_button, self.print_form),
-            (self.confirm_button, self.confirm),
-            (self.sign_button, self.sign),
-            (self.unlock_button, self.unlock),
-            (self.history_button, self.history),
-        ):
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-        bar.addWidget(self.mirror)
-        QShortcut(QKeySequence(Qt.Key.Key_F4), self, activated=self.candidate_check)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_form)
-        QShortcut(QKeySequence(Qt.Key.Key_F9), self, activated=self.sign)
-        return bar
-
-    def _facts(self) -> Any:
-        with self.ctx.store.read() as s:
-            c = records.get(s, self.candidate_id)  # type: ignore[arg-type]
-            return records.facts_of(s, self.ctx, c)
-
-    def _update_actions(self) -> None:
-        saved = self.candidate_id is not None
-        facts = self._facts() if saved else None
-        state = self.state
-        self.check_button.setEnabled(saved and state == State.READY)
-        self.print_button.setEnabled(
-            saved and state in (State.READY, State.CONFIRMED, State.SIGNED)
-        )
-        self.confirm_button.setEnabled(
-            bool(
-                facts
-                and state == State.READY
-                and facts.candidate_reviewed
-                and facts.password_set
-                and facts.form_printed
-            )
-        )
-        self.sign_button.setEnabled(saved and state == State.CONFIRMED)
-        self.unlock_button.setVisible(
-            saved and state in (State.SIGNED, State.EXPORTED, State.ACKNOWLEDGED, State.REJECTED)
-        )
-        self.history_button.setEnabled(saved)
-        if facts is not None and state == State.READY:
-            done = [
-                (facts.candidate_reviewed, self.tr("checked by the candidate")),
-                (facts.password_set, self.tr("password set")),
-                (facts.form_printed, self.tr("form printed")),
-            ]
-            self.summary.setText(
-                self.tr("Before confirming: %1").replace(
-                    "%1", "  ".join(("✔ " if ok else "✘ ") + text for ok, text in done)
-                )
-            )
-
-    def _refresh(self) -> None:
-        if self.candidate_id is not None:
-            self._load(self.candidate_id)
-            self.revalidate()
-            self._update_actions()
-            self.saved.emit(self.candidate_id)
-
-    def candidate_check(self) -> None:
-        if self.candidate_id is None or self.state != State.READY:
-            return
-        view = CandidateView(self.ctx, self.candidate_id, self)
-        view.typed.connect(self.mirror.show_typing)
-        self.mirror.show()
-        view.finished.connect(lambda _result: (self.mirror.hide(), self._after_check(view)))
-        self.candidate_view = view
-        view.show_for_candidate()
-
-    def _after_check(self, view: CandidateView) -> None:
-        if view.wrong:
-            self.card_note.setText(
-                self.tr("The candidate says these are wrong: %1").replace(
-                    "%1", "、".join(view.wrong)
-                )
-            )
-            self.card_note.setStyleSheet(ERROR_STYLE)
-            self.card_note.show()
-        self._refresh()
-
-    def print_form(self) -> None:
-        if self.candidate_id is None:
-            return
-        from station.form.service import print_form
-        from ui.record_actions import PrintPreview
-
-        try:
-            printed = print_form(self.ctx, self.candidate_id)
-        except StationError as exc:
-            show_error(self, exc)
-            return
-        self.preview = PrintPreview(printed.pdf, self.tr("Registration form"), self)
-        self.preview.finished.connect(lambda _r: self._refresh())
-        self.preview.open()
-
-    def confirm(self) -> None:
-        try:
-            records.transition(self.ctx, self.candidate_id, Action.CONFIRM)  # type: ignore[arg-type]
-        except StationError as exc:
-            show_error(self, exc)
-            return
-        self._refresh()
-
-    def sign(self) -> None:
-        if self.candidate_id is None or self.state != State.CONFIRMED:
-            return
-        from ui.record_actions import SignDialog
-
-        self.sign_dialog = SignDialog(self.ctx, self.candidate_id, self)
-        self.sign_dialog.accepted.connect(self._refresh)
-        self.sign_dialog.open()
-
-    def unlock(self) -> None:
-        from ui.record_actions import UnlockDialog
-
-        self.unlock_dialog = UnlockDialog(self.ctx, self.candidate_id, self)  # type: ignore[arg-type]
-        self.unlock_dialog.accepted.connect(self._refresh)
-        self.unlock_dialog.open()
-
-    def history(self) -> None:
-        from ui.record_actions import HistoryDialog
-
-        self.history_dialog = HistoryDialog(self.ctx, self.candidate_id, self)  # type: ignore[arg-type]
-        self.history_dialog.open()
-
-    # --- photo --------------------------------------------------------------------------
-
-    def show_photo(self, jpeg: bytes) -> None:
-        pixmap = QPixmap()
-        pixmap.loadFromData(jpeg)
-        self.photo.setPixmap(pixmap.scaled(self.photo.size(), Qt.AspectRatioMode.KeepAspectRatio))
-
-    def take_photo(self) -> None:
-        if self.camera is None or self.state.locked:
-            return
-        from station.photo import get_profile
-        from ui.capture import CaptureDialog
-
-        dialog = CaptureDialog(
-            self.camera, get_profile(self.ctx.settings.photo_profile or None), self
-        )
-        self.capture_dialog = dialog
-        dialog.accepted.connect(
-            lambda: self.use_photo(PhotoInput(dialog.jpeg or b"", "camera", quality_ok=True))
-        )
-        dialog.open()
-
-    def use_photo(self, photo: PhotoInput) -> None:
-        """A photo that passed the checks: stored now, or with the record when it is saved."""
-        self.show_photo(photo.jpeg)
-        if self.candidate_id is None:
-            self.pending_photo = photo
-            self.photo_note.setText(self.tr("The photo is stored when the record is saved."))
-            return
-        try:
-            records.set_photo(self.ctx, self.candidate_id, photo)
-        except StationError as exc:
-            show_error(self, exc)
-            return
-        self._reload_photo_state()
-        self.saved.emit(self.candidate_id)
-
-    def _reload_photo_state(self) -> None:
-        with self.ctx.store.read() as s:
-            c = records.get(s, self.candidate_id)  # type: ignore[arg-type]
-            self.state = State(c.state)
-            photo = c.photo
-            self.photo_flag = photo.flag if photo is not None and not photo.flag_cleared_by else ""
-        self.photo_note.setText(self.photo_flag)
-        self.clear_flag_button.setVisible(bool(self.photo_flag))
-
-    def import_photo(self, path: str | None = None) -> None:
-        """The camera failed: a supervisor authorises a photo from a file, with a reason."""
-        from PySide6.QtWidgets import QFileDialog
-
-        from station import photo_store
-
-        if self.candidate_id is None:
-            self.photo_note.setText(self.tr("Save the record first, then import its photo."))
-            return
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(
-                self, self.tr("Photo from file"), "", "JPEG/PNG (*.jpg *.jpeg *.png)"
-            )
-            if not path:
-                return
-        approval = ApprovalDialog(
-            self.ctx,
-            self.tr("Store a photo from a file instead of the camera"),
-            self,
-            Permission.IMPORT_PHOTO,
-        )
-        approval.authorise = lambda login, password, reason: photo_store.import_photo(
-            self.ctx, self.candidate_id, Path(path).read_bytes(), reason, approver=(login, password)
-        )
-        self.approval = approval
-        if approval.exec() == QDialog.DialogCode.Accepted:
-            self._load(self.candidate_id)
-            self.saved.emit(self.candidate_id)
-
-    def clear_photo_flag(self) -> None:
-        from station import photo_store
-
-        approval = ApprovalDialog(self.ctx, self.photo_flag, self, Permission.IMPORT_PHOTO)
-        approval.authorise = lambda login, password, reason: photo_store.clear_flag(
-            self.ctx, self.candidate_id, login, password, reason
-        )
-        self.approval = approval
-        if approval.exec() == QDialog.DialogCode.Accepted:
-            self._reload_photo_state()
-            self.saved.emit(self.candidate_id)
-
-
-class ApprovalDialog(QDialog):
-    """A supervisor types their own login and password at the operator's desk."""
-
-    def __init__(
-        self,
-        ctx: Context,
-        action_text: str,
-        parent: QWidget | None = None,
-        permission: Permission = Permission.UNLOCK,
-    ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.permission = permission
-        self.approver: str | None = None
-        # What approving does; the default approves unlocking the card fields.
-        self.authorise: Callable[[str, str, str], Any] | None = None
-        self.setWindowTitle(self.tr("Supervisor approval"))
-        self.login = QLineEdit(objectName="approverLogin")
-        self.password = QLineEdit(objectName="approverPassword")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reason = QLineEdit(objectName="approvalReason")
-        self.error = QLabel(objectName="approvalError")
-        self.error.setStyleSheet(ERROR_STYLE)
-        form = QFormLayout()
-        form.addRow(QLabel(action_text))
-        form.addRow(self.tr("Supervisor login"), self.login)
-        form.addRow(self.tr("Password"), self.password)
-        form.addRow(self.tr("Reason"), self.reason)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._approve)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-
-    def _approve(self) -> None:
-        from station import auth
-
-        if not self.reason.text().strip():
-            self.error.setText(self.tr("Please give a reason."))
-            return
-        try:
-            if self.authorise is not None:
-                self.authorise(self.login.text(), self.password.text(), self.reason.text().strip())
-                self.approver = self.login.text()
-            else:
-                info = auth.approve(
-                    self.ctx,
-                    self.login.text(),
-                    self.password.text(),
-                    self.permission,
-                    "card_fields_unlocked",
-                    reason=self.reason.text().strip(),
-                )
-                self.approver = info.display_name
-        except StationError as exc:
-            self.error.setText(i18n.message(exc))
-            self.password.clear()
-            return
-        self.accept()
-
 
 class CandidateDialog(QDialog):
     """The form in its own window: Esc closes, the queue stays behind it."""
@@ -859,8 +563,3 @@ def _state_text(state: State) -> str:
     from ui.labels import state_label
 
     return state_label(state.value)
-
-
-def photo_input_from_file(data: bytes) -> PhotoInput:
-    """Used by the supervisor's photo import (the core checks the role)."""
-    return PhotoInput(data, "file", quality_ok=False)

@@ -4,27 +4,27 @@
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="784"/>
+        <location filename="../../ui/approval.py" line="43"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="793"/>
+        <location filename="../../ui/approval.py" line="52"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="794"/>
+        <location filename="../../ui/approval.py" line="53"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="795"/>
+        <location filename="../../ui/approval.py" line="54"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="810"/>
+        <location filename="../../ui/approval.py" line="69"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -32,12 +32,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="847"/>
+        <location filename="../../ui/candidate_form.py" line="551"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="849"/>
+        <location filename="../../ui/candidate_form.py" line="553"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -45,289 +45,289 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="132"/>
+        <location filename="../../ui/candidate_form.py" line="130"/>
         <source>Identity</source>
         <translation>身份信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="134"/>
+        <location filename="../../ui/candidate_form.py" line="132"/>
         <source>&amp;Name</source>
         <translation>姓名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="140"/>
+        <location filename="../../ui/candidate_form.py" line="138"/>
         <source>Document type</source>
         <translation>证件类型</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="144"/>
+        <location filename="../../ui/candidate_form.py" line="142"/>
         <source>&amp;ID number</source>
         <translation>证件号码(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="146"/>
+        <location filename="../../ui/candidate_form.py" line="144"/>
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="149"/>
+        <location filename="../../ui/candidate_form.py" line="147"/>
         <source>Birth date</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="151"/>
+        <location filename="../../ui/candidate_form.py" line="149"/>
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="157"/>
+        <location filename="../../ui/candidate_form.py" line="155"/>
         <source>Political status</source>
         <translation>政治面貌</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="162"/>
+        <location filename="../../ui/candidate_form.py" line="160"/>
         <source>Household and school</source>
         <translation>户籍与学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="172"/>
+        <location filename="../../ui/candidate_form.py" line="170"/>
         <source>Household registration</source>
         <translation>户籍所在地</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="181"/>
+        <location filename="../../ui/candidate_form.py" line="179"/>
         <source>Candidate category</source>
         <translation>考生类别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="189"/>
+        <location filename="../../ui/candidate_form.py" line="187"/>
         <source>School code</source>
         <translation>毕业学校代码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="193"/>
+        <location filename="../../ui/candidate_form.py" line="191"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="195"/>
+        <location filename="../../ui/candidate_form.py" line="193"/>
         <source>Student number</source>
         <translation>学籍号</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="199"/>
+        <location filename="../../ui/candidate_form.py" line="197"/>
         <source>Contact</source>
         <translation>联系方式</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="201"/>
+        <location filename="../../ui/candidate_form.py" line="199"/>
         <source>Home address</source>
         <translation>家庭住址</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="202"/>
+        <location filename="../../ui/candidate_form.py" line="200"/>
         <source>Mobile phone</source>
         <translation>联系电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="204"/>
+        <location filename="../../ui/candidate_form.py" line="202"/>
         <source>Guardian</source>
         <translation>监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="207"/>
+        <location filename="../../ui/candidate_form.py" line="205"/>
         <source>Guardian name</source>
         <translation>监护人姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="214"/>
+        <location filename="../../ui/candidate_form.py" line="212"/>
         <source>Relation</source>
         <translation>与考生关系</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="219"/>
+        <location filename="../../ui/candidate_form.py" line="217"/>
         <source>Guardian phone</source>
         <translation>监护人电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="222"/>
+        <location filename="../../ui/candidate_form.py" line="220"/>
         <source>Allocation place</source>
         <translation>分配生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="225"/>
+        <location filename="../../ui/candidate_form.py" line="223"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="229"/>
+        <location filename="../../ui/candidate_form.py" line="227"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="231"/>
+        <location filename="../../ui/candidate_form.py" line="229"/>
         <source>Basis</source>
         <translation>申请依据</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="238"/>
+        <location filename="../../ui/candidate_form.py" line="236"/>
         <source>No photo</source>
         <translation>暂无照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="240"/>
+        <location filename="../../ui/candidate_form.py" line="238"/>
         <source>Read ID card (F2)</source>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="244"/>
+        <location filename="../../ui/candidate_form.py" line="242"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="248"/>
+        <location filename="../../ui/candidate_form.py" line="246"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="255"/>
+        <location filename="../../ui/candidate_form.py" line="253"/>
         <source>Take photo (F3)</source>
         <translation>拍照 (F3)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="259"/>
+        <location filename="../../ui/candidate_form.py" line="257"/>
         <source>Photo from file…</source>
         <translation>从文件导入照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="266"/>
+        <location filename="../../ui/candidate_form.py" line="264"/>
         <source>Photo checked…</source>
         <translation>照片已核实…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="373"/>
+        <location filename="../../ui/candidate_form.py" line="371"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="380"/>
+        <location filename="../../ui/candidate_form.py" line="378"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="428"/>
+        <location filename="../../ui/candidate_form.py" line="426"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="430"/>
+        <location filename="../../ui/candidate_form.py" line="428"/>
         <source>%n problem(s) left.</source>
         <translation>
             <numerusform>还有 %n 处问题。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="484"/>
+        <location filename="../../ui/candidate_form.py" line="482"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="513"/>
+        <location filename="../../ui/candidate_form.py" line="511"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="525"/>
+        <location filename="../../ui/candidate_form.py" line="523"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="529"/>
+        <location filename="../../ui/candidate_form.py" line="527"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="534"/>
+        <location filename="../../ui/candidate_form.py" line="532"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="543"/>
+        <location filename="../../ui/form_lifecycle.py" line="31"/>
         <source>Candidate check (F4)</source>
         <translation>考生核对 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="545"/>
+        <location filename="../../ui/form_lifecycle.py" line="35"/>
         <source>Print form (Ctrl+P)</source>
         <translation>打印登记表 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="546"/>
+        <location filename="../../ui/form_lifecycle.py" line="39"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="547"/>
+        <location filename="../../ui/form_lifecycle.py" line="42"/>
         <source>Signed… (F9)</source>
         <translation>已签字… (F9)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="548"/>
+        <location filename="../../ui/form_lifecycle.py" line="45"/>
         <source>Unlock…</source>
         <translation>解锁…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="549"/>
+        <location filename="../../ui/form_lifecycle.py" line="48"/>
         <source>History…</source>
         <translation>修改历史…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="597"/>
+        <location filename="../../ui/form_lifecycle.py" line="99"/>
         <source>checked by the candidate</source>
         <translation>考生已核对</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="598"/>
+        <location filename="../../ui/form_lifecycle.py" line="101"/>
         <source>password set</source>
         <translation>已设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="599"/>
+        <location filename="../../ui/form_lifecycle.py" line="102"/>
         <source>form printed</source>
         <translation>已打印登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="602"/>
+        <location filename="../../ui/form_lifecycle.py" line="105"/>
         <source>Before confirming: %1</source>
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="627"/>
+        <location filename="../../ui/form_lifecycle.py" line="130"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="646"/>
+        <location filename="../../ui/form_lifecycle.py" line="150"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="707"/>
+        <location filename="../../ui/form_photo.py" line="56"/>
         <source>The photo is stored when the record is saved.</source>
         <translation>保存记录时一并保存照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="733"/>
+        <location filename="../../ui/form_photo.py" line="86"/>
         <source>Save the record first, then import its photo.</source>
         <translation>请先保存记录，再导入照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="737"/>
+        <location filename="../../ui/form_photo.py" line="94"/>
         <source>Photo from file</source>
         <translation>从文件导入照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="743"/>
+        <location filename="../../ui/form_photo.py" line="102"/>
         <source>Store a photo from a file instead of the camera</source>
         <translation>以文件照片代替现场拍照</translation>
     </message>

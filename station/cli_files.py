@@ -1,0 +1,215 @@
+"""``station roster|photo|form``: the commands that read or write files (workbooks, images,
+PDFs). Split from ``station.cli``, which builds the parser and runs them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from station.cli_support import _login, _print_json
+
+if TYPE_CHECKING:
+    from station.roster import ImportResult
+
+ROSTER_PROBLEMS_SHOWN = 50  # on stderr; the errors workbook has them all
+# Problems after which no photo can be cut from the picture (the rest are warnings for crop).
+PHOTO_CROP_BLOCKERS = ("no_face", "multiple_faces", "face_too_large")
+
+
+def _progress_printer() -> Callable[[int, int], None] | None:
+    """``done/total`` on the terminal, every hundred rows; nothing when stderr is a file."""
+    if not sys.stderr.isatty():
+        return None
+
+    def progress(done: int, total: int) -> None:
+        if done % 100 == 0 or done == total:
+            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def cmd_roster_template(args: argparse.Namespace) -> int:
+    from station import roster
+
+    roster.write_template(Path(args.out))
+    print(f"已生成花名册模板 / roster template written: {args.out}")
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from station import roster
+
+    if args.errors:
+        _check_errors_target(Path(args.errors), Path(args.file))
+    # The file first: an unusable one is refused before the login writes anything.
+    parsed = roster.read_roster(Path(args.file))
+    with _login(args) as ctx:
+        result = roster.import_roster(
+            ctx, parsed, dry_run=args.dry_run, progress=_progress_printer()
+        )
+    if sys.stderr.isatty() and result.rows:
+        print(file=sys.stderr)
+    if args.errors and result.problem_rows:
+        roster.write_errors(result, Path(args.errors))
+    _report_import(result, args)
+    return 0 if result.complete else 1
+
+
+def _check_errors_target(errors: Path, roster_file: Path) -> None:
+    # Checked before the import: once rows are stored, a failing write could only say so.
+    from station.errors import UsageError
+
+    if errors.resolve() == roster_file.resolve():
+        raise UsageError("错误文件不能覆盖要导入的文件", "--errors must not overwrite the roster")
+    if not errors.parent.is_dir():
+        raise UsageError(f"目录 {errors.parent} 不存在", f"no directory {errors.parent}")
+
+
+def _report_import(result: ImportResult, args: argparse.Namespace) -> None:
+    verb = "可导入" if result.dry_run else "已导入"
+    if args.json:
+        _print_json(
+            {
+                "sheet": result.sheet,
+                "rows": result.rows,
+                "imported": result.imported,
+                "already_present": result.already_present,
+                "conflicts": len(result.conflicts),
+                "rejected": len(result.rejected),
+                "warnings": result.warnings,
+                "dry_run": result.dry_run,
+                "cancelled": result.cancelled,
+            }
+        )
+    else:
+        print(
+            f"工作表“{result.sheet}”共 {result.rows} 行：{verb} {result.imported}，"
+            f"已存在 {result.already_present}，冲突 {len(result.conflicts)}，"
+            f"有错误 {len(result.rejected)}" + ("（预检，未保存）" if result.dry_run else "")
+        )
+        print(
+            f"rows {result.rows}: imported {result.imported}, already present "
+            f"{result.already_present}, conflicts {len(result.conflicts)}, "
+            f"rejected {len(result.rejected)}"
+            + (" (dry run, nothing stored)" if result.dry_run else "")
+        )
+    for warning in result.warnings:
+        print(f"提示：{warning}", file=sys.stderr)
+    problems = [p for row in result.problem_rows for p in row.problems]
+    for p in problems[:ROSTER_PROBLEMS_SHOWN]:
+        print(f"第 {p.row} 行 {p.column}：{p.reason}", file=sys.stderr)
+    if len(problems) > ROSTER_PROBLEMS_SHOWN:
+        print(f"……还有 {len(problems) - ROSTER_PROBLEMS_SHOWN} 条", file=sys.stderr)
+    if args.errors and result.problem_rows:
+        print(f"错误文件 / errors workbook: {args.errors}", file=sys.stderr)
+
+
+def cmd_roster_export(args: argparse.Namespace) -> int:
+    from station import roster
+
+    with _login(args) as ctx:
+        result = roster.export_roster(ctx, Path(args.out), progress=_progress_printer())
+    if sys.stderr.isatty() and result.count:
+        print(file=sys.stderr)
+    print(f"已导出 {result.count} 名考生 / exported {result.count} candidates: {args.out}")
+    return 0
+
+
+def cmd_photo_check(args: argparse.Namespace) -> int:
+    from station.photo import check_frame, get_profile, instruction, load_image
+
+    profile = get_profile(args.profile)
+    verdict = check_frame(load_image(args.image), profile)
+    if args.json:
+        _print_json(verdict.as_dict())
+    elif verdict.ok:
+        print(f"照片合格（{profile.name}）/ the photo passes ({profile.name})")
+    else:
+        for code in verdict.problems:
+            print(f"{code}: {instruction(code, 'zh_CN')} / {instruction(code, 'en')}")
+    return 0 if verdict.ok else 1
+
+
+def cmd_photo_crop(args: argparse.Namespace) -> int:
+    from station.errors import UsageError
+    from station.fileio import atomic_write_bytes
+    from station.photo import (
+        PhotoError,
+        check_frame,
+        crop_and_encode,
+        get_profile,
+        instruction,
+        load_image,
+    )
+
+    out, image = Path(args.out), Path(args.image)
+    if out.exists() and image.exists() and out.resolve() == image.resolve():
+        raise UsageError("--out 不能覆盖原图", "--out must not overwrite the image")
+    profile = get_profile(args.profile)
+    frame = load_image(image)
+    verdict = check_frame(frame, profile)
+    blocking = [p for p in verdict.problems if p in PHOTO_CROP_BLOCKERS]
+    if blocking:
+        raise PhotoError(
+            "无法裁剪：" + "；".join(instruction(p, "zh_CN") for p in blocking),
+            "cannot crop: " + ", ".join(blocking),
+        )
+    jpeg = crop_and_encode(frame, profile, verdict.face)
+    atomic_write_bytes(out, jpeg)
+    size = f"{profile.width}×{profile.height}, {len(jpeg) / 1024:.1f} KB"
+    print(f"已写入 {out}（{size}）/ written {out} ({size})")
+    for code in verdict.problems:
+        print(f"提示：{instruction(code, 'zh_CN')} / warning: {code}", file=sys.stderr)
+    return 0
+
+
+def cmd_form_print(args: argparse.Namespace) -> int:
+    from station import records
+    from station.errors import UsageError
+    from station.fileio import atomic_write_bytes
+    from station.form.service import print_form
+
+    out = Path(args.out)
+    # Checked before printing: a print is stored and audited, and must reach the file.
+    if not out.parent.is_dir():
+        raise UsageError(f"目录 {out.parent} 不存在", f"no directory {out.parent}")
+    if out.is_dir():
+        raise UsageError(f"{out} 是目录", f"{out} is a directory")
+    with _login(args) as ctx:
+        with ctx.store.read() as s:
+            candidate_id = records.lookup(s, args.key).id
+        printed = print_form(ctx, candidate_id)
+    atomic_write_bytes(out, printed.pdf)
+    again = f"，第 {printed.print_no} 次打印" if printed.print_no > 1 else ""
+    print(
+        f"已打印登记表 {printed.registration_no} 第 {printed.version} 版{again}：{out}"
+        f" / form printed (print {printed.print_no})"
+    )
+    print(printed.qr_text)
+    return 0
+
+
+def cmd_form_verify(args: argparse.Namespace) -> int:
+    from station.form import qr
+    from station.form.service import verify_qr
+
+    qr.parse(args.text)  # malformed text is exit 2 before any login
+    with _login(args) as ctx:
+        check = verify_qr(ctx, args.text)
+    if args.json:
+        _print_json(
+            {
+                "match": check.match.value,
+                "registration_no": check.registration_no,
+                "version": check.version,
+                "current_version": check.current_version,
+                "message": check.message_zh,
+            }
+        )
+    else:
+        print(check.message_zh)
+        print(check.message_en)
+    return 0 if check.ok else 1

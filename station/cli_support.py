@@ -1,0 +1,65 @@
+"""What every ``station`` command shares: where the data is, who is logged in, JSON out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from station.auth import Context
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from station.settings import data_dir
+
+    return data_dir(args.data_dir)
+
+
+def _credential(env: str, prompt: str, secret: bool) -> str:
+    from station.errors import UsageError
+
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"请设置环境变量 {env}（非交互运行时不能提示输入）",
+            f"set {env}: there is no terminal to prompt on",
+        )
+    if secret:
+        import getpass
+
+        return getpass.getpass(prompt)
+    return input(prompt)
+
+
+def login_from_env(args: argparse.Namespace) -> Context:
+    from station import auth
+
+    login = _credential("STATION_OPERATOR", "登录名 / login: ", secret=False)
+    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
+    return auth.login(_data_dir(args), login, password)
+
+
+def _new_password(env: str, login: str) -> str:
+    from station.errors import UsageError
+
+    value = os.environ.get(env)
+    if value:
+        return value
+    first = _credential(env, f"{login} 的新密码 / new password: ", secret=True)
+    second = _credential(env, "再输入一次 / again: ", secret=True)
+    if first != second:
+        raise UsageError("两次输入的密码不一致", "the passwords differ")
+    return first
+
+
+_login = login_from_env  # the name the command modules use
