@@ -185,6 +185,7 @@ class CandidateView(QDialog):
 
     def _password_page(self) -> QWidget:
         page = QWidget(objectName="passwordPage")
+        page.setStyleSheet("QLabel, QLineEdit, QComboBox, QPushButton { font-size: 20px; }")
         intro = QLabel(
             self.tr(
                 "Set your own login password. Only you should know it: the staff cannot see it,"
