@@ -175,9 +175,22 @@ def _check_operator(
 
 
 def verify_password(ctx: Context, login_name: str, password: str) -> OperatorInfo:
-    """Check another operator's password while the store is open (supervisor approval)."""
-    with ctx.store.session() as s:
-        return _check_operator(s, normalise_login(login_name), password, ctx.settings.kdf)
+    """Check an operator's password while the store is open (approvals, the hand-back from
+    the candidate screen). Failures count towards the same lockout as logins, and reach the
+    audit chain like failed logins: a desk is no place to guess a supervisor's password."""
+    name = normalise_login(login_name)
+    now = dt.datetime.now(dt.UTC)
+    slots = KeySlots(ctx.data_dir).load()
+    ensure_not_locked(slots, name, now)
+    try:
+        with ctx.store.session() as s:
+            return _check_operator(s, name, password, ctx.settings.kdf)
+    except AuthError:
+        with slots.update() as locked:
+            locked.record_failure(
+                name, now, ctx.settings.lockout_attempts, ctx.settings.lockout_minutes
+            )
+        raise
 
 
 def add_operator(
@@ -285,8 +298,8 @@ def approve(
 ) -> OperatorInfo:
     """A supervisor approves something at the operator's desk (审核员授权): checked against the
     supervisor's own password and role, and written to the audit chain under their name."""
+    info = verify_password(ctx, login_name, password)
     with ctx.store.session() as s:
-        info = _check_operator(s, normalise_login(login_name), password, ctx.settings.kdf)
         if not allows(info.role, permission):
             raise PermissionDenied(
                 f"{info.display_name}（{info.role.label_zh}）无权授权此操作",

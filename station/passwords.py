@@ -175,6 +175,8 @@ def judge(c: Candidate, password: str, confirm: str | None = None) -> Judgement:
 
 
 def _own_digit_run(password: str, sources: Iterable[str]) -> str:
+    # Full-width digits (０１２…) are the same digits to a person copying them from a card.
+    password = unicodedata.normalize("NFKC", password)
     digits = re.findall(rf"\d{{{DIGIT_RUN},}}", password)
     for run in digits:
         for i in range(len(run) - DIGIT_RUN + 1):
@@ -236,8 +238,9 @@ def set_password(
                 ("answer", "请填写验证问题的答案（至少 2 个字）", "the answer is required")
             )
         key = _key(s)
-        exact = _fingerprint(key, "exact", password)
-        form = shape(c, password)
+        folded = unicodedata.normalize("NFKC", password)  # full width is no different password
+        exact = _fingerprint(key, "exact", folded)
+        form = shape(c, folded)
         shaped = _fingerprint(key, "shape", form) if form else None
         others = PasswordFingerprint.candidate_id != c.id
         if not reasons:

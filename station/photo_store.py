@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from station import audit
 from station.auth import Context
 from station.errors import StationError, UsageError
+from station.lifecycle import State
 from station.models import Candidate, Photo
 from station.roles import Permission
 
@@ -49,10 +50,14 @@ class _HashIndex:
     last_photo_id: int = 0
     by_candidate: dict[int, tuple[int, int]] = field(default_factory=dict)  # cand -> (photo, hash)
 
-    def refresh(self, s: Session) -> None:
+    def refresh(self, s: Session, below: int) -> None:
+        """Take in the photos committed since the last look, up to (not including) ``below``:
+        the caller's own photo is not committed yet and may still be rolled back, and its id
+        would then be reused. Writers are serialised (BEGIN IMMEDIATE), so every row below
+        ``below`` that this session sees is committed."""
         rows = s.execute(
             select(Photo.id, Photo.candidate_id, Photo.phash)
-            .where(Photo.id > self.last_photo_id, Photo.phash != "")
+            .where(Photo.id > self.last_photo_id, Photo.id < below, Photo.phash != "")
             .order_by(Photo.id)
         )
         for photo_id, candidate_id, phash in rows:
@@ -60,12 +65,14 @@ class _HashIndex:
             self.last_photo_id = photo_id
 
 
-def near_matches(s: Session, ctx: Context, candidate_id: int, phash: str) -> list[tuple[int, int]]:
+def near_matches(
+    s: Session, ctx: Context, candidate_id: int, phash: str, below: int
+) -> list[tuple[int, int]]:
     """``(candidate id, distance)`` of other candidates whose photo nearly matches."""
     from station.photo import NEAR_DUPLICATE
 
     index = _index(ctx)
-    index.refresh(s)
+    index.refresh(s, below)
     value = int(phash, 16)
     found = [
         (other, (value ^ other_hash).bit_count())
@@ -79,7 +86,7 @@ def flag_near_duplicates(s: Session, ctx: Context, c: Candidate, photo: Photo) -
     """Set the photo's flag (and audit it) when it nearly matches another candidate's."""
     if not photo.phash:
         return
-    matches = near_matches(s, ctx, c.id, photo.phash)
+    matches = near_matches(s, ctx, c.id, photo.phash, below=photo.id)
     if matches:
         numbers = dict(
             s.execute(
@@ -103,7 +110,7 @@ def flag_near_duplicates(s: Session, ctx: Context, c: Candidate, photo: Photo) -
                 "distance": matches[0][1],
             },
         )
-    _index(ctx).by_candidate[c.id] = (photo.id, int(photo.phash, 16))
+    # The new photo itself enters the index by a later refresh, once it is committed.
 
 
 def _index(ctx: Context) -> _HashIndex:
@@ -132,13 +139,8 @@ def import_photo(
 
     if not reason.strip():
         raise UsageError("从文件导入照片须填写原因", "importing a photo from a file needs a reason")
-    approved_by = ""
-    if approver is not None and not _allowed(ctx):
-        approved_by = auth.approve(
-            ctx, *approver, Permission.IMPORT_PHOTO, "photo_import_approved",
-            candidate_id=candidate_id, reason=reason.strip(),
-        ).login  # fmt: skip
-    else:
+    # Everything that can refuse the photo runs before anyone is asked to approve it.
+    if approver is None or _allowed(ctx):
         ctx.require(Permission.IMPORT_PHOTO)
     frame = decode_image(data)
     profile = get_profile(ctx.settings.photo_profile or None)
@@ -150,6 +152,15 @@ def import_photo(
             "the photo does not pass: " + ", ".join(verdict.problems),
         )
     jpeg = crop_and_encode(frame, profile, verdict.face)
+    with ctx.store.read() as s:
+        if State(records.get(s, candidate_id).state).locked:
+            raise UsageError("记录已锁定，不能更换照片", "the record is locked")
+    approved_by = ""
+    if approver is not None and not _allowed(ctx):
+        approved_by = auth.approve(
+            ctx, *approver, Permission.IMPORT_PHOTO, "photo_import_approved",
+            candidate_id=candidate_id, reason=reason.strip(),
+        ).login  # fmt: skip
     with ctx.store.session() as s:
         c = records.get(s, candidate_id)
         photo_in = PhotoInput(jpeg, "file", quality_ok=True, approved_by=approved_by)
@@ -180,6 +191,11 @@ def clear_flag(ctx: Context, candidate_id: int, login: str, password: str, reaso
 
     if not reason.strip():
         raise UsageError("请填写核实结论", "a reason is required")
+    with ctx.store.read() as s:
+        c = records.get(s, candidate_id)
+        flagged = c.photo is not None and c.photo.flag and not c.photo.flag_cleared_by
+    if not flagged:
+        raise UsageError("该考生的照片没有待审核的提示", "the photo is not flagged")
     approver = auth.approve(
         ctx, login, password, Permission.IMPORT_PHOTO, "photo_flag_cleared",
         candidate_id=candidate_id, reason=reason.strip(),

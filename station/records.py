@@ -23,7 +23,7 @@ from station.errors import DuplicateCandidate, NotFound, TransitionRefused, Vali
 from station.lifecycle import Action, Facts, State
 from station.models import Candidate, CandidateVersion, Photo, utcnow
 from station.photos import PhotoInput, jpeg_dimensions
-from station.roles import Permission
+from station.roles import Permission, Role
 from station.validation import RECORD_FIELDS, CandidateData, Result, validate_candidate
 
 # --- reading ------------------------------------------------------------------------------
@@ -503,10 +503,21 @@ def versions(s: Session, candidate_id: int) -> Sequence[CandidateVersion]:
     return s.scalars(stmt).all()
 
 
-def record_review(ctx: Context, candidate_id: int) -> None:
-    """The candidate has checked every group of their record on the candidate screen."""
+def record_review(ctx: Context, candidate_id: int, *, shown: tuple[int, Any] | None = None) -> None:
+    """The candidate has checked every group of their record on the candidate screen.
+
+    ``shown`` is (version, updated_at) of what the screen showed: a record changed since
+    then was not what the candidate confirmed, and the review is refused.
+    """
     with ctx.store.session() as s:
-        _record_review(s, ctx, get(s, candidate_id))
+        c = get(s, candidate_id)
+        if shown is not None and (c.version, c.updated_at) != shown:
+            raise TransitionRefused(
+                "changed_meanwhile",
+                "核对期间记录被修改，请让考生重新核对",
+                "the record changed while the candidate checked it",
+            )
+        _record_review(s, ctx, c)
 
 
 def unlock(
@@ -523,6 +534,11 @@ def unlock(
     from station.roles import allows
 
     acting = ctx
+    with ctx.store.read() as s:  # refuse what cannot be done before anyone approves it
+        state = State(get(s, candidate_id).state)
+    lifecycle.check(
+        state, Action.UNLOCK, Role.SUPERVISOR, Facts(), reason
+    )  # state and reason; the role is the approver's, checked by approve()
     if approver is not None and not allows(ctx.operator.role, Permission.UNLOCK):
         info = auth.approve(
             ctx, *approver, Permission.UNLOCK, "unlock_approved",

@@ -260,3 +260,19 @@ def test_supervisor_approval_is_checked_and_audited(operator_ctx: auth.Context) 
             select(AuditEvent).where(AuditEvent.action == "card_fields_unlocked")
         ).all()
     assert [(e.actor, e.reason) for e in events] == [("shenhe", "证件换发")]
+
+
+def test_guessing_a_supervisor_password_at_the_desk_locks_it(
+    station_dir: Path, operator_ctx
+) -> None:
+    from station.roles import Permission
+
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            auth.approve(operator_ctx, SUPERVISOR[0], "guess", Permission.UNLOCK, "unlock_approved")
+    with pytest.raises(AuthError, match="locked"):  # even the right password, for a while
+        auth.approve(operator_ctx, *SUPERVISOR, Permission.UNLOCK, "unlock_approved")
+    # The failures reach the audit chain with the next login.
+    with auth.login(station_dir, *ADMIN) as ctx, ctx.store.read() as s:
+        failed = s.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
+    assert [e.actor for e in failed] == [SUPERVISOR[0]] * 5

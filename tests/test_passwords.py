@@ -97,3 +97,10 @@ def test_answer_is_required_and_normalised(operator_ctx: auth.Context) -> None:
         )
     assert "answer" in info.value.codes
     assert passwords.normalise_answer(" Ｗａｎｇ Laoshi ") == "wanglaoshi"
+
+
+def test_full_width_copies_of_own_digits_are_refused(operator_ctx: auth.Context) -> None:
+    c = _ready(operator_ctx, 41)
+    own = c.id_number[-8:-2]
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in own)
+    assert "own_digits" in [r[0] for r in passwords.judge(c, f"Qz!{full_width}xxMk").reasons]

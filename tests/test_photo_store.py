@@ -109,3 +109,30 @@ def test_imported_photo_passes_the_same_checks(supervisor_ctx: auth.Context) -> 
         photo_store.import_photo(supervisor_ctx, saved.id, b"not an image", "摄像头故障")
     with supervisor_ctx.store.read() as s:
         assert records.get(s, saved.id).photo_id is None
+
+
+def test_a_rolled_back_photo_is_not_remembered(
+    operator_ctx: auth.Context, good_jpeg: bytes
+) -> None:
+    a = records.create(operator_ctx, record_for(31))
+    with pytest.raises(RuntimeError), operator_ctx.store.session() as s:
+        c = records.get(s, a.id)
+        records._update(
+            s, operator_ctx, c, records.record_values(c), PhotoInput(good_jpeg, "camera", True)
+        )
+        raise RuntimeError("the disk fills up before the commit")
+    b = records.create(operator_ctx, record_for(32), PhotoInput(good_jpeg, "camera", True))
+    assert b.state == State.READY  # no look-alike: A's photo was never stored
+    assert not _photo(operator_ctx, b.id).flag
+
+
+def test_refused_imports_leave_no_approval_behind(operator_ctx: auth.Context) -> None:
+    saved = records.create(operator_ctx, record_for(33))
+    busy = (FIXTURES / "astronaut.jpg").read_bytes()
+    with pytest.raises(photo_store.PhotoRejected):
+        photo_store.import_photo(operator_ctx, saved.id, busy, "摄像头故障", approver=SUPERVISOR)
+    with pytest.raises(UsageError):  # nothing flagged: nothing to clear, nothing approved
+        photo_store.clear_flag(operator_ctx, saved.id, *SUPERVISOR, "核实")
+    with operator_ctx.store.read() as s:
+        actions = {e.action for e in s.scalars(select(AuditEvent))}
+    assert not actions & {"photo_import_approved", "photo_flag_cleared"}

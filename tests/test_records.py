@@ -264,3 +264,16 @@ def test_county_states_cannot_be_set_by_hand(operator_ctx: auth.Context) -> None
     with pytest.raises(TransitionRefused) as info:
         records.transition(operator_ctx, saved.id, Action.ACKNOWLEDGE)
     assert info.value.code == "county_document_required"
+
+
+def test_unlock_refused_before_anyone_approves(operator_ctx: auth.Context) -> None:
+    saved = records.create(operator_ctx, valid_record(), PHOTO)
+    _walk_to_signed(operator_ctx, saved.id)
+    with pytest.raises(TransitionRefused):
+        records.unlock(operator_ctx, saved.id, "  ", approver=("shenhe", "supervisor-password-1"))
+    with operator_ctx.store.read() as s:
+        actions = [e.action for e in s.scalars(select(AuditEvent))]
+    assert "unlock_approved" not in actions and actions[-1] == "sign"
+    records.unlock(operator_ctx, saved.id, "电话变更", approver=("shenhe", "supervisor-password-1"))
+    with operator_ctx.store.read() as s:
+        assert records.get(s, saved.id).version == 2

@@ -159,3 +159,33 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
 def _get(ctx: auth.Context, candidate_id: int):
     with ctx.store.read() as s:
         return records.get(s, candidate_id)
+
+
+def test_candidate_screen_is_modal_and_refuses_a_record_changed_meanwhile(
+    qtbot, station_dir: Path
+) -> None:
+    with auth.login(station_dir, *ADMIN) as admin:
+        (candidate_id,) = seeding.seed(admin, 1, "ready", rng_seed=22)
+    ctx = auth.login(station_dir, *OPERATOR)
+    form = CandidateForm(ctx, candidate_id)
+    qtbot.addWidget(form)
+    form.show()
+    _click(qtbot, form.check_button)
+    view = form.candidate_view
+    assert view.windowModality() == Qt.WindowModality.ApplicationModal
+    form.candidate_check()  # a second press opens no second screen
+    assert form.candidate_view is view
+    # The record changes behind the candidate's back: their "correct" no longer counts.
+    records.update(
+        ctx,
+        candidate_id,
+        {**records.record_values(_get(ctx, candidate_id)), "phone": "13912345670"},
+    )
+    for i in range(len(view.groups)):
+        _click(qtbot, view.findChild(QPushButton, f"right{i}"))
+    assert view.pages.currentWidget() is view.handback_page
+    assert "重新核对" in view.handback_note.text()
+    assert _get(ctx, candidate_id).candidate_reviewed_at is None
+    view.pin.setText(OPERATOR[1])
+    view.hand_back()
+    ctx.close()

@@ -60,6 +60,7 @@ class CandidateView(QDialog):
             self.values = records.record_values(c)
             self.jpeg = c.photo.jpeg if c.photo is not None else None
             self.candidate = c
+            self.shown = (c.version, c.updated_at)  # what the candidate is about to check
         self._judge_timer = QTimer(self, singleShot=True, interval=150)
         self._judge_timer.timeout.connect(self._judge)
         self.pages = QStackedWidget()
@@ -83,6 +84,11 @@ class CandidateView(QDialog):
         screens = QGuiApplication.screens()
         if len(screens) > 1:
             self.setGeometry(screens[1].geometry())
+        # Application-modal and on top: while it shows, no other window of the station takes
+        # input; only the operator's password ends it. (Switching to *other* programs is the
+        # desk's kiosk setup's business: `station gui --kiosk` on a locked-down account.)
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.showFullScreen()
 
     # --- the record, group by group -----------------------------------------------------
@@ -177,7 +183,12 @@ class CandidateView(QDialog):
             )
             self.pages.setCurrentWidget(self.handback_page)
         else:
-            records.record_review(self.ctx, self.candidate_id)
+            try:
+                records.record_review(self.ctx, self.candidate_id, shown=self.shown)
+            except StationError as exc:
+                self.handback_note.setText(i18n.message(exc))
+                self.pages.setCurrentWidget(self.handback_page)
+                return
             self.pages.setCurrentWidget(self.password_page)
             self.password.setFocus()
 

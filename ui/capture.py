@@ -32,6 +32,7 @@ from station.errors import StationError
 from ui import i18n
 
 CHECK_INTERVAL = 0.1  # seconds between checked frames
+_orphans: set[tuple[Any, Any]] = set()  # camera threads still stuck after their dialog closed
 AUTO_CAPTURE_AFTER = 1.0  # seconds a frame must keep passing
 
 
@@ -174,9 +175,15 @@ class CaptureDialog(QDialog):
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait(3000)
+        thread, worker = self.thread, self.worker
+        if thread is not None:
+            thread.quit()
+            if not thread.wait(3000):
+                # A driver stuck in read() (camera pulled out): the thread must outlive this
+                # dialog, or Qt aborts the whole desk. It ends when read() returns.
+                thread.setParent(None)
+                _orphans.add((thread, worker))
+                thread.finished.connect(lambda: _orphans.discard((thread, worker)))
         self.worker = None
         self.thread = None
 

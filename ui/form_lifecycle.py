@@ -117,6 +117,8 @@ class LifecycleActions:
     def candidate_check(self) -> None:
         if self.candidate_id is None or self.state != State.READY:
             return
+        if getattr(self, "candidate_view", None) is not None and self.candidate_view.isVisible():
+            return  # one candidate screen at a time
         view = CandidateView(self.ctx, self.candidate_id, self)
         view.typed.connect(self.mirror.show_typing)
         self.mirror.show()

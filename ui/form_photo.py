@@ -105,8 +105,13 @@ class PhotoActions:
             self,
             Permission.IMPORT_PHOTO,
         )
+        try:
+            data = Path(path).read_bytes()  # now: a USB stick may be pulled out later
+        except OSError as exc:
+            self.photo_note.setText(str(exc))
+            return
         approval.authorise = lambda login, password, reason: photo_store.import_photo(
-            self.ctx, self.candidate_id, Path(path).read_bytes(), reason, approver=(login, password)
+            self.ctx, self.candidate_id, data, reason, approver=(login, password)
         )
         self.approval = approval
         if approval.exec() == QDialog.DialogCode.Accepted:

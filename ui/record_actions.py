@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -40,6 +40,8 @@ from station.errors import StationError
 from station.models import AuditEvent
 from station.validation import FIELD_LABELS
 from ui import i18n
+
+PRINT_DPI = 300  # sharp on paper; 1200 dpi would ask for half a gigabyte per A4 page
 
 
 class PrintPreview(QDialog):
@@ -74,22 +76,33 @@ class PrintPreview(QDialog):
     def print_pdf(self) -> bool:
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+        printer.setResolution(PRINT_DPI)
         if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
             return False
         return self.render_to(printer)
 
     def render_to(self, printer: Any) -> bool:
+        """Each page at PRINT_DPI, its aspect ratio kept, centred on the printable area."""
         painter = QPainter()
         if not painter.begin(printer):
             return False
-        for page in range(self.document.pageCount()):
-            if page:
-                printer.newPage()
-            rect = painter.viewport()
-            image = self.document.render(page, rect.size())
-            painter.drawImage(rect, image)
-        painter.end()
+        try:
+            for page in range(self.document.pageCount()):
+                if page:
+                    printer.newPage()
+                area = painter.viewport()
+                points = self.document.pagePointSize(page)  # 1/72 inch
+                scale = min(area.width() / points.width(), area.height() / points.height())
+                size = QSize(int(points.width() * scale), int(points.height() * scale))
+                image = self.document.render(page, size)
+                if image.isNull():  # out of memory on a small PC: say so, print nothing
+                    return False
+                x = area.x() + (area.width() - size.width()) // 2
+                y = area.y() + (area.height() - size.height()) // 2
+                painter.drawImage(QRect(x, y, size.width(), size.height()), image)
+        finally:
+            painter.end()
         return True
 
 

@@ -159,13 +159,18 @@ def _contents(path: Path, parsed: bf.Parsed, payload: dict[str, bytes]) -> Check
         if want is not None and (line.get("photo") != f"photos/{want}.jpg" or want not in photos):
             raise BatchRefused(HASH_MISMATCH, f"record {line['registration_no']}: photo missing")
         line["_record"] = record
+    password_lines = bf.json_lines(payload["passwords.jsonl"])
+    if not all(
+        isinstance(p, dict) and isinstance(p.get("password_hash"), str) for p in password_lines
+    ):
+        raise BatchRefused(MALFORMED, "a passwords.jsonl line is not a password entry")
     passwords = {
         str(p.get("registration_no")): {
-            "password_hash": str(p.get("password_hash")),
+            "password_hash": p["password_hash"],
             "password_question": p.get("question"),
             "password_answer_hash": p.get("answer_hash"),
         }
-        for p in bf.json_lines(payload["passwords.jsonl"])
+        for p in password_lines
     }
     audit = bf.json_lines(payload["audit.jsonl"])
     _check_audit_segment(m, audit)
