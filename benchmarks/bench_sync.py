@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import sys
@@ -31,7 +32,7 @@ from sqlalchemy import select  # noqa: E402
 from station import auth, records, seeding  # noqa: E402
 from station.audit import canonical_json  # noqa: E402
 from station.lifecycle import State  # noqa: E402
-from station.models import Candidate, CandidateVersion, Photo  # noqa: E402
+from station.models import AuditEvent, Candidate, CandidateVersion, Photo  # noqa: E402
 from station.photos import PhotoInput  # noqa: E402
 from station.settings import KdfParams, Settings, save  # noqa: E402
 from station.setup import init_station  # noqa: E402
@@ -77,8 +78,46 @@ def _plain_zip(home: Path, out: Path) -> None:
             .join(Candidate, Candidate.id == CandidateVersion.candidate_id)
             .where(Candidate.state == State.SIGNED.value)
         ).all()
+        # The same files a batch carries: records, passwords, the audit chain, photos.
+        audit = s.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all()
+        hashes = s.execute(
+            select(Candidate.registration_no, Candidate.password_hash).where(
+                Candidate.state == State.SIGNED.value
+            )
+        ).all()
         with zipfile.ZipFile(out, "w") as z:
             z.writestr("records.jsonl", "".join(r.canonical + "\n" for r in rows))
+            z.writestr(
+                "passwords.jsonl",
+                "".join(
+                    json.dumps({"registration_no": n, "password_hash": h}) + "\n" for n, h in hashes
+                ),
+            )
+            z.writestr(
+                "audit.jsonl",
+                "".join(
+                    json.dumps(
+                        {
+                            c: getattr(e, c)
+                            for c in (
+                                "seq",
+                                "at",
+                                "actor",
+                                "action",
+                                "candidate_id",
+                                "version",
+                                "reason",
+                                "detail",
+                                "prev_hash",
+                                "hash",
+                            )
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                    for e in audit
+                ),
+            )
             for r in rows:
                 z.writestr(f"photos/{r.sha256}.jpg", r.jpeg)
         with open(out, "rb") as f:

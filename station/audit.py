@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from station.models import AuditEvent, ChainHead
@@ -92,6 +92,51 @@ def append(
     # No flush here: the event goes to the database with the change it records, in the
     # caller's next flush or commit (one round trip instead of two in bulk imports).
     return event
+
+
+def append_many(
+    session: Session,
+    actor: str,
+    action: str,
+    events: list[tuple[int | None, int | None, dict[str, Any]]],
+    *,
+    reason: str = "",
+) -> None:
+    """Many events of one kind at once, ``(candidate_id, version, detail)`` each: the same
+    chain as :func:`append`, written in one INSERT (a batch export changes 500 records)."""
+    if not events:
+        return
+    head = session.get(ChainHead, 1)
+    seq = head.seq if head else 0
+    prev = head.hash if head else GENESIS
+    when = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    rows = []
+    for candidate_id, version, detail in events:
+        seq += 1
+        detail_json = canonical_json(detail)
+        digest = event_hash(
+            seq, when, actor, action, candidate_id, version, reason, detail_json, prev
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": when,
+                "actor": actor,
+                "action": action,
+                "candidate_id": candidate_id,
+                "version": version,
+                "reason": reason,
+                "detail": detail_json,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    session.execute(insert(AuditEvent), rows)
+    if head is None:
+        session.add(ChainHead(id=1, seq=seq, hash=prev))
+    else:
+        head.seq, head.hash = seq, prev
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from station import audit, records
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import UsageError
-from station.lifecycle import Action, Facts, State
+from station.lifecycle import Action, State
 from station.models import AuditEvent, Batch, Candidate, CandidateVersion, Photo, Station, utcnow
 from station.roles import Permission
 from sync import batch_format as bf
@@ -306,19 +306,11 @@ def _export_one(
                 created_at=utcnow(),
             )
         )
-        # EXPORT has no guard facts; empty ones spare a validation and a photo load per record
-        # (should a guard ever be added, empty facts refuse rather than let a record through).
-        no_facts = Facts()
-        with s.no_autoflush:
-            for c in draft.candidates:
-                records._transition(
-                    s,
-                    ctx,
-                    c,
-                    Action.EXPORT,
-                    facts=no_facts,
-                    detail={"batch": sequence, "batch_hash": file_hash},
-                )
+        # One UPDATE and one batch of audit events for the whole batch (records._bulk_transition
+        # applies the same lifecycle check to every record).
+        records._bulk_transition(
+            s, ctx, draft.candidates, Action.EXPORT, {"batch": sequence, "batch_hash": file_hash}
+        )
         s.flush()
     except BaseException:
         path.unlink(missing_ok=True)
