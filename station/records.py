@@ -550,7 +550,7 @@ def unlock(
 
 
 def _bulk_transition(
-    s: Session, ctx: Context, cands: Sequence[Candidate], action: Action, detail: dict[str, Any]
+    s: Session, ctx: Context, cands: Sequence[Any], action: Action, detail: dict[str, Any]
 ) -> None:
     """One guard-free transition (EXPORT) for many records: the same checks per record, one
     UPDATE and one batch of audit events instead of a unit of work per record."""
@@ -568,6 +568,7 @@ def _bulk_transition(
         )
         .execution_options(synchronize_session=False)
     )
-    for c in cands:  # keep the loaded objects truthful for the rest of the session
-        s.expire(c)
+    for c in cands:  # keep loaded objects (if any) truthful for the rest of the session
+        if isinstance(c, Candidate):
+            s.expire(c)
     audit.append_many(s, ctx.operator.login, action.value, events)
