@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """More README screenshots: live capture, the candidate's password screen, the printed form.
 
-    xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots_more.py DEMO_DIR
-    pdftoppm -png -r 60 docs/screenshots/registration_form.pdf docs/screenshots/registration_form
+xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots_more.py DEMO_DIR
+pdftoppm -png -r 60 docs/screenshots/registration_form.pdf docs/screenshots/registration_form
 """
 
 from __future__ import annotations
