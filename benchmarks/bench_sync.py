@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 from sqlalchemy import select  # noqa: E402
 
 from station import auth, records, seeding  # noqa: E402
-from station.audit import canonical_json  # noqa: E402
+from station.audit import EVENT_COLUMNS, canonical_json  # noqa: E402
 from station.lifecycle import State  # noqa: E402
 from station.models import AuditEvent, Candidate, CandidateVersion, Photo  # noqa: E402
 from station.photos import PhotoInput  # noqa: E402
@@ -97,21 +97,7 @@ def _plain_zip(home: Path, out: Path) -> None:
                 "audit.jsonl",
                 "".join(
                     json.dumps(
-                        {
-                            c: getattr(e, c)
-                            for c in (
-                                "seq",
-                                "at",
-                                "actor",
-                                "action",
-                                "candidate_id",
-                                "version",
-                                "reason",
-                                "detail",
-                                "prev_hash",
-                                "hash",
-                            )
-                        },
+                        {c: getattr(e, c) for c in EVENT_COLUMNS},
                         ensure_ascii=False,
                     )
                     + "\n"

@@ -21,6 +21,19 @@ from sqlalchemy.orm import Session
 from station.models import AuditEvent, ChainHead
 
 GENESIS = "0" * 64
+# An event as it travels (batch audit segments, the county's copy): every column, in order.
+EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "candidate_id",
+    "version",
+    "reason",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 
 
 def canonical_json(value: Any) -> str:

@@ -139,11 +139,13 @@ def _full_pinyin(name: str) -> str:
 # --- judging --------------------------------------------------------------------------------
 
 
-def judge(c: Candidate, password: str, confirm: str | None = None) -> Judgement:
+def judge(
+    c: Candidate, password: str, confirm: str | None = None, personal: Personal | None = None
+) -> Judgement:
     """Strength and the reasons against ``password``; nothing about other candidates."""
     from zxcvbn import zxcvbn
 
-    personal = Personal.of(c)
+    personal = personal or Personal.of(c)
     reasons: list[tuple[str, str, str]] = []
     score = 0
     if len(password) < MIN_LENGTH:
@@ -186,10 +188,10 @@ def _own_digit_run(password: str, sources: Iterable[str]) -> str:
     return ""
 
 
-def shape(c: Candidate, password: str) -> str | None:
+def shape(c: Candidate, password: str, personal: Personal | None = None) -> str | None:
     """The password with the candidate's own data replaced by placeholders, or None when it
     borrows nothing personal (then it is only ever compared exactly)."""
-    personal = Personal.of(c)
+    personal = personal or Personal.of(c)
     text = password.lower()
     for placeholder, value in sorted(personal.tokens.items(), key=lambda kv: -len(kv[1])):
         text = text.replace(value, placeholder)
@@ -228,7 +230,8 @@ def set_password(
         c = records.get(s, candidate_id)
         if State(c.state).locked:
             raise TransitionRefused("locked", "记录已锁定", "the record is locked")
-        reasons = list(judge(c, password, confirm).reasons)
+        personal = Personal.of(c)  # pinyin and all: computed once for judge and shape
+        reasons = list(judge(c, password, confirm, personal).reasons)
         if not question.strip():
             reasons.append(
                 ("question", "请选择或填写密码验证问题", "choose a verification question")
@@ -240,7 +243,7 @@ def set_password(
         key = _key(s)
         folded = unicodedata.normalize("NFKC", password)  # full width is no different password
         exact = _fingerprint(key, "exact", folded)
-        form = shape(c, folded)
+        form = shape(c, folded, personal)
         shaped = _fingerprint(key, "shape", form) if form else None
         others = PasswordFingerprint.candidate_id != c.id
         if not reasons:

@@ -244,9 +244,8 @@ def _collect(s: Session, max_records: int, budget: int) -> _Draft:
 def _audit_segment(
     s: Session, after_seq: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    columns = ("seq", "at", "actor", "action", "candidate_id", "version", "reason", "detail")
     stmt = (
-        select(*(getattr(AuditEvent, c) for c in (*columns, "prev_hash", "hash")))
+        select(*(getattr(AuditEvent, c) for c in audit.EVENT_COLUMNS))
         .where(AuditEvent.seq > after_seq)
         .order_by(AuditEvent.seq)
     )

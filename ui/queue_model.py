@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from sqlalchemy import select
 
-from station import idnumber
+from station import idnumber, pinyin
 from station.auth import Context
 from station.models import Candidate
 from ui.labels import state_label
@@ -56,7 +56,7 @@ def matches(row: Row, query: str) -> bool:
         return row.registration_no.startswith(query) or query in row.id_number
     if query.isascii() and query.isalpha():
         q = query.lower()
-        if any(v.startswith(q) for v in row.initials.split()):
+        if pinyin.matches(row.initials, q):
             return True
         return q == "x" and row.id_number.endswith("X")
     return query in row.name

@@ -51,7 +51,23 @@ class Camera(Protocol):
 
 
 class _Closing:
-    """Context-manager plumbing shared by the cameras."""
+    """What the cameras share: their size and rate, and context-manager plumbing."""
+
+    _fps: float
+    _width: int
+    _height: int
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def width(self) -> int:
+        return self._width
+
+    @property
+    def height(self) -> int:
+        return self._height
 
     def close(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -161,18 +177,6 @@ class OpenCVCamera(_Closing):
             if self._cap is not None:
                 self._cap.release()
                 self._cap = None
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def width(self) -> int:
-        return self._width
-
-    @property
-    def height(self) -> int:
-        return self._height
 
 
 class FileCamera(_Closing):
@@ -303,15 +307,3 @@ class FileCamera(_Closing):
             if self._cap is not None:
                 self._cap.release()
                 self._cap = None
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def width(self) -> int:
-        return self._width
-
-    @property
-    def height(self) -> int:
-        return self._height

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
+from station.audit import EVENT_COLUMNS
 from sync import batch_format as bf
 from sync.county import db, intake
 from sync.errors import MALFORMED, REPLAYED, SEQUENCE_GAP, BatchRefused
@@ -265,27 +266,7 @@ def _store(
     if c.audit:
         conn.execute(
             db.audit_events.insert(),
-            [
-                {
-                    **{
-                        k: e[k]
-                        for k in (
-                            "seq",
-                            "at",
-                            "actor",
-                            "action",
-                            "candidate_id",
-                            "version",
-                            "reason",
-                            "detail",
-                            "prev_hash",
-                            "hash",
-                        )
-                    },
-                    "station": station,
-                }
-                for e in c.audit
-            ],
+            [{**{k: e[k] for k in EVENT_COLUMNS}, "station": station} for e in c.audit],
         )
     return _duplicates(conn, station, [v["id_number"] for v in latest.values()])
 
