@@ -249,9 +249,10 @@ def _create(
     *,
     is_demo: bool = False,
     source: str = "manual",
+    checked: Result | None = None,
 ) -> Candidate:
     ctx.require(Permission.COLLECT)
-    result = _validated(ctx, raw)
+    result = checked or _validated(ctx, raw)
     _ensure_unique_id_number(s, result.data.id_number, None)
     now = utcnow()
     c = Candidate(
@@ -337,10 +338,10 @@ def create(
     ctx: Context, raw: Mapping[str, Any], photo: PhotoInput | None = None, *, source: str = "manual"
 ) -> Saved:
     """Store a new candidate; raise ValidationFailed / DuplicateCandidate and store nothing."""
+    checked = _validated(ctx, raw)  # once: its warnings go back to the caller
     with ctx.store.session() as s:
-        c = _create(s, ctx, raw, photo, source=source)
-        warnings = [i for i in validate_candidate(raw, ctx.settings.policy()).issues]
-        return Saved(c.id, c.registration_no, c.state, c.version, warnings)
+        c = _create(s, ctx, raw, photo, source=source, checked=checked)
+        return Saved(c.id, c.registration_no, c.state, c.version, list(checked.issues))
 
 
 def _update(
