@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Keep the desk's translations complete.
 
-    python scripts/translations.py update   # lupdate: add new source texts to the .ts files
+    python scripts/translations.py update   # lupdate: add new source texts, then compile
+    python scripts/translations.py compile  # lrelease: .ts -> .qm (the desk loads the .qm)
     python scripts/translations.py check    # exit 1 if any text lacks a finished translation
 
 Translators edit ``resources/translations/station_zh_CN.ts`` with Qt Linguist
-(``pyside6-linguist``) or any text editor; the desk compiles it at run time (ui/i18n.py).
+(``pyside6-linguist``) or any text editor, then run ``compile``; the ``.qm`` is committed
+beside the ``.ts``, so an installed desk never needs ``lrelease`` (the test suite fails when
+a ``.qm`` is not the compiled form of its ``.ts``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ def lupdate(ts: Path, sources: list[Path] | None = None) -> None:
     )
 
 
+def lrelease(ts: Path, qm: Path | None = None) -> Path:
+    """Compile ``ts`` (by default next to it); lrelease's output is byte-for-byte repeatable."""
+    import PySide6
+
+    qm = qm or ts.with_suffix(".qm")
+    tool = Path(PySide6.__file__).resolve().parent / "lrelease"
+    subprocess.run([str(tool), "-silent", str(ts), "-qm", str(qm)], check=True)
+    return qm
+
+
 def unfinished(ts: Path) -> list[str]:
     """Source texts without a finished translation."""
     missing = []
@@ -51,6 +64,9 @@ def main() -> int:
     if command == "update":
         for ts in TS_FILES:
             lupdate(ts)
+    if command in ("update", "compile"):
+        for ts in TS_FILES:
+            lrelease(ts)
     bad = {ts.name: unfinished(ts) for ts in TS_FILES}
     for name, missing in bad.items():
         for source in missing:

@@ -57,3 +57,13 @@ def test_contexts_are_classes_or_named_groups(tmp_path: Path) -> None:
     translations.lupdate(fresh)
     contexts = [c.findtext("name") or "" for c in ET.parse(fresh).getroot().iter("context")]
     assert contexts and all(c[:1].isupper() for c in contexts), contexts
+
+
+@pytest.mark.parametrize("ts", translations.TS_FILES, ids=lambda p: p.name)
+def test_the_shipped_qm_is_the_compiled_ts(ts: Path, tmp_path: Path) -> None:
+    # The installed desk loads the committed .qm and never runs lrelease: a .ts edited without
+    # `scripts/translations.py compile` would ship old texts.
+    fresh = translations.lrelease(ts, tmp_path / "fresh.qm")
+    assert ts.with_suffix(".qm").read_bytes() == fresh.read_bytes(), (
+        "run: python scripts/translations.py compile"
+    )

@@ -1,51 +1,28 @@
 """Translations: the desk speaks Chinese by default and English on request.
 
 Source strings in the code are English (``self.tr("Save")``); ``resources/translations``
-holds the committed Qt Linguist sources (``station_zh_CN.ts``). They are compiled to ``.qm``
-with the ``lrelease`` that ships inside PySide6: at build time by the installer spec, or here
-at run time into the user's cache folder when no current ``.qm`` is found.
+holds the Qt Linguist sources (``station_zh_CN.ts``) and their compiled ``.qm``, both
+committed: ``scripts/translations.py compile`` makes the ``.qm`` and the test suite fails when
+it is older than its ``.ts``. The installed desk only loads the ``.qm``; it never needs the
+``lrelease`` tool, which a frozen build does not carry.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
 from station.resources import resource_path
 
-TRANSLATIONS = resource_path("translations")
-
-
-def lrelease() -> Path:
-    import PySide6
-
-    name = "lrelease.exe" if os.name == "nt" else "lrelease"
-    return Path(PySide6.__file__).resolve().parent / name
-
-
-def _cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("registration-station", appauthor=False)) / "translations"
+log = logging.getLogger(__name__)
 
 
 def compiled(language: str) -> Path | None:
-    """A current ``.qm`` for ``language``, compiling the ``.ts`` if needed."""
-    ts = TRANSLATIONS / f"station_{language}.ts"
-    if not ts.exists():
-        return None
-    for qm in (ts.with_suffix(".qm"), _cache_dir() / f"station_{language}.qm"):
-        if qm.exists() and qm.stat().st_mtime >= ts.stat().st_mtime:
-            return qm
-    qm = _cache_dir() / f"station_{language}.qm"
-    qm.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [str(lrelease()), "-silent", str(ts), "-qm", str(qm)], check=True, capture_output=True
-    )
-    return qm
+    """The shipped ``.qm`` for ``language``, or None when there is none."""
+    qm = resource_path("translations", f"station_{language}.qm")
+    return qm if qm.exists() else None
 
 
 _installed: list[QTranslator] = []
@@ -65,6 +42,8 @@ def install(language: str) -> None:
     if qm is not None and ours.load(str(qm)):
         app.installTranslator(ours)
         _installed.append(ours)
+    else:  # the desk still works, in its English source texts
+        log.error("no usable translation for %s (%s)", language, qm)
     # Qt's own strings (standard buttons, context menus of line edits).
     qt = QTranslator()
     if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
