@@ -59,6 +59,24 @@ def unfinished(ts: Path) -> list[str]:
     return missing
 
 
+def fill(ts: Path, texts: dict[str, str]) -> int:
+    """Write finished translations for the given source texts (for scripted batches of new
+    texts; Qt Linguist does the same by hand), then let lupdate restore the file's layout.
+    Returns how many were filled."""
+    tree = ET.parse(ts)
+    filled = 0
+    for message in tree.getroot().iter("message"):
+        source = message.findtext("source") or ""
+        translation = message.find("translation")
+        if source in texts and translation is not None:
+            translation.text = texts[source]
+            translation.attrib.pop("type", None)
+            filled += 1
+    tree.write(ts, encoding="utf-8", xml_declaration=True)
+    lupdate(ts)
+    return filled
+
+
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else "check"
     if command == "update":

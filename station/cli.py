@@ -477,6 +477,7 @@ def main(
         return 2
     from station.errors import StationError
 
+    log_path = _configure_logging(args)
     try:
         return handler(args)
     except StationError as exc:
@@ -492,27 +493,25 @@ def main(
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: one line for the operator, the traceback for us
-        log = _log_crash(args)
-        print(f"错误：程序内部错误（{type(exc).__name__}），详情已写入 {log}", file=sys.stderr)
+        import logging
+
+        logging.getLogger("station.cli").exception("internal error in `%s`", args.command)
+        print(f"错误：程序内部错误（{type(exc).__name__}），详情已写入 {log_path}", file=sys.stderr)
         print(f"error: internal error {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
 
-def _log_crash(args: argparse.Namespace) -> Path:
-    import datetime as dt
-    import tempfile
-    import traceback
+def _configure_logging(args: argparse.Namespace) -> Path:
+    """The data folder's log file at the station's log level (INFO when it has none yet)."""
+    from station import logs
+    from station import settings as settings_mod
 
+    directory = _data_dir(args)
     try:
-        directory = _data_dir(args) / "logs"
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        directory = Path(tempfile.gettempdir())
-    path = directory / "errors.log"
-    with path.open("a", encoding="utf-8") as f:
-        f.write(f"--- {dt.datetime.now().isoformat()} station {' '.join(sys.argv[1:])}\n")
-        f.write(traceback.format_exc())
-    return path
+        level = settings_mod.load(directory).log_level
+    except Exception:  # a broken settings file is the command's to report, not the log's
+        level = "INFO"
+    return logs.configure(directory, "station", level)
 
 
 if __name__ == "__main__":

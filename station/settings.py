@@ -60,6 +60,8 @@ class Settings:
     # The camera: "" none, "demo" the demo pictures, else a device index ("0") for OpenCV.
     camera: str = ""
     camera_resolution: str = "640x480"  # what the camera is asked for (width x height)
+    # How much goes to logs/station.log: DEBUG, INFO, WARNING or ERROR (station/logs.py).
+    log_level: str = "INFO"
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None
@@ -110,6 +112,13 @@ class Settings:
             raise UsageError(
                 f"设置项 language 应为 {' 或 '.join(LANGUAGES)}",
                 f"language must be one of {LANGUAGES}",
+            )
+        from station.logs import LEVELS
+
+        if self.log_level not in LEVELS:
+            raise UsageError(
+                f"设置项 log_level 应为 {' / '.join(LEVELS)}",
+                f"log_level must be one of {', '.join(LEVELS)}",
             )
         from station.regno import check_template
 

@@ -41,7 +41,14 @@ def _home(args: argparse.Namespace) -> Any:
 def _engine(args: argparse.Namespace) -> Any:
     from sync.county import db
 
-    return db.connect(_home(args).db_url(args.db))
+    home = _home(args)
+    url = home.db_url(args.db)
+    if url == db.default_url(home.root) and not home.root.is_dir():
+        raise UsageError(
+            f"县区数据目录 {home.root} 不存在，请先运行 county keygen",
+            f"no county data folder {home.root}; run `county keygen` first",
+        )
+    return db.connect(url)
 
 
 def _paths(files: Sequence[str]) -> list[Path]:
@@ -230,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
+    log_path = _configure_logging(args)
     try:
         return int(handler(args))
     except StationError as exc:
@@ -244,6 +252,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消 / cancelled", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the clerk, the traceback in the log
+        import logging
+
+        logging.getLogger("sync.county_cli").exception("internal error in `%s`", args.command)
+        where = f"，详情已写入 {log_path}" if log_path else ""
+        print(f"错误：程序内部错误（{type(exc).__name__}）{where}", file=sys.stderr)
+        print(f"error: internal error {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _configure_logging(args: argparse.Namespace) -> Path | None:
+    """``logs/county.log`` in the county's data folder, when one is given."""
+    from station import logs
+
+    chosen = getattr(args, "data_dir", None) or os.environ.get("COUNTY_HOME")
+    return logs.configure(Path(chosen), "county") if chosen else None
 
 
 if __name__ == "__main__":

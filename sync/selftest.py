@@ -14,9 +14,9 @@ earlier ones, and says so for each step it did not run.
 
 from __future__ import annotations
 
-import tempfile
 import logging
 import re
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -229,7 +229,9 @@ def _county(t: Scratch) -> str:
     keys = home.keys(COUNTY_PASSPHRASE)
     engine = db.connect(home.db_url(None))
     try:
-        register_station(engine, read_station_public(t.county_dir / "station-public.json"), "410105")
+        register_station(
+            engine, read_station_public(t.county_dir / "station-public.json"), "410105"
+        )
         (verified,) = ingest.verify_files(engine, keys, t.batches)
         if verified.status != "ok":
             raise AssertionError(f"county verify: {verified.code} {verified.detail}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 # Before anything imports Qt: the suite runs without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -57,3 +58,36 @@ def operator_ctx(station_dir: Path) -> Iterator[Context]:
 def supervisor_ctx(station_dir: Path) -> Iterator[Context]:
     with auth.login(station_dir, *SUPERVISOR) as ctx:
         yield ctx
+
+
+# --- no personal data in any log the suite wrote ---------------------------------------------
+
+_HAN_PAIR = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]{2}")
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def personal_data_in_logs(root: Path) -> list[str]:
+    """Lines of log files under ``root`` that hold a name (two Han characters in a row: the
+    logs' own texts are English), a valid ID number or a mobile number."""
+    from station import idnumber
+
+    found = []
+    for path in sorted(root.rglob("logs/*.log*")):
+        for number, line in enumerate(path.read_text("utf-8", "replace").splitlines(), 1):
+            ids = [
+                m for m in _ID_LIKE.findall(line) if idnumber.check_char(m[:17]) == m[-1].upper()
+            ]
+            if _HAN_PAIR.search(line) or ids or _MOBILE.search(line):
+                found.append(f"{path}:{number}: {line[:200]}")
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_hold_no_personal_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield
+    from station import logs
+
+    logs.stop()
+    found = personal_data_in_logs(tmp_path_factory.getbasetemp())
+    assert found == [], "personal data in log files:\n" + "\n".join(found[:20])

@@ -226,7 +226,8 @@ def test_internal_error_is_one_line_and_logged(demo_home: Path) -> None:
     result = run(demo_home, "candidate", "show", regno, env=ADMIN_ENV)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "内部错误" in result.stderr
-    assert "Traceback" in (demo_home / "logs" / "errors.log").read_text()
+    log = (demo_home / "logs" / "station.log").read_text()
+    assert "Traceback" in log and "internal error in `candidate`" in log
 
 
 def test_bad_settings_file_is_unusable_input(demo_home: Path) -> None:

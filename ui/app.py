@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from station import __version__, logs
 from station import settings as settings_mod
 from station.auth import Context
 from station.errors import StationError
-from ui import i18n
+from station.resources import resource_path
+from ui import crash, i18n
 from ui.inactivity import InactivityWatcher
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
@@ -37,7 +41,6 @@ def make_camera(setting: str, resolution: str = "640x480") -> Any:
         return None
     if setting == "demo":
         from station.photo.camera import FileCamera
-        from station.resources import resource_path
 
         return lambda: FileCamera(resource_path("demo", "camera"))
     from station.photo.camera import OpenCVCamera
@@ -147,11 +150,17 @@ class Desk(QObject):
 
 def run(data_dir: Path, kiosk: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "station.png"))))
     try:
         settings = settings_mod.load(data_dir)
     except StationError as exc:
+        logs.configure(data_dir, "station")
+        logging.getLogger(__name__).error("settings refused: %s", exc.message_en)
         QMessageBox.critical(None, "报名点采集站", exc.message_zh)
         return 2
+    logs.configure(data_dir, "station", settings.log_level)
+    crash.install()
+    logging.getLogger(__name__).info("desk started, version %s, data in %s", __version__, data_dir)
     i18n.install(settings.language)
     if not (data_dir / "keyslots.json").exists():
         QMessageBox.warning(

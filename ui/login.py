@@ -87,9 +87,12 @@ class LoginDialog(QDialog):
         self.status.clear()
         if isinstance(exc, StationError):
             self.error_label.setText(i18n.message(exc))
-        else:  # never a silent dialog: say what broke
+        else:  # never a silent dialog: say what broke, log the details
+            from ui import crash
+
             self.error_label.setText(
                 self.tr("Internal error: %1").replace("%1", type(exc).__name__)
             )
+            crash.report(exc, self)
         self.password_edit.clear()
         self.password_edit.setFocus()

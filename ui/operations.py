@@ -79,12 +79,12 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str | None = N
     """The one place that tells the operator an operation failed."""
     from station.errors import StationError
 
-    if isinstance(exc, StationError):
-        text = i18n.message(exc)
-    else:
-        text = QApplication.translate("Operations", "Internal error: %1").replace(
-            "%1", type(exc).__name__
-        )
+    if not isinstance(exc, StationError):  # a bug: logged, and told in words
+        from ui import crash
+
+        crash.report(exc, parent)
+        return
+    text = i18n.message(exc)
     QMessageBox.warning(
         parent, title or QApplication.translate("Operations", "Could not finish"), text
     )

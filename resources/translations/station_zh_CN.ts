@@ -302,12 +302,12 @@
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="130"/>
+        <location filename="../../ui/form_lifecycle.py" line="132"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="150"/>
+        <location filename="../../ui/form_lifecycle.py" line="152"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
@@ -340,138 +340,138 @@
         <translation>请核对您的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="98"/>
+        <location filename="../../ui/candidate_view.py" line="104"/>
         <source>Name and photo</source>
         <translation>姓名与照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="99"/>
+        <location filename="../../ui/candidate_view.py" line="105"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="102"/>
+        <location filename="../../ui/candidate_view.py" line="108"/>
         <source>Identity</source>
         <translation>身份信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="104"/>
+        <location filename="../../ui/candidate_view.py" line="110"/>
         <source>ID number</source>
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="105"/>
+        <location filename="../../ui/candidate_view.py" line="111"/>
         <source>Birth date</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="106"/>
+        <location filename="../../ui/candidate_view.py" line="112"/>
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="107"/>
+        <location filename="../../ui/candidate_view.py" line="113"/>
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="111"/>
-        <location filename="../../ui/candidate_view.py" line="113"/>
+        <location filename="../../ui/candidate_view.py" line="117"/>
+        <location filename="../../ui/candidate_view.py" line="119"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="114"/>
+        <location filename="../../ui/candidate_view.py" line="120"/>
         <source>Candidate category</source>
         <translation>考生类别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="118"/>
+        <location filename="../../ui/candidate_view.py" line="124"/>
         <source>Contact and guardian</source>
         <translation>联系方式与监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="119"/>
+        <location filename="../../ui/candidate_view.py" line="125"/>
         <source>Mobile phone</source>
         <translation>联系电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="119"/>
+        <location filename="../../ui/candidate_view.py" line="125"/>
         <source>Guardian</source>
         <translation>监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="126"/>
+        <location filename="../../ui/candidate_view.py" line="132"/>
         <source>Step %1 of %2: is this correct?</source>
         <translation>第 %1 步 / 共 %2 步：以下信息是否正确？</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="149"/>
+        <location filename="../../ui/candidate_view.py" line="155"/>
         <source>Correct</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="150"/>
+        <location filename="../../ui/candidate_view.py" line="156"/>
         <source>Something is wrong</source>
         <translation>有误</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="175"/>
+        <location filename="../../ui/candidate_view.py" line="181"/>
         <source>Thank you. Please hand the screen back: the staff will correct: %1</source>
         <translation>谢谢。请将屏幕交还工作人员，工作人员将更正：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="190"/>
+        <location filename="../../ui/candidate_view.py" line="202"/>
         <source>Set your own login password. Only you should know it: the staff cannot see it, and nobody may tell you what to choose.</source>
         <translation>请设置您自己的登录密码。密码只能由您本人知道：工作人员看不到，任何人都不得要求您使用指定的密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="209"/>
+        <location filename="../../ui/candidate_view.py" line="221"/>
         <source>Strength %v of 4</source>
         <translation>强度 %v / 4</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="213"/>
+        <location filename="../../ui/candidate_view.py" line="225"/>
         <source>Set password</source>
         <translation>设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="217"/>
+        <location filename="../../ui/candidate_view.py" line="229"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="218"/>
+        <location filename="../../ui/candidate_view.py" line="230"/>
         <source>Password again</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="219"/>
+        <location filename="../../ui/candidate_view.py" line="231"/>
         <source>Verification question</source>
         <translation>密码验证问题</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="220"/>
+        <location filename="../../ui/candidate_view.py" line="232"/>
         <source>Answer</source>
         <translation>答案</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="221"/>
+        <location filename="../../ui/candidate_view.py" line="233"/>
         <source>Strength</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="269"/>
+        <location filename="../../ui/candidate_view.py" line="281"/>
         <source>Your password is set. Please hand the screen back to the staff.</source>
         <translation>密码已设置。请将屏幕交还工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="282"/>
+        <location filename="../../ui/candidate_view.py" line="294"/>
         <source>Staff: your password</source>
         <translation>工作人员：请输入您的密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="306"/>
+        <location filename="../../ui/candidate_view.py" line="318"/>
         <source>Please hand the screen back to the staff.</source>
         <translation>请将屏幕交还工作人员。</translation>
     </message>
@@ -479,50 +479,78 @@
 <context>
     <name>CaptureDialog</name>
     <message>
-        <location filename="../../ui/capture.py" line="118"/>
+        <location filename="../../ui/capture.py" line="119"/>
         <source>Take photo</source>
         <translation>拍照</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="135"/>
+        <location filename="../../ui/capture.py" line="136"/>
         <source>Capture (Space)</source>
         <translation>拍照（空格）</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="138"/>
+        <location filename="../../ui/capture.py" line="139"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="142"/>
+        <location filename="../../ui/capture.py" line="143"/>
         <source>Capture automatically after one second</source>
         <translation>合格一秒后自动拍照</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="144"/>
+        <location filename="../../ui/capture.py" line="145"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="164"/>
+        <location filename="../../ui/capture.py" line="165"/>
         <source>Starting the camera…</source>
         <translation>正在打开摄像头…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="223"/>
+        <location filename="../../ui/capture.py" line="230"/>
         <source>Good: hold still</source>
         <translation>合格，请保持不动</translation>
     </message>
 </context>
 <context>
+    <name>CrashDialog</name>
+    <message>
+        <location filename="../../ui/crash.py" line="68"/>
+        <source>Something went wrong</source>
+        <translation>程序出错</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash.py" line="72"/>
+        <source>The program met an error it did not expect (%1). What you were doing may not have finished: check it before you go on. Records saved before are safe.</source>
+        <translation>程序遇到了意外错误（%1）。刚才的操作可能没有完成，请先检查再继续。此前已保存的记录不受影响。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash.py" line="77"/>
+        <source>The details are in the log file %1. Click Copy details and send them to the person who supports this registration point.</source>
+        <translation>详细信息已写入日志文件 %1。请点击“复制详细信息”，发给负责本报名点技术支持的人员。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash.py" line="88"/>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash.py" line="97"/>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+</context>
+<context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="159"/>
+        <location filename="../../ui/app.py" line="168"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="160"/>
+        <location filename="../../ui/app.py" line="169"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
     </message>
@@ -593,47 +621,47 @@
 <context>
     <name>HistoryDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="200"/>
+        <location filename="../../ui/record_actions.py" line="213"/>
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="210"/>
+        <location filename="../../ui/record_actions.py" line="223"/>
         <source>(current, not printed yet)</source>
         <translation>（当前，尚未打印）</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="217"/>
+        <location filename="../../ui/record_actions.py" line="230"/>
         <source>Version %1</source>
         <translation>第 %1 版</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="235"/>
+        <location filename="../../ui/record_actions.py" line="248"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="235"/>
+        <location filename="../../ui/record_actions.py" line="248"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="235"/>
+        <location filename="../../ui/record_actions.py" line="248"/>
         <source>What</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="235"/>
+        <location filename="../../ui/record_actions.py" line="248"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="244"/>
+        <location filename="../../ui/record_actions.py" line="257"/>
         <source>Versions (changes highlighted)</source>
         <translation>各版本（变动已标出）</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="246"/>
+        <location filename="../../ui/record_actions.py" line="259"/>
         <source>Who did what</source>
         <translation>操作记录</translation>
     </message>
@@ -819,7 +847,7 @@
         <translation>正在打开报名点数据库…</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="92"/>
+        <location filename="../../ui/login.py" line="94"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
@@ -1045,11 +1073,6 @@
 <context>
     <name>Operations</name>
     <message>
-        <location filename="../../ui/operations.py" line="85"/>
-        <source>Internal error: %1</source>
-        <translation>程序内部错误：%1</translation>
-    </message>
-    <message>
         <location filename="../../ui/operations.py" line="89"/>
         <source>Could not finish</source>
         <translation>操作未完成</translation>
@@ -1063,7 +1086,7 @@
 <context>
     <name>OperatorMirror</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="325"/>
+        <location filename="../../ui/candidate_view.py" line="337"/>
         <source>Candidate is typing:</source>
         <translation>考生正在输入：</translation>
     </message>
@@ -1071,12 +1094,12 @@
 <context>
     <name>PrintPreview</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="60"/>
+        <location filename="../../ui/record_actions.py" line="62"/>
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="62"/>
+        <location filename="../../ui/record_actions.py" line="64"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1277,32 +1300,32 @@
 <context>
     <name>SignDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="103"/>
+        <location filename="../../ui/record_actions.py" line="116"/>
         <source>Signed paper form</source>
         <translation>纸质登记表签字确认</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="105"/>
+        <location filename="../../ui/record_actions.py" line="118"/>
         <source>The candidate and the guardian have signed the printed form</source>
         <translation>考生及其监护人已在打印的登记表上签字</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="114"/>
+        <location filename="../../ui/record_actions.py" line="127"/>
         <source>Archive box</source>
         <translation>存档盒号</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="115"/>
+        <location filename="../../ui/record_actions.py" line="128"/>
         <source>Page</source>
         <translation>页码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="128"/>
+        <location filename="../../ui/record_actions.py" line="141"/>
         <source>Only sign here once both signatures are on the paper.</source>
         <translation>请在考生和监护人都已在纸质表上签字后再确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="131"/>
+        <location filename="../../ui/record_actions.py" line="144"/>
         <source>Where is the paper archived? Box and page are required.</source>
         <translation>纸质表存放在哪里？请填写盒号和页码。</translation>
     </message>
@@ -1310,27 +1333,27 @@
 <context>
     <name>UnlockDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="149"/>
+        <location filename="../../ui/record_actions.py" line="162"/>
         <source>Unlock for correction</source>
         <translation>解锁更正</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="159"/>
+        <location filename="../../ui/record_actions.py" line="172"/>
         <source>The printed form becomes void: the record must be checked, printed and signed again.</source>
         <translation>原打印的登记表作废：记录须重新核对、打印并签字。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="165"/>
+        <location filename="../../ui/record_actions.py" line="178"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="166"/>
+        <location filename="../../ui/record_actions.py" line="179"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="167"/>
+        <location filename="../../ui/record_actions.py" line="180"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
