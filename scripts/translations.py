@@ -60,7 +60,7 @@ def unfinished(ts: Path) -> list[str]:
 
 
 def fill(ts: Path, texts: dict[str, str]) -> int:
-    """Write finished translations for the given source texts (for scripted batches of new
+    """Finish the unfinished translations of the given source texts (for scripted batches of new
     texts; Qt Linguist does the same by hand), then let lupdate restore the file's layout.
     Returns how many were filled."""
     tree = ET.parse(ts)
@@ -68,8 +68,12 @@ def fill(ts: Path, texts: dict[str, str]) -> int:
     for message in tree.getroot().iter("message"):
         source = message.findtext("source") or ""
         translation = message.find("translation")
-        if source in texts and translation is not None:
-            translation.text = texts[source]
+        if source in texts and translation is not None and translation.get("type") == "unfinished":
+            forms = translation.findall("numerusform")
+            if message.get("numerus") == "yes" and not forms:
+                forms = [ET.SubElement(translation, "numerusform")]
+            for form in forms or [translation]:
+                form.text = texts[source]  # Chinese has one plural form
             translation.attrib.pop("type", None)
             filled += 1
     tree.write(ts, encoding="utf-8", xml_declaration=True)

@@ -62,12 +62,63 @@ def _add_self_test(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> Non
     p.add_argument("--keep", metavar="EMPTY_DIR", help="保留自检数据于此目录 / keep the files here")
 
 
+def run_doctor(args: argparse.Namespace) -> int:
+    import json
+
+    from station import health
+    from station import settings as settings_mod
+    from station.cli_support import login_from_env
+    from station.errors import StationError, UsageError
+    from station.keyslots import KeySlots
+    from station.settings import data_dir
+    from ui.health_checks import printer
+
+    directory = data_dir(args.data_dir)
+    if not KeySlots(directory).exists():
+        raise UsageError(f"{directory} 中没有报名点", f"no station in {directory}")
+    settings = settings_mod.load(directory)
+    findings: list[health.Finding] = []
+
+    def show(found: health.Finding) -> None:
+        findings.append(found)
+        if not args.json:
+            print(found.line(), flush=True)
+
+    for found in health.run([*health.device_checks(directory, settings), printer]):
+        show(found)
+    try:
+        with login_from_env(args) as ctx:
+            for found in health.run(health.store_checks(ctx)):
+                show(found)
+    except StationError as exc:
+        show(health.not_logged_in(exc.message_zh, exc.message_en))
+    attention = health.needs_attention(findings)
+    if args.json:
+        print(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1))
+    elif attention:
+        print("有需要处理的事项（见上） / something needs attention (see above)")
+    else:
+        print("一切正常 / all is well")
+    return 1 if attention else 0
+
+
+def _add_doctor(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add(
+        "doctor",
+        run_doctor,
+        "健康检查：磁盘、数据库、审计链、摄像头、读卡器、打印机、县区公钥、导出与回执 / "
+        "health check: 0 all is well, 1 something needs attention",
+    )
+    p.add_argument("--json", action="store_true")
+
+
 def _extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     from sync import station_commands
 
     station_commands.extend(sub, add)
     _add_gui(sub, add)
     _add_self_test(sub, add)
+    _add_doctor(sub, add)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
             self._action(
                 bar, self.tr("Password refusals"), "Ctrl+R", self.show_refusals, "refusals"
             )
+            self._action(bar, self.tr("Health"), "Ctrl+H", self.show_health, "health")
         self._action(bar, self.tr("Settings"), "Ctrl+,", self.open_settings, "settings")
         self._action(bar, self.tr("Full screen"), "F11", self.toggle_full_screen, "fullScreen")
         self._action(bar, self.tr("Log out"), "Ctrl+L", self.logout_requested.emit, "logout")
@@ -194,6 +195,15 @@ class MainWindow(QMainWindow):
         QVBoxLayout(dialog).addWidget(table)
         dialog.resize(700, 400)
         dialog.show()
+        return dialog
+
+    def show_health(self) -> QDialog:
+        """For the supervisor: what `station doctor` finds, at the desk."""
+        from ui.health_dialog import HealthDialog
+
+        dialog = HealthDialog(self.context, self)
+        dialog.show()
+        dialog.refresh()
         return dialog
 
     def open_settings(self) -> None:

@@ -8,16 +8,8 @@ caller chose a platform, so the self-test never pops a window at a registration 
 
 from __future__ import annotations
 
-import os
-
 from sync.selftest import Scratch, Step
-
-
-def _application() -> object:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    return QApplication.instance() or QApplication([])
+from ui.health_checks import application as _application
 
 
 def _read_qr(t: Scratch) -> str:
