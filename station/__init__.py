@@ -6,6 +6,8 @@ Nothing in this package imports Qt or ``sync``; the import-linter contracts in
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["__version__"]
 
 
@@ -18,4 +20,10 @@ def _version() -> str:
         return "0+unknown"
 
 
-__version__ = _version()
+def __getattr__(name: str) -> Any:
+    # Looked up on first use: importlib.metadata costs a quarter of `station --help`'s start.
+    if name == "__version__":
+        value = _version()
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module 'station' has no attribute {name!r}")

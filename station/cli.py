@@ -24,6 +24,7 @@ from station.cli_files import (
     cmd_roster_import,
     cmd_roster_template,
 )
+from station.cli_parser import BilingualParser, closed_pipe, global_options, positive_int
 from station.cli_support import (
     _credential,
     _data_dir,
@@ -34,6 +35,18 @@ from station.cli_support import (
 
 if TYPE_CHECKING:
     pass
+
+#: Record states (station/lifecycle.py), spelled out here so that `--help` imports nothing.
+STATES = (
+    "draft",
+    "ready",
+    "confirmed",
+    "signed",
+    "exported",
+    "acknowledged",
+    "approved",
+    "rejected",
+)
 
 DEMO_ACCOUNTS = (
     ("admin", "管理员（演示）", "admin", "demo-admin-2027"),
@@ -328,19 +341,21 @@ Extension = Callable[[Any, Callable[..., argparse.ArgumentParser]], None]
 def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     """The parser; ``extend(subparsers, add)`` lets the desk launcher add its ``gui`` command
     without this core module knowing about Qt."""
-    parser = argparse.ArgumentParser(
+    parser = BilingualParser(
         prog="station",
         description="中考报名点采集站 / registration-point station.",
         epilog="环境变量: STATION_HOME (数据目录), STATION_OPERATOR, STATION_PASSWORD, "
         "STATION_NEW_PASSWORD. 退出码: 0 成功, 1 发现问题, 2 用法或输入不可用.",
     )
-    parser.add_argument("--data-dir", help="数据目录 (默认 $STATION_HOME 或用户数据目录)")
+    data_dir_help = "数据目录 (默认 $STATION_HOME 或用户数据目录) / data folder"
+    parser.add_argument("--data-dir", help=data_dir_help)
+    common = global_options(("--data-dir", data_dir_help))  # also after the subcommand
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(
         name: str, handler: Callable[[argparse.Namespace], int], help_: str, parent: Any = sub
     ) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_, description=help_)
+        p = parent.add_parser(name, help=help_, description=help_, parents=[common])
         p.set_defaults(handler=handler)
         return p
 
@@ -382,16 +397,16 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("key")
     p.add_argument("--json", action="store_true")
     p = add("list", cmd_candidate_list, "列出考生", cand_sub)
-    p.add_argument("--state")
+    p.add_argument("--state", choices=STATES, help="记录状态")
     p.add_argument("--school", help="学校代码")
     p.add_argument("--search", help="姓名前缀")
-    p.add_argument("--limit", type=int)
+    p.add_argument("--limit", type=positive_int)
     p.add_argument("--unmasked", action="store_true", help="显示完整证件号码")
     p.add_argument("--json", action="store_true")
 
     p = add("seed", cmd_seed, "生成演示考生 / synthetic demo candidates")
     p.add_argument("--count", type=int, required=True)
-    p.add_argument("--state", default="signed", help="目标状态 (默认 signed)")
+    p.add_argument("--state", choices=STATES, default="signed", help="目标状态 (默认 signed)")
     p.add_argument("--seed", type=int, help="随机种子")
 
     ros = add("roster", lambda a: _missing(a, ros), "花名册导入导出 / roster import and export")
@@ -488,6 +503,8 @@ def main(
     except KeyboardInterrupt:
         print("已取消 / cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `station … | head`: the reader has all it wanted
+        return closed_pipe()
     except OSError as exc:
         print(f"错误：文件或设备操作失败：{exc}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from station.cli_parser import BilingualParser, closed_pipe, global_options
 from station.errors import StationError, UsageError
 
 
@@ -181,17 +182,22 @@ def cmd_roster_export(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = BilingualParser(
         prog="county",
         description="县区端：批次验证、入库、回执、审核结果 / county intake of station batches.",
         epilog="环境变量: COUNTY_HOME, COUNTY_PASSPHRASE, COUNTY_DB. 退出码: 0 成功, 1 有文件被拒绝, 2 用法或输入不可用.",
     )
-    parser.add_argument("--data-dir", help="县区数据目录 (默认 $COUNTY_HOME)")
-    parser.add_argument("--db", help="数据库 URL (默认 data-dir 下的 SQLite; postgresql://…)")
+    options = (
+        ("--data-dir", "县区数据目录 (默认 $COUNTY_HOME) / county data folder"),
+        ("--db", "数据库 URL (默认 data-dir 下的 SQLite; postgresql://…) / database URL"),
+    )
+    for flag, help_ in options:
+        parser.add_argument(flag, help=help_)
+    common = global_options(*options)  # also after the subcommand
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, handler: Any, help_: str, parent: Any = sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_, description=help_)
+        p = parent.add_parser(name, help=help_, description=help_, parents=[common])
         p.set_defaults(handler=handler)
         return p
 
@@ -245,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.message_en != exc.message_zh:
             print(f"error: {exc.message_en}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `county … | head`: the reader has all it wanted
+        return closed_pipe()
     except OSError as exc:
         print(f"错误：文件操作失败：{exc}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
