@@ -493,6 +493,10 @@ def main(
     from station.errors import StationError
 
     log_path = _configure_logging(args)
+    import logging
+
+    command = " ".join(filter(None, (args.command, getattr(args, "subcommand", None))))
+    logging.getLogger("station.cli").info("station %s", command or "gui")
     try:
         return handler(args)
     except StationError as exc:
@@ -510,8 +514,6 @@ def main(
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: one line for the operator, the traceback for us
-        import logging
-
         logging.getLogger("station.cli").exception("internal error in `%s`", args.command)
         print(f"错误：程序内部错误（{type(exc).__name__}），详情已写入 {log_path}", file=sys.stderr)
         print(f"error: internal error {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -519,11 +521,19 @@ def main(
 
 
 def _configure_logging(args: argparse.Namespace) -> Path:
-    """The data folder's log file at the station's log level (INFO when it has none yet)."""
+    """The data folder's log file at the station's log level (INFO when it has none yet).
+
+    A folder that holds no station (a mistyped ``--data-dir``) gets nothing written into it:
+    such runs log to the user's log folder instead.
+    """
     from station import logs
     from station import settings as settings_mod
 
     directory = _data_dir(args)
+    if not (directory / "keyslots.json").exists() and args.command not in ("init", "demo"):
+        from platformdirs import user_log_dir
+
+        return logs.configure(Path(user_log_dir(settings_mod.APP_NAME, appauthor=False)))
     try:
         level = settings_mod.load(directory).log_level
     except Exception:  # a broken settings file is the command's to report, not the log's

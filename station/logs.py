@@ -74,6 +74,8 @@ def configure(data_dir: Path, program: str = "station", level: str = "INFO") -> 
     _handler.setFormatter(MaskingFormatter(FORMAT))
     root.addHandler(_handler)
     root.setLevel(level if level in LEVELS else "INFO")
+    # Alembic tells every migration plugin it loads at INFO: noise, except when debugging.
+    logging.getLogger("alembic").setLevel("DEBUG" if level == "DEBUG" else "WARNING")
     logging.captureWarnings(True)
     return path
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from station import __version__, logs
@@ -151,6 +151,8 @@ class Desk(QObject):
 def run(data_dir: Path, kiosk: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setWindowIcon(QIcon(str(resource_path("icons", "station.png"))))
+    # Chinese text on a PC without Chinese fonts (a bare Linux desk): the bundled font.
+    QFontDatabase.addApplicationFont(str(resource_path("fonts", "wqy-microhei.ttc")))
     try:
         settings = settings_mod.load(data_dir)
     except StationError as exc:

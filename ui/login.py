@@ -57,6 +57,7 @@ class LoginDialog(QDialog):
         self.buttons.accepted.connect(self.try_login)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self.login_edit.setMinimumWidth(260)
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(self.error_label)
@@ -94,5 +95,6 @@ class LoginDialog(QDialog):
                 self.tr("Internal error: %1").replace("%1", type(exc).__name__)
             )
             crash.report(exc, self)
+        self.adjustSize()  # grow with a long refusal instead of squeezing the fields
         self.password_edit.clear()
         self.password_edit.setFocus()
