@@ -24,9 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _size(path: Path) -> int:
+    """Bytes on disk, as ``du`` counts them: the bundle's symlinks point into itself."""
+    if path.is_symlink():
+        return 0
     if path.is_file():
         return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def _timed(args: list[str], runs: int, env: dict[str, str]) -> list[float]:
@@ -68,7 +71,7 @@ def main() -> int:
             (bundle,) = Path(scratch, "dist").iterdir()
         internal = bundle / "_internal"
         parts = sorted(((_size(p), p.name) for p in internal.iterdir()), reverse=True)
-        exes = [p for p in bundle.iterdir() if p.is_file()]
+        exes = sum(_size(p) for p in bundle.iterdir() if p.is_file())
         total = _size(bundle)
         start = time.perf_counter()
         subprocess.run(
@@ -81,10 +84,7 @@ def main() -> int:
     print(f"| bundle ({bundle.name}) | {total / mib:.0f} MiB |")
     if build_seconds is not None:
         print(f"| build (PyInstaller, clean work folder) | {build_seconds:.0f} s |")
-    print(
-        f"| three executables (each carries the Python archive) | "
-        f"{sum(_size(p) for p in exes) / mib:.0f} MiB |"
-    )
+    print(f"| three executables (each carries the Python archive) | {exes / mib:.0f} MiB |")
     for size, name in parts[:8]:
         print(f"| `_internal/{name}` | {size / mib:.0f} MiB |")
     print(f"| `station self-test` (12 steps, real Argon2 costs) | {self_test:.1f} s |")

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from station.cli_parser import positive_int
+
 
 def _login(args: argparse.Namespace) -> Any:
     from station.cli_support import login_from_env
@@ -137,8 +139,10 @@ def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     batch_sub = batch.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
     p = add("export", cmd_batch_export, "导出已签字记录为批次文件", batch_sub)
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--max-records", type=int, default=500, help="每个文件最多记录数 (默认 500)")
-    p.add_argument("--max-mb", type=int, default=50, help="每个文件大约上限 MB (默认 50)")
+    p.add_argument(
+        "--max-records", type=positive_int, default=500, help="每个文件最多记录数 (默认 500)"
+    )
+    p.add_argument("--max-mb", type=positive_int, default=50, help="每个文件大约上限 MB (默认 50)")
     p = add("list", cmd_batch_list, "列出已导出批次", batch_sub)
     p.add_argument("--json", action="store_true")
     p = add("ack", cmd_batch_ack, "导入县区回执", batch_sub)
