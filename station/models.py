@@ -217,6 +217,10 @@ class Batch(Base):
     items: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The file's exact bytes, kept until the county acknowledges the batch (resend), and when
+    # the file was last written and read back (None: sealed, never written yet).
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    written_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class PasswordFingerprint(Base):

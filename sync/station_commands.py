@@ -77,7 +77,18 @@ def cmd_batch_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for r in rows:
-            print(f"#{r['sequence']:<5} {r['state']:<13} {r['records']:>5}  {r['file_name']}")
+            state = r["state"] if r["written"] else "not written"
+            print(f"#{r['sequence']:<5} {state:<13} {r['records']:>5}  {r['file_name']}")
+    return 0
+
+
+def cmd_batch_resend(args: argparse.Namespace) -> int:
+    from sync import station_side
+
+    with _login(args) as ctx:
+        path = station_side.write_batch(ctx, args.sequence, Path(args.out))
+    print(path)
+    print(f"已按原样重新写出第 {args.sequence} 号批次 / batch #{args.sequence} written again")
     return 0
 
 
@@ -145,6 +156,14 @@ def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--max-mb", type=positive_int, default=50, help="每个文件大约上限 MB (默认 50)")
     p = add("list", cmd_batch_list, "列出已导出批次", batch_sub)
     p.add_argument("--json", action="store_true")
+    p = add(
+        "resend",
+        cmd_batch_resend,
+        "按原样重新写出一个尚无回执的批次 (丢失或县区报缺号时) / write a batch again",
+        batch_sub,
+    )
+    p.add_argument("sequence", type=positive_int, metavar="SEQ")
+    p.add_argument("--out", required=True, metavar="DIR")
     p = add("ack", cmd_batch_ack, "导入县区回执", batch_sub)
     p.add_argument("receipt", metavar="RECEIPT")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from station import audit, records
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import UsageError
+from station.fileio import atomic_write_bytes
 from station.lifecycle import Action, State
 from station.models import AuditEvent, Batch, Candidate, CandidateVersion, Photo, Station, utcnow
 from station.roles import Permission
@@ -64,7 +64,7 @@ def station_public_key(ctx: Context) -> StationPublicKey:
 def export_station_key(ctx: Context, out: Path) -> StationPublicKey:
     """Write the station's public key file for registration at the county (公钥导出)."""
     key = station_public_key(ctx)
-    _write_atomic(out, key.to_json().encode("utf-8"))
+    atomic_write_bytes(out, key.to_json().encode("utf-8"))
     return key
 
 
@@ -122,10 +122,15 @@ def export_batches(
     now: dt.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
-    """Write every signed record into the next batch file(s); each one is its own transaction.
+    """Write every signed record into the next batch file(s).
 
-    A record is at most ``max_records`` version lines and about ``max_bytes`` per file (one
-    oversized record still goes, alone). Returns the paths written; empty when nothing to do.
+    Each batch is sealed first: signed, and recorded in the store with its exact bytes in the
+    same transaction that marks its records exported. Only then is the file written (under a
+    temporary name, renamed when complete) and read back. A run stopped in between leaves a
+    sealed batch that the next run writes byte for byte before anything new, so one sequence
+    number never names two different batches. A record is at most ``max_records`` version
+    lines and about ``max_bytes`` per file (one oversized record still goes, alone). Returns
+    the paths written; empty when nothing to do.
     """
     ctx.require(Permission.EXPORT)
     if max_records < 1 or max_bytes < 1:
@@ -133,18 +138,59 @@ def export_batches(
     if not out_dir.is_dir():
         raise UsageError(f"目录 {out_dir} 不存在", f"no directory {out_dir}")
     with ctx.store.read() as s:
+        code = _station(s).code
         total = s.scalar(select(func.count()).where(Candidate.state == State.SIGNED.value)) or 0
-    written: list[Path] = []
+        unwritten = list(
+            s.scalars(
+                select(Batch.sequence).where(Batch.written_at.is_(None)).order_by(Batch.sequence)
+            )
+        )
+    for leftover in out_dir.glob(f".{code}-*.zkb.*tmp"):
+        leftover.unlink(missing_ok=True)  # a half file from a run that was stopped
+    written = [write_batch(ctx, sequence, out_dir) for sequence in unwritten]
     done = 0
     while True:
         with ctx.store.session() as s:
-            path, count = _export_one(s, ctx, out_dir, max_records, max_bytes, now)
-        if path is None:
+            sealed = _seal_one(s, ctx, max_records, max_bytes, now)
+        if sealed is None:
             return written
-        written.append(path)
+        sequence, count = sealed
+        written.append(write_batch(ctx, sequence, out_dir))
         done += count
         if progress:
             progress(done, total)
+
+
+def write_batch(ctx: Context, sequence: int, out_dir: Path) -> Path:
+    """Write a sealed batch's file from its stored bytes and read it back.
+
+    What export does after sealing, and what ``station batch resend`` does for a file that
+    was lost on the way to the county. Nothing in the store changes but ``written_at``.
+    """
+    ctx.require(Permission.EXPORT)
+    with ctx.store.read() as s:
+        batch = s.get(Batch, sequence)
+        if batch is None:
+            raise UsageError(f"没有第 {sequence} 号批次", f"there is no batch #{sequence}")
+        if batch.data is None:
+            raise UsageError(
+                f"第 {sequence} 号批次已有县区回执，无需重发",
+                f"batch #{sequence} was acknowledged by the county: nothing to resend",
+            )
+        data, name = batch.data, batch.file_name
+        signing = Ed25519PrivateKey.from_private_bytes(_station(s).signing_key)
+    path = out_dir / name
+    atomic_write_bytes(path, data)
+    try:
+        _read_back(path, data, signing)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    with ctx.store.session() as s:
+        stored = s.get(Batch, sequence)
+        assert stored is not None
+        stored.written_at = utcnow()
+    return path
 
 
 def _acknowledged_items(s: Session) -> set[tuple[str, int]]:
@@ -260,14 +306,15 @@ def _audit_segment(
     }
 
 
-def _export_one(
+def _seal_one(
     s: Session,
     ctx: Context,
-    out_dir: Path,
     max_records: int,
     max_bytes: int,
     now: dt.datetime | None,
-) -> tuple[Path | None, int]:
+) -> tuple[int, int] | None:
+    """Sign the next batch and record it, bytes and all, with its records marked exported.
+    Returns (sequence, candidates) or None when no signed record waits."""
     st = _station(s)
     recipient = county_key(s)
     last = s.scalar(select(Batch).order_by(Batch.sequence.desc()).limit(1))
@@ -275,7 +322,7 @@ def _export_one(
     audit_bytes = bf.to_json_lines(audit_rows)
     draft = _collect(s, max_records, max(max_bytes - len(audit_bytes), 1))
     if not draft.candidates:
-        return None, 0
+        return None
     sequence = (last.sequence + 1) if last else 1
     entries = [
         bf.Entry("records.jsonl", bf.to_json_lines(draft.lines)),
@@ -306,55 +353,30 @@ def _export_one(
         entries=entries,
     )
     data = bf.seal_batch(manifest, entries, signing_key=signing, recipient_x25519=recipient.x25519)
-    name = f"{st.code}-{sequence:06d}.zkb"
-    path = out_dir / name
-    # The file is complete on disk and read back before the records change state; should the
-    # commit then fail, the file is removed so that the sequence number is not spent twice.
-    _write_atomic(path, data)
-    try:
-        _read_back(path, data, signing)
-        file_hash = bf.sha256_hex(data)
-        s.add(
-            Batch(
-                sequence=sequence,
-                hash=file_hash,
-                file_name=name,
-                state="exported",
-                record_count=len(draft.lines),
-                audit_last_seq=audit_info["last_seq"]
-                if audit_info
-                else (last.audit_last_seq if last else 0),
-                items=canonical_json(
-                    [[ln["registration_no"], ln["version"]] for ln in draft.lines]
-                ),
-                created_at=utcnow(),
-            )
+    file_hash = bf.sha256_hex(data)
+    s.add(
+        Batch(
+            sequence=sequence,
+            hash=file_hash,
+            file_name=f"{st.code}-{sequence:06d}.zkb",
+            state="exported",
+            record_count=len(draft.lines),
+            audit_last_seq=audit_info["last_seq"]
+            if audit_info
+            else (last.audit_last_seq if last else 0),
+            items=canonical_json([[ln["registration_no"], ln["version"]] for ln in draft.lines]),
+            created_at=utcnow(),
+            data=data,
+            written_at=None,
         )
-        # One UPDATE and one batch of audit events for the whole batch (records._bulk_transition
-        # applies the same lifecycle check to every record).
-        records._bulk_transition(
-            s, ctx, draft.candidates, Action.EXPORT, {"batch": sequence, "batch_hash": file_hash}
-        )
-        s.flush()
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path, len(draft.candidates)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    if os.name == "posix":  # the rename itself must survive a power cut
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    )
+    # One UPDATE and one batch of audit events for the whole batch (records._bulk_transition
+    # applies the same lifecycle check to every record).
+    records._bulk_transition(
+        s, ctx, draft.candidates, Action.EXPORT, {"batch": sequence, "batch_hash": file_hash}
+    )
+    s.flush()
+    return sequence, len(draft.candidates)
 
 
 def _read_back(path: Path, expected: bytes, signing: Ed25519PrivateKey) -> None:
@@ -379,6 +401,7 @@ def list_batches(ctx: Context) -> list[dict[str, Any]]:
                 "acknowledged_at": b.acknowledged_at.isoformat(timespec="seconds")
                 if b.acknowledged_at
                 else None,
+                "written": b.written_at is not None,
             }
             for b in s.scalars(select(Batch).order_by(Batch.sequence))
         ]
@@ -444,6 +467,7 @@ def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
             count += 1
         batch.state = "acknowledged"
         batch.acknowledged_at = utcnow()
+        batch.data = None  # the county holds it now; nothing is left to resend
         return AckResult(batch.sequence, count, False)
 
 

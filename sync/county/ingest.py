@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from station.audit import EVENT_COLUMNS
+from station.fileio import atomic_write_bytes
 from sync import batch_format as bf
 from sync.county import db, intake
 from sync.errors import MALFORMED, REPLAYED, SEQUENCE_GAP, BatchRefused
@@ -126,37 +127,42 @@ def _ingest_one(
 ) -> Outcome:
     m = parsed.manifest
     station, seq = str(m["station"]), int(m["sequence"])
+    already = False
     try:
         with engine.begin() as conn:
             chain = intake.chain_state(conn, station)
             if parsed.file_hash in chain.seen:
-                # Idempotent: the same file again stores nothing; its receipt is re-issued.
-                receipt = _write_receipt(conn, keys, parsed, receipts_dir)
-                return Outcome(
-                    path,
-                    "already",
-                    REPLAYED,
-                    "received before; receipt re-issued",
-                    station,
-                    seq,
-                    receipt=receipt,
-                )
-            checked = intake.check(conn, keys, path, parsed, chain)
-            if checked.gap:
-                pending_dir.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, pending_dir / f"{station}-{seq:06d}.zkb")
-                return Outcome(
-                    path,
-                    "waiting",
-                    SEQUENCE_GAP,
-                    f"waits for sequence {chain.next_sequence}",
-                    station,
-                    seq,
-                )
-            duplicates = _store(conn, checked, chain)
-            receipt = _write_receipt(conn, keys, parsed, receipts_dir)
+                already = True  # idempotent: the same file again stores nothing
+            else:
+                checked = intake.check(conn, keys, path, parsed, chain)
+                if checked.gap:
+                    pending_dir.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, pending_dir / f"{station}-{seq:06d}.zkb")
+                    missing = chain.next_sequence
+                    return Outcome(
+                        path,
+                        "waiting",
+                        SEQUENCE_GAP,
+                        f"batch #{missing} is missing: resend it from the station "
+                        f"(station batch resend {missing}); this one waits for it",
+                        station,
+                        seq,
+                    )
+                duplicates = _store(conn, checked, chain)
     except BatchRefused as exc:
         return Outcome(path, "refused", exc.code, exc.detail, station, seq)
+    # Only now, after the commit: a receipt may speak only for what the database holds.
+    receipt = _write_receipt(engine, keys, parsed, receipts_dir)
+    if already:
+        return Outcome(
+            path,
+            "already",
+            REPLAYED,
+            "received before; receipt re-issued",
+            station,
+            seq,
+            receipt=receipt,
+        )
     (pending_dir / f"{station}-{seq:06d}.zkb").unlink(missing_ok=True)
     return Outcome(
         path,
@@ -339,7 +345,14 @@ def _duplicates(
     return found
 
 
-def _write_receipt(
+def _write_receipt(engine: Engine, keys: CountyKeys, parsed: bf.Parsed, receipts_dir: Path) -> Path:
+    """The signed receipt of a committed batch, re-derived from the database and written
+    whole under its final name (never a half file, never for a rolled-back batch)."""
+    with engine.connect() as conn:
+        return _receipt_file(conn, keys, parsed, receipts_dir)
+
+
+def _receipt_file(
     conn: Connection, keys: CountyKeys, parsed: bf.Parsed, receipts_dir: Path
 ) -> Path:
     m = parsed.manifest
@@ -363,7 +376,6 @@ def _write_receipt(
         "received_at": batch.received_at.isoformat(timespec="seconds") + "Z",
         "records": [[r.registration_no, r.version] for r in items],
     }
-    receipts_dir.mkdir(parents=True, exist_ok=True)
     path = receipts_dir / f"{m['station']}-{m['sequence']:06d}.receipt.json"
-    path.write_bytes(sign_document(keys.ed25519, document))
+    atomic_write_bytes(path, sign_document(keys.ed25519, document))
     return path
