@@ -289,6 +289,38 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from station import backup
+
+    with _login(args) as ctx:
+        if args.out:
+            made = [backup.make_backup(ctx, Path(args.out), reason="manual")]
+        else:
+            made = backup.auto_backup(ctx, "manual")
+    for info in made:
+        print(f"已备份 / backup written: {info.path} ({info.size // 1024} KB)")
+    print("恢复时需要备份当时有效的账号密码或恢复码 / restoring needs a login valid at the time")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from station import backup
+
+    directory = _data_dir(args)
+    login = _credential("STATION_OPERATOR", "备份时的登录名 / login at backup time: ", secret=False)
+    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
+    result = backup.restore(Path(args.file), directory, login, password, replace=args.replace)
+    print(f"已恢复报名点 {result.station}（备份于 {result.created_at}）到 {directory}")
+    print(f"restored station {result.station} (backup of {result.created_at}) into {directory}")
+    if result.replaced is not None:
+        print(f"原有数据已另存于 / the station that was there is kept in: {result.replaced}")
+    print(
+        "如果备份早于最近一次导出，请向县区索取报名点状态文件并运行 station resync / "
+        "if the backup is older than the last export, get the county's state file and resync"
+    )
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from station import audit
 
@@ -422,6 +454,22 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
     p = add("export", cmd_roster_export, "导出全部考生 (.xlsx)", ros_sub)
     p.add_argument("out", metavar="OUT.xlsx")
+
+    p = add(
+        "backup",
+        cmd_backup,
+        "备份整个报名点 (加密、可校验) / back up the whole station (encrypted, authenticated)",
+    )
+    p.add_argument("--out", metavar="FILE", help="备份文件 (默认: 数据目录 backups/ 下，自动轮换)")
+    p = add(
+        "restore",
+        cmd_restore,
+        "从备份恢复 (账号取自 STATION_OPERATOR/STATION_PASSWORD 或提示) / restore a backup",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--replace", action="store_true", help="数据目录已有报名点时替换它 (原数据另存，不删除)"
+    )
 
     aud = add("audit", lambda a: _missing(a, aud), "审计链 / audit chain")
     aud_sub = aud.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

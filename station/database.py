@@ -8,7 +8,7 @@ open, after ``PRAGMA integrity_check`` has passed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class Store:
     def __init__(self, directory: Path, key: bytes) -> None:
         self.directory = directory
         self.path = directory / DB_FILE
+        self._key = key
         self.engine = _engine(self.path, key)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cache: dict[str, Any] = {}  # per-open-store memos (e.g. photo hashes)
@@ -81,6 +82,27 @@ class Store:
         not a rollback, so that the objects read stay usable after the block.)"""
         with self._readers() as session, session.begin():
             yield session
+
+    def snapshot(self, target: Path, progress: Callable[[int, int], None] | None = None) -> None:
+        """A consistent copy of the database at ``target``, encrypted with the same key,
+        through SQLite's online backup API: other connections may go on writing meanwhile."""
+        import sqlcipher3
+
+        def step(_status: int, remaining: int, total: int) -> None:
+            if progress is not None:
+                progress(total - remaining, total)
+
+        raw = self.engine.raw_connection()
+        try:
+            dest = sqlcipher3.connect(str(target))
+            try:
+                dest.execute("PRAGMA cipher_log_level=NONE")
+                dest.execute(f"PRAGMA key = \"x'{self._key.hex()}'\"")
+                raw.driver_connection.backup(dest, pages=2048, progress=step)
+            finally:
+                dest.close()
+        finally:
+            raw.close()
 
     def close(self) -> None:
         self.engine.dispose()

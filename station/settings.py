@@ -62,6 +62,10 @@ class Settings:
     camera_resolution: str = "640x480"  # what the camera is asked for (width x height)
     # How much goes to logs/station.log: DEBUG, INFO, WARNING or ERROR (station/logs.py).
     log_level: str = "INFO"
+    # Automatic backups (station/backup.py): every this many minutes while the desk is open,
+    # keeping the newest `backup_keep` and one a day in data/backups (and on a removable drive).
+    backup_interval_minutes: int = 60
+    backup_keep: int = 24
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None
@@ -86,7 +90,13 @@ class Settings:
 
     def check(self) -> None:
         """Refuse values of the wrong shape here, with the setting's name, not deep inside."""
-        ints = ("lockout_attempts", "lockout_minutes", "inactivity_minutes")
+        ints = (
+            "lockout_attempts",
+            "lockout_minutes",
+            "inactivity_minutes",
+            "backup_interval_minutes",
+            "backup_keep",
+        )
         for name in ints:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
