@@ -152,6 +152,35 @@ def card_reader(settings: Settings) -> Finding:
     return _finding("reader", names, True, f"端口 {port} 可用", f"port {port} opens")
 
 
+#: Without a backup for this many days, one dead disk loses that much work.
+BACKUP_DUE_DAYS = 1
+
+
+def last_backup(data_dir: Path, now: dt.datetime | None = None) -> Finding:
+    from station.backup import last_backup as newest
+
+    names = ("上次备份", "last backup")
+    when = newest(data_dir)
+    if when is None:
+        return _finding(
+            "backup",
+            names,
+            False,
+            "从未备份：请运行 station backup，或打开采集界面（每小时自动备份）",
+            "never: run `station backup`, or open the desk (it backs up every hour)",
+        )
+    days = ((now or dt.datetime.now()) - when).days
+    text_zh, text_en = (
+        f"{days} 天前（{when:%Y-%m-%d %H:%M}）",
+        f"{days} days ago ({when:%Y-%m-%d %H:%M})",
+    )
+    if days > BACKUP_DUE_DAYS:
+        return _finding(
+            "backup", names, False, f"{text_zh}：请立即备份", f"{text_en}: make a backup now"
+        )
+    return _finding("backup", names, True, text_zh, text_en)
+
+
 # --- checks of the database (after login) --------------------------------------------------
 
 
@@ -274,6 +303,7 @@ def device_checks(data_dir: Path, settings: Settings) -> list[Check]:
         lambda: disk_space(data_dir),
         lambda: camera(settings),
         lambda: card_reader(settings),
+        lambda: last_backup(data_dir),
     ]
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station import audit, records
+from station import audit, backup, records
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import UsageError
@@ -147,6 +147,9 @@ def export_batches(
         )
     for leftover in out_dir.glob(f".{code}-*.zkb.*tmp"):
         leftover.unlink(missing_ok=True)  # a half file from a run that was stopped
+    if total or unwritten:
+        # A backup before every export: the state the batches are made from is kept.
+        backup.auto_backup(ctx, "export")
     written = [write_batch(ctx, sequence, out_dir) for sequence in unwritten]
     done = 0
     while True:

@@ -279,3 +279,42 @@ def test_the_header_holds_no_secret_and_the_payload_no_plain_text(
     assert b"SQLite format 3" not in data and "演示".encode() not in data
     (length,) = struct.unpack(">I", head[len(backup.MAGIC) : len(backup.MAGIC) + 4])
     assert json.loads(head[-length:]) == header
+
+
+def test_the_desk_backs_up_on_its_timer_and_at_logout(qtbot, station_dir: Path) -> None:
+    from ui import i18n
+    from ui.app import Desk
+
+    i18n.install("zh_CN")
+    desk = Desk(station_dir)
+    ctx = auth.login(station_dir, *ADMIN)
+    window = desk.open_main(ctx)
+    qtbot.addWidget(window)
+    assert desk.backups.isActive()  # hourly by default (backup_interval_minutes)
+    op = desk.backup_now()
+    assert op is not None
+    folder = station_dir / "backups"
+    qtbot.waitUntil(lambda: any(folder.glob("*-hourly.zkbackup")), timeout=20_000)
+    qtbot.waitUntil(lambda: not op.running, timeout=20_000)
+    assert "已备份" in window.statusBar().currentMessage()
+    desk.logout()
+    assert any(folder.glob("*-logout.zkbackup"))
+    assert not desk.backups.isActive()
+    if desk.login is not None:
+        desk.login.close()
+
+
+def test_every_export_is_preceded_by_a_backup(tmp_path: Path) -> None:
+    _keys, public = make_county(tmp_path / "county")
+    station = make_station(tmp_path, 11)
+    install(station, public)
+    (tmp_path / "usb").mkdir()
+    with login(station) as ctx:
+        assert station_side.export_batches(ctx, tmp_path / "usb") == []  # nothing: no backup
+        assert not (station / "backups").exists()
+        seeding.seed(ctx, 1, "signed", rng_seed=7)
+        station_side.export_batches(ctx, tmp_path / "usb")
+    (made,) = (station / "backups").glob("*-export.zkbackup")
+    backup.restore(made, tmp_path / "before-export", *ADMIN)
+    with login(tmp_path / "before-export") as ctx, ctx.store.read() as s:
+        assert records.count_by_state(s) == {"signed": 1}  # the state the batch was made from

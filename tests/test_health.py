@@ -88,6 +88,7 @@ def test_doctor_prints_one_line_per_check_and_exit_code(
         "disk",
         "camera",
         "reader",
+        "backup",
         "printer",
         "database",
         "audit",

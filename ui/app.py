@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -20,6 +20,11 @@ from ui import crash, i18n
 from ui.inactivity import InactivityWatcher
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
+from ui.operations import Operation
+
+log = logging.getLogger(__name__)
+#: Where automatic backups go on a plugged-in removable drive.
+BACKUP_FOLDER_ON_DRIVES = "报名点备份-station-backups"
 
 
 def make_reader(setting: str) -> Any:
@@ -87,6 +92,45 @@ class Desk(QObject):
         self.login: LoginDialog | None = None
         self.reader = make_reader(self.settings.card_reader)
         self.camera = make_camera(self.settings.camera, self.settings.camera_resolution)
+        # Automatic backups while the desk is open (station/backup.py); also at logout.
+        self.backups = QTimer(self)
+        self.backups.timeout.connect(self.backup_now)
+        self.backup_op: Operation | None = None
+
+    def backup_now(self, reason: str = "hourly") -> Operation | None:
+        """A backup off the GUI thread, into the data folder and any removable drive."""
+        if self.window is None or (self.backup_op is not None and self.backup_op.running):
+            return None
+        ctx = self.window.context
+        window = self.window
+
+        def work(_progress: Any) -> Any:
+            from station import backup
+            from sync.drives import removable_drives
+
+            drives = tuple(d.path / BACKUP_FOLDER_ON_DRIVES for d in removable_drives())
+            return backup.auto_backup(ctx, reason, extra_dirs=drives)
+
+        def done(made: Any) -> None:
+            where = ", ".join(str(info.path.parent) for info in made)
+            log.info("backup (%s) written to %s", reason, where)
+            window.statusBar().showMessage(
+                QApplication.translate("Desk", "Backup made: %1").replace("%1", where), 15_000
+            )
+
+        def failed(exc: BaseException) -> None:
+            log.error("backup (%s) failed: %s", reason, getattr(exc, "message_en", exc))
+            window.statusBar().showMessage(
+                QApplication.translate("Desk", "The automatic backup failed: %1").replace(
+                    "%1", i18n.message(exc)
+                ),
+                60_000,
+            )
+
+        self.backup_op = Operation(work, self)
+        self.backup_op.succeeded.connect(done)
+        self.backup_op.failed.connect(failed)
+        return self.backup_op.start()
 
     def show_login(self) -> LoginDialog:
         self.login = LoginDialog(self.data_dir)
@@ -102,6 +146,7 @@ class Desk(QObject):
         self.watcher = InactivityWatcher(ctx.settings.inactivity_minutes * 60_000, parent=self)
         self.watcher.timed_out.connect(self.logout)
         self.watcher.start()
+        self.backups.start(ctx.settings.backup_interval_minutes * 60_000)
         if self.kiosk:
             self.window.showFullScreen()
         else:
@@ -129,7 +174,9 @@ class Desk(QObject):
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+        self.backups.stop()
         if self.window is not None:
+            self._backup_before_closing(self.window.context)
             for dialog in self.window.findChildren(QObject):
                 if (
                     hasattr(dialog, "reject")
@@ -142,6 +189,21 @@ class Desk(QObject):
             self.window.deleteLater()
             self.window = None
         self.show_login()
+
+    def _backup_before_closing(self, ctx: Context) -> None:
+        """The logout backup, with the station still open: it runs here, on the GUI thread,
+        because the store closes right after it (a few seconds at most, with a busy cursor)."""
+        from station import backup
+
+        if self.backup_op is not None and self.backup_op.running:
+            self.backup_op.wait()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            backup.auto_backup(ctx, "logout")
+        except Exception as exc:  # the logout goes on; the log says what the backup lacked
+            log.error("logout backup failed: %s", getattr(exc, "message_en", exc))
+        finally:
+            QApplication.restoreOverrideCursor()
 
     def _quit_if_no_window(self) -> None:
         if self.window is None:

@@ -47,6 +47,7 @@ class _Runner(QRunnable):
         else:
             self.op.succeeded.emit(result)
         finally:
+            self.op._ended.set()
             self.op.finished.emit()
 
 
@@ -60,6 +61,7 @@ class Operation(QObject):
         super().__init__(parent)
         self.work = work
         self._cancel = threading.Event()
+        self._ended = threading.Event()  # set in the worker thread, for wait()
         self.running = False
         self.finished.connect(self._done)
 
@@ -70,6 +72,10 @@ class Operation(QObject):
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work has ended (the store it uses is about to close)."""
+        return not self.running or self._ended.wait(timeout)
 
     def _done(self) -> None:
         self.running = False

@@ -545,12 +545,23 @@
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="168"/>
+        <location filename="../../ui/app.py" line="118"/>
+        <source>Backup made: %1</source>
+        <extracomment>Where automatic backups go on a plugged-in removable drive.</extracomment>
+        <translation>已备份：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="124"/>
+        <source>The automatic backup failed: %1</source>
+        <translation>自动备份失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="232"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="169"/>
+        <location filename="../../ui/app.py" line="233"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
     </message>
@@ -626,54 +637,54 @@
         <translation>报名点健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="41"/>
+        <location filename="../../ui/health_dialog.py" line="42"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="41"/>
+        <location filename="../../ui/health_dialog.py" line="42"/>
         <source>Check</source>
         <translation>检查项</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="41"/>
+        <location filename="../../ui/health_dialog.py" line="42"/>
         <source>Finding</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="49"/>
+        <location filename="../../ui/health_dialog.py" line="51"/>
         <source>Check again</source>
         <translation>重新检查</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="65"/>
+        <location filename="../../ui/health_dialog.py" line="67"/>
         <source>Checking…</source>
         <translation>正在检查…</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="82"/>
+        <location filename="../../ui/health_dialog.py" line="84"/>
         <source>OK</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="83"/>
+        <location filename="../../ui/health_dialog.py" line="85"/>
         <source>Attention</source>
         <translation>需处理</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="84"/>
+        <location filename="../../ui/health_dialog.py" line="86"/>
         <source>Info</source>
         <translation>信息</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/health_dialog.py" line="98"/>
+        <location filename="../../ui/health_dialog.py" line="102"/>
         <source>%n item(s) need attention.</source>
         <translation>
             <numerusform>有 %n 项需要处理。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="100"/>
+        <location filename="../../ui/health_dialog.py" line="104"/>
         <source>All is well.</source>
         <translation>一切正常。</translation>
     </message>
@@ -902,12 +913,12 @@
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="71"/>
+        <location filename="../../ui/login.py" line="72"/>
         <source>Opening the station database…</source>
         <translation>正在打开报名点数据库…</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="94"/>
+        <location filename="../../ui/login.py" line="95"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
@@ -1138,12 +1149,12 @@
 <context>
     <name>Operations</name>
     <message>
-        <location filename="../../ui/operations.py" line="89"/>
+        <location filename="../../ui/operations.py" line="95"/>
         <source>Could not finish</source>
         <translation>操作未完成</translation>
     </message>
     <message>
-        <location filename="../../ui/operations.py" line="101"/>
+        <location filename="../../ui/operations.py" line="107"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
