@@ -133,7 +133,7 @@ def main() -> int:
             key = KeySlots(directory).load().unwrap("bench", "bench-password")
             store = database.Store(directory, key)
             old = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
-            database._set_state(store, database.LAST_FULL_CHECK, old.isoformat())
+            database.set_state(store, database.LAST_FULL_CHECK, old.isoformat())
             store.close()
         t = time.perf_counter()
         auth.login(directory, "bench", "bench-password").close()

@@ -53,6 +53,8 @@ DB_FILE = "station.db"
 SETTINGS_FILE = "settings.json"
 KEYSLOT_FILE = "keyslots.json"
 _MAX_HEADER = 1 << 20
+#: station_state entry: the last audit event of the backup a station was restored from.
+RESTORED_AUDIT_SEQ = "restored_audit_seq"
 
 Progress = Callable[[int, int], None]
 
@@ -148,6 +150,9 @@ def make_backup(
             f"not enough room in {out.parent}: about {needed // 2**20 + 16} MB needed, "
             f"{free // 2**20} MB free",
         )
+    # What a backup or restore stopped half way (power cut, kill) left behind.
+    _remove_stale(data_dir, (".backup-*", ".restore-*"))
+    _remove_stale(out.parent, (f".*{SUFFIX}.*.tmp",))
     code = _station_code(ctx)
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     salt = os.urandom(16)
@@ -188,6 +193,26 @@ def make_backup(
             raise
     fsync_dir(out.parent)
     return BackupInfo(out, code, created, reason, out.stat().st_size)
+
+
+#: Scratch files and folders older than this belong to a backup that was stopped: no backup
+#: takes an hour, not even 2 GB onto a slow USB stick.
+STALE_SECONDS = 3600
+
+
+def _remove_stale(folder: Path, patterns: tuple[str, ...]) -> None:
+    now = dt.datetime.now().timestamp()
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            try:
+                if now - path.stat().st_mtime < STALE_SECONDS:
+                    continue  # perhaps another process's backup, still running
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
 
 
 def _json(value: Any) -> bytes:
@@ -498,6 +523,9 @@ def restore(
         try:
             database.check_integrity(store, full=True)
             code = _station_code_of(store)
+            # Where this copy's audit chain ends: if the county already holds a longer one
+            # (the backup is older than the last export), `station resync` continues from here.
+            database.set_state(store, RESTORED_AUDIT_SEQ, str(_audit_head_seq(store)))
         finally:
             store.close()
         if code != header.get("station"):
@@ -508,6 +536,15 @@ def restore(
                 os.replace(staged / name, data_dir / name)
         fsync_dir(data_dir)
     return RestoreResult(code, str(header.get("created_at")), replaced)
+
+
+def _audit_head_seq(store: Any) -> int:
+    from sqlalchemy import func, select
+
+    from station.models import AuditEvent
+
+    with store.read() as s:
+        return s.scalar(select(func.max(AuditEvent.seq))) or 0
 
 
 def _station_code_of(store: Any) -> str:

@@ -159,7 +159,7 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
             )
         migrate(store)
         if full:
-            _set_state(store, LAST_FULL_CHECK, dt.datetime.now(dt.UTC).isoformat())
+            set_state(store, LAST_FULL_CHECK, dt.datetime.now(dt.UTC).isoformat())
     except DatabaseError as exc:
         store.close()
         raise StoreError(
@@ -188,7 +188,7 @@ def _unclean_shutdown(path: Path) -> bool:
 
 def full_check_due(store: Store) -> bool:
     """A full check on the first open of the day and whenever the last one is unknown."""
-    last = _get_state(store, LAST_FULL_CHECK)
+    last = get_state(store, LAST_FULL_CHECK)
     if last is None:
         return True
     try:
@@ -230,7 +230,7 @@ def check_integrity(store: Store, *, full: bool = True) -> None:
         )
 
 
-def _get_state(store: Store, name: str) -> str | None:
+def get_state(store: Store, name: str) -> str | None:
     with store.engine.connect() as conn:
         try:
             return conn.execute(
@@ -240,7 +240,7 @@ def _get_state(store: Store, name: str) -> str | None:
             return None
 
 
-def _set_state(store: Store, name: str, value: str) -> None:
+def set_state(store: Store, name: str, value: str) -> None:
     with store.engine.begin() as conn:
         conn.execute(
             text("INSERT OR REPLACE INTO station_state (name, value) VALUES (:n, :v)"),

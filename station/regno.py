@@ -7,7 +7,9 @@ Default ``{yy}{county}{station}{serial:04d}``: 2-digit exam year, 6-digit county
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -76,3 +78,34 @@ def next_numbers(
     counter.value = last
     day = today or dt.date.today()
     return [render(template, station, serial, day) for serial in range(first, last + 1)]
+
+
+def serial_of(template: str, station: Station, number: str) -> int | None:
+    """The serial inside a number this station's template made (any exam year), else None."""
+    pattern = ""
+    for literal, name, _spec, _ in string.Formatter().parse(template):
+        pattern += re.escape(literal)
+        if name == "serial":
+            pattern += r"(?P<serial>\d+)"
+        elif name in ("yy", "yyyy"):
+            pattern += rf"\d{{{len(name)}}}"
+        elif name == "county":
+            pattern += re.escape(station.county_code)
+        elif name == "station":
+            pattern += re.escape(f"{station.number:02d}")
+    match = re.fullmatch(pattern, number)
+    return int(match["serial"]) if match else None
+
+
+def skip_past(session: Session, template: str, numbers: Iterable[str]) -> int:
+    """Move the serial counter past every one of ``numbers`` (held elsewhere, such as by the
+    county after a restore), so that no number is given out twice. Returns the counter."""
+    station = session.get(Station, 1)
+    assert station is not None, "station row missing"
+    serials = [s for s in (serial_of(template, station, n) for n in numbers) if s is not None]
+    counter = session.get(Counter, COUNTER)
+    if counter is None:
+        counter = Counter(name=COUNTER, value=0)
+        session.add(counter)
+    counter.value = max([counter.value, *serials])
+    return counter.value

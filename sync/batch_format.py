@@ -123,6 +123,7 @@ def build_manifest(
     record_count: int,
     audit: dict[str, Any] | None,
     entries: list[Entry],
+    resync: dict[str, int] | None = None,
 ) -> bytes:
     manifest = {
         "format": FORMAT,
@@ -139,6 +140,8 @@ def build_manifest(
         "cipher": CIPHER,
         "entries": [{"name": e.name, "size": len(e.data), "sha256": e.sha256} for e in entries],
     }
+    if resync is not None:  # the first batch after `station resync` (docs/batch-format.md)
+        manifest["resync"] = resync
     return canonical_json(manifest).encode("utf-8")
 
 
@@ -238,6 +241,15 @@ def _check_manifest(m: Any) -> None:
         and all(isinstance(audit.get(k), str) for k in ("prev_hash", "head_hash"))
     ):
         raise bad("audit")
+    resync = m.get("resync")
+    if resync is not None and not (
+        isinstance(resync, dict)
+        and type(resync.get("county_sequence")) is int
+        and type(resync.get("audit_fork_seq")) is int
+        and resync["county_sequence"] >= 1
+        and resync["audit_fork_seq"] >= 0
+    ):
+        raise bad("resync")
 
 
 def verify_signature(parsed: Parsed, station_public: bytes) -> None:

@@ -162,6 +162,20 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_station_state(args: argparse.Namespace) -> int:
+    from sync.county.registry import station_state
+
+    keys = _home(args).keys(_passphrase())
+    doc = station_state(_engine(args), keys, args.station, Path(args.out))
+    print(
+        f"报名点 {args.station}：已接收到第 {doc['last_sequence']} 号批次，"
+        f"{len(doc['records'])} 个记录版本 / last batch #{doc['last_sequence']}, "
+        f"{len(doc['records'])} versions: {args.out}"
+    )
+    print("交报名点运行 station resync / give it to the station for `station resync`")
+    return 0
+
+
 def cmd_review_export(args: argparse.Namespace) -> int:
     from sync.county.review import export_review
 
@@ -210,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("add", cmd_station_add, "登记报名点公钥", st_sub)
     p.add_argument("file")
     add("list", cmd_station_list, "列出已登记报名点", st_sub)
+    p = add(
+        "state",
+        cmd_station_state,
+        "写出本县区所持该报名点状态 (签名)，供恢复后的报名点 station resync",
+        st_sub,
+    )
+    p.add_argument("station", metavar="STATION")
+    p.add_argument("--out", required=True, metavar="FILE")
 
     p = add("verify", cmd_verify, "验证批次文件 (不入库)")
     p.add_argument("files", nargs="+", metavar="FILE")

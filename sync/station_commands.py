@@ -92,6 +92,33 @@ def cmd_batch_resend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_resync(args: argparse.Namespace) -> int:
+    from sync import resync
+
+    with _login(args) as ctx:
+        result = resync.resync(ctx, Path(args.file))
+    if args.json:
+        print(resync.summary(result))
+        return 0
+    words = {
+        "in_step": ("与县区一致", "in step with the county"),
+        "ahead": ("本机有县区尚未收到的批次", "this station has batches the county lacks"),
+        "rebased": ("已接续县区的批次链", "continues after the county's last batch"),
+    }[result.status]
+    print(f"{words[0]}（县区最后接收第 {result.county_sequence} 号）/ {words[1]}")
+    if result.resend:
+        numbers = " ".join(str(n) for n in result.resend)
+        print(f"请重发批次 / resend: station batch resend SEQ --out DIR  (SEQ: {numbers})")
+    print(
+        f"县区已持有、现标记为已接收的记录 / acknowledged from the county's state: {result.acknowledged}"
+    )
+    for regno in result.missing_here:
+        print(f"本机没有、县区有的考生（请核对）/ held by the county, not here: {regno}")
+    for regno in result.newer_at_county:
+        print(f"县区有更新版本的考生（请核对）/ the county has a later version: {regno}")
+    return 0
+
+
 def cmd_batch_ack(args: argparse.Namespace) -> int:
     from sync import station_side
 
@@ -166,6 +193,14 @@ def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p = add("ack", cmd_batch_ack, "导入县区回执", batch_sub)
     p.add_argument("receipt", metavar="RECEIPT")
+
+    p = add(
+        "resync",
+        cmd_resync,
+        "按县区签发的报名点状态文件对账 (恢复备份后) / resync with the county's signed state",
+    )
+    p.add_argument("file", metavar="STATE_FILE")
+    p.add_argument("--json", action="store_true")
 
     review = add("review", None, "县区审核结果 / county review results")
     review.set_defaults(handler=_help(review))

@@ -42,6 +42,9 @@ DEFAULT_MAX_RECORDS = 500
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _LINE_OVERHEAD = 400  # JSON keys and framing around each record line, for the size bound
 RECEIPT = "zk-receipt"
+#: The file name of the marker batch that `station resync` records for the county's last
+#: accepted batch (sync/resync.py); the next batch declares the resync in its manifest.
+MARKER = "(county state)"
 REVIEW = "zk-review"
 
 
@@ -354,6 +357,9 @@ def _seal_one(
         record_count=len(draft.lines),
         audit=audit_info,
         entries=entries,
+        resync={"county_sequence": last.sequence, "audit_fork_seq": last.audit_last_seq}
+        if last is not None and last.file_name == MARKER
+        else None,
     )
     data = bf.seal_batch(manifest, entries, signing_key=signing, recipient_x25519=recipient.x25519)
     file_hash = bf.sha256_hex(data)

@@ -318,3 +318,23 @@ def test_every_export_is_preceded_by_a_backup(tmp_path: Path) -> None:
     backup.restore(made, tmp_path / "before-export", *ADMIN)
     with login(tmp_path / "before-export") as ctx, ctx.store.read() as s:
         assert records.count_by_state(s) == {"signed": 1}  # the state the batch was made from
+
+
+def test_what_a_stopped_backup_left_behind_is_cleared_later(
+    live_and_backup: tuple[Path, Path], tmp_path: Path
+) -> None:
+    live, _made = live_and_backup
+    old_dir = live / ".backup-killed"
+    old_dir.mkdir()
+    (old_dir / "station.db").write_bytes(b"x" * 100)
+    old_tmp = tmp_path / ".b.zkbackup.abc123.tmp"
+    old_tmp.write_bytes(b"half")
+    recent = live / ".backup-running"
+    recent.mkdir()
+    hour_ago = __import__("time").time() - backup.STALE_SECONDS - 5
+    for path in (old_dir, old_tmp):
+        os.utime(path, (hour_ago, hour_ago))
+    with login(live) as ctx:
+        backup.make_backup(ctx, tmp_path / "next.zkbackup")
+    assert not old_dir.exists() and not old_tmp.exists()
+    assert recent.exists()  # another process's backup may still be running

@@ -133,3 +133,62 @@ def test_a_receipt_exists_only_for_a_committed_batch(exchange) -> None:
     (outcome,) = _ingest(engine, keys, tmp_path, [batch])  # the retry stores it, once
     assert outcome.status == "ok" and outcome.receipt is not None
     assert len(_county_versions(engine)) == 2
+
+
+def test_a_station_restored_from_an_older_backup_resyncs_and_continues(exchange) -> None:
+    from station import audit, backup, records
+    from sync import resync
+    from sync.county.registry import station_state
+
+    from .factories import ADMIN
+
+    station, engine, keys, tmp_path = exchange
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with login(station) as ctx:
+        seeding.seed(ctx, 3, "signed", rng_seed=11)
+        first = station_side.export_batches(ctx, usb)
+        old = backup.make_backup(ctx, tmp_path / "old.zkbackup").path  # then the disk dies…
+        seeding.seed(ctx, 2, "signed", rng_seed=12)
+        second = station_side.export_batches(ctx, usb)
+    _ingest(engine, keys, tmp_path, first + second)
+
+    spare = tmp_path / "spare"
+    backup.restore(old, spare, *ADMIN)
+    state = tmp_path / "state.json"
+    station_state(engine, keys, "410105-05", state)
+    with login(spare) as ctx:
+        result = resync.resync(ctx, state)
+        assert result.status == "rebased" and result.county_sequence == 2
+        assert len(result.missing_here) == 2  # made after the backup: the operator re-checks
+        seeding.seed(ctx, 1, "signed", rng_seed=13)  # the work goes on
+        (third,) = station_side.export_batches(ctx, usb)
+        with ctx.store.read() as s:
+            assert audit.verify(s).ok
+            assert records.count_by_state(s) == {"acknowledged": 3, "exported": 1}
+    (outcome,) = _ingest(engine, keys, tmp_path, [third])
+    assert outcome.status == "ok" and outcome.sequence == 3, outcome.detail
+    versions = _county_versions(engine)
+    assert len(versions) == 6 and len(set(versions)) == 6  # every record once
+    with engine.connect() as conn:  # the abandoned branch of the audit chain is kept aside
+        assert conn.scalar(select(func.count()).select_from(db.superseded_audit_events)) > 0
+    with login(spare) as ctx:  # a second state file finds the station in step
+        station_state(engine, keys, "410105-05", state)
+        assert resync.resync(ctx, state).status == "in_step"
+
+
+def test_resync_names_the_batches_the_county_lacks(exchange) -> None:
+    from sync import resync
+    from sync.county.registry import station_state
+
+    station, engine, keys, tmp_path = exchange
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with login(station) as ctx:
+        seeding.seed(ctx, 4, "signed", rng_seed=14)
+        first, _second = station_side.export_batches(ctx, usb, max_records=2)
+    _ingest(engine, keys, tmp_path, [first])
+    station_state(engine, keys, "410105-05", tmp_path / "state.json")
+    with login(station) as ctx:
+        result = resync.resync(ctx, tmp_path / "state.json")
+    assert result.status == "ahead" and result.resend == [2] and result.acknowledged == 2

@@ -153,7 +153,7 @@ def test_full_check_runs_daily_and_after_an_unclean_stop(
     admin_ctx.store.close()
     store = database.open_existing(station_dir, admin_ctx.db_key)
     assert not database.full_check_due(store)  # station init and the fixtures' logins did one
-    database._set_state(
+    database.set_state(
         store,
         database.LAST_FULL_CHECK,
         (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat(),

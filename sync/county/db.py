@@ -95,6 +95,27 @@ candidates = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
+# Audit events of a station's abandoned branch: after a station was restored from a backup
+# older than its last export and resynced, its chain continues from an earlier event, and
+# the events the county held after that point are kept here, not deleted.
+superseded_audit_events = Table(
+    "superseded_audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station", String(16), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("candidate_id", Integer, nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("superseded_by", Integer, nullable=False),  # the batch sequence that resynced
+)
+
 audit_events = Table(
     "audit_events",
     metadata,

@@ -269,12 +269,25 @@ def _store(
     if new_versions:
         conn.execute(db.versions.insert(), new_versions)
     _upsert_candidates(conn, station, latest, c.passwords, now)
+    if m.get("resync") is not None:
+        _supersede(conn, station, m["resync"]["audit_fork_seq"], m["sequence"])
     if c.audit:
         conn.execute(
             db.audit_events.insert(),
             [{**{k: e[k] for k in EVENT_COLUMNS}, "station": station} for e in c.audit],
         )
     return _duplicates(conn, station, [v["id_number"] for v in latest.values()])
+
+
+def _supersede(conn: Connection, station: str, fork: int, sequence: int) -> None:
+    """Keep the station's events after the fork point aside: the resynced chain replaces them."""
+    after = (db.audit_events.c.station == station) & (db.audit_events.c.seq > fork)
+    rows = [dict(r._mapping) for r in conn.execute(select(db.audit_events).where(after))]
+    if rows:
+        conn.execute(
+            db.superseded_audit_events.insert(), [{**r, "superseded_by": sequence} for r in rows]
+        )
+        conn.execute(db.audit_events.delete().where(after))
 
 
 def _upsert_candidates(

@@ -107,14 +107,36 @@ def check(
         raise BatchRefused(
             HASH_MISMATCH, "previous_hash is not the hash of the last batch received"
         )
-    _check_audit_link(m, chain)
+    _check_audit_link(conn, m, chain)
     return checked
 
 
-def _check_audit_link(m: dict[str, Any], chain: ChainState) -> None:
-    audit = m["audit"]
+def _check_audit_link(conn: Connection, m: dict[str, Any], chain: ChainState) -> None:
+    audit, resync = m["audit"], m.get("resync")
+    if resync is not None:
+        _check_resync(conn, m, chain)
+        return
     if audit is not None and audit["prev_hash"] != (chain.audit_head or AUDIT_GENESIS):
         raise BatchRefused(HASH_MISMATCH, "the audit segment does not continue the last one")
+
+
+def _check_resync(conn: Connection, m: dict[str, Any], chain: ChainState) -> None:
+    """A station restored from an older backup continues its audit chain from an event the
+    county holds (the fork point), after the county's last batch as the county's signed
+    state told it (``station resync``)."""
+    resync, audit = m["resync"], m["audit"]
+    if resync["county_sequence"] != chain.next_sequence - 1:
+        raise BatchRefused(HASH_MISMATCH, "resync names another batch than the last received")
+    fork = resync["audit_fork_seq"]
+    if audit is None or audit["first_seq"] != fork + 1:
+        raise BatchRefused(HASH_MISMATCH, "resync: the audit segment must start after the fork")
+    held = conn.scalar(
+        select(db.audit_events.c.hash).where(
+            db.audit_events.c.station == m["station"], db.audit_events.c.seq == fork
+        )
+    )
+    if (held or (AUDIT_GENESIS if fork == 0 else None)) != audit["prev_hash"]:
+        raise BatchRefused(HASH_MISMATCH, f"resync: audit event #{fork} is not the one held here")
 
 
 def advance(chain: ChainState, checked: Checked) -> None:

@@ -7,13 +7,18 @@ The fingerprint printed here is read out over the phone against the one the stat
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from station.errors import UsageError
-from sync.county import db
-from sync.keys import StationPublicKey
+from station.fileio import atomic_write_bytes
+from sync.county import db, intake
+from sync.keys import CountyKeys, StationPublicKey, sign_document
+
+#: The signed document a restored station resyncs from (``station resync``).
+STATION_STATE = "zk-station-state"
 
 
 def register_station(engine: Engine, key: StationPublicKey, county: str) -> bool:
@@ -52,3 +57,37 @@ def list_stations(engine: Engine) -> list[dict[str, Any]]:
             {"station": r.code, "name": r.name, "fingerprint": r.fingerprint}
             for r in conn.execute(select(db.stations).order_by(db.stations.c.code))
         ]
+
+
+def station_state(engine: Engine, keys: CountyKeys, station: str, out: Path) -> dict[str, Any]:
+    """Write the county's signed view of one station (报名点状态): the last batch accepted,
+    the audit head held, and every (报名号, version) held, for ``station resync``."""
+    with engine.connect() as conn:
+        if (
+            conn.execute(select(db.stations.c.code).where(db.stations.c.code == station)).first()
+            is None
+        ):
+            raise UsageError(f"报名点 {station} 未登记", f"station {station} is not registered")
+        chain = intake.chain_state(conn, station)
+        audit_last = conn.scalar(
+            select(func.max(db.audit_events.c.seq)).where(db.audit_events.c.station == station)
+        )
+        held = conn.execute(
+            select(db.versions.c.registration_no, db.versions.c.version)
+            .where(db.versions.c.station == station)
+            .order_by(db.versions.c.registration_no, db.versions.c.version)
+        ).all()
+    document = {
+        "type": STATION_STATE,
+        "version": 1,
+        "county": keys.county,
+        "station": station,
+        "last_sequence": chain.next_sequence - 1,
+        "last_hash": chain.last_hash,
+        "audit_last_seq": audit_last or 0,
+        "audit_head": chain.audit_head,
+        "records": [[r.registration_no, r.version] for r in held],
+        "issued_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    atomic_write_bytes(out, sign_document(keys.ed25519, document))
+    return document
