@@ -76,6 +76,11 @@ def resync(ctx: Context, path: Path) -> ResyncResult:
         # Numbers the county holds are never given out again (a restored copy's counter is
         # behind the numbers it gave out after its backup).
         regno.skip_past(s, ctx.settings.registration_no_template, (r for r, _v in held))
+        # Batches up to the county's last were received (a lost receipt is made good).
+        for batch in s.scalars(
+            select(Batch).where(Batch.state == "exported", Batch.sequence <= county_seq)
+        ):
+            batch.state, batch.acknowledged_at, batch.data = "acknowledged", utcnow(), None
         result.acknowledged = _acknowledge_held(s, ctx, held, county_seq)
         result.missing_here, result.newer_at_county = _differences(s, held)
         audit.append(
@@ -109,9 +114,6 @@ def _rebase(
             "县区缺少本机备份之前的批次：请先重新发送缺失的批次，再向县区索取新的状态文件",
             "the county lacks events this backup holds: resend the missing batches first",
         )
-    # Batches this copy knows were all received: the county is past them.
-    for batch in s.scalars(select(Batch).where(Batch.state == "exported")):
-        batch.state, batch.acknowledged_at, batch.data = "acknowledged", utcnow(), None
     s.add(
         Batch(
             sequence=county_seq,

@@ -210,6 +210,29 @@ class Desk(QObject):
             QApplication.quit()
 
 
+def offer_restore(data_dir: Path) -> bool:
+    """No station here: say how to make one, or restore one from a backup (a spare PC)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        QApplication.translate("Desk", "Registration station"),
+        QApplication.translate(
+            "Desk",
+            "There is no station in %1. Run `station init` (or `station demo`) first, or "
+            "restore the station from a backup.",
+        ).replace("%1", str(data_dir)),
+    )
+    restore = box.addButton(
+        QApplication.translate("Desk", "Restore from a backup…"), QMessageBox.ButtonRole.AcceptRole
+    )
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is not restore:
+        return False
+    from ui.restore_dialog import RestoreDialog
+
+    return RestoreDialog(data_dir).exec() == RestoreDialog.DialogCode.Accepted
+
+
 def run(data_dir: Path, kiosk: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setWindowIcon(QIcon(str(resource_path("icons", "station.png"))))
@@ -226,14 +249,7 @@ def run(data_dir: Path, kiosk: bool = False) -> int:
     crash.install()
     logging.getLogger(__name__).info("desk started, version %s, data in %s", __version__, data_dir)
     i18n.install(settings.language)
-    if not (data_dir / "keyslots.json").exists():
-        QMessageBox.warning(
-            None,
-            QApplication.translate("Desk", "Registration station"),
-            QApplication.translate(
-                "Desk", "There is no station in %1. Run `station init` (or `station demo`) first."
-            ).replace("%1", str(data_dir)),
-        )
+    if not (data_dir / "keyslots.json").exists() and not offer_restore(data_dir):
         return 2
     desk = Desk(data_dir, kiosk)
     desk.show_login()

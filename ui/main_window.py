@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self._action(
             bar, self.tr("Check a paper form"), "Ctrl+K", self.check_paper_form, "checkForm"
         )
+        self._action(bar, self.tr("Batches"), "Ctrl+Shift+B", self.show_batches, "batches")
         bar.addSeparator()
         if allows(self.context.operator.role, Permission.UNLOCK):
             self._action(
@@ -360,6 +361,15 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(self.context, self)
         dialog.finished.connect(lambda _r: self.refresh())
         self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def show_batches(self) -> QDialog:
+        """Exported batches and receipts; write a lost batch again; resync after a restore."""
+        from ui.batches_dialog import BatchesDialog
+
+        dialog = BatchesDialog(self.context, self)
+        dialog.finished.connect(lambda _r: self.refresh())
         dialog.open()
         return dialog
 

@@ -30,6 +30,114 @@
     </message>
 </context>
 <context>
+    <name>BatchesDialog</name>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="33"/>
+        <source>Batches for the county</source>
+        <translation>批次与回执</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="36"/>
+        <source>A batch without a receipt may not have reached the county. If the county says a batch is missing, select it and write it again: the file is the same, byte for byte.</source>
+        <translation>没有回执的批次可能还没有送到县区。县区报告缺少某个批次时，选中它并重新写出：文件与原来的逐字节相同。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <source>No.</source>
+        <translation>批次号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <source>Records</source>
+        <translation>记录数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <source>Made</source>
+        <translation>导出时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="51"/>
+        <source>Write again…</source>
+        <translation>重新写出…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="53"/>
+        <source>Resync with the county…</source>
+        <translation>与县区对账…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="55"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="77"/>
+        <source>No receipt yet</source>
+        <translation>尚无回执</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="78"/>
+        <source>Acknowledged</source>
+        <translation>已回执</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="84"/>
+        <source>Not written yet</source>
+        <translation>尚未写出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="112"/>
+        <source>Write the batch to</source>
+        <translation>把批次写到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="122"/>
+        <source>Batch #%1 was written again: %2</source>
+        <translation>第 %1 号批次已重新写出：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="131"/>
+        <source>The county&apos;s station state file</source>
+        <translation>县区签发的报名点状态文件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="141"/>
+        <source>The station is in step with the county.</source>
+        <translation>本报名点与县区一致。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="142"/>
+        <source>The county lacks batches: %1. Write them again.</source>
+        <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="146"/>
+        <source>The station now continues after the county&apos;s batch #%1.</source>
+        <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="149"/>
+        <source>%1 records are held by the county and marked acknowledged.</source>
+        <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="155"/>
+        <source>The county holds candidates this station no longer has: %1</source>
+        <translation>县区有、本机已没有的考生（请核对）：%1</translation>
+    </message>
+</context>
+<context>
     <name>CandidateDialog</name>
     <message>
         <location filename="../../ui/candidate_form.py" line="551"/>
@@ -556,14 +664,19 @@
         <translation>自动备份失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="232"/>
+        <location filename="../../ui/app.py" line="217"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="233"/>
-        <source>There is no station in %1. Run `station init` (or `station demo`) first.</source>
-        <translation>%1 中没有报名点。请先运行 station init（或 station demo）。</translation>
+        <location filename="../../ui/app.py" line="218"/>
+        <source>There is no station in %1. Run `station init` (or `station demo`) first, or restore the station from a backup.</source>
+        <translation>%1 中没有报名点。请先运行 station init（或 station demo），或从备份恢复报名点。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="225"/>
+        <source>Restore from a backup…</source>
+        <translation>从备份恢复…</translation>
     </message>
 </context>
 <context>
@@ -967,7 +1080,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="97"/>
-        <location filename="../../ui/main_window.py" line="190"/>
+        <location filename="../../ui/main_window.py" line="191"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
@@ -998,19 +1111,19 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="140"/>
-        <location filename="../../ui/main_window.py" line="284"/>
+        <location filename="../../ui/main_window.py" line="285"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="141"/>
-        <location filename="../../ui/main_window.py" line="318"/>
+        <location filename="../../ui/main_window.py" line="319"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="143"/>
-        <location filename="../../ui/main_window.py" line="343"/>
+        <location filename="../../ui/main_window.py" line="344"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
@@ -1021,127 +1134,132 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="149"/>
-        <location filename="../../ui/main_window.py" line="371"/>
+        <location filename="../../ui/main_window.py" line="381"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="154"/>
+        <location filename="../../ui/main_window.py" line="151"/>
+        <source>Batches</source>
+        <translation>批次与回执</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="157"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="157"/>
+        <location filename="../../ui/main_window.py" line="158"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="158"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="160"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177"/>
+        <location filename="../../ui/main_window.py" line="178"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="181"/>
+        <location filename="../../ui/main_window.py" line="182"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="182"/>
+        <location filename="../../ui/main_window.py" line="183"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="183"/>
+        <location filename="../../ui/main_window.py" line="184"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="184"/>
+        <location filename="../../ui/main_window.py" line="185"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="185"/>
+        <location filename="../../ui/main_window.py" line="186"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="187"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="187"/>
+        <location filename="../../ui/main_window.py" line="188"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="188"/>
+        <location filename="../../ui/main_window.py" line="189"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="192"/>
+        <location filename="../../ui/main_window.py" line="193"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="223"/>
+        <location filename="../../ui/main_window.py" line="224"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="233"/>
+        <location filename="../../ui/main_window.py" line="234"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="269"/>
+        <location filename="../../ui/main_window.py" line="270"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="291"/>
+        <location filename="../../ui/main_window.py" line="292"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="305"/>
+        <location filename="../../ui/main_window.py" line="306"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="332"/>
+        <location filename="../../ui/main_window.py" line="333"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="338"/>
+        <location filename="../../ui/main_window.py" line="339"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="352"/>
+        <location filename="../../ui/main_window.py" line="353"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="373"/>
+        <location filename="../../ui/main_window.py" line="383"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1221,6 +1339,65 @@
         <location filename="../../ui/queue_model.py" line="161"/>
         <source>Photo</source>
         <translation>照片</translation>
+    </message>
+</context>
+<context>
+    <name>RestoreDialog</name>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="37"/>
+        <source>Restore from a backup</source>
+        <translation>从备份恢复</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="39"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="45"/>
+        <source>Replace the station in this folder (it is kept aside, not deleted)</source>
+        <translation>替换此目录中的报名点（原数据另存，不删除）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="57"/>
+        <location filename="../../ui/restore_dialog.py" line="84"/>
+        <source>Backup file</source>
+        <translation>备份文件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="58"/>
+        <source>Login at the time</source>
+        <translation>备份时的登录名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="59"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="62"/>
+        <source>Any account that was valid when the backup was made opens it, or the recovery code with the login __recovery__.</source>
+        <translation>备份当时有效的任何账号都能打开它；也可以用恢复码，登录名填 __recovery__。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="70"/>
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="84"/>
+        <source>Station backups (*.zkbackup)</source>
+        <translation>报名点备份 (*.zkbackup)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="98"/>
+        <source>Checking the whole backup…</source>
+        <translation>正在校验整个备份…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/restore_dialog.py" line="109"/>
+        <source>Station %1 restored from the backup of %2.</source>
+        <translation>已从 %2 的备份恢复报名点 %1。</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,124 @@
+"""The ways out at the desk: restore a station from a backup on a spare PC, write a lost
+batch again, resync with the county's state (driven as an operator would)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+from station import auth, backup, records, seeding
+from sync import station_side
+from sync.county import db, ingest, registry
+from sync.county.registry import station_state
+from sync.keys import read_private_key
+from ui import i18n
+from ui.batches_dialog import BatchesDialog
+from ui.restore_dialog import RestoreDialog
+
+from .factories import ADMIN
+from .qt_helpers import type_text
+from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county, make_station
+
+
+@pytest.fixture(autouse=True)
+def chinese(qapp) -> None:
+    i18n.install("zh_CN")
+
+
+def _ok(dialog: RestoreDialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+
+def test_restore_on_a_spare_pc_from_the_desk(qtbot, tmp_path: Path) -> None:
+    station = make_station(tmp_path, 13)
+    with login(station) as ctx:
+        seeding.seed(ctx, 2, "signed", rng_seed=1)
+        made = backup.make_backup(ctx, tmp_path / "b.zkbackup").path
+    spare = tmp_path / "spare"
+    dialog = RestoreDialog(spare)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.replace_box.isVisible()  # nothing here to replace
+    type_text(dialog.file_edit, str(made))
+    type_text(dialog.findChild(QLineEdit, "login"), ADMIN[0])
+    type_text(dialog.findChild(QLineEdit, "password"), "wrong-password")
+    qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.error_label.text()), timeout=10_000)
+    assert "打不开这个备份" in dialog.error_label.text()
+    assert not (spare / "station.db").exists()
+    type_text(dialog.findChild(QLineEdit, "password"), ADMIN[1])
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)
+    assert "410105-13" in dialog.result_text
+    with auth.login(spare, *ADMIN) as ctx, ctx.store.read() as s:
+        assert records.count_by_state(s) == {"signed": 2}
+
+
+def test_a_lost_batch_is_written_again_and_a_restored_station_resyncs(
+    qtbot, tmp_path: Path
+) -> None:
+    _keys, public = make_county(tmp_path / "county")
+    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
+    engine = db.connect(db.default_url(tmp_path / "county"))
+    station = make_station(tmp_path, 14)
+    install(station, public)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with login(station) as ctx:
+        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+        seeding.seed(ctx, 2, "signed", rng_seed=2)
+        (lost,) = station_side.export_batches(ctx, usb)
+    lost.unlink()
+
+    ctx = auth.login(station, *ADMIN)
+    dialog = BatchesDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.table.item(0, 1).text() == "尚无回执"
+    assert not dialog.resend_button.isEnabled()  # nothing selected yet
+    dialog.table.selectRow(0)
+    assert dialog.resend_button.isEnabled()
+    op = dialog.resend(folder=usb)
+    qtbot.waitUntil(lambda: not op.running, timeout=10_000)
+    assert lost.exists() and "重新写出" in dialog.result_box.text()
+    (outcome,) = ingest.ingest_files(
+        engine,
+        keys,
+        [lost],
+        pending_dir=tmp_path / "county" / "pending",
+        receipts_dir=tmp_path / "county" / "receipts",
+    )
+    assert outcome.status == "ok"
+
+    state = tmp_path / "state.json"
+    station_state(engine, keys, "410105-14", state)
+    op = dialog.resync(state_file=state)
+    qtbot.waitUntil(lambda: not op.running, timeout=10_000)
+    assert "一致" in dialog.result_box.text() and "2 条记录" in dialog.result_box.text()
+    assert dialog.table.item(0, 1).text() == "已回执"  # the receipt lost on the way, made good
+    ctx.close()
+    engine.dispose()
+
+
+def test_the_desk_offers_restore_when_there_is_no_station(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import app
+
+    chosen: list[str] = []
+
+    def click_restore(box: QMessageBox) -> int:
+        buttons = [b for b in box.buttons() if "恢复" in b.text()]
+        chosen.append(box.text())
+        box.clickedButton = lambda: buttons[0]  # type: ignore[method-assign]
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", click_restore)
+    monkeypatch.setattr(RestoreDialog, "exec", lambda self: RestoreDialog.DialogCode.Rejected)
+    assert app.offer_restore(tmp_path) is False
+    assert "从备份恢复报名点" in chosen[0]

@@ -1,0 +1,179 @@
+"""Batches for the county (批次与回执) at the desk: what was exported, what the county has
+acknowledged, and the ways out when something went missing: write a batch again (the same
+bytes) and resync with the county's signed station state after a restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.auth import Context
+from ui.operations import Operation, show_error
+
+
+class BatchesDialog(QDialog):
+    def __init__(self, context: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(self.tr("Batches for the county"))
+        self.hint = QLabel(
+            self.tr(
+                "A batch without a receipt may not have reached the county. If the county "
+                "says a batch is missing, select it and write it again: the file is the same, "
+                "byte for byte."
+            )
+        )
+        self.hint.setWordWrap(True)
+        self.table = QTableWidget(0, 5, self, objectName="batchTable")
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("No."), self.tr("State"), self.tr("Records"), self.tr("Made"), self.tr("File")]
+        )
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.resend_button = QPushButton(self.tr("Write again…"), objectName="resend")
+        self.resend_button.clicked.connect(lambda: self.resend())
+        self.resync_button = QPushButton(self.tr("Resync with the county…"), objectName="resync")
+        self.resync_button.clicked.connect(lambda: self.resync())
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.reject)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resend_button)
+        buttons.addWidget(self.resync_button)
+        buttons.addStretch()
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.rows: list[dict[str, Any]] = []
+        self.operation: Operation | None = None
+        self.resize(760, 420)
+        self.reload()
+
+    def reload(self) -> None:
+        from sync import station_side
+
+        self.rows = station_side.list_batches(self.context)
+        words = {
+            "exported": self.tr("No receipt yet"),
+            "acknowledged": self.tr("Acknowledged"),
+        }
+        self.table.setRowCount(len(self.rows))
+        for row, batch in enumerate(self.rows):
+            state = words.get(batch["state"], batch["state"])
+            if not batch["written"]:
+                state = self.tr("Not written yet")
+            cells = [
+                f"#{batch['sequence']}",
+                state,
+                str(batch["records"]),
+                batch["created_at"].replace("T", " ")[:16],
+                batch["file_name"],
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if batch["state"] != "acknowledged":
+                    item.setForeground(QColor("#c62828"))
+                self.table.setItem(row, col, item)
+        self._selection_changed()
+
+    def selected(self) -> dict[str, Any] | None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self.rows[rows.pop()] if len(rows) == 1 else None
+
+    def _selection_changed(self) -> None:
+        batch = self.selected()
+        self.resend_button.setEnabled(batch is not None and batch["state"] != "acknowledged")
+
+    def resend(self, folder: Path | None = None) -> Operation | None:
+        batch = self.selected()
+        if batch is None or batch["state"] == "acknowledged":
+            return None
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, self.tr("Write the batch to"))
+            if not chosen:
+                return None
+            folder = Path(chosen)
+        from sync import station_side
+
+        sequence = batch["sequence"]
+        return self._run(
+            lambda _p: station_side.write_batch(self.context, sequence, folder),
+            lambda path: (
+                self.tr("Batch #%1 was written again: %2")
+                .replace("%1", str(sequence))
+                .replace("%2", str(path))
+            ),
+        )
+
+    def resync(self, state_file: Path | None = None) -> Operation | None:
+        if state_file is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, self.tr("The county's station state file"), "", "JSON (*.json)"
+            )
+            if not chosen:
+                return None
+            state_file = Path(chosen)
+        from sync import resync
+
+        def said(result: Any) -> str:
+            lines = [
+                {
+                    "in_step": self.tr("The station is in step with the county."),
+                    "ahead": self.tr("The county lacks batches: %1. Write them again.").replace(
+                        "%1", ", ".join(f"#{n}" for n in result.resend)
+                    ),
+                    "rebased": self.tr(
+                        "The station now continues after the county's batch #%1."
+                    ).replace("%1", str(result.county_sequence)),
+                }[result.status],
+                self.tr("%1 records are held by the county and marked acknowledged.").replace(
+                    "%1", str(result.acknowledged)
+                ),
+            ]
+            if result.missing_here:
+                lines.append(
+                    self.tr("The county holds candidates this station no longer has: %1").replace(
+                        "%1", ", ".join(result.missing_here)
+                    )
+                )
+            return "\n".join(lines)
+
+        return self._run(lambda _p: resync.resync(self.context, state_file), said)
+
+    def _run(self, work: Any, message: Any) -> Operation:
+        self.resend_button.setEnabled(False)
+        self.resync_button.setEnabled(False)
+        self.operation = Operation(work, self)
+
+        def done(result: Any) -> None:
+            self.reload()
+            box = QMessageBox(QMessageBox.Icon.Information, self.windowTitle(), message(result))
+            box.setParent(self, box.windowFlags())
+            box.open()
+            self.result_box = box
+
+        self.operation.succeeded.connect(done)
+        self.operation.failed.connect(lambda exc: show_error(self, exc))
+        self.operation.finished.connect(lambda: self.resync_button.setEnabled(True))
+        self.operation.finished.connect(self._selection_changed)
+        return self.operation.start()
