@@ -66,6 +66,9 @@ class Store:
         self.engine = _engine(self.path, key)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cache: dict[str, Any] = {}  # per-open-store memos (e.g. photo hashes)
+        # Opened after the last run stopped without closing (power cut, crash): the whole
+        # database was checked, and the desk says so.
+        self.checked_after_unclean_stop = False
         self._readers = sessionmaker(
             self.engine.execution_options(station_read_only=True), expire_on_commit=False
         )
@@ -143,6 +146,7 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
         )
     unclean = _unclean_shutdown(path)
     store = Store(directory, key)
+    store.checked_after_unclean_stop = unclean
     try:
         full = full_check if full_check is not None else unclean or full_check_due(store)
         check_integrity(store, full=full)

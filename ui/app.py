@@ -151,6 +151,7 @@ class Desk(QObject):
             self.window.showFullScreen()
         else:
             self.window.show()
+        self.window.offer_recovery()
         return self.window
 
     def apply_settings(self, ctx: Context) -> MainWindow:

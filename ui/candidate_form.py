@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import codes, idnumber, records
+from station import codes, drafts, idnumber, records
 from station.auth import Context
 from station.errors import DuplicateCandidate, StationError
 from station.lifecycle import State
@@ -49,6 +49,10 @@ ERROR_STYLE = "color: #b00020"
 WARNING_STYLE = "color: #8a5a00"
 INVALID_BORDER = "border: 1px solid #b00020"
 CARD_STYLE = "background: #eef5ff"
+
+
+#: How often the form keeps unsaved edits (milliseconds).
+KEEP_EVERY_MS = 5000
 
 
 class CandidateForm(LifecycleActions, PhotoActions, QWidget):
@@ -82,6 +86,32 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         self._build()
         if candidate_id is not None:
             self._load(candidate_id)
+        self.revalidate()
+        # Unsaved edits are kept every few seconds (station/drafts.py): a power cut or a crash
+        # loses at most that much typing.
+        self._kept = self.raw()
+        self._keeper = QTimer(self, interval=KEEP_EVERY_MS)
+        self._keeper.timeout.connect(self.keep_unsaved)
+        self._keeper.start()
+
+    def keep_unsaved(self) -> bool:
+        """Keep what was typed since the last save, if anything changed. True if kept."""
+        values = self.raw()
+        if values == self._kept or self.state.locked:
+            return False
+        drafts.keep(self.ctx, self.candidate_id, values)
+        self._kept = values
+        return True
+
+    def discard_unsaved(self) -> None:
+        self._keeper.stop()
+        drafts.clear(self.ctx)
+
+    def apply_unsaved(self, values: dict[str, Any]) -> None:
+        """Fill the form with kept edits (offered back after an unclean stop)."""
+        for name, value in values.items():
+            if name in self.inputs:
+                self.set_value(name, value)
         self.revalidate()
 
     # --- building -----------------------------------------------------------------------
@@ -472,7 +502,9 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
             return
         self.candidate_id = saved.id
         self.pending_photo = None
+        drafts.clear(self.ctx)
         self._load(saved.id)  # state, lock and actions follow the stored record
+        self._kept = self.raw()
         self.saved.emit(saved.id)
 
     def read_card(self) -> None:
@@ -556,6 +588,8 @@ class CandidateDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         self.form.saved.connect(lambda _id: self.accept())
+        # Closed on purpose (saved or not): nothing is offered back later.
+        self.finished.connect(lambda _r: self.form.discard_unsaved())
         self.resize(1000, 760)
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -363,6 +364,63 @@ class MainWindow(QMainWindow):
         self.export_dialog = dialog
         dialog.open()
         return dialog
+
+    def offer_recovery(self) -> QMessageBox | None:
+        """After an unclean stop: say what was checked and found, and offer back the edits
+        that were being typed (station/drafts.py)."""
+        from station import audit, drafts
+
+        lines = []
+        if self.context.store.checked_after_unclean_stop:
+            with self.context.store.read() as s:
+                chain = audit.verify(s)
+            found = (
+                self.tr("intact, %1 events").replace("%1", str(chain.count))
+                if chain.ok
+                else self.tr("broken at event %1: tell the supervisor").replace(
+                    "%1", str(chain.bad_seq)
+                )
+            )
+            lines.append(
+                self.tr(
+                    "The station was not closed properly last time (power cut or crash). "
+                    "Checked on opening: the whole database: intact; the audit chain: %1."
+                ).replace("%1", found)
+            )
+        unsaved = drafts.take(self.context)
+        if unsaved is not None:
+            lines.append(
+                self.tr("Unsaved edits from %1 were kept. Open them to go on?").replace(
+                    "%1", unsaved.at.strftime("%H:%M:%S")
+                )
+            )
+        if not lines:
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("After an unclean stop"),
+            "\n\n".join(lines),
+            parent=self,
+        )
+        box.setObjectName("recovery")
+        if unsaved is None:
+            box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        else:
+            box.setStandardButtons(
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard
+            )
+
+            def answered(_result: int) -> None:
+                if box.clickedButton() is box.button(QMessageBox.StandardButton.Open):
+                    dialog = self.open_candidate(unsaved.candidate_id)
+                    dialog.form.apply_unsaved(unsaved.values)
+                else:
+                    drafts.clear(self.context)
+
+            box.finished.connect(answered)
+        box.open()
+        self.recovery_box = box
+        return box
 
     def show_batches(self) -> QDialog:
         """Exported batches and receipts; write a lost batch again; resync after a restore."""
