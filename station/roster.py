@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import idnumber, records
+from station import idnumber, records, xlsx
 from station.auth import Context
 from station.fileio import atomic_write_bytes
 from station.models import Candidate
@@ -282,7 +282,9 @@ def _write_detail(ws: Worksheet, result: ImportResult) -> None:
     for problem_row in result.problem_rows:
         name = problem_row.original.get("name")
         for p in problem_row.problems:
-            ws.append([p.row, name, p.column, p.reason, problem_row.registration_no or ""])
+            ws.append(
+                xlsx.row(ws, [p.row, name, p.column, p.reason, problem_row.registration_no or ""])
+            )
     for warning in result.warnings:
         ws.append(["", "", WHOLE_FILE, warning, ""])
     for letter, width in zip("ABCDE", (8, 14, 16, 80, 18), strict=True):
@@ -296,7 +298,7 @@ def _write_original(ws: Worksheet, number: int, problem_row: ProblemRow) -> None
         value = problem_row.original.get(column.field)
         if column.as_text and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)  # an exact number stays exact only as text
-        cell = ws.cell(row=number, column=index, value=value)
+        cell = xlsx.as_text(ws.cell(row=number, column=index, value=value))
         if isinstance(value, str) and column.as_text:
             cell.number_format = "@"
         elif isinstance(value, dt.date):
@@ -305,4 +307,4 @@ def _write_original(ws: Worksheet, number: int, problem_row: ProblemRow) -> None
             cell.fill = BAD_FILL
     reasons = "；".join(f"{p.column}：{p.reason}" for p in problem_row.problems)
     ws.cell(row=number, column=len(COLUMNS) + 1, value=problem_row.row)
-    ws.cell(row=number, column=len(COLUMNS) + 2, value=reasons)
+    xlsx.as_text(ws.cell(row=number, column=len(COLUMNS) + 2, value=reasons))

@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
-from station import audit, codes
+from station import audit, codes, xlsx
 from station.auth import Context
 from station.fileio import atomic_write_bytes
 from station.idnumber import DOCUMENT_TYPE_LABELS, DocumentType
@@ -63,7 +63,7 @@ def export_roster(
             if cancel is not None and cancel():
                 _discard(wb)
                 return ExportResult(path, count, cancelled=True)
-            ws.append(_row(candidate))
+            ws.append(xlsx.row(ws, _row(candidate)))
             count += 1
             if progress is not None:
                 progress(count, max(total, count))

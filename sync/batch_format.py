@@ -285,7 +285,10 @@ def open_payload(parsed: Parsed, county_x25519: X25519PrivateKey) -> dict[str, b
 
 def json_lines(data: bytes) -> list[dict[str, Any]]:
     try:
-        rows = [json.loads(line) for line in data.decode("utf-8").splitlines() if line]
+        # Lines end at "\n" only: str.splitlines() would also split at U+2028, U+2029,
+        # U+0085 and other separators that JSON strings carry unescaped (a station name, an
+        # unlock reason), and refuse a good batch.
+        rows = [json.loads(line) for line in data.decode("utf-8").split("\n") if line]
     except (ValueError, UnicodeDecodeError) as exc:
         raise BatchRefused(MALFORMED, f"JSON lines: {exc}") from None
     if not all(isinstance(r, dict) for r in rows):

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 from station import audit, backup, records
 from station.audit import canonical_json
 from station.auth import Context
-from station.errors import UsageError
+from station.errors import StationError, UsageError
 from station.fileio import atomic_write_bytes
 from station.lifecycle import Action, State
 from station.models import AuditEvent, Batch, Candidate, CandidateVersion, Photo, Station, utcnow
 from station.roles import Permission
 from sync import batch_format as bf
-from sync.errors import HASH_MISMATCH, WRONG_COUNTY, BatchRefused
+from sync.errors import HASH_MISMATCH, MALFORMED, WRONG_COUNTY, BatchRefused
 from sync.keys import (
     CountyPublicKey,
     StationPublicKey,
@@ -165,6 +165,24 @@ def export_batches(
         done += count
         if progress:
             progress(done, total)
+
+
+def _county_reader_accepts(
+    data: bytes, entries: list[bf.Entry], rows: tuple[list[Any], ...]
+) -> None:
+    """Never sign what the county's own reader would refuse: the file's framing and manifest,
+    and every JSON-lines entry read back line for line. Raised before anything is stored, so
+    no sequence number is spent and no record is marked exported."""
+    try:
+        bf.parse(data)
+        for entry, expected in zip(entries, rows, strict=True):
+            if len(bf.json_lines(entry.data)) != len(expected):
+                raise BatchRefused(MALFORMED, f"{entry.name} reads back as other lines")
+    except BatchRefused as exc:
+        raise StationError(
+            f"批次未导出：县区的读取程序会拒绝它（{exc.code}: {exc.detail}），请把此信息交技术支持",
+            f"batch not exported: the county's reader would refuse it ({exc.code}: {exc.detail})",
+        ) from exc
 
 
 def write_batch(ctx: Context, sequence: int, out_dir: Path) -> Path:
@@ -362,6 +380,7 @@ def _seal_one(
         else None,
     )
     data = bf.seal_batch(manifest, entries, signing_key=signing, recipient_x25519=recipient.x25519)
+    _county_reader_accepts(data, entries[:3], (draft.lines, draft.passwords, audit_rows))
     file_hash = bf.sha256_hex(data)
     s.add(
         Batch(

@@ -8,6 +8,7 @@ it is version 1 of the county store and will get migrations when it first change
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -95,6 +96,30 @@ candidates = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
+
+def _event_columns() -> list[Column[Any]]:
+    """The columns of one station audit event after its key (fresh objects per table)."""
+    return [
+        Column("at", String(40), nullable=False),
+        Column("actor", String(32), nullable=False),
+        Column("action", String(32), nullable=False),
+        Column("candidate_id", Integer, nullable=True),
+        Column("version", Integer, nullable=True),
+        Column("reason", Text, nullable=False),
+        Column("detail", Text, nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    ]
+
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("station", String(16), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    *_event_columns(),
+)
+
 # Audit events of a station's abandoned branch: after a station was restored from a backup
 # older than its last export and resynced, its chain continues from an earlier event, and
 # the events the county held after that point are kept here, not deleted.
@@ -104,32 +129,8 @@ superseded_audit_events = Table(
     Column("id", Integer, primary_key=True),
     Column("station", String(16), nullable=False, index=True),
     Column("seq", Integer, nullable=False),
-    Column("at", String(40), nullable=False),
-    Column("actor", String(32), nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("candidate_id", Integer, nullable=True),
-    Column("version", Integer, nullable=True),
-    Column("reason", Text, nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    *_event_columns(),
     Column("superseded_by", Integer, nullable=False),  # the batch sequence that resynced
-)
-
-audit_events = Table(
-    "audit_events",
-    metadata,
-    Column("station", String(16), primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", String(40), nullable=False),
-    Column("actor", String(32), nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("candidate_id", Integer, nullable=True),
-    Column("version", Integer, nullable=True),
-    Column("reason", Text, nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
 )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
+from station import xlsx
 from sync.county import db
 
 STATE_ZH = {"received": "已接收", "approved": "审核通过", "rejected": "审核未通过"}
@@ -55,21 +56,24 @@ def export_roster(engine: Engine, out: Path) -> tuple[int, int]:
         for r in rows:
             rec = json.loads(r.canonical)["record"]
             sheet.append(
-                [
-                    r.registration_no,
-                    r.station,
-                    r.name,
-                    r.id_number,
-                    rec.get("gender"),
-                    rec.get("birth_date"),
-                    rec.get("category"),
-                    rec.get("school_name"),
-                    r.version,
-                    STATE_ZH.get(r.state, r.state),
-                    r.reason,
-                    "是" if rec.get("allocation_applied") else "否",
-                    ALLOCATION_ZH.get(r.allocation, r.allocation),
-                ]
+                xlsx.row(
+                    sheet,
+                    [
+                        r.registration_no,
+                        r.station,
+                        r.name,
+                        r.id_number,
+                        rec.get("gender"),
+                        rec.get("birth_date"),
+                        rec.get("category"),
+                        rec.get("school_name"),
+                        r.version,
+                        STATE_ZH.get(r.state, r.state),
+                        r.reason,
+                        "是" if rec.get("allocation_applied") else "否",
+                        ALLOCATION_ZH.get(r.allocation, r.allocation),
+                    ],
+                )
             )
             count += 1
         dup_ids = (
@@ -85,6 +89,6 @@ def export_roster(engine: Engine, out: Path) -> tuple[int, int]:
     dup_sheet = wb.create_sheet("跨报名点重复")
     dup_sheet.append(["证件号码", "报名点", "报名号", "姓名", "版本"])
     for d in dups:
-        dup_sheet.append(list(d))
+        dup_sheet.append(xlsx.row(dup_sheet, d))
     wb.save(out)
     return count, len({d.id_number for d in dups})

@@ -1,0 +1,203 @@
+"""Hardening: every bad input a reason, never a stall (issue "Hardening II")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from station import records, seeding
+from station.errors import StationError
+from station.lifecycle import Action, State
+from station.models import Batch, Candidate
+from station.settings import save
+from station.setup import init_station
+from sync import batch_format as bf
+from sync import station_side
+from sync.county import db, ingest, registry
+from sync.keys import read_private_key
+
+from .factories import ADMIN, SUPERVISOR, fast_settings
+from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county
+
+#: Every character str.splitlines() splits on, and the other C0 controls and DEL.
+SEPARATORS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+CONTROLS = [chr(c) for c in range(0x20)] + ["\x7f"]
+
+
+def test_json_lines_survive_every_separator_and_control_character() -> None:
+    rows = [{"text": f"a{ch}b", "n": i} for i, ch in enumerate(SEPARATORS + CONTROLS)]
+    assert bf.json_lines(bf.to_json_lines(rows)) == rows
+
+
+def test_a_separator_in_a_station_name_or_an_unlock_reason_reaches_the_county(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "station"
+    directory.mkdir()
+    save(directory, fast_settings())
+    init_station(
+        directory,
+        name="金水区\u2028第一\u2029报名点\x85",
+        county_code=COUNTY,
+        number=2,
+        admin_login=ADMIN[0],
+        admin_password=ADMIN[1],
+    )
+    from station import auth
+    from station.roles import Role
+
+    with auth.login(directory, *ADMIN) as ctx:
+        auth.add_operator(ctx, SUPERVISOR[0], "审核员甲", Role.SUPERVISOR, SUPERVISOR[1])
+    _keys, public = make_county(tmp_path / "county")
+    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
+    engine = db.connect(db.default_url(tmp_path / "county"))
+    install(directory, public)
+    with login(directory) as ctx:
+        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+        seeding.seed(ctx, 1, "signed", rng_seed=1)
+        with ctx.store.read() as s:
+            candidate = s.scalar(select(Candidate.id))
+    with login(directory, SUPERVISOR) as sup:
+        records.transition(sup, candidate, Action.UNLOCK, "电话\u2028有误\u2029\x85\v")
+        with sup.store.read() as s:
+            values = records.record_values(records.get(s, candidate))
+        records.update(sup, candidate, {**values, "phone": "13700137000"})
+        with sup.store.session() as s:
+            c = records.get(s, candidate)
+            records._record_review(s, sup, c)
+            records._record_password(s, sup, c, c.password_hash or "$argon2id$demo")
+            records._record_printed(s, sup, c)
+            records._transition(s, sup, c, Action.CONFIRM)
+        records.sign(sup, candidate, "盒002-页01")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with login(directory) as ctx:
+        files = station_side.export_batches(ctx, usb)
+    outcomes = ingest.ingest_files(
+        engine, keys, files, pending_dir=tmp_path / "p", receipts_dir=tmp_path / "r"
+    )
+    assert [o.status for o in outcomes] == ["ok"], [o.detail for o in outcomes]
+    engine.dispose()
+
+
+def test_the_station_never_signs_what_the_county_would_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .sync_fixtures import make_station
+
+    directory = make_station(tmp_path, 3)
+    _keys, public = make_county(tmp_path / "county")
+    install(directory, public)
+    with login(directory) as ctx:
+        seeding.seed(ctx, 2, "signed", rng_seed=2)
+
+    def old_reader(data: bytes) -> list[dict]:  # the reader that split at U+2028 and friends
+        return [json.loads(x) for x in data.decode().splitlines() if x] + [{}]
+
+    monkeypatch.setattr(bf, "json_lines", old_reader)
+    (tmp_path / "usb").mkdir()
+    with login(directory) as ctx:
+        with pytest.raises(StationError, match="county's reader would refuse"):
+            station_side.export_batches(ctx, tmp_path / "usb")
+        with ctx.store.read() as s:  # nothing spent, nothing marked
+            assert s.scalar(select(func.count()).select_from(Batch)) == 0
+            assert records.count_by_state(s) == {State.SIGNED.value: 2}
+    assert list((tmp_path / "usb").iterdir()) == []
+
+
+# --- formula injection: nothing we write into a workbook is a formula ---------------------
+
+INJECTED = '=HYPERLINK("http://example.invalid","点我")'
+
+
+def _formulas(path: Path) -> list[str]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return [
+            name
+            for name in z.namelist()
+            if name.startswith("xl/worksheets/") and b"<f>" in z.read(name)
+        ]
+
+
+def _texts(path: Path) -> set[str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return {
+        c.value for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.data_type == "s"
+    }
+
+
+def test_the_station_roster_export_writes_text_as_text(admin_ctx, tmp_path: Path) -> None:
+    from station import roster
+
+    from .factories import record_for
+
+    records.create(admin_ctx, record_for(1, home_address=INJECTED))
+    out = tmp_path / "export.xlsx"
+    roster.export_roster(admin_ctx, out)
+    assert _formulas(out) == []
+    assert INJECTED in _texts(out)  # unchanged, so it imports back exactly
+    result = roster.import_roster(admin_ctx, out, dry_run=True)
+    assert result.already_present == 1 and not result.conflicts
+
+
+def test_the_errors_workbook_writes_text_as_text(admin_ctx, tmp_path: Path) -> None:
+    from station import roster
+
+    from .factories import record_for
+    from .test_roster import write_roster
+
+    bad = record_for(2, name="=1+1", home_address=INJECTED, phone="-12345")
+
+    def typed_as_text(ws) -> None:  # as a clerk types it, not as a formula
+        from station import xlsx
+
+        for cells in ws.iter_rows():
+            for cell in cells:
+                xlsx.as_text(cell)
+
+    source = write_roster(tmp_path / "in.xlsx", [bad], edit=typed_as_text)
+    result = roster.import_roster(admin_ctx, source)
+    assert result.rejected
+    errors = tmp_path / "errors.xlsx"
+    roster.write_errors(result, errors)
+    assert _formulas(errors) == []
+    assert INJECTED in _texts(errors)
+
+
+def test_the_county_roster_writes_text_as_text(tmp_path: Path) -> None:
+    from station.photos import PhotoInput, placeholder_jpeg
+    from sync.county.roster import export_roster
+
+    from .factories import record_for
+    from .sync_fixtures import make_station
+
+    directory = make_station(tmp_path, 4)
+    _keys, public = make_county(tmp_path / "county")
+    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
+    engine = db.connect(db.default_url(tmp_path / "county"))
+    install(directory, public)
+    with login(directory) as ctx:
+        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+        raw = record_for(3, school_name="=cmd|' /C calc'!A0")
+        with ctx.store.session() as s:
+            c = records._create(
+                s, ctx, raw, PhotoInput(placeholder_jpeg(), "demo", quality_ok=True)
+            )
+            seeding._advance(s, ctx, c, State.SIGNED, 0)
+        (tmp_path / "usb").mkdir()
+        files = station_side.export_batches(ctx, tmp_path / "usb")
+    ingest.ingest_files(
+        engine, keys, files, pending_dir=tmp_path / "p", receipts_dir=tmp_path / "r"
+    )
+    out = tmp_path / "county.xlsx"
+    export_roster(engine, out)
+    assert _formulas(out) == []
+    assert "=cmd|' /C calc'!A0" in _texts(out)
+    engine.dispose()
