@@ -257,9 +257,32 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
 
 
 def cmd_candidate_list(args: argparse.Namespace) -> int:
+
+    with _login(args) as ctx:
+        if args.unmasked:
+            _audit_unmasked(ctx, args)
+        return _list_candidates(ctx, args)
+
+
+def _audit_unmasked(ctx: Any, args: argparse.Namespace) -> None:
+    """Full ID numbers on screen are personal data taken away: a supervisor's act, audited."""
+    from station import audit
+    from station.roles import Permission
+
+    ctx.require(Permission.TAKE_PERSONAL_DATA)
+    with ctx.store.session() as s:
+        audit.append(
+            s,
+            ctx.operator.login,
+            "unmasked_list",
+            detail={"state": args.state, "school": args.school, "limit": args.limit},
+        )
+
+
+def _list_candidates(ctx: Any, args: argparse.Namespace) -> int:
     from station import records
 
-    with _login(args) as ctx, ctx.store.read() as s:
+    with ctx.store.read() as s:
         if args.search:
             rows = records.search_name_prefix(s, args.search, limit=args.limit or 50)
         else:

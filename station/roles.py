@@ -2,7 +2,8 @@
 
 * operator (采集员): collects, edits unlocked records, moves them along the lifecycle;
 * supervisor (报名点负责人/审核员): everything an operator does, plus unlocking signed records,
-  importing a photo from a file and reviewing the day;
+  importing a photo from a file, reviewing the day and taking personal data away (a roster
+  workbook of every candidate, full ID numbers on screen), which is audited with where;
 * admin (管理员): everything a supervisor does, plus managing operators and station keys.
 """
 
@@ -28,12 +29,20 @@ class Permission(StrEnum):
     IMPORT_PHOTO = "import_photo"
     MANAGE_OPERATORS = "manage_operators"
     MANAGE_KEYS = "manage_keys"
+    # Personal data leaving the station other than in batches sealed for the county.
+    TAKE_PERSONAL_DATA = "take_personal_data"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset({Permission.COLLECT, Permission.EXPORT}),
     Role.SUPERVISOR: frozenset(
-        {Permission.COLLECT, Permission.EXPORT, Permission.UNLOCK, Permission.IMPORT_PHOTO}
+        {
+            Permission.COLLECT,
+            Permission.EXPORT,
+            Permission.UNLOCK,
+            Permission.IMPORT_PHOTO,
+            Permission.TAKE_PERSONAL_DATA,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -51,7 +51,7 @@ def export_roster(
     cancel: Callable[[], bool] | None = None,
 ) -> ExportResult:
     """Write all candidates to ``path``; a cancelled export writes nothing."""
-    ctx.require(Permission.EXPORT)
+    ctx.require(Permission.TAKE_PERSONAL_DATA)
     with ctx.store.session() as s:
         total = s.scalar(select(func.count()).select_from(Candidate)) or 0
     wb = Workbook(write_only=True)
@@ -71,7 +71,9 @@ def export_roster(
     wb.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
     with ctx.store.session() as s:
-        audit.append(s, ctx.operator.login, "roster_export", detail={"count": count})
+        audit.append(
+            s, ctx.operator.login, "roster_export", detail={"count": count, "to": str(path)}
+        )
     return ExportResult(path, count)
 
 

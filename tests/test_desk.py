@@ -343,11 +343,12 @@ def test_roster_import_with_preview(qtbot, window: MainWindow, tmp_path: Path) -
     assert "已导入 2 名考生" in window.statusBar().currentMessage()
 
 
-def test_roster_export_and_template_from_the_desk(
-    qtbot, window: MainWindow, tmp_path: Path
-) -> None:
+def test_roster_export_and_template_from_the_desk(qtbot, seeded_dir: Path, tmp_path: Path) -> None:
     import openpyxl
 
+    ctx = auth.login(seeded_dir, *SUPERVISOR)  # taking personal data away is a supervisor's act
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
     out = tmp_path / "名单.xlsx"
     window.export_roster(out)
     qtbot.waitUntil(out.exists, timeout=10_000)
@@ -356,6 +357,7 @@ def test_roster_export_and_template_from_the_desk(
     template = tmp_path / "模板.xlsx"
     window.save_template(template)
     assert template.exists()
+    ctx.close()
 
 
 def test_rejected_record_shows_the_county_reason(qtbot, seeded_dir: Path) -> None:

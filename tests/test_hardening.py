@@ -201,3 +201,58 @@ def test_the_county_roster_writes_text_as_text(tmp_path: Path) -> None:
     assert _formulas(out) == []
     assert "=cmd|' /C calc'!A0" in _texts(out)
     engine.dispose()
+
+
+# --- who may take personal data away ---------------------------------------------------------
+
+
+def test_an_operator_cannot_take_personal_data_away(
+    station_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    from station import auth, roster
+    from station.errors import PermissionDenied
+    from station.models import AuditEvent
+    from ui.launcher import main
+
+    from .factories import OPERATOR, record_for
+
+    with auth.login(station_dir, *OPERATOR) as ctx:
+        records.create(ctx, record_for(1))
+        with pytest.raises(PermissionDenied):
+            roster.export_roster(ctx, tmp_path / "all.xlsx")
+    assert not (tmp_path / "all.xlsx").exists()
+    monkeypatch.setenv("STATION_OPERATOR", OPERATOR[0])
+    monkeypatch.setenv("STATION_PASSWORD", OPERATOR[1])
+    assert main(["--data-dir", str(station_dir), "candidate", "list", "--unmasked"]) == 1
+    assert record_for(1)["id_number"] not in capsys.readouterr().out
+    monkeypatch.setenv("STATION_OPERATOR", SUPERVISOR[0])
+    monkeypatch.setenv("STATION_PASSWORD", SUPERVISOR[1])
+    assert main(["--data-dir", str(station_dir), "candidate", "list", "--unmasked"]) == 0
+    assert record_for(1)["id_number"] in capsys.readouterr().out
+    with auth.login(station_dir, *SUPERVISOR) as ctx:
+        roster.export_roster(ctx, tmp_path / "all.xlsx")
+        with ctx.store.read() as s:
+            events = s.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.detail))
+            taken = [(a, b, d) for a, b, d in events if b in ("unmasked_list", "roster_export")]
+    assert [(a, b) for a, b, _d in taken] == [
+        (SUPERVISOR[0], "unmasked_list"),
+        (SUPERVISOR[0], "roster_export"),
+    ]
+    assert "all.xlsx" in taken[1][2]  # audited with where it went
+
+
+def test_the_desk_offers_the_roster_export_only_to_a_supervisor(qtbot, station_dir: Path) -> None:
+    from station import auth
+    from ui.main_window import MainWindow
+
+    from .factories import OPERATOR
+
+    names = {}
+    for who in (OPERATOR, SUPERVISOR):
+        ctx = auth.login(station_dir, *who)
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        names[who[0]] = {a.objectName() for a in window.findChildren(type(window.new_action))}
+        ctx.close()
+    assert "exportRoster" not in names[OPERATOR[0]]
+    assert "exportRoster" in names[SUPERVISOR[0]]

@@ -139,7 +139,10 @@ class MainWindow(QMainWindow):
         self._action(bar, self.tr("Refresh"), "F5", self.refresh, "refresh")
         bar.addSeparator()
         self._action(bar, self.tr("Import roster"), "Ctrl+I", self.import_roster, "importRoster")
-        self._action(bar, self.tr("Export roster"), "Ctrl+E", self.export_roster, "exportRoster")
+        if allows(self.context.operator.role, Permission.TAKE_PERSONAL_DATA):
+            self._action(
+                bar, self.tr("Export roster"), "Ctrl+E", self.export_roster, "exportRoster"
+            )
         self._action(
             bar, self.tr("Roster template"), "Ctrl+T", self.save_template, "rosterTemplate"
         )
