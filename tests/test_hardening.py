@@ -256,3 +256,40 @@ def test_the_desk_offers_the_roster_export_only_to_a_supervisor(qtbot, station_d
         ctx.close()
     assert "exportRoster" not in names[OPERATOR[0]]
     assert "exportRoster" in names[SUPERVISOR[0]]
+
+
+# --- one source of truth for every text field's length ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field", ["school_name", "allocation_basis", "home_address", "school_code"]
+)
+def test_validation_refuses_what_is_longer_than_the_limit(field: str) -> None:
+    from station.validation import MAX_LENGTH, validate_candidate
+
+    from .factories import record_for
+
+    limit = MAX_LENGTH[field]
+    extra = {"allocation_applied": True} if field == "allocation_basis" else {}
+    ch = "4" if field == "school_code" else "校"
+    at_limit = validate_candidate(record_for(1, **extra, **{field: ch * limit}))
+    assert not [i for i in at_limit.for_field(field) if i.code == "too_long"]
+    over = validate_candidate(record_for(1, **extra, **{field: ch * (limit + 1)}))
+    assert "too_long" in [i.code for i in over.for_field(field)]
+    assert str(limit) in over.for_field(field)[0].message_zh
+
+
+def test_the_store_and_the_form_follow_the_limits(qtbot, admin_ctx) -> None:
+    from station.models import Candidate
+    from station.validation import MAX_LENGTH
+    from ui.candidate_form import CandidateForm
+
+    columns = Candidate.__table__.columns
+    for field, limit in MAX_LENGTH.items():
+        assert columns[field].type.length >= limit, field  # the store holds what validation lets in
+    form = CandidateForm(admin_ctx)
+    qtbot.addWidget(form)
+    for field, limit in MAX_LENGTH.items():
+        widget = form.inputs[field]
+        if hasattr(widget, "maxLength"):
+            assert widget.maxLength() == limit, field

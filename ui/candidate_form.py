@@ -34,7 +34,13 @@ from station.auth import Context
 from station.errors import DuplicateCandidate, StationError
 from station.lifecycle import State
 from station.photos import PhotoInput
-from station.validation import GUARDIAN_RELATIONS, Category, Result, validate_candidate
+from station.validation import (
+    GUARDIAN_RELATIONS,
+    MAX_LENGTH,
+    Category,
+    Result,
+    validate_candidate,
+)
 from ui import i18n
 from ui.approval import ApprovalDialog
 from ui.form_lifecycle import LifecycleActions
@@ -117,6 +123,8 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
     # --- building -----------------------------------------------------------------------
 
     def _line(self, name: str, max_length: int = 100) -> QLineEdit:
+        # A field with a text limit takes it from the validation's one registry.
+        max_length = MAX_LENGTH.get(name, max_length)
         edit = QLineEdit(objectName=name)
         edit.setMaxLength(max_length)
         edit.textEdited.connect(self._changed)
