@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from station.errors import StationError, UsageError
-from station.fileio import fsync_dir
+from station.fileio import check_output, fsync_dir
 
 MAGIC = b"ZKBACKUP\x01\n"
 FORMAT = 1
@@ -131,11 +131,7 @@ def make_backup(
     """Write a backup of the logged-in station to ``out`` (complete, or nothing there)."""
     from station import __version__, database
 
-    out = out.expanduser()
-    if out.exists() and out.is_dir():
-        raise UsageError(f"{out} 是目录，请给出备份文件名", f"{out} is a folder; name a file")
-    if not out.parent.is_dir():
-        raise UsageError(f"目录 {out.parent} 不存在", f"no folder {out.parent}")
+    out = check_output(out.expanduser())
     data_dir: Path = ctx.data_dir
     needed = sum(
         (data_dir / name).stat().st_size

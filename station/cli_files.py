@@ -135,7 +135,7 @@ def cmd_photo_check(args: argparse.Namespace) -> int:
 
 def cmd_photo_crop(args: argparse.Namespace) -> int:
     from station.errors import UsageError
-    from station.fileio import atomic_write_bytes
+    from station.fileio import atomic_write_bytes, check_output
     from station.photo import (
         PhotoError,
         check_frame,
@@ -158,7 +158,7 @@ def cmd_photo_crop(args: argparse.Namespace) -> int:
             "cannot crop: " + ", ".join(blocking),
         )
     jpeg = crop_and_encode(frame, profile, verdict.face)
-    atomic_write_bytes(out, jpeg)
+    atomic_write_bytes(check_output(out), jpeg)
     size = f"{profile.width}×{profile.height}, {len(jpeg) / 1024:.1f} KB"
     print(f"已写入 {out}（{size}）/ written {out} ({size})")
     for code in verdict.problems:
@@ -168,16 +168,11 @@ def cmd_photo_crop(args: argparse.Namespace) -> int:
 
 def cmd_form_print(args: argparse.Namespace) -> int:
     from station import records
-    from station.errors import UsageError
-    from station.fileio import atomic_write_bytes
+    from station.fileio import atomic_write_bytes, check_output
     from station.form.service import print_form
 
-    out = Path(args.out)
     # Checked before printing: a print is stored and audited, and must reach the file.
-    if not out.parent.is_dir():
-        raise UsageError(f"目录 {out.parent} 不存在", f"no directory {out.parent}")
-    if out.is_dir():
-        raise UsageError(f"{out} 是目录", f"{out} is a directory")
+    out = check_output(Path(args.out))
     with _login(args) as ctx:
         with ctx.store.read() as s:
             candidate_id = records.lookup(s, args.key).id

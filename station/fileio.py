@@ -6,8 +6,28 @@ import os
 import tempfile
 from pathlib import Path
 
+from station.errors import UsageError
+
+
+def check_output(path: Path) -> Path:
+    """A file the user named for us to write: a regular file (replaced) or a new file in a
+    folder that exists. A link, a device or a folder is refused, never replaced (run as root,
+    `roster export /dev/full` once replaced the device), and no folder is made up."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise UsageError(
+            f"{path} 不是普通文件（链接、设备或目录），不能写入，请换一个文件名",
+            f"{path} is not a regular file (a link, a device or a folder): choose a file name",
+        )
+    if not path.parent.is_dir():
+        raise UsageError(f"目录 {path.parent} 不存在", f"no folder {path.parent}")
+    return path
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` whole under ``path`` (a temporary name, then a rename), making the
+    folder if needed; never in place of a link or a device."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        check_output(path)  # raises, in words
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

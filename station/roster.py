@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from station import idnumber, records, xlsx
 from station.auth import Context
-from station.fileio import atomic_write_bytes
+from station.fileio import atomic_write_bytes, check_output
 from station.models import Candidate
 from station.roles import Permission
 from station.roster_columns import COLUMNS, REASONS, SOURCE_ROW
@@ -261,6 +261,7 @@ WHOLE_FILE = "（整个文件）"
 def write_errors(result: ImportResult, path: Path) -> None:
     """Every rejected or conflicting row: 错误明细 lists row, column and reason; 考生 holds the
     original values under the template's header (bad cells in red), ready to fix and import."""
+    check_output(path)
     wb = Workbook()
     detail = wb.active
     assert detail is not None

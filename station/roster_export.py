@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from station import audit, codes, xlsx
 from station.auth import Context
-from station.fileio import atomic_write_bytes
+from station.fileio import atomic_write_bytes, check_output
 from station.idnumber import DOCUMENT_TYPE_LABELS, DocumentType
 from station.lifecycle import State
 from station.models import Candidate
@@ -52,6 +52,7 @@ def export_roster(
 ) -> ExportResult:
     """Write all candidates to ``path``; a cancelled export writes nothing."""
     ctx.require(Permission.TAKE_PERSONAL_DATA)
+    check_output(path)
     with ctx.store.session() as s:
         total = s.scalar(select(func.count()).select_from(Candidate)) or 0
     wb = Workbook(write_only=True)

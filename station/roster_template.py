@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from station.fileio import atomic_write_bytes
+from station.fileio import atomic_write_bytes, check_output
 from station.roster_columns import COLUMNS, Column, Need
 
 DATA_SHEET = "考生"
@@ -52,6 +52,7 @@ RULES = (
 
 def write_template(path: Path) -> None:
     """Write the template atomically (a reader never sees half a file)."""
+    check_output(path)
     buffer = io.BytesIO()
     template_workbook().save(buffer)
     atomic_write_bytes(path, buffer.getvalue())

@@ -24,7 +24,7 @@ from station import audit, backup, records
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import StationError, UsageError
-from station.fileio import atomic_write_bytes
+from station.fileio import atomic_write_bytes, check_output
 from station.lifecycle import Action, State
 from station.models import AuditEvent, Batch, Candidate, CandidateVersion, Photo, Station, utcnow
 from station.roles import Permission
@@ -67,7 +67,7 @@ def station_public_key(ctx: Context) -> StationPublicKey:
 def export_station_key(ctx: Context, out: Path) -> StationPublicKey:
     """Write the station's public key file for registration at the county (公钥导出)."""
     key = station_public_key(ctx)
-    atomic_write_bytes(out, key.to_json().encode("utf-8"))
+    atomic_write_bytes(check_output(out), key.to_json().encode("utf-8"))
     return key
 
 

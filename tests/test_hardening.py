@@ -293,3 +293,36 @@ def test_the_store_and_the_form_follow_the_limits(qtbot, admin_ctx) -> None:
         widget = form.inputs[field]
         if hasattr(widget, "maxLength"):
             assert widget.maxLength() == limit, field
+
+
+# --- outputs never replace a link, a device or a folder, and make up no folder ---------------
+
+
+def test_outputs_refuse_links_devices_and_missing_folders(admin_ctx, tmp_path: Path) -> None:
+    import os
+
+    from station import backup, roster
+    from station.errors import UsageError
+
+    from .factories import record_for
+
+    records.create(admin_ctx, record_for(1))
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(precious)
+    targets = [link, tmp_path / "no-such-folder" / "x.xlsx", tmp_path]
+    if os.path.exists("/dev/null") and os.access("/dev/null", os.W_OK):
+        targets.append(Path("/dev/null"))
+    for target in targets:
+        with pytest.raises(UsageError):
+            roster.export_roster(admin_ctx, target)
+        with pytest.raises(UsageError):
+            roster.write_template(target)
+        with pytest.raises(UsageError):
+            backup.make_backup(admin_ctx, target)
+    assert link.is_symlink() and precious.read_text() == "keep me"
+    assert not (tmp_path / "no-such-folder").exists()
+    assert Path("/dev/null").is_char_device()
+    roster.export_roster(admin_ctx, tmp_path / "fine.xlsx")  # a new file in a folder is fine
+    assert (tmp_path / "fine.xlsx").is_file()

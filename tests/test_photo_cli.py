@@ -54,6 +54,9 @@ def test_check_unusable_input_exits_2(home: Path, unreadable: str) -> None:
 
 def test_crop_writes_the_profile_photo(home: Path) -> None:
     out = home / "out" / "photo.jpg"
+    refused = run(home, "photo", "crop", GOOD, "--out", str(out))  # no folder is made up
+    assert refused.returncode == 2 and "不存在" in refused.stderr and not out.parent.exists()
+    out.parent.mkdir()
     result = run(home, "photo", "crop", GOOD, "--out", str(out))
     assert result.returncode == 0, result.stderr
     data = out.read_bytes()

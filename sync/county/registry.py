@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from station.errors import UsageError
-from station.fileio import atomic_write_bytes
+from station.fileio import atomic_write_bytes, check_output
 from sync.county import db, intake
 from sync.keys import CountyKeys, StationPublicKey, sign_document
 
@@ -62,6 +62,7 @@ def list_stations(engine: Engine) -> list[dict[str, Any]]:
 def station_state(engine: Engine, keys: CountyKeys, station: str, out: Path) -> dict[str, Any]:
     """Write the county's signed view of one station (报名点状态): the last batch accepted,
     the audit head held, and every (报名号, version) held, for ``station resync``."""
+    check_output(out)
     with engine.connect() as conn:
         if (
             conn.execute(select(db.stations.c.code).where(db.stations.c.code == station)).first()

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 
 from station.errors import UsageError
+from station.fileio import check_output
 from sync.county import db
 from sync.keys import CountyKeys, sign_document
 from sync.station_side import REVIEW
@@ -64,6 +65,7 @@ def decide(
 
 def export_review(engine: Engine, keys: CountyKeys, station: str, out: Path) -> int:
     """Write the station's signed review results (every decided record); returns the count."""
+    check_output(out)
     t = db.candidates
     with engine.connect() as conn:
         if (

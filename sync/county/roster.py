@@ -6,6 +6,7 @@ which the county settles with the stations concerned.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
 from station import xlsx
+from station.fileio import atomic_write_bytes, check_output
 from sync.county import db
 
 STATE_ZH = {"received": "已接收", "approved": "审核通过", "rejected": "审核未通过"}
@@ -21,6 +23,7 @@ ALLOCATION_ZH = {"granted": "同意", "denied": "不同意", None: ""}
 
 def export_roster(engine: Engine, out: Path) -> tuple[int, int]:
     """Write the workbook; returns (candidates, duplicate ID numbers)."""
+    check_output(out)
     t, v = db.candidates, db.versions
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet("考生")
@@ -90,5 +93,7 @@ def export_roster(engine: Engine, out: Path) -> tuple[int, int]:
     dup_sheet.append(["证件号码", "报名点", "报名号", "姓名", "版本"])
     for d in dups:
         dup_sheet.append(xlsx.row(dup_sheet, d))
-    wb.save(out)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    atomic_write_bytes(out, buffer.getvalue())  # whole or not at all
     return count, len({d.id_number for d in dups})
