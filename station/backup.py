@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from station import jsonio
 from station.errors import StationError, UsageError
 from station.fileio import check_output, fsync_dir
 
@@ -315,7 +316,7 @@ def read_header(path: Path) -> tuple[dict[str, Any], bytes]:
     if len(body) < length:
         raise _refuse("truncated", f"备份文件 {path} 不完整", f"{path} is truncated")
     try:
-        header = json.loads(body)
+        header = jsonio.loads(body)
         if not isinstance(header, dict):
             raise ValueError
     except ValueError:
@@ -432,14 +433,14 @@ def verify(path: Path, login: str, password: str, into: Path | None = None) -> d
         manifest: dict[str, Any] | None = None
         while not plain.at_end():
             try:
-                entry = json.loads(plain.readline())
+                entry = jsonio.loads(plain.readline())
                 name, size = str(entry["name"]), int(entry["size"])
             except (ValueError, KeyError, TypeError):
                 raise _refuse(
                     "damaged", f"备份文件 {path} 内容格式不对", f"{path}: bad entry"
                 ) from None
             if name == "manifest.json":
-                manifest = json.loads(plain.read_exact(size))
+                manifest = jsonio.loads(plain.read_exact(size))
                 continue
             if "/" in name or "\\" in name or name.startswith("."):
                 raise _refuse("damaged", f"备份中有非法文件名 {name}", f"bad file name {name}")

@@ -9,12 +9,12 @@ Imports of the core happen inside the handlers so that ``station --help`` stays 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from station import jsonio
 from station.cli_files import (
     cmd_form_print,
     cmd_form_verify,
@@ -202,7 +202,7 @@ def _read_record_args(args: argparse.Namespace) -> dict[str, Any]:
                 if args.json_file == "-"
                 else Path(args.json_file).read_text("utf-8")
             )
-            raw = json.loads(text)
+            raw = jsonio.loads(text)
         except (OSError, ValueError) as exc:
             raise UsageError(f"无法读取 JSON：{exc}", f"cannot read JSON: {exc}") from None
         if not isinstance(raw, dict):

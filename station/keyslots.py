@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from filelock import FileLock
 
+from station import jsonio
 from station.errors import AuthError, StoreError
 from station.fileio import atomic_write_bytes
 from station.settings import KdfParams
@@ -83,7 +84,7 @@ class KeySlots:
 
     def load(self) -> KeySlots:
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            doc = jsonio.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise StoreError(
                 f"找不到密钥文件 {self.path}：没有它数据库无法打开，请从备份恢复 keyslots.json",

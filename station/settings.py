@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from station import jsonio
 from station.errors import UsageError
 from station.fileio import atomic_write_bytes
 from station.validation import DEFAULT_AGE_RULES, AgeRule, Policy
@@ -140,7 +141,7 @@ def load(directory: Path) -> Settings:
     if not path.exists():
         return Settings()
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = jsonio.loads(path.read_text(encoding="utf-8"))
         return Settings.from_dict(raw)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"设置文件 {path} 无法读取：{exc}", f"cannot read {path}: {exc}") from None

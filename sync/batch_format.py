@@ -11,7 +11,6 @@ belong to the station and county modules.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import struct
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from station import jsonio
 from station.audit import canonical_json
 from sync import hpke
 from sync.errors import BAD_SIGNATURE, DECRYPT_FAILED, HASH_MISMATCH, MALFORMED, BatchRefused
@@ -191,7 +191,7 @@ def parse(data: bytes) -> Parsed:
             raise ValueError("lengths do not add up to the file size")
         sealed = data[pos : pos + s_len]
         signature = data[pos + s_len :]
-        manifest = json.loads(manifest_bytes.decode("utf-8"))
+        manifest = jsonio.loads(manifest_bytes.decode("utf-8"))
     except (struct.error, ValueError, UnicodeDecodeError) as exc:
         raise BatchRefused(MALFORMED, str(exc)) from None
     _check_manifest(manifest)
@@ -288,7 +288,7 @@ def json_lines(data: bytes) -> list[dict[str, Any]]:
         # Lines end at "\n" only: str.splitlines() would also split at U+2028, U+2029,
         # U+0085 and other separators that JSON strings carry unescaped (a station name, an
         # unlock reason), and refuse a good batch.
-        rows = [json.loads(line) for line in data.decode("utf-8").split("\n") if line]
+        rows = [jsonio.loads(line) for line in data.decode("utf-8").split("\n") if line]
     except (ValueError, UnicodeDecodeError) as exc:
         raise BatchRefused(MALFORMED, f"JSON lines: {exc}") from None
     if not all(isinstance(r, dict) for r in rows):

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from station import jsonio
 from station.audit import canonical_json
 from sync.errors import BAD_SIGNATURE, MALFORMED, BatchRefused, KeyFileError
 
@@ -155,7 +156,7 @@ def _pretty(value: dict[str, Any]) -> str:
 
 def _read_json(path: Path, kind: str) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = jsonio.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise KeyFileError(
             f"无法读取密钥文件 {path}：{exc}", f"cannot read key file {path}: {exc}"
@@ -306,7 +307,7 @@ def sign_document(key: Ed25519PrivateKey, document: dict[str, Any]) -> bytes:
 def verify_document(public_ed25519: bytes, data: bytes, doc_type: str) -> dict[str, Any]:
     """The document, if the signature holds and it is of ``doc_type``; else BatchRefused."""
     try:
-        outer = json.loads(data.decode("utf-8"))
+        outer = jsonio.loads(data.decode("utf-8"))
         text = outer["document"]
         signature = base64.b64decode(outer["signature"], validate=True)
         if not isinstance(text, str):
@@ -319,7 +320,10 @@ def verify_document(public_ed25519: bytes, data: bytes, doc_type: str) -> dict[s
         )
     except (InvalidSignature, ValueError):
         raise BatchRefused(BAD_SIGNATURE, "the county's signature does not verify") from None
-    document = json.loads(text)
+    try:
+        document = jsonio.loads(text)
+    except ValueError:
+        raise BatchRefused(MALFORMED, "the signed document is not readable JSON") from None
     if not isinstance(document, dict) or document.get("type") != doc_type:
         raise BatchRefused(MALFORMED, f"not a {doc_type} document")
     return document

@@ -326,3 +326,53 @@ def test_outputs_refuse_links_devices_and_missing_folders(admin_ctx, tmp_path: P
     assert Path("/dev/null").is_char_device()
     roster.export_roster(admin_ctx, tmp_path / "fine.xlsx")  # a new file in a folder is fine
     assert (tmp_path / "fine.xlsx").is_file()
+
+
+# --- JSON nested thousands deep: a refusal, never a traceback ---------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_deeply_nested_json_is_refused_with_a_reason(tmp_path: Path) -> None:
+    import struct
+
+    from station import backup
+    from station.errors import StationError
+    from station.keyslots import KeySlots
+    from station.settings import load
+    from sync.errors import BatchRefused
+    from sync.keys import read_county_public, verify_document
+
+    with pytest.raises(BatchRefused):
+        bf.json_lines(DEEP.encode())
+    with pytest.raises(BatchRefused):
+        verify_document(b"\0" * 32, DEEP.encode(), "zk-receipt")
+    deep_file = tmp_path / "deep.json"
+    deep_file.write_text(DEEP)
+    with pytest.raises(StationError):
+        read_county_public(deep_file)
+    (tmp_path / "settings.json").write_text(DEEP)
+    with pytest.raises(StationError):
+        load(tmp_path)
+    (tmp_path / "keyslots.json").write_text(DEEP)
+    with pytest.raises(StationError):
+        KeySlots(tmp_path).load()
+    header = DEEP.encode()
+    (tmp_path / "b.zkbackup").write_bytes(backup.MAGIC + struct.pack(">I", len(header)) + header)
+    with pytest.raises(backup.BackupRefused) as refused:
+        backup.read_header(tmp_path / "b.zkbackup")
+    assert refused.value.code == "damaged"
+
+
+def test_the_cli_refuses_a_deeply_nested_record_file(
+    station_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    from ui.launcher import main
+
+    monkeypatch.setenv("STATION_OPERATOR", ADMIN[0])
+    monkeypatch.setenv("STATION_PASSWORD", ADMIN[1])
+    deep = tmp_path / "rec.json"
+    deep.write_text(DEEP)
+    code = main(["--data-dir", str(station_dir), "candidate", "add", "--json-file", str(deep)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "内部错误" not in err

@@ -9,12 +9,12 @@ fall back to nothing) or an out-of-range value is a ``ProfileError`` naming the 
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from station import jsonio
 from station.photo.errors import ProfileError
 from station.resources import resource_path
 
@@ -140,7 +140,7 @@ def get_profile(name: str | None = None, path: Path | None = None) -> Profile:
 
 def parse_profiles(path: Path) -> dict[str, Profile]:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = jsonio.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ProfileError(
             f"照片规格文件 {path} 无法读取：{exc}", f"cannot read the photo profiles {path}: {exc}"

@@ -10,13 +10,13 @@ the file waits) and the previous batch's hash (``hash_mismatch``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from station import jsonio
 from station.audit import GENESIS as AUDIT_GENESIS
 from station.audit import event_hash
 from sync import batch_format as bf
@@ -165,7 +165,7 @@ def _contents(path: Path, parsed: bf.Parsed, payload: dict[str, bytes]) -> Check
         ):
             raise BatchRefused(HASH_MISMATCH, f"record {line.get('registration_no')}: digest")
         try:
-            record = json.loads(canonical)
+            record = jsonio.loads(canonical)
             fields = record["record"]
             same = (
                 record["registration_no"] == line["registration_no"]
