@@ -52,3 +52,20 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refused in words when it is not one (``/dev/zero``, a folder)
+    or is longer than ``limit``: never read until memory runs out."""
+    if not path.is_file():
+        if not path.exists():
+            raise FileNotFoundError(2, "No such file", str(path))
+        raise UsageError(f"{path} 不是普通文件", f"{path} is not a regular file")
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(
+            f"文件 {path} 过大（超过 {limit // 2**20} MB）",
+            f"{path} is larger than {limit // 2**20} MB",
+        )
+    return data

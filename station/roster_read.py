@@ -29,6 +29,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from station.errors import UsageError
+from station.fileio import read_bounded
 from station.roster_columns import (
     BY_FIELD,
     COLUMNS,
@@ -97,9 +98,19 @@ def read_roster(path: Path) -> Roster:
 # --- the container ------------------------------------------------------------------------
 
 
+# What a roster of MAX_ROWS candidates can be, with room to spare: a real one is a few MB
+# packed and about 100 MB of sheet XML. Anything larger (a "zip bomb", /dev/zero) is refused
+# before it is unpacked or loaded.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+MAX_RATIO = 200  # unpacked : packed, per part
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return read_bounded(path, MAX_FILE_BYTES)
+    except UsageError as exc:
+        raise RosterUnusable(exc.message_zh, exc.message_en) from None
     except OSError as exc:
         raise RosterUnusable(
             f"无法读取文件 {path}：{exc.strerror or exc}", f"cannot read {path}: {exc}"
@@ -122,6 +133,50 @@ def _check_container(data: bytes) -> None:
         raise RosterUnusable(
             "文件不是 Excel 工作簿（.xlsx），或已损坏", "the file is not an .xlsx workbook"
         )
+    _check_sizes(data)
+
+
+def _check_sizes(data: bytes) -> None:
+    """Sizes from the zip directory and rows counted in the sheet XML as it streams by, before
+    openpyxl builds anything in memory."""
+    too_big = RosterUnusable(
+        "文件解压后过大，不像花名册（可能已损坏或被构造），请检查文件",
+        "the workbook unpacks to far more than a roster could be",
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            parts = z.infolist()
+            if sum(p.file_size for p in parts) > MAX_UNPACKED_BYTES:
+                raise too_big
+            for part in parts:
+                if (
+                    part.file_size > max(part.compress_size, 1) * MAX_RATIO
+                    and part.file_size > 2**20
+                ):
+                    raise too_big
+            for part in parts:
+                if (
+                    part.filename.startswith("xl/worksheets/")
+                    and _rows_in(z, part) > MAX_ROWS + HEADER_SEARCH_ROWS
+                ):
+                    raise RosterUnusable(
+                        f"一次最多导入 {MAX_ROWS} 行，请把名单拆成几个文件",
+                        f"at most {MAX_ROWS} rows at a time: split the roster",
+                    )
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise RosterUnusable(
+            "文件不是 Excel 工作簿（.xlsx），或已损坏", "the file is not an .xlsx workbook"
+        ) from None
+
+
+def _rows_in(z: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
+    rows, tail = 0, b""
+    with z.open(part) as stream:
+        while block := stream.read(1 << 20):
+            chunk = tail + block
+            rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+            tail = chunk[-4:]  # shorter than a tag: nothing is counted twice
+    return rows
 
 
 def _load(data: bytes, *, data_only: bool, read_only: bool = False) -> Workbook:

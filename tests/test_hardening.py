@@ -376,3 +376,76 @@ def test_the_cli_refuses_a_deeply_nested_record_file(
     code = main(["--data-dir", str(station_dir), "candidate", "add", "--json-file", str(deep)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "内部错误" not in err
+
+
+# --- bounds on images and sheets: checked before decoding or loading ----------------------------
+
+
+def test_a_huge_image_is_refused_from_its_header(tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    from station.errors import UsageError
+    from station.photo.images import decode_image, load_image
+
+    def png(width: int, height: int) -> bytes:
+        def chunk(kind: bytes, body: bytes) -> bytes:
+            return (
+                struct.pack(">I", len(body))
+                + kind
+                + body
+                + struct.pack(">I", zlib.crc32(kind + body))
+            )
+
+        ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b""))
+            + chunk(b"IEND", b"")
+        )
+
+    for width, height in ((30_000, 30_000), (2**16, 2**16)):  # 2^32 pixels: cv2 crashed
+        with pytest.raises(UsageError, match="too large"):
+            decode_image(png(width, height))
+    with pytest.raises(UsageError, match="not a readable image"):
+        decode_image(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    if Path("/dev/zero").exists():
+        with pytest.raises(UsageError, match="not a regular file"):
+            load_image("/dev/zero")
+
+
+def test_rosters_that_unpack_huge_or_hold_too_many_rows_are_refused_before_loading(
+    tmp_path: Path,
+) -> None:
+    import zipfile
+
+    from station import roster_read
+    from station.roster_read import RosterUnusable, read_roster
+
+    from .test_roster import write_roster
+
+    good = write_roster(tmp_path / "good.xlsx", [])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item))
+        out.writestr("xl/media/padding.bin", b"\0" * (roster_read.MAX_UNPACKED_BYTES + 1))
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    with pytest.raises(RosterUnusable, match="unpacks"):
+        read_roster(bomb)
+
+    many = tmp_path / "many.xlsx"
+    sheet = "".join(f'<row r="{i}"><c r="A{i}"><v>1</v></c></row>' for i in range(1, 100_100))
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(many, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                head, _sep, _rest = data.partition(b"<sheetData>")
+                data = head + b"<sheetData>" + sheet.encode() + b"</sheetData></worksheet>"
+            out.writestr(item, data)
+    with pytest.raises(RosterUnusable, match="at most"):
+        read_roster(many)
+    if Path("/dev/zero").exists():
+        with pytest.raises(RosterUnusable, match="not a regular file"):
+            read_roster(Path("/dev/zero"))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from station.errors import UsageError
+from station.fileio import read_bounded
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a camera JPEG is a few MB; refuse what cannot be a photo
+# 40 megapixels: more than any webcam or phone; a 30000×30000 PNG of 2.6 MB would otherwise
+# cost 5 GB to decode. Checked from the header, before decoding.
+MAX_PIXELS = 40_000_000
 
 
 def decode_image(data: bytes) -> np.ndarray:
@@ -18,17 +24,46 @@ def decode_image(data: bytes) -> np.ndarray:
         raise UsageError("图像文件为空", "the image is empty")
     if len(data) > MAX_FILE_BYTES:
         raise UsageError("图像文件过大", "the image file is too large")
-    frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    width, height = _header_size(data)
+    if width * height > MAX_PIXELS:
+        raise UsageError(
+            f"图像尺寸过大（{width}×{height}），不是照片：请用摄像头拍摄或换一张照片",
+            f"the image is {width}x{height}: too large to be a photo",
+        )
+    try:
+        frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        frame = None
     if frame is None or frame.size == 0:
         raise UsageError("无法识别的图像文件（应为 JPEG、PNG 或 BMP）", "not a readable image")
     return frame
+
+
+def _header_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from the image's header alone (Pillow reads no pixels here)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError:
+        raise UsageError(
+            "图像尺寸过大，不是照片：请用摄像头拍摄或换一张照片",
+            "the image is too large to be a photo",
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise UsageError(
+            "无法识别的图像文件（应为 JPEG、PNG 或 BMP）", "not a readable image"
+        ) from None
 
 
 def load_image(path: str | Path) -> np.ndarray:
     """``decode_image`` of a file; a missing or unreadable file is a UsageError."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise UsageError(
             f"无法读取图像文件 {path}：{exc.strerror or exc}", f"cannot read {path}: {exc}"
