@@ -52,6 +52,11 @@ class Kdf:
     parallelism: int = 1
 
 
+#: The most a key file may ask of Argon2id (1 GiB, t=10, 8 lanes): far above what `county
+#: keygen` writes, far below what would stall or exhaust the county's PC.
+MAX_KDF = Kdf(time_cost=10, memory_cost=1024 * 1024, parallelism=8)
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -273,7 +278,14 @@ def read_private_key(path: Path, passphrase: str) -> CountyKeys:
     try:
         kdf = Kdf(int(params["time_cost"]), int(params["memory_cost"]), int(params["parallelism"]))
         salt = unb64(params["salt"], 16)
+        if not (
+            1 <= kdf.time_cost <= MAX_KDF.time_cost
+            and 8 <= kdf.memory_cost <= MAX_KDF.memory_cost
+            and 1 <= kdf.parallelism <= MAX_KDF.parallelism
+        ):
+            raise ValueError("out of bounds")
     except (KeyError, TypeError, ValueError):
+        # A file asking for 4 TiB or a day of Argon2 is refused, not obeyed.
         raise KeyFileError(f"{path} 的密钥参数无效", f"{path}: bad KDF parameters") from None
     try:
         secret = AESGCM(_derive(passphrase, salt, kdf)).decrypt(

@@ -449,3 +449,45 @@ def test_rosters_that_unpack_huge_or_hold_too_many_rows_are_refused_before_loadi
     if Path("/dev/zero").exists():
         with pytest.raises(RosterUnusable, match="not a regular file"):
             read_roster(Path("/dev/zero"))
+
+
+# --- the county: bounded reading of batch files and key files ---------------------------------
+
+
+def test_the_county_refuses_by_magic_and_size_before_reading_a_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.county import intake
+    from sync.errors import MALFORMED, BatchRefused
+
+    junk = tmp_path / "photo.jpg"
+    junk.write_bytes(b"\xff\xd8" + b"\0" * 1000)
+    with pytest.raises(BatchRefused) as refused:
+        intake.read_file(junk)
+    assert refused.value.code == MALFORMED and "magic" in refused.value.detail
+    big = tmp_path / "big.zkb"
+    with big.open("wb") as f:
+        f.write(bf.MAGIC)
+        f.seek(2_000_000)
+        f.write(b"\0")
+    monkeypatch.setattr(intake, "MAX_BATCH_BYTES", 1_000_000)
+    read: list[int] = []
+    real_parse = bf.parse
+    monkeypatch.setattr(bf, "parse", lambda data: read.append(len(data)) or real_parse(data))
+    with pytest.raises(BatchRefused, match="larger than any batch"):
+        intake.read_file(big)
+    assert read == []  # never read whole
+    with pytest.raises(BatchRefused):
+        intake.read_file(tmp_path)  # a folder
+
+
+def test_a_key_file_that_asks_too_much_of_argon2_is_refused(tmp_path: Path) -> None:
+    from sync.keys import KeyFileError, read_private_key
+
+    _keys, _public = make_county(tmp_path / "county")
+    path = tmp_path / "county" / "county-key.json"
+    data = json.loads(path.read_text())
+    data["kdf"]["memory_cost"] = 2**32  # 4 TiB
+    path.write_text(json.dumps(data))
+    with pytest.raises(KeyFileError, match="bad KDF parameters"):
+        read_private_key(path, PASSPHRASE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,16 +45,29 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _load(paths: Sequence[Path]) -> tuple[list[tuple[Path, bf.Parsed]], list[Outcome]]:
-    """Parse every file; sorted per station by sequence so one run can carry a whole series."""
+def _load(paths: Sequence[Path]) -> tuple[list[tuple[Path, str, int]], list[Outcome]]:
+    """Order the files per station by sequence, so one run can carry a whole series, from
+    each file's manifest alone: a file is read whole only when its turn comes."""
     good, bad = [], []
     for path in paths:
         try:
-            good.append((path, intake.read_file(path)))
+            station, sequence = intake.peek(path)
         except BatchRefused as exc:
             bad.append(Outcome(path, "refused", exc.code, exc.detail))
-    good.sort(key=lambda p: (p[1].manifest["station"], p[1].manifest["sequence"]))
+            continue
+        good.append((path, station, sequence))
+    good.sort(key=lambda p: (p[1], p[2]))
     return good, bad
+
+
+def _parsed(
+    good: list[tuple[Path, str, int]], out: list[Outcome]
+) -> Iterator[tuple[Path, bf.Parsed]]:
+    for path, station, sequence in good:
+        try:
+            yield path, intake.read_file(path)
+        except BatchRefused as exc:
+            out.append(Outcome(path, "refused", exc.code, exc.detail, station, sequence))
 
 
 def verify_files(engine: Engine, keys: CountyKeys, paths: Sequence[Path]) -> list[Outcome]:
@@ -62,7 +75,7 @@ def verify_files(engine: Engine, keys: CountyKeys, paths: Sequence[Path]) -> lis
     good, out = _load(paths)
     chains: dict[str, intake.ChainState] = {}
     with engine.connect() as conn:
-        for path, parsed in good:
+        for path, parsed in _parsed(good, out):
             station = parsed.manifest["station"]
             chain = chains.get(station) or chains.setdefault(
                 station, intake.chain_state(conn, station)
@@ -110,7 +123,7 @@ def ingest_files(
     receipts_dir: Path,
 ) -> list[Outcome]:
     good, out = _load(paths)
-    for path, parsed in good:
+    for path, parsed in _parsed(good, out):
         out.append(_ingest_one(engine, keys, path, parsed, pending_dir, receipts_dir))
         if out[-1].status == "ok":
             out += _drain_pending(engine, keys, out[-1].station, pending_dir, receipts_dir)

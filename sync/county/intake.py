@@ -10,6 +10,7 @@ the file waits) and the previous batch's hash (``hash_mismatch``).
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,46 @@ def chain_state(conn: Connection, station: str) -> ChainState:
     return state
 
 
+#: Larger than any batch a station writes (50 MB a file by default, one oversized record
+#: alone at most): what is bigger is refused before it is read into memory.
+MAX_BATCH_BYTES = 512 * 1024 * 1024
+
+
+def _open_batch(path: Path) -> tuple[Any, int]:
+    if not path.is_file():
+        raise BatchRefused(MALFORMED, "not a regular file")
+    size = path.stat().st_size
+    f = path.open("rb")
+    if f.read(len(bf.MAGIC)) != bf.MAGIC:
+        f.close()
+        raise BatchRefused(MALFORMED, "not a batch file (magic)")
+    if size > MAX_BATCH_BYTES:
+        f.close()
+        raise BatchRefused(MALFORMED, f"{size} bytes: larger than any batch file")
+    return f, size
+
+
 def read_file(path: Path) -> bf.Parsed:
-    """Raises OSError for an unreadable file (unusable input), BatchRefused for a bad one."""
-    return bf.parse(path.read_bytes())
+    """Raises OSError for an unreadable file (unusable input), BatchRefused for a bad one.
+    The magic bytes and the size are checked before the file is read whole."""
+    f, _size = _open_batch(path)
+    with f:
+        return bf.parse(bf.MAGIC + f.read())
+
+
+def peek(path: Path) -> tuple[str, int]:
+    """(station, sequence) from the manifest alone, to order files before reading any whole."""
+    f, _size = _open_batch(path)
+    with f:
+        head = f.read(4)
+        (length,) = struct.unpack(">I", head) if len(head) == 4 else (0,)
+        if not 0 < length <= bf.MAX_MANIFEST:
+            raise BatchRefused(MALFORMED, "manifest length")
+        try:
+            manifest = jsonio.loads(f.read(length).decode("utf-8"))
+            return str(manifest["station"]), int(manifest["sequence"])
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            raise BatchRefused(MALFORMED, "manifest is not readable") from None
 
 
 def check(
