@@ -24,7 +24,13 @@ from station.cli_files import (
     cmd_roster_import,
     cmd_roster_template,
 )
-from station.cli_parser import BilingualParser, closed_pipe, global_options, positive_int
+from station.cli_parser import (
+    BilingualParser,
+    closed_pipe,
+    global_options,
+    positive_int,
+    robust_streams,
+)
 from station.cli_support import (
     _credential,
     _data_dir,
@@ -555,6 +561,7 @@ def main(
     default: Callable[[argparse.Namespace], int] | None = None,
 ) -> int:
     """Run one command. Without a command: ``default`` (the desk opens it), else help."""
+    robust_streams()
     parser = build_parser(extend)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or default

@@ -13,6 +13,7 @@ Two things argparse does not do for us:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 from typing import NoReturn
@@ -78,3 +79,13 @@ def closed_pipe() -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def robust_streams() -> None:
+    """Print what cannot be encoded as escapes instead of failing: an argument that was not
+    valid UTF-8 on the command line (a file name from another system) comes back in messages."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or odd stream: leave it
+                reconfigure(errors="backslashreplace")

@@ -69,7 +69,12 @@ def configure(data_dir: Path, program: str = "station", level: str = "INFO") -> 
     root = logging.getLogger()
     path = log_file(data_dir, program)
     _handler = _FileHandler(
-        path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        path,
+        maxBytes=MAX_BYTES,
+        backupCount=BACKUPS,
+        encoding="utf-8",
+        errors="backslashreplace",  # an argument that is not valid UTF-8 still gets logged
+        delay=True,
     )
     _handler.setFormatter(MaskingFormatter(FORMAT))
     root.addHandler(_handler)
@@ -77,6 +82,9 @@ def configure(data_dir: Path, program: str = "station", level: str = "INFO") -> 
     # Alembic tells every migration plugin it loads at INFO: noise, except when debugging.
     logging.getLogger("alembic").setLevel("DEBUG" if level == "DEBUG" else "WARNING")
     logging.captureWarnings(True)
+    # A log that cannot be written (disk full, folder gone) must neither stop the program nor
+    # print a traceback of its own at the operator.
+    logging.raiseExceptions = False
     return path
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from station.cli_parser import BilingualParser, closed_pipe, global_options
+from station.cli_parser import BilingualParser, closed_pipe, global_options, robust_streams
 from station.errors import StationError, UsageError
 
 
@@ -259,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    robust_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
@@ -297,7 +298,9 @@ def _configure_logging(args: argparse.Namespace) -> Path | None:
     from station import logs
 
     chosen = getattr(args, "data_dir", None) or os.environ.get("COUNTY_HOME")
-    return logs.configure(Path(chosen), "county") if chosen else None
+    if not chosen or (Path(chosen).exists() and not Path(chosen).is_dir()):
+        return None  # the command itself says what is wrong with the folder
+    return logs.configure(Path(chosen), "county")
 
 
 if __name__ == "__main__":

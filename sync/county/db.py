@@ -24,7 +24,11 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    exc,
+    make_url,
 )
+
+from station.errors import UsageError
 
 metadata = MetaData()
 
@@ -139,9 +143,27 @@ def default_url(data_dir: Path) -> str:
 
 
 def connect(url: str) -> Engine:
-    """An engine on the county database, its tables created if missing."""
+    """An engine on the county database, its tables created if missing; a URL that does not
+    parse, a file that is no database or a server that does not answer is a UsageError."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        return _connect(url)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
+        # ImportError: a dialect whose driver is not installed (only SQLite and PostgreSQL are)
+        raise UsageError(
+            f"数据库地址无效：{error}", f"the database URL is not valid: {error}"
+        ) from None
+    except exc.DBAPIError as error:
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise UsageError(
+            f"无法打开县区数据库 {shown}：{reason}（检查地址、服务器是否在运行、文件是否是数据库）",
+            f"cannot open the county database {shown}: {reason}",
+        ) from None
+
+
+def _connect(url: str) -> Engine:
     engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 

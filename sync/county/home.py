@@ -26,7 +26,12 @@ class CountyHome:
                 "请用 --data-dir 或环境变量 COUNTY_HOME 指定县区数据目录",
                 "give the county data folder with --data-dir or COUNTY_HOME",
             )
-        return cls(Path(chosen))
+        root = Path(chosen)
+        if root.exists() and not root.is_dir():
+            raise UsageError(
+                f"县区数据目录 {root} 不是目录", f"the county data folder {root} is a file"
+            )
+        return cls(root)
 
     @property
     def private_key(self) -> Path:
