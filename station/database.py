@@ -8,13 +8,14 @@ open, after ``PRAGMA integrity_check`` has passed.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, text
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.errors import NotInitialisedError, StoreError
@@ -75,9 +76,16 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends, rolls back on any exception."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A unit of work: commits when the block ends, rolls back on any exception. A full
+        disk is said in words (where, how much is free), and nothing of the unit is stored."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            full = disk_full(self.directory, exc)
+            if full is None:
+                raise
+            raise full from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -166,7 +174,7 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
             set_state(store, LAST_FULL_CHECK, dt.datetime.now(dt.UTC).isoformat())
     except DatabaseError as exc:
         store.close()
-        raise StoreError(
+        raise disk_full(directory, exc) or StoreError(
             f"数据库 {path} 无法解密或已损坏（{exc.orig}）",
             f"{path} cannot be decrypted or is damaged: {exc.orig}",
         ) from None
@@ -174,6 +182,29 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
         store.close()
         raise
     return store
+
+
+#: Below this much free space a write may fail half way; SQLite then says "disk I/O error",
+#: which must not be read as a damaged database.
+LOW_SPACE_BYTES = 16 * 1024 * 1024
+
+
+def disk_full(directory: Path, exc: Exception) -> StoreError | None:
+    """A StoreError that says the disk is full, if that is what ``exc`` is; else None."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    try:
+        free = shutil.disk_usage(directory).free
+    except OSError:
+        free = None
+    if "disk is full" not in text and not (free is not None and free < LOW_SPACE_BYTES):
+        return None
+    left = f"{free // 2**20} MB" if free is not None else "?"
+    return StoreError(
+        f"磁盘已满：{directory} 所在磁盘只剩 {left}，请清理磁盘或换到更大的磁盘后再试"
+        "（本次操作没有保存任何内容，已有数据完好）",
+        f"the disk is full: {left} left where {directory} is; free some space and try again "
+        "(nothing of this was stored; the data already there is intact)",
+    )
 
 
 LAST_FULL_CHECK = "last_full_integrity_check"
@@ -223,7 +254,7 @@ def check_integrity(store: Store, *, full: bool = True) -> None:
                     rows += [r[0] for r in conn.execute(text(f'PRAGMA integrity_check("{table}")'))]
                 rows = [r for r in rows if r != "ok"] or ["ok"]
     except DatabaseError as exc:
-        raise StoreError(
+        raise disk_full(store.directory, exc) or StoreError(
             f"数据库 {store.path} 无法解密或已损坏（{exc.orig}）",
             f"{store.path} cannot be decrypted or is damaged: {exc.orig}",
         ) from None

@@ -491,3 +491,47 @@ def test_a_key_file_that_asks_too_much_of_argon2_is_refused(tmp_path: Path) -> N
     path.write_text(json.dumps(data))
     with pytest.raises(KeyFileError, match="bad KDF parameters"):
         read_private_key(path, PASSPHRASE)
+
+
+# --- a full disk is said as such -------------------------------------------------------------
+
+
+def test_a_full_disk_is_reported_as_a_full_disk_and_nothing_is_half_stored(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collections import namedtuple
+
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from station import audit, auth, database
+    from station.errors import StoreError
+
+    from .factories import OPERATOR, record_for
+
+    with auth.login(station_dir, *OPERATOR) as ctx:
+        real_append = audit.append
+
+        def full(*args: object, **kwargs: object) -> None:
+            real_append(*args, **kwargs)
+            raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+        monkeypatch.setattr(audit, "append", full)
+        with pytest.raises(StoreError, match="the disk is full") as refused:
+            records.create(ctx, record_for(1))
+        assert "没有保存任何内容" in refused.value.message_zh
+        monkeypatch.setattr(audit, "append", real_append)
+        with ctx.store.read() as s:
+            assert records.count_by_state(s) == {}
+
+    Usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(database.shutil, "disk_usage", lambda _p: Usage(10**9, 10**9, 4096))
+
+    class Engine:
+        def connect(self) -> None:
+            raise DatabaseError("PRAGMA integrity_check", {}, Exception("disk I/O error"))
+
+    class FullDiskStore:  # what the check sees when SQLite cannot grow its files
+        directory, path, engine = station_dir, station_dir / "station.db", Engine()
+
+    with pytest.raises(StoreError, match="the disk is full"):  # not "damaged"
+        database.check_integrity(FullDiskStore())
