@@ -16,6 +16,7 @@ REPLAYED = "replayed"
 SEQUENCE_GAP = "sequence_gap"
 MALFORMED = "malformed"
 WRONG_COUNTY = "wrong_county"
+OTHER_STATION = "other_station"
 
 REASONS = (
     BAD_SIGNATURE,
@@ -26,6 +27,7 @@ REASONS = (
     SEQUENCE_GAP,
     MALFORMED,
     WRONG_COUNTY,
+    OTHER_STATION,
 )
 
 

@@ -535,3 +535,68 @@ def test_a_full_disk_is_reported_as_a_full_disk_and_nothing_is_half_stored(
 
     with pytest.raises(StoreError, match="the disk is full"):  # not "damaged"
         database.check_integrity(FullDiskStore())
+
+
+# --- the county trusts a station with its own records only -------------------------------------
+
+
+def _county_with(tmp_path: Path, numbers: tuple[int, ...]):
+    from .sync_fixtures import make_station
+
+    _keys, public = make_county(tmp_path / "county")
+    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
+    engine = db.connect(db.default_url(tmp_path / "county"))
+    stations = []
+    for number in numbers:
+        directory = make_station(tmp_path, number)
+        install(directory, public)
+        with login(directory) as ctx:
+            registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+        stations.append(directory)
+    return keys, engine, stations
+
+
+def test_a_photo_must_be_named_by_its_own_hash(tmp_path: Path) -> None:
+    from sync.county import intake
+    from sync.errors import HASH_MISMATCH, BatchRefused
+
+    keys, engine, (station,) = _county_with(tmp_path, (5,))
+    (tmp_path / "usb").mkdir()
+    with login(station) as ctx:
+        seeding.seed(ctx, 1, "signed", rng_seed=1)
+        (batch,) = station_side.export_batches(ctx, tmp_path / "usb")
+    parsed = intake.read_file(batch)
+    payload = bf.open_payload(parsed, keys.x25519)
+    name = next(k for k in payload if k.startswith("photos/"))
+    payload[name] = payload[name] + b"other bytes under the same name"
+    with pytest.raises(BatchRefused) as refused:
+        intake._contents(batch, parsed, payload)
+    assert refused.value.code == HASH_MISMATCH and "named by its hash" in refused.value.detail
+    engine.dispose()
+
+
+def test_a_batch_carrying_another_stations_registration_number_is_refused(tmp_path: Path) -> None:
+    from station.photos import PhotoInput, placeholder_jpeg
+    from sync.errors import OTHER_STATION
+
+    from .factories import record_for
+
+    keys, engine, (first, second) = _county_with(tmp_path, (5, 6))
+    (tmp_path / "usb").mkdir()
+    with login(first) as ctx:
+        seeding.seed(ctx, 1, "signed", rng_seed=1)
+        files = station_side.export_batches(ctx, tmp_path / "usb")
+        with ctx.store.read() as s:
+            taken = s.scalar(select(Candidate.registration_no))
+    with login(second) as ctx:
+        with ctx.store.session() as s:
+            c = records._create(s, ctx, record_for(7), PhotoInput(placeholder_jpeg(), "demo", True))
+            c.registration_no = taken  # a station that sends what is not its own
+            s.flush()
+            seeding._advance(s, ctx, c, State.SIGNED, 0)
+        files += station_side.export_batches(ctx, tmp_path / "usb")
+    outcomes = ingest.ingest_files(
+        engine, keys, files, pending_dir=tmp_path / "p", receipts_dir=tmp_path / "r"
+    )
+    assert [(o.status, o.code) for o in outcomes] == [("ok", ""), ("refused", OTHER_STATION)]
+    engine.dispose()

@@ -25,6 +25,7 @@ from sync.county import db
 from sync.errors import (
     HASH_MISMATCH,
     MALFORMED,
+    OTHER_STATION,
     REPLAYED,
     UNKNOWN_STATION,
     WRONG_COUNTY,
@@ -136,8 +137,11 @@ def check(
         raise BatchRefused(WRONG_COUNTY, f"addressed to county {m['county']} / another key")
     if parsed.file_hash in chain.seen or m["sequence"] < chain.next_sequence:
         raise BatchRefused(REPLAYED, f"sequence {m['sequence']} was received already")
+    if not str(m["station"]).startswith(keys.county + "-"):
+        raise BatchRefused(WRONG_COUNTY, f"station {m['station']} is not of county {keys.county}")
     payload = bf.open_payload(parsed, keys.x25519)
     checked = _contents(path, parsed, payload)
+    _check_owned(conn, checked)
     if m["sequence"] > chain.next_sequence:
         checked.gap = True
         return checked
@@ -147,6 +151,25 @@ def check(
         )
     _check_audit_link(conn, m, chain)
     return checked
+
+
+def _check_owned(conn: Connection, checked: Checked) -> None:
+    """A station sends its own records: a 报名号 the county holds from another station is
+    refused (it would overwrite or shadow that station's candidate)."""
+    numbers = list({str(line["registration_no"]) for line in checked.lines})
+    if not numbers:
+        return
+    other = conn.execute(
+        select(db.candidates.c.registration_no, db.candidates.c.station).where(
+            db.candidates.c.registration_no.in_(numbers),
+            db.candidates.c.station != checked.station,
+        )
+    ).first()
+    if other is not None:
+        raise BatchRefused(
+            OTHER_STATION,
+            f"报名号 {other.registration_no} belongs to station {other.station}",
+        )
 
 
 def _check_audit_link(conn: Connection, m: dict[str, Any], chain: ChainState) -> None:
@@ -196,6 +219,11 @@ def _contents(path: Path, parsed: bf.Parsed, payload: dict[str, bytes]) -> Check
         for k, v in payload.items()
         if k.startswith("photos/")
     }
+    for name, jpeg in photos.items():
+        # The county keeps one copy per hash: a name that is not its bytes' hash could store
+        # one station's bytes under another station's photo.
+        if bf.sha256_hex(jpeg) != name:
+            raise BatchRefused(HASH_MISMATCH, f"photos/{name}.jpg is not named by its hash")
     for line in lines:
         canonical = line.get("canonical")
         if not isinstance(canonical, str) or bf.sha256_hex(canonical.encode("utf-8")) != line.get(
