@@ -112,8 +112,21 @@ def login(
         )
     slots.load()
     name = normalise_login(login_name)
-    ensure_not_locked(slots, name, now)
-    key = slots.unwrap(name, password) if password else None
+    # The lockout is taken and the attempt counted atomically before the slow check, so that
+    # guesses started together cannot all be checked (station/keyslots.py, begin_check).
+    with slots.update() as locked:
+        ensure_not_locked(locked, name, now)
+        allowed = locked.begin_check(name, now, conf.lockout_attempts)
+    if not allowed:
+        raise AuthError(
+            "同一账号同时尝试登录的次数过多，请稍后再试",
+            "too many logins under way for this account; try again shortly",
+        )
+    try:
+        key = slots.unwrap(name, password) if password else None
+    finally:
+        with slots.update() as locked:
+            locked.end_check(name, now)
     if key is None:
         with slots.update() as locked:
             count = locked.record_failure(name, now, conf.lockout_attempts, conf.lockout_minutes)

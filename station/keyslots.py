@@ -45,6 +45,7 @@ _AAD_PREFIX = b"station-keyslot-v1:"
 MAX_PENDING = 1000
 # Failures further apart than this do not add up to a lockout.
 FAILURE_WINDOW = dt.timedelta(hours=1)
+CHECK_EXPIRES = dt.timedelta(minutes=2)  # no password check takes this long
 
 
 @dataclass(slots=True)
@@ -109,6 +110,8 @@ class KeySlots:
                 raise TypeError("failures")
             if not isinstance(doc.setdefault("pending", []), list):
                 raise TypeError("pending")
+            if not isinstance(doc.setdefault("checking", {}), dict):
+                raise TypeError("checking")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _damaged(self.path, f"bad entry {exc}") from None
         return doc
@@ -120,6 +123,7 @@ class KeySlots:
             "slots": {},
             "failures": {},
             "pending": [],
+            "checking": {},
         }
         return self
 
@@ -236,6 +240,36 @@ class KeySlots:
             entry["locked_until"] = (now + dt.timedelta(minutes=minutes)).isoformat()
             entry["count"] = 0
         return entry["count"]
+
+    def begin_check(self, login: str, now: dt.datetime, attempts: int) -> bool:
+        """Take one of the password checks the lockout still allows, before the slow check.
+
+        Failures so far and checks under way count together: twelve guesses started at once
+        get as many checks as the lockout allows one after another, not twelve. An entry
+        older than :data:`CHECK_EXPIRES` is a check whose process died.
+        """
+        sid = self.slot_id(login)
+        checking = self._doc["checking"]
+        current = [
+            at
+            for at in checking.get(sid, [])
+            if now - dt.datetime.fromisoformat(at) < CHECK_EXPIRES
+        ]
+        entry = self._doc["failures"].get(sid) or {}
+        last = dt.datetime.fromisoformat(entry["last"]) if entry.get("last") else None
+        failed = entry.get("count", 0) if last and now - last <= FAILURE_WINDOW else 0
+        if failed + len(current) >= attempts:
+            return False
+        checking[sid] = [*current, now.isoformat()]
+        return True
+
+    def end_check(self, login: str, now: dt.datetime) -> None:
+        sid = self.slot_id(login)
+        remaining = [at for at in self._doc["checking"].get(sid, []) if at != now.isoformat()]
+        if remaining:
+            self._doc["checking"][sid] = remaining
+        else:
+            self._doc["checking"].pop(sid, None)
 
     def clear_failures(self, login: str) -> None:
         self._doc["failures"].pop(self.slot_id(login), None)

@@ -276,3 +276,43 @@ def test_guessing_a_supervisor_password_at_the_desk_locks_it(
     with auth.login(station_dir, *ADMIN) as ctx, ctx.store.read() as s:
         failed = s.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
     assert [e.actor for e in failed] == [SUPERVISOR[0]] * 5
+
+
+def test_guesses_started_together_get_no_more_checks_than_the_lockout_allows(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from station.keyslots import KeySlots
+    from station.settings import load
+
+    attempts = load(station_dir).lockout_attempts
+    checks: list[str] = []
+    real_unwrap = KeySlots.unwrap
+    gate = threading.Barrier(12)
+
+    def counted(self: KeySlots, login: str, password: str) -> bytes | None:
+        checks.append(password)
+        return real_unwrap(self, login, password)
+
+    monkeypatch.setattr(KeySlots, "unwrap", counted)
+    outcomes: list[str] = []
+
+    def attempt(password: str) -> None:
+        gate.wait()
+        try:
+            auth.login(station_dir, OPERATOR[0], password).close()
+            outcomes.append("in")
+        except AuthError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=attempt, args=(f"wrong-{i}",)) for i in range(11)]
+    threads.append(threading.Thread(target=attempt, args=(OPERATOR[1],)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 12
+    assert len(checks) <= attempts  # not twelve Argon2 checks: at most what the lockout allows
+    if OPERATOR[1] not in checks:
+        assert "in" not in outcomes
