@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from station import audit, backup, records
@@ -29,7 +29,7 @@ from station.lifecycle import Action, State
 from station.models import AuditEvent, Batch, Candidate, CandidateVersion, Photo, Station, utcnow
 from station.roles import Permission
 from sync import batch_format as bf
-from sync.errors import HASH_MISMATCH, MALFORMED, WRONG_COUNTY, BatchRefused
+from sync.errors import HASH_MISMATCH, MALFORMED, REPLAYED, WRONG_COUNTY, BatchRefused
 from sync.keys import (
     CountyPublicKey,
     StationPublicKey,
@@ -516,6 +516,7 @@ def import_review(ctx: Context, path: Path) -> ReviewResult:
         st = _station(s)
         doc = verify_document(county_key(s).ed25519, data, REVIEW)
         _check_addressed(doc, st)
+        _check_review_order(s, doc)
         for r in doc.get("results", []):
             regno = str(r.get("registration_no", ""))
             c = records.find_by_registration_no(s, regno)
@@ -549,6 +550,31 @@ def import_review(ctx: Context, path: Path) -> ReviewResult:
             else:
                 skipped.append(regno)
     return ReviewResult(approved, rejected, skipped)
+
+
+REVIEW_SEQUENCE = "last_review_sequence"
+
+
+def _check_review_order(s: Session, doc: dict[str, Any]) -> None:
+    """Review files apply in the county's order: an older one than the last applied is
+    refused, so that an old decision never undoes a newer one."""
+    sequence = doc.get("sequence", 0)
+    if type(sequence) is not int or sequence < 0:
+        raise BatchRefused(MALFORMED, "the review file's sequence is not a number")
+    last = int(
+        s.scalar(text("SELECT value FROM station_state WHERE name = :n"), {"n": REVIEW_SEQUENCE})
+        or 0
+    )
+    if sequence < last:  # the same file again applies nothing and is no error
+        raise BatchRefused(
+            REPLAYED,
+            f"review file #{sequence} is older than #{last}, applied already: "
+            "ask the county for its latest review file",
+        )
+    s.execute(
+        text("INSERT OR REPLACE INTO station_state (name, value) VALUES (:n, :v)"),
+        {"n": REVIEW_SEQUENCE, "v": str(sequence)},
+    )
 
 
 def export_estimate(ctx: Context) -> tuple[int, int]:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
-from station import seeding
+from station import records, seeding
 from station.errors import UsageError
-from station.models import Batch
+from station.models import Batch, Candidate
 from sync import station_side
 from sync.county import db, ingest, registry
 from sync.errors import SEQUENCE_GAP
@@ -192,3 +192,31 @@ def test_resync_names_the_batches_the_county_lacks(exchange) -> None:
     with login(station) as ctx:
         result = resync.resync(ctx, tmp_path / "state.json")
     assert result.status == "ahead" and result.resend == [2] and result.acknowledged == 2
+
+
+def test_an_older_review_file_never_undoes_a_newer_one(exchange) -> None:
+    from sync.county import review
+    from sync.errors import REPLAYED, BatchRefused
+
+    station, engine, keys, tmp_path = exchange
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with login(station) as ctx:
+        seeding.seed(ctx, 1, "signed", rng_seed=21)
+        (batch,) = station_side.export_batches(ctx, usb)
+        with ctx.store.read() as s:
+            regno = s.scalar(select(Candidate.registration_no))
+    (outcome,) = _ingest(engine, keys, tmp_path, [batch])
+    with login(station) as ctx:
+        station_side.ack_receipt(ctx, outcome.receipt)
+    review.decide(engine, "410105-05", regno, "rejected", reason="材料不全")
+    review.export_review(engine, keys, "410105-05", tmp_path / "old.json")
+    review.decide(engine, "410105-05", regno, "approved")
+    review.export_review(engine, keys, "410105-05", tmp_path / "new.json")
+    with login(station) as ctx:
+        assert station_side.import_review(ctx, tmp_path / "new.json").approved == 1
+        with pytest.raises(BatchRefused) as refused:
+            station_side.import_review(ctx, tmp_path / "old.json")
+        assert refused.value.code == REPLAYED and "older" in refused.value.detail
+        with ctx.store.read() as s:
+            assert records.count_by_state(s) == {"approved": 1}

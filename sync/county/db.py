@@ -101,6 +101,17 @@ candidates = Table(
 )
 
 
+# Review files issued to each station, numbered: a station applies them in order and refuses
+# an older one (a newer decision is never undone by an old file).
+review_issues = Table(
+    "review_issues",
+    metadata,
+    Column("station", String(16), primary_key=True),
+    Column("sequence", Integer, primary_key=True, autoincrement=False),
+    Column("issued_at", DateTime, nullable=False),
+)
+
+
 def _event_columns() -> list[Column[Any]]:
     """The columns of one station audit event after its key (fresh objects per table)."""
     return [

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from station.errors import UsageError
-from station.fileio import check_output
+from station.fileio import atomic_write_bytes, check_output
 from sync.county import db
 from sync.keys import CountyKeys, sign_document
 from sync.station_side import REVIEW
@@ -67,7 +67,8 @@ def export_review(engine: Engine, keys: CountyKeys, station: str, out: Path) -> 
     """Write the station's signed review results (every decided record); returns the count."""
     check_output(out)
     t = db.candidates
-    with engine.connect() as conn:
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
         if (
             conn.execute(select(db.stations.c.code).where(db.stations.c.code == station)).first()
             is None
@@ -78,12 +79,24 @@ def export_review(engine: Engine, keys: CountyKeys, station: str, out: Path) -> 
             .where(t.c.station == station, t.c.state.in_(DECISIONS))
             .order_by(t.c.registration_no)
         ).all()
+        last = conn.scalar(
+            select(func.max(db.review_issues.c.sequence)).where(
+                db.review_issues.c.station == station
+            )
+        )
+        sequence = (last or 0) + 1
+        conn.execute(
+            db.review_issues.insert().values(
+                station=station, sequence=sequence, issued_at=now.replace(tzinfo=None)
+            )
+        )
     document = {
         "type": REVIEW,
         "version": 1,
         "county": keys.county,
         "station": station,
-        "issued_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "sequence": sequence,
+        "issued_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "results": [
             {
                 "registration_no": r.registration_no,
@@ -96,5 +109,5 @@ def export_review(engine: Engine, keys: CountyKeys, station: str, out: Path) -> 
             for r in rows
         ],
     }
-    out.write_bytes(sign_document(keys.ed25519, document))
+    atomic_write_bytes(out, sign_document(keys.ed25519, document))
     return len(rows)
