@@ -9,6 +9,7 @@ Imports of the core happen inside the handlers so that ``station --help`` stays 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -588,6 +589,11 @@ def main(
     except BrokenPipeError:  # `station … | head`: the reader has all it wanted
         return closed_pipe()
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            where = f"（{exc.filename}）" if exc.filename else ""
+            print(f"错误：磁盘已满{where}，请清理磁盘后再试；本次操作没有完成", file=sys.stderr)
+            print(f"error: the disk is full{where}: free some space and try again", file=sys.stderr)
+            return 1
         print(f"错误：文件或设备操作失败：{exc}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2

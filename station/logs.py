@@ -13,6 +13,7 @@ file and five old files kept; it and its folder are made only when something is 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import re
@@ -93,7 +94,8 @@ def stop() -> None:
     global _handler
     if _handler is not None:
         logging.getLogger().removeHandler(_handler)
-        _handler.close()
+        with contextlib.suppress(OSError):  # a full disk cannot take the last lines
+            _handler.close()
         _handler = None
 
 
