@@ -231,7 +231,7 @@ class PasswordFingerprint(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))  # exact | shape
+    kind: Mapped[str] = mapped_column(String(8))  # exact | shape | answer
     value: Mapped[str] = mapped_column(String(64), index=True)
 
 

@@ -42,6 +42,9 @@ MIN_SCORE = 3  # zxcvbn 0–4
 MIN_LENGTH = 8
 DIGIT_RUN = 6
 SAME_SHAPE_LIMIT = 2  # this many others with the shape: the next one is stopped
+# This many others with the same question and answer: the next one is stopped. Higher than for
+# passwords: classmates may truly share a teacher's name; four alike is a prescribed answer.
+SAME_ANSWER_LIMIT = 3
 QUESTIONS = (
     "我小学班主任的姓名？",
     "我第一次独自出远门去的城市？",
@@ -246,6 +249,23 @@ def set_password(
         form = shape(c, folded, personal)
         shaped = _fingerprint(key, "shape", form) if form else None
         others = PasswordFingerprint.candidate_id != c.id
+        answered = _fingerprint(key, "answer", f"{question.strip()}\x00{normalise_answer(answer)}")
+        if not reasons:
+            alike_answers = s.scalar(
+                select(func.count()).where(
+                    others,
+                    PasswordFingerprint.kind == "answer",
+                    PasswordFingerprint.value == answered,
+                )
+            )
+            if (alike_answers or 0) >= SAME_ANSWER_LIMIT:
+                reasons.append(
+                    (
+                        "uniform_answer",
+                        "多名考生的验证问题和答案完全相同（疑似统一填写），请考生本人另选问题或答案",
+                        "several candidates give this same question and answer",
+                    )
+                )
         if not reasons:
             same = s.scalar(
                 select(func.count()).where(
@@ -278,7 +298,7 @@ def set_password(
             # Counted and committed (the block ends normally), then refused below.
             _count_refusal(s, c, [r[0] for r in reasons])
         else:
-            _store(s, ctx, c, password, question, answer, exact, shaped)
+            _store(s, ctx, c, password, question, answer, exact, shaped, answered)
     if reasons:
         raise PasswordRefused(reasons)
 
@@ -292,6 +312,7 @@ def _store(
     answer: str,
     exact: str,
     shaped: str | None,
+    answered: str,
 ) -> None:
     from station import records
 
@@ -303,6 +324,7 @@ def _store(
     s.add(PasswordFingerprint(candidate_id=c.id, kind="exact", value=exact))
     if shaped:
         s.add(PasswordFingerprint(candidate_id=c.id, kind="shape", value=shaped))
+    s.add(PasswordFingerprint(candidate_id=c.id, kind="answer", value=answered))
 
 
 def _count_refusal(s: Session, c: Candidate, codes: list[str]) -> None:

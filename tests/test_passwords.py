@@ -104,3 +104,26 @@ def test_full_width_copies_of_own_digits_are_refused(operator_ctx: auth.Context)
     own = c.id_number[-8:-2]
     full_width = "".join(chr(ord(d) + 0xFEE0) for d in own)
     assert "own_digits" in [r[0] for r in passwords.judge(c, f"Qz!{full_width}xxMk").reasons]
+
+
+def test_a_prescribed_verification_answer_is_stopped(operator_ctx: auth.Context) -> None:
+    # The notice forbids 统一的密码验证信息: four candidates with the same question and the same
+    # answer is a school's answer, not theirs. Three alike (classmates) still pass.
+    question = passwords.QUESTIONS[0]
+    strong = ["Vv8#pond-Ladder", "Qx7!river-Maple", "Zt4$cloud-Piano", "Hb9%stone-Tiger"]
+    for i, password in enumerate(strong[:3]):
+        c = _ready(operator_ctx, 20 + i)
+        passwords.set_password(operator_ctx, c.id, password, password, question, "学校统一答案")
+    fourth = _ready(operator_ctx, 23)
+    with pytest.raises(passwords.PasswordRefused) as refused:
+        passwords.set_password(
+            operator_ctx, fourth.id, strong[3], strong[3], question, " 学校统一 答案 "
+        )
+    assert [r[0] for r in refused.value.reasons] == ["uniform_answer"]
+    # Another answer, or the same answer to another question, is the candidate's own.
+    passwords.set_password(operator_ctx, fourth.id, strong[3], strong[3], question, "李老师")
+    with operator_ctx.store.read() as s:
+        kinds = s.scalars(
+            select(PasswordFingerprint.kind).where(PasswordFingerprint.candidate_id == fourth.id)
+        ).all()
+    assert sorted(kinds) == ["answer", "exact", "shape"] or sorted(kinds) == ["answer", "exact"]

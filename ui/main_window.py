@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         names = {
             "same_as_other": self.tr("Same as another candidate's"),
             "uniform_format": self.tr("Same format as several others"),
+            "uniform_answer": self.tr("Same question and answer as several others"),
             "weak": self.tr("Too easy to guess"),
             "own_digits": self.tr("Own ID or phone digits"),
             "too_short": self.tr("Too short"),

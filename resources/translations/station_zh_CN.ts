@@ -140,12 +140,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="583"/>
+        <location filename="../../ui/candidate_form.py" line="591"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="585"/>
+        <location filename="../../ui/candidate_form.py" line="593"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -153,210 +153,210 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="160"/>
+        <location filename="../../ui/candidate_form.py" line="168"/>
         <source>Identity</source>
         <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
         <translation>身份信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="162"/>
+        <location filename="../../ui/candidate_form.py" line="170"/>
         <source>&amp;Name</source>
         <translation>姓名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="168"/>
+        <location filename="../../ui/candidate_form.py" line="176"/>
         <source>Document type</source>
         <translation>证件类型</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="172"/>
+        <location filename="../../ui/candidate_form.py" line="180"/>
         <source>&amp;ID number</source>
         <translation>证件号码(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="174"/>
+        <location filename="../../ui/candidate_form.py" line="182"/>
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="177"/>
+        <location filename="../../ui/candidate_form.py" line="185"/>
         <source>Birth date</source>
         <translation>出生日期</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="179"/>
+        <location filename="../../ui/candidate_form.py" line="187"/>
         <source>Ethnicity</source>
         <translation>民族</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="185"/>
+        <location filename="../../ui/candidate_form.py" line="193"/>
         <source>Political status</source>
         <translation>政治面貌</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="190"/>
+        <location filename="../../ui/candidate_form.py" line="198"/>
         <source>Household and school</source>
         <translation>户籍与学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="200"/>
+        <location filename="../../ui/candidate_form.py" line="208"/>
         <source>Household registration</source>
         <translation>户籍所在地</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="209"/>
+        <location filename="../../ui/candidate_form.py" line="217"/>
         <source>Candidate category</source>
         <translation>考生类别</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="217"/>
+        <location filename="../../ui/candidate_form.py" line="225"/>
         <source>School code</source>
         <translation>毕业学校代码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="221"/>
+        <location filename="../../ui/candidate_form.py" line="229"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="223"/>
+        <location filename="../../ui/candidate_form.py" line="231"/>
         <source>Student number</source>
         <translation>学籍号</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="227"/>
+        <location filename="../../ui/candidate_form.py" line="235"/>
         <source>Contact</source>
         <translation>联系方式</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="229"/>
+        <location filename="../../ui/candidate_form.py" line="237"/>
         <source>Home address</source>
         <translation>家庭住址</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="230"/>
+        <location filename="../../ui/candidate_form.py" line="238"/>
         <source>Mobile phone</source>
         <translation>联系电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="232"/>
+        <location filename="../../ui/candidate_form.py" line="240"/>
         <source>Guardian</source>
         <translation>监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="235"/>
+        <location filename="../../ui/candidate_form.py" line="243"/>
         <source>Guardian name</source>
         <translation>监护人姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="242"/>
+        <location filename="../../ui/candidate_form.py" line="250"/>
         <source>Relation</source>
         <translation>与考生关系</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="247"/>
+        <location filename="../../ui/candidate_form.py" line="255"/>
         <source>Guardian phone</source>
         <translation>监护人电话</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="250"/>
+        <location filename="../../ui/candidate_form.py" line="258"/>
         <source>Allocation place</source>
         <translation>分配生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="253"/>
+        <location filename="../../ui/candidate_form.py" line="261"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="257"/>
+        <location filename="../../ui/candidate_form.py" line="265"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="259"/>
+        <location filename="../../ui/candidate_form.py" line="267"/>
         <source>Basis</source>
         <translation>申请依据</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="266"/>
+        <location filename="../../ui/candidate_form.py" line="274"/>
         <source>No photo</source>
         <translation>暂无照片</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="268"/>
+        <location filename="../../ui/candidate_form.py" line="276"/>
         <source>Read ID card (F2)</source>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="272"/>
+        <location filename="../../ui/candidate_form.py" line="280"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="276"/>
+        <location filename="../../ui/candidate_form.py" line="284"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="283"/>
+        <location filename="../../ui/candidate_form.py" line="291"/>
         <source>Take photo (F3)</source>
         <translation>拍照 (F3)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="287"/>
+        <location filename="../../ui/candidate_form.py" line="295"/>
         <source>Photo from file…</source>
         <translation>从文件导入照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="294"/>
+        <location filename="../../ui/candidate_form.py" line="302"/>
         <source>Photo checked…</source>
         <translation>照片已核实…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="401"/>
+        <location filename="../../ui/candidate_form.py" line="409"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="408"/>
+        <location filename="../../ui/candidate_form.py" line="416"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="456"/>
+        <location filename="../../ui/candidate_form.py" line="464"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="458"/>
+        <location filename="../../ui/candidate_form.py" line="466"/>
         <source>%n problem(s) left.</source>
         <translation>
             <numerusform>还有 %n 处问题。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="514"/>
+        <location filename="../../ui/candidate_form.py" line="522"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="543"/>
+        <location filename="../../ui/candidate_form.py" line="551"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="555"/>
+        <location filename="../../ui/candidate_form.py" line="563"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="559"/>
+        <location filename="../../ui/candidate_form.py" line="567"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="564"/>
+        <location filename="../../ui/candidate_form.py" line="572"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
@@ -1081,7 +1081,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="98"/>
-        <location filename="../../ui/main_window.py" line="192"/>
+        <location filename="../../ui/main_window.py" line="196"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
@@ -1112,180 +1112,185 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="141"/>
-        <location filename="../../ui/main_window.py" line="286"/>
+        <location filename="../../ui/main_window.py" line="290"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="142"/>
-        <location filename="../../ui/main_window.py" line="320"/>
+        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="324"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
-        <location filename="../../ui/main_window.py" line="345"/>
+        <location filename="../../ui/main_window.py" line="147"/>
+        <location filename="../../ui/main_window.py" line="349"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="147"/>
+        <location filename="../../ui/main_window.py" line="150"/>
         <source>Export for county</source>
         <translation>导出上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
-        <location filename="../../ui/main_window.py" line="439"/>
+        <location filename="../../ui/main_window.py" line="153"/>
+        <location filename="../../ui/main_window.py" line="443"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="152"/>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>Batches</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="158"/>
+        <location filename="../../ui/main_window.py" line="161"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="160"/>
+        <location filename="../../ui/main_window.py" line="163"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161"/>
+        <location filename="../../ui/main_window.py" line="164"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="179"/>
+        <location filename="../../ui/main_window.py" line="182"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="183"/>
+        <location filename="../../ui/main_window.py" line="186"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="184"/>
+        <location filename="../../ui/main_window.py" line="187"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="185"/>
+        <location filename="../../ui/main_window.py" line="188"/>
+        <source>Same question and answer as several others</source>
+        <translation>与多名考生验证问题和答案相同</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="189"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="190"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="187"/>
+        <location filename="../../ui/main_window.py" line="191"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="188"/>
+        <location filename="../../ui/main_window.py" line="192"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="189"/>
+        <location filename="../../ui/main_window.py" line="193"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="190"/>
+        <location filename="../../ui/main_window.py" line="194"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="194"/>
+        <location filename="../../ui/main_window.py" line="198"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="225"/>
+        <location filename="../../ui/main_window.py" line="229"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="235"/>
+        <location filename="../../ui/main_window.py" line="239"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="271"/>
+        <location filename="../../ui/main_window.py" line="275"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="293"/>
+        <location filename="../../ui/main_window.py" line="297"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="307"/>
+        <location filename="../../ui/main_window.py" line="311"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="334"/>
+        <location filename="../../ui/main_window.py" line="338"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="340"/>
+        <location filename="../../ui/main_window.py" line="344"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354"/>
+        <location filename="../../ui/main_window.py" line="358"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="378"/>
+        <location filename="../../ui/main_window.py" line="382"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="380"/>
+        <location filename="../../ui/main_window.py" line="384"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="386"/>
+        <location filename="../../ui/main_window.py" line="390"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="393"/>
+        <location filename="../../ui/main_window.py" line="397"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="401"/>
+        <location filename="../../ui/main_window.py" line="405"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="441"/>
+        <location filename="../../ui/main_window.py" line="445"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
