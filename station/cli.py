@@ -100,7 +100,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         number=args.number,
         admin_login=login,
         admin_password=password,
+        demo=args.training,
     )
+    if args.training:
+        print(
+            "培训报名点：批次只能交培训县区 / a training station: its batches go to a training county"
+        )
     print(f"报名点 {result.station_code} 已创建 / station created: {_data_dir(args)}")
     print("恢复码（请抄写并封存，仅显示一次；所有密码遗失时用它登录 __recovery__）：")
     print(f"recovery code (write it down and seal it; shown once): {result.recovery_code}")
@@ -306,6 +311,21 @@ def _list_candidates(ctx: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_training(ctx: Any) -> None:
+    """Synthetic records belong on a training station only: a real one would sign them."""
+    from station.errors import UsageError
+    from station.models import Station
+
+    with ctx.store.read() as s:
+        station = s.get(Station, 1)
+        training = station is not None and station.is_demo
+    if not training:
+        raise UsageError(
+            "这是正式报名点：演示数据只能在培训报名点生成（station demo 或 station init --training）",
+            "this is a real station: demo data only on a training station (demo, init --training)",
+        )
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from station import seeding
 
@@ -313,6 +333,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
 
     with _login(args) as ctx:
+        _require_training(ctx)
         ids = seeding.seed(ctx, args.count, args.state, rng_seed=args.seed, progress=progress)
     print(file=sys.stderr)
     print(f"已生成 {len(ids)} 条演示考生（状态 {args.state}）/ seeded {len(ids)} demo candidates")
@@ -429,6 +450,11 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="报名点名称")
     p.add_argument("--county", required=True, help="县区行政区划代码 (6 位)")
     p.add_argument("--number", type=int, required=True, help="报名点编号 1–99")
+    p.add_argument(
+        "--training",
+        action="store_true",
+        help="培训用报名点：可生成演示数据，批次只有培训县区接收",
+    )
 
     p = add("demo", cmd_demo, "创建内置演示报名点 / create the built-in demo station")
     p.add_argument("--count", type=int, default=200, help="演示考生数量 (默认 200)")

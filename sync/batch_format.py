@@ -124,6 +124,7 @@ def build_manifest(
     audit: dict[str, Any] | None,
     entries: list[Entry],
     resync: dict[str, int] | None = None,
+    training: bool = False,
 ) -> bytes:
     manifest = {
         "format": FORMAT,
@@ -142,6 +143,8 @@ def build_manifest(
     }
     if resync is not None:  # the first batch after `station resync` (docs/batch-format.md)
         manifest["resync"] = resync
+    if training:  # from a training station: only a training county takes it
+        manifest["training"] = True
     return canonical_json(manifest).encode("utf-8")
 
 
@@ -241,6 +244,8 @@ def _check_manifest(m: Any) -> None:
         and all(isinstance(audit.get(k), str) for k in ("prev_hash", "head_hash"))
     ):
         raise bad("audit")
+    if "training" in m and m["training"] is not True:
+        raise bad("training must be true when present")
     resync = m.get("resync")
     if resync is not None and not (
         isinstance(resync, dict)

@@ -69,7 +69,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
             f"{home.private_key} 已存在，不能覆盖", f"{home.private_key} exists already"
         )
     home.root.mkdir(parents=True, exist_ok=True)
-    keys = CountyKeys.generate(args.county, args.name)
+    keys = CountyKeys.generate(args.county, args.name, training=args.training)
     text = private_key_json(keys, _passphrase(confirm=True))
     fd = os.open(home.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -77,6 +77,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     home.public_key.write_text(keys.public.to_json(), "utf-8")
     print(f"县区公钥 / county public key: {home.public_key}")
     print(f"指纹 / fingerprint: {keys.public.fingerprint}")
+    if args.training:
+        print("培训县区：只接收培训报名点的批次 / a training county: training batches only")
     return 0
 
 
@@ -218,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("keygen", cmd_keygen, "生成县区密钥对 / make the county key pair")
     p.add_argument("--county", required=True, help="县区行政区划代码 (6 位)")
     p.add_argument("--name", required=True, help="县区教育局名称")
+    p.add_argument(
+        "--training",
+        action="store_true",
+        help="培训用县区：只接收培训报名点（station demo / init --training）的批次",
+    )
 
     st = add("station", None, "报名点登记 / stations")
     st_sub = st.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

@@ -17,6 +17,7 @@ SEQUENCE_GAP = "sequence_gap"
 MALFORMED = "malformed"
 WRONG_COUNTY = "wrong_county"
 OTHER_STATION = "other_station"
+TRAINING_MISMATCH = "training_mismatch"
 
 REASONS = (
     BAD_SIGNATURE,
@@ -28,6 +29,7 @@ REASONS = (
     MALFORMED,
     WRONG_COUNTY,
     OTHER_STATION,
+    TRAINING_MISMATCH,
 )
 
 

@@ -220,10 +220,15 @@ class CountyKeys:
     name: str
     x25519: X25519PrivateKey
     ed25519: Ed25519PrivateKey
+    # A training county (county keygen --training) takes training batches only, and a real
+    # county refuses them: synthetic records never reach a real county's database.
+    training: bool = False
 
     @classmethod
-    def generate(cls, county: str, name: str) -> CountyKeys:
-        return cls(county, name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+    def generate(cls, county: str, name: str, *, training: bool = False) -> CountyKeys:
+        return cls(
+            county, name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate(), training
+        )
 
     @property
     def public(self) -> CountyPublicKey:
@@ -263,6 +268,8 @@ def private_key_json(keys: CountyKeys, passphrase: str, kdf: Kdf = Kdf()) -> str
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "public": json.loads(keys.public.to_json()),
     }
+    if keys.training:
+        header["training"] = True  # in the associated data: it cannot be taken off
     secret = _raw_private(keys.x25519) + _raw_private(keys.ed25519)
     # The header is the associated data: nobody can swap the public half or the county code.
     sealed = AESGCM(_derive(passphrase, salt, kdf)).encrypt(
@@ -302,6 +309,7 @@ def read_private_key(path: Path, passphrase: str) -> CountyKeys:
         str(data.get("name", "")),
         X25519PrivateKey.from_private_bytes(secret[:32]),
         Ed25519PrivateKey.from_private_bytes(secret[32:]),
+        data.get("training") is True,
     )
     return keys
 

@@ -378,6 +378,7 @@ def _seal_one(
         resync={"county_sequence": last.sequence, "audit_fork_seq": last.audit_last_seq}
         if last is not None and last.file_name == MARKER
         else None,
+        training=st.is_demo,
     )
     data = bf.seal_batch(manifest, entries, signing_key=signing, recipient_x25519=recipient.x25519)
     _county_reader_accepts(data, entries[:3], (draft.lines, draft.passwords, audit_rows))

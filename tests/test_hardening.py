@@ -600,3 +600,65 @@ def test_a_batch_carrying_another_stations_registration_number_is_refused(tmp_pa
     )
     assert [(o.status, o.code) for o in outcomes] == [("ok", ""), ("refused", OTHER_STATION)]
     engine.dispose()
+
+
+# --- training stations: synthetic records never reach a real county -----------------------------
+
+
+def test_demo_data_only_on_a_training_station(
+    station_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    from ui.launcher import main
+
+    monkeypatch.setenv("STATION_OPERATOR", ADMIN[0])
+    monkeypatch.setenv("STATION_PASSWORD", ADMIN[1])
+    assert main(["--data-dir", str(station_dir), "seed", "--count", "2"]) == 2
+    assert "正式报名点" in capsys.readouterr().err
+    training = tmp_path / "training"
+    training.mkdir()
+    save(training, fast_settings())
+    args = ["--data-dir", str(training), "init", "--name", "培训点", "--county", COUNTY]
+    assert main([*args, "--number", "9", "--training"]) == 0
+    assert main(["--data-dir", str(training), "seed", "--count", "2"]) == 0
+
+
+@pytest.mark.parametrize(("station_training", "county_training"), [(True, False), (False, True)])
+def test_training_and_real_never_mix(
+    tmp_path: Path, station_training: bool, county_training: bool
+) -> None:
+    from sync.errors import TRAINING_MISMATCH
+    from sync.keys import CountyKeys, private_key_json
+
+    from .sync_fixtures import FAST
+
+    keys = CountyKeys.generate(COUNTY, "县区", training=county_training)
+    (tmp_path / "county").mkdir()
+    key_file = tmp_path / "county" / "county-key.json"
+    key_file.write_text(private_key_json(keys, PASSPHRASE, FAST))
+    assert read_private_key(key_file, PASSPHRASE).training is county_training
+    (tmp_path / "county" / "county-public.json").write_text(keys.public.to_json())
+    directory = tmp_path / "station"
+    directory.mkdir()
+    save(directory, fast_settings())
+    init_station(
+        directory,
+        name="点",
+        county_code=COUNTY,
+        number=8,
+        admin_login=ADMIN[0],
+        admin_password=ADMIN[1],
+        demo=station_training,
+    )
+    install(directory, tmp_path / "county" / "county-public.json")
+    engine = db.connect(db.default_url(tmp_path / "county"))
+    (tmp_path / "usb").mkdir()
+    with login(directory) as ctx:
+        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+        seeding.seed(ctx, 1, "signed", rng_seed=1)
+        (batch,) = station_side.export_batches(ctx, tmp_path / "usb")
+    (outcome,) = ingest.verify_files(engine, keys, [batch])
+    assert outcome.status == "refused" and outcome.code == TRAINING_MISMATCH
+    both = CountyKeys(keys.county, keys.name, keys.x25519, keys.ed25519, station_training)
+    (matched,) = ingest.verify_files(engine, both, [batch])  # the same kind on both sides
+    assert matched.status == "ok", matched.detail
+    engine.dispose()

@@ -121,7 +121,17 @@ def test_an_installed_wheel_completes_a_registration(wheel: Path, tmp_path: Path
     assert (work / "f.pdf").read_bytes().startswith(b"%PDF")
     county_home = work / "county"
     _run(
-        [county, "--data-dir", county_home, "keygen", "--county", "410105", "--name", "金水区"],
+        [
+            county,
+            "--data-dir",
+            county_home,
+            "keygen",
+            "--county",
+            "410105",
+            "--name",
+            "金水区",
+            "--training",
+        ],  # the demo station is a training station
         work,
         env,
     )

@@ -27,6 +27,7 @@ from sync.errors import (
     MALFORMED,
     OTHER_STATION,
     REPLAYED,
+    TRAINING_MISMATCH,
     UNKNOWN_STATION,
     WRONG_COUNTY,
     BatchRefused,
@@ -137,6 +138,13 @@ def check(
         raise BatchRefused(WRONG_COUNTY, f"addressed to county {m['county']} / another key")
     if parsed.file_hash in chain.seen or m["sequence"] < chain.next_sequence:
         raise BatchRefused(REPLAYED, f"sequence {m['sequence']} was received already")
+    if (m.get("training") is True) != keys.training:
+        raise BatchRefused(
+            TRAINING_MISMATCH,
+            "a training station's batch at a real county"
+            if keys.training is False
+            else "a real station's batch at a training county",
+        )
     if not str(m["station"]).startswith(keys.county + "-"):
         raise BatchRefused(WRONG_COUNTY, f"station {m['station']} is not of county {keys.county}")
     payload = bf.open_payload(parsed, keys.x25519)
