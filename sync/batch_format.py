@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from station import jsonio
 from station.audit import canonical_json
@@ -156,13 +156,21 @@ def seal_batch(
     recipient_x25519: bytes,
     ephemeral: X25519PrivateKey | None = None,
 ) -> bytes:
-    """The whole file. ``ephemeral`` only for test vectors (see :func:`sync.hpke.seal`)."""
-    sealed = hpke.seal(
-        recipient_x25519,
-        pack_payload(entries),
-        info=hpke_info(manifest_bytes),
-        ephemeral=ephemeral,
-    )
+    """The whole file. ``ephemeral`` only for test vectors (see :func:`sync.hpke.seal`):
+    real batches are sealed by ``cryptography``'s own HPKE, with a fresh ephemeral key."""
+    if ephemeral is None:
+        sealed = _hpke_suite().encrypt(
+            pack_payload(entries),
+            X25519PublicKey.from_public_bytes(recipient_x25519),
+            info=hpke_info(manifest_bytes),
+        )
+    else:
+        sealed = hpke.seal(
+            recipient_x25519,
+            pack_payload(entries),
+            info=hpke_info(manifest_bytes),
+            ephemeral=ephemeral,
+        )
     signature = signing_key.sign(signed_message(manifest_bytes, sealed))
     return b"".join(
         [
@@ -270,10 +278,20 @@ def verify_signature(parsed: Parsed, station_public: bytes) -> None:
         raise BatchRefused(BAD_SIGNATURE, "the station's signature does not verify") from None
 
 
+def _hpke_suite() -> Any:
+    """RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, from the
+    library (sync/hpke.py is the same algorithm written out, for the test vectors only)."""
+    from cryptography.hazmat.primitives import hpke as library
+
+    return library.Suite(library.KEM.X25519, library.KDF.HKDF_SHA256, library.AEAD.AES_256_GCM)
+
+
 def open_payload(parsed: Parsed, county_x25519: X25519PrivateKey) -> dict[str, bytes]:
     """Decrypt and check every entry against the manifest: name → bytes, in manifest order."""
     try:
-        plain = hpke.open_(county_x25519, parsed.sealed, info=hpke_info(parsed.manifest_bytes))
+        plain = _hpke_suite().decrypt(
+            parsed.sealed, county_x25519, info=hpke_info(parsed.manifest_bytes)
+        )
     except (InvalidTag, ValueError):
         raise BatchRefused(
             DECRYPT_FAILED, "the payload does not decrypt with this county's key"
