@@ -108,18 +108,3 @@ def test_truncated_files_are_malformed(cut: int) -> None:
         bf.parse(data[:cut])
     assert info.value.code == "malformed"
 
-
-def test_the_library_hpke_and_the_vector_sealer_are_one_algorithm() -> None:
-    # Real batches use cryptography's HPKE; the vectors use sync/hpke.py. Each opens the other.
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-    from sync import batch_format as bf
-    from sync import hpke
-
-    county = X25519PrivateKey.generate()
-    raw = county.public_key().public_bytes_raw()
-    suite = bf._hpke_suite()
-    by_library = suite.encrypt(b"payload", county.public_key(), info=b"info")
-    assert hpke.open_(county, by_library, info=b"info") == b"payload"
-    by_ours = hpke.seal(raw, b"payload", info=b"info", ephemeral=X25519PrivateKey.generate())
-    assert suite.decrypt(by_ours, county, info=b"info") == b"payload"
