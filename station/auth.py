@@ -116,8 +116,8 @@ def login(
     # guesses started together cannot all be checked (station/keyslots.py, begin_check).
     with slots.update() as locked:
         ensure_not_locked(locked, name, now)
-        allowed = locked.begin_check(name, now, conf.lockout_attempts)
-    if not allowed:
+        check = locked.begin_check(name, now, conf.lockout_attempts)
+    if check is None:
         raise AuthError(
             "同一账号同时尝试登录的次数过多，请稍后再试",
             "too many logins under way for this account; try again shortly",
@@ -126,7 +126,7 @@ def login(
         key = slots.unwrap(name, password) if password else None
     finally:
         with slots.update() as locked:
-            locked.end_check(name, now)
+            locked.end_check(name, check)
     if key is None:
         with slots.update() as locked:
             count = locked.record_failure(name, now, conf.lockout_attempts, conf.lockout_minutes)

@@ -241,8 +241,9 @@ class KeySlots:
             entry["count"] = 0
         return entry["count"]
 
-    def begin_check(self, login: str, now: dt.datetime, attempts: int) -> bool:
-        """Take one of the password checks the lockout still allows, before the slow check.
+    def begin_check(self, login: str, now: dt.datetime, attempts: int) -> str | None:
+        """Take one of the password checks the lockout still allows, before the slow check;
+        None when none is left. The token returned ends the check (:meth:`end_check`).
 
         Failures so far and checks under way count together: twelve guesses started at once
         get as many checks as the lockout allows one after another, not twelve. An entry
@@ -253,19 +254,20 @@ class KeySlots:
         current = [
             at
             for at in checking.get(sid, [])
-            if now - dt.datetime.fromisoformat(at) < CHECK_EXPIRES
+            if now - dt.datetime.fromisoformat(at.partition("#")[0]) < CHECK_EXPIRES
         ]
         entry = self._doc["failures"].get(sid) or {}
         last = dt.datetime.fromisoformat(entry["last"]) if entry.get("last") else None
         failed = entry.get("count", 0) if last and now - last <= FAILURE_WINDOW else 0
         if failed + len(current) >= attempts:
-            return False
-        checking[sid] = [*current, now.isoformat()]
-        return True
+            return None
+        token = f"{now.isoformat()}#{os.urandom(4).hex()}"  # two checks in one microsecond
+        checking[sid] = [*current, token]
+        return token
 
-    def end_check(self, login: str, now: dt.datetime) -> None:
+    def end_check(self, login: str, token: str) -> None:
         sid = self.slot_id(login)
-        remaining = [at for at in self._doc["checking"].get(sid, []) if at != now.isoformat()]
+        remaining = [t for t in self._doc["checking"].get(sid, []) if t != token]
         if remaining:
             self._doc["checking"][sid] = remaining
         else:

@@ -107,4 +107,3 @@ def test_truncated_files_are_malformed(cut: int) -> None:
     with pytest.raises(BatchRefused) as info:
         bf.parse(data[:cut])
     assert info.value.code == "malformed"
-
