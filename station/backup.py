@@ -509,7 +509,7 @@ def restore(
         (staged / KEYSLOT_FILE).write_text(
             json.dumps(header["keyslots"], ensure_ascii=False, indent=1), "utf-8"
         )
-        known = database._known_revisions()
+        known = database.known_revisions()
         if header.get("schema") not in known:
             raise _refuse(
                 "newer",

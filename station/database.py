@@ -164,7 +164,7 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
             raise StoreError(
                 f"{path} 不是报名点数据库（没有版本信息），请从备份恢复", f"{path} has no schema"
             )
-        if revision not in _known_revisions():
+        if revision not in known_revisions():
             raise StoreError(
                 f"数据库版本 {revision} 比本程序新，请安装新版程序后再打开",
                 f"schema revision {revision} is newer than this program",
@@ -286,7 +286,7 @@ def set_state(store: Store, name: str, value: str) -> None:
 MIN_DB_SIZE = 1024  # SQLCipher's smallest page; anything shorter holds no station
 
 
-def _known_revisions() -> set[str]:
+def known_revisions() -> set[str]:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 

@@ -35,7 +35,7 @@ from station.models import Batch, Candidate, utcnow
 from station.roles import Permission
 from sync.errors import HASH_MISMATCH, BatchRefused
 from sync.keys import verify_document
-from sync.station_side import MARKER, _check_addressed, _read_doc, _station, county_key
+from sync.station_side import MARKER, check_addressed, county_key, read_document, station_row
 
 STATION_STATE = "zk-station-state"
 
@@ -52,11 +52,11 @@ class ResyncResult:
 
 def resync(ctx: Context, path: Path) -> ResyncResult:
     ctx.require(Permission.EXPORT)
-    data = _read_doc(path)
+    data = read_document(path)
     with ctx.store.session() as s:
-        station = _station(s)
+        station = station_row(s)
         doc = verify_document(county_key(s).ed25519, data, STATION_STATE)
-        _check_addressed(doc, station)
+        check_addressed(doc, station)
         county_seq, county_hash = int(doc["last_sequence"]), str(doc["last_hash"])
         held = {(str(r[0]), int(r[1])) for r in doc.get("records", [])}
         last = s.scalar(select(Batch).order_by(Batch.sequence.desc()).limit(1))

@@ -51,7 +51,7 @@ REVIEW = "zk-review"
 # --- keys -----------------------------------------------------------------------------------
 
 
-def _station(s: Session) -> Station:
+def station_row(s: Session) -> Station:
     station = s.get(Station, 1)
     if station is None:  # init always makes it; a missing row is a damaged store
         raise UsageError("报名点信息缺失", "the station row is missing")
@@ -60,7 +60,7 @@ def _station(s: Session) -> Station:
 
 def station_public_key(ctx: Context) -> StationPublicKey:
     with ctx.store.read() as s:
-        st = _station(s)
+        st = station_row(s)
         return station_public_from_private(st.code, st.county_code, st.name, st.signing_key)
 
 
@@ -76,7 +76,7 @@ def install_county_key(ctx: Context, path: Path) -> CountyPublicKey:
     ctx.require(Permission.MANAGE_KEYS)
     key = read_county_public(path)
     with ctx.store.session() as s:
-        st = _station(s)
+        st = station_row(s)
         if key.county != st.county_code:
             raise BatchRefused(
                 WRONG_COUNTY,
@@ -94,7 +94,7 @@ def install_county_key(ctx: Context, path: Path) -> CountyPublicKey:
 
 
 def county_key(s: Session) -> CountyPublicKey:
-    st = _station(s)
+    st = station_row(s)
     if not st.county_public_key:
         raise UsageError(
             "尚未安装县区公钥，请先运行 station key county FILE",
@@ -141,7 +141,7 @@ def export_batches(
     if not out_dir.is_dir():
         raise UsageError(f"目录 {out_dir} 不存在", f"no directory {out_dir}")
     with ctx.store.read() as s:
-        code = _station(s).code
+        code = station_row(s).code
         total = s.scalar(select(func.count()).where(Candidate.state == State.SIGNED.value)) or 0
         unwritten = list(
             s.scalars(
@@ -202,7 +202,7 @@ def write_batch(ctx: Context, sequence: int, out_dir: Path) -> Path:
                 f"batch #{sequence} was acknowledged by the county: nothing to resend",
             )
         data, name = batch.data, batch.file_name
-        signing = Ed25519PrivateKey.from_private_bytes(_station(s).signing_key)
+        signing = Ed25519PrivateKey.from_private_bytes(station_row(s).signing_key)
     path = out_dir / name
     atomic_write_bytes(path, data)
     try:
@@ -339,7 +339,7 @@ def _seal_one(
 ) -> tuple[int, int] | None:
     """Sign the next batch and record it, bytes and all, with its records marked exported.
     Returns (sequence, candidates) or None when no signed record waits."""
-    st = _station(s)
+    st = station_row(s)
     recipient = county_key(s)
     last = s.scalar(select(Batch).order_by(Batch.sequence.desc()).limit(1))
     audit_rows, audit_info = _audit_segment(s, last.audit_last_seq if last else 0)
@@ -446,14 +446,14 @@ class AckResult:
     already: bool
 
 
-def _read_doc(path: Path) -> bytes:
+def read_document(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
         raise UsageError(f"无法读取 {path}：{exc}", f"cannot read {path}: {exc}") from None
 
 
-def _check_addressed(doc: dict[str, Any], st: Station) -> None:
+def check_addressed(doc: dict[str, Any], st: Station) -> None:
     if doc.get("county") != st.county_code or doc.get("station") != st.code:
         raise BatchRefused(WRONG_COUNTY, "the document is addressed to another station or county")
 
@@ -461,11 +461,11 @@ def _check_addressed(doc: dict[str, Any], st: Station) -> None:
 def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
     """Verify the county's signed receipt (回执) and mark that batch's records acknowledged."""
     ctx.require(Permission.EXPORT)
-    data = _read_doc(receipt_path)
+    data = read_document(receipt_path)
     with ctx.store.session() as s:
-        st = _station(s)
+        st = station_row(s)
         doc = verify_document(county_key(s).ed25519, data, RECEIPT)
-        _check_addressed(doc, st)
+        check_addressed(doc, st)
         batch = s.get(Batch, doc.get("sequence"))
         if batch is None or batch.hash != doc.get("batch_hash"):
             raise BatchRefused(
@@ -510,13 +510,13 @@ class ReviewResult:
 def import_review(ctx: Context, path: Path) -> ReviewResult:
     """Apply the county's signed review results (资格审核结果): approved, or rejected + reason."""
     ctx.require(Permission.EXPORT)
-    data = _read_doc(path)
+    data = read_document(path)
     approved = rejected = 0
     skipped: list[str] = []
     with ctx.store.session() as s:
-        st = _station(s)
+        st = station_row(s)
         doc = verify_document(county_key(s).ed25519, data, REVIEW)
-        _check_addressed(doc, st)
+        check_addressed(doc, st)
         _check_review_order(s, doc)
         for r in doc.get("results", []):
             regno = str(r.get("registration_no", ""))

@@ -75,7 +75,7 @@ def _check(directory: Path, usb: Path, journal: Path) -> None:
             assert audit.verify(s).ok
             stored = set(s.scalars(select(records.Candidate.registration_no)))
             batches = {b.file_name: b.hash for b in s.scalars(select(Batch))}
-            signing = station_side._station(s).signing_key
+            signing = station_side.station_row(s).signing_key
         missing = [r for r in returned if r not in stored]
         assert missing == [], f"saves that returned but are gone: {missing}"
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

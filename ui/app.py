@@ -114,12 +114,16 @@ class Desk(QObject):
         def done(made: Any) -> None:
             where = ", ".join(str(info.path.parent) for info in made)
             log.info("backup (%s) written to %s", reason, where)
+            if self.window is not window:  # logged out meanwhile: that window is gone
+                return
             window.statusBar().showMessage(
                 QApplication.translate("Desk", "Backup made: %1").replace("%1", where), 15_000
             )
 
         def failed(exc: BaseException) -> None:
             log.error("backup (%s) failed: %s", reason, getattr(exc, "message_en", exc))
+            if self.window is not window:
+                return
             window.statusBar().showMessage(
                 QApplication.translate("Desk", "The automatic backup failed: %1").replace(
                     "%1", i18n.message(exc)
