@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from station import jsonio
 from station.cli_files import (
+    cmd_backup,
     cmd_form_print,
     cmd_form_verify,
     cmd_photo_check,
     cmd_photo_crop,
+    cmd_restore,
     cmd_roster_export,
     cmd_roster_import,
     cmd_roster_template,
@@ -33,11 +35,13 @@ from station.cli_parser import (
     robust_streams,
 )
 from station.cli_support import (
+    _audit_unmasked,
     _credential,
     _data_dir,
     _login,
     _new_password,
     _print_json,
+    _require_training,
 )
 
 if TYPE_CHECKING:
@@ -276,21 +280,6 @@ def cmd_candidate_list(args: argparse.Namespace) -> int:
         return _list_candidates(ctx, args)
 
 
-def _audit_unmasked(ctx: Any, args: argparse.Namespace) -> None:
-    """Full ID numbers on screen are personal data taken away: a supervisor's act, audited."""
-    from station import audit
-    from station.roles import Permission
-
-    ctx.require(Permission.TAKE_PERSONAL_DATA)
-    with ctx.store.session() as s:
-        audit.append(
-            s,
-            ctx.operator.login,
-            "unmasked_list",
-            detail={"state": args.state, "school": args.school, "limit": args.limit},
-        )
-
-
 def _list_candidates(ctx: Any, args: argparse.Namespace) -> int:
     from station import records
 
@@ -311,21 +300,6 @@ def _list_candidates(ctx: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_training(ctx: Any) -> None:
-    """Synthetic records belong on a training station only: a real one would sign them."""
-    from station.errors import UsageError
-    from station.models import Station
-
-    with ctx.store.read() as s:
-        station = s.get(Station, 1)
-        training = station is not None and station.is_demo
-    if not training:
-        raise UsageError(
-            "这是正式报名点：演示数据只能在培训报名点生成（station demo 或 station init --training）",
-            "this is a real station: demo data only on a training station (demo, init --training)",
-        )
-
-
 def cmd_seed(args: argparse.Namespace) -> int:
     from station import seeding
 
@@ -337,38 +311,6 @@ def cmd_seed(args: argparse.Namespace) -> int:
         ids = seeding.seed(ctx, args.count, args.state, rng_seed=args.seed, progress=progress)
     print(file=sys.stderr)
     print(f"已生成 {len(ids)} 条演示考生（状态 {args.state}）/ seeded {len(ids)} demo candidates")
-    return 0
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from station import backup
-
-    with _login(args) as ctx:
-        if args.out:
-            made = [backup.make_backup(ctx, Path(args.out), reason="manual")]
-        else:
-            made = backup.auto_backup(ctx, "manual")
-    for info in made:
-        print(f"已备份 / backup written: {info.path} ({info.size // 1024} KB)")
-    print("恢复时需要备份当时有效的账号密码或恢复码 / restoring needs a login valid at the time")
-    return 0
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    from station import backup
-
-    directory = _data_dir(args)
-    login = _credential("STATION_OPERATOR", "备份时的登录名 / login at backup time: ", secret=False)
-    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
-    result = backup.restore(Path(args.file), directory, login, password, replace=args.replace)
-    print(f"已恢复报名点 {result.station}（备份于 {result.created_at}）到 {directory}")
-    print(f"restored station {result.station} (backup of {result.created_at}) into {directory}")
-    if result.replaced is not None:
-        print(f"原有数据已另存于 / the station that was there is kept in: {result.replaced}")
-    print(
-        "如果备份早于最近一次导出，请向县区索取报名点状态文件并运行 station resync / "
-        "if the backup is older than the last export, get the county's state file and resync"
-    )
     return 0
 
 
@@ -640,7 +582,11 @@ def _configure_logging(args: argparse.Namespace) -> Path:
     from station import settings as settings_mod
 
     directory = _data_dir(args)
-    if not (directory / "keyslots.json").exists() and args.command not in ("init", "demo"):
+    try:
+        station_here = (directory / "keyslots.json").exists()
+    except OSError:  # a name too long or otherwise unusable: the command will say so
+        station_here = False
+    if not station_here and args.command not in ("init", "demo"):
         from platformdirs import user_log_dir
 
         return logs.configure(Path(user_log_dir(settings_mod.APP_NAME, appauthor=False)))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from station.cli_support import _login, _print_json
+from station.cli_support import _credential, _data_dir, _login, _print_json
 
 if TYPE_CHECKING:
     from station.roster import ImportResult
@@ -208,3 +208,35 @@ def cmd_form_verify(args: argparse.Namespace) -> int:
         print(check.message_zh)
         print(check.message_en)
     return 0 if check.ok else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from station import backup
+
+    with _login(args) as ctx:
+        if args.out:
+            made = [backup.make_backup(ctx, Path(args.out), reason="manual")]
+        else:
+            made = backup.auto_backup(ctx, "manual")
+    for info in made:
+        print(f"已备份 / backup written: {info.path} ({info.size // 1024} KB)")
+    print("恢复时需要备份当时有效的账号密码或恢复码 / restoring needs a login valid at the time")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from station import backup
+
+    directory = _data_dir(args)
+    login = _credential("STATION_OPERATOR", "备份时的登录名 / login at backup time: ", secret=False)
+    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
+    result = backup.restore(Path(args.file), directory, login, password, replace=args.replace)
+    print(f"已恢复报名点 {result.station}（备份于 {result.created_at}）到 {directory}")
+    print(f"restored station {result.station} (backup of {result.created_at}) into {directory}")
+    if result.replaced is not None:
+        print(f"原有数据已另存于 / the station that was there is kept in: {result.replaced}")
+    print(
+        "如果备份早于最近一次导出，请向县区索取报名点状态文件并运行 station resync / "
+        "if the backup is older than the last export, get the county's state file and resync"
+    )
+    return 0

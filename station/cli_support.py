@@ -63,3 +63,33 @@ def _new_password(env: str, login: str) -> str:
 
 
 _login = login_from_env  # the name the command modules use
+
+
+def _audit_unmasked(ctx: Any, args: argparse.Namespace) -> None:
+    """Full ID numbers on screen are personal data taken away: a supervisor's act, audited."""
+    from station import audit
+    from station.roles import Permission
+
+    ctx.require(Permission.TAKE_PERSONAL_DATA)
+    with ctx.store.session() as s:
+        audit.append(
+            s,
+            ctx.operator.login,
+            "unmasked_list",
+            detail={"state": args.state, "school": args.school, "limit": args.limit},
+        )
+
+
+def _require_training(ctx: Any) -> None:
+    """Synthetic records belong on a training station only: a real one would sign them."""
+    from station.errors import UsageError
+    from station.models import Station
+
+    with ctx.store.read() as s:
+        station = s.get(Station, 1)
+        training = station is not None and station.is_demo
+    if not training:
+        raise UsageError(
+            "这是正式报名点：演示数据只能在培训报名点生成（station demo 或 station init --training）",
+            "this is a real station: demo data only on a training station (demo, init --training)",
+        )

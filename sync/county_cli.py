@@ -305,7 +305,11 @@ def _configure_logging(args: argparse.Namespace) -> Path | None:
     from station import logs
 
     chosen = getattr(args, "data_dir", None) or os.environ.get("COUNTY_HOME")
-    if not chosen or (Path(chosen).exists() and not Path(chosen).is_dir()):
+    try:
+        unusable = not chosen or (Path(chosen).exists() and not Path(chosen).is_dir())
+    except OSError:  # a name too long: the command itself says what is wrong
+        unusable = True
+    if unusable:
         return None  # the command itself says what is wrong with the folder
     return logs.configure(Path(chosen), "county")
 
