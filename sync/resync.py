@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import audit, records, regno
@@ -31,11 +31,10 @@ from station.auth import Context
 from station.backup import RESTORED_AUDIT_SEQ
 from station.errors import UsageError
 from station.lifecycle import Action, State
-from station.models import Batch, Candidate, utcnow
+from station.models import Batch, Candidate, StationState, utcnow
 from station.roles import Permission
 from sync.errors import HASH_MISMATCH, BatchRefused
-from sync.keys import verify_document
-from sync.station_side import MARKER, check_addressed, county_key, read_document, station_row
+from sync.station_side import MARKER, county_document, read_document
 
 STATION_STATE = "zk-station-state"
 
@@ -54,9 +53,7 @@ def resync(ctx: Context, path: Path) -> ResyncResult:
     ctx.require(Permission.EXPORT)
     data = read_document(path)
     with ctx.store.session() as s:
-        station = station_row(s)
-        doc = verify_document(county_key(s).ed25519, data, STATION_STATE)
-        check_addressed(doc, station)
+        doc = county_document(s, data, STATION_STATE)
         county_seq, county_hash = int(doc["last_sequence"]), str(doc["last_hash"])
         held = {(str(r[0]), int(r[1])) for r in doc.get("records", [])}
         last = s.scalar(select(Batch).order_by(Batch.sequence.desc()).limit(1))
@@ -71,7 +68,7 @@ def resync(ctx: Context, path: Path) -> ResyncResult:
             status = "in_step" if county_seq == local_seq else "ahead"
             result = ResyncResult(status, county_seq, list(range(county_seq + 1, local_seq + 1)))
         else:
-            _rebase(s, ctx, doc, county_seq, county_hash)
+            _rebase(s, doc, county_seq, county_hash)
             result = ResyncResult("rebased", county_seq)
         # Numbers the county holds are never given out again (a restored copy's counter is
         # behind the numbers it gave out after its backup).
@@ -97,12 +94,9 @@ def resync(ctx: Context, path: Path) -> ResyncResult:
     return result
 
 
-def _rebase(
-    s: Session, ctx: Context, doc: dict[str, Any], county_seq: int, county_hash: str
-) -> None:
-    fork_text = s.scalar(
-        text("SELECT value FROM station_state WHERE name = :n"), {"n": RESTORED_AUDIT_SEQ}
-    )
+def _rebase(s: Session, doc: dict[str, Any], county_seq: int, county_hash: str) -> None:
+    restored = s.get(StationState, RESTORED_AUDIT_SEQ)
+    fork_text = restored.value if restored is not None else ""
     if not fork_text:
         raise UsageError(
             "县区收到的批次比本机多，但本机不是从备份恢复的：请核对是否用错了报名点或状态文件",
@@ -129,9 +123,7 @@ def _rebase(
             data=None,
         )
     )
-    s.execute(  # used once
-        text("UPDATE station_state SET value = '' WHERE name = :n"), {"n": RESTORED_AUDIT_SEQ}
-    )
+    restored.value = ""  # used once
     s.flush()
 
 

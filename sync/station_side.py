@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station import audit, backup, records
@@ -26,7 +26,16 @@ from station.auth import Context
 from station.errors import StationError, UsageError
 from station.fileio import atomic_write_bytes, check_output
 from station.lifecycle import Action, State
-from station.models import AuditEvent, Batch, Candidate, CandidateVersion, Photo, Station, utcnow
+from station.models import (
+    AuditEvent,
+    Batch,
+    Candidate,
+    CandidateVersion,
+    Photo,
+    Station,
+    StationState,
+    utcnow,
+)
 from station.roles import Permission
 from sync import batch_format as bf
 from sync.errors import HASH_MISMATCH, MALFORMED, REPLAYED, WRONG_COUNTY, BatchRefused
@@ -458,14 +467,20 @@ def check_addressed(doc: dict[str, Any], st: Station) -> None:
         raise BatchRefused(WRONG_COUNTY, "the document is addressed to another station or county")
 
 
+def county_document(s: Session, data: bytes, doc_type: str) -> dict[str, Any]:
+    """A document of ``doc_type`` signed by the installed county key and addressed to this
+    station (receipts, review results, station state), or BatchRefused."""
+    doc = verify_document(county_key(s).ed25519, data, doc_type)
+    check_addressed(doc, station_row(s))
+    return doc
+
+
 def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
     """Verify the county's signed receipt (回执) and mark that batch's records acknowledged."""
     ctx.require(Permission.EXPORT)
     data = read_document(receipt_path)
     with ctx.store.session() as s:
-        st = station_row(s)
-        doc = verify_document(county_key(s).ed25519, data, RECEIPT)
-        check_addressed(doc, st)
+        doc = county_document(s, data, RECEIPT)
         batch = s.get(Batch, doc.get("sequence"))
         if batch is None or batch.hash != doc.get("batch_hash"):
             raise BatchRefused(
@@ -514,9 +529,7 @@ def import_review(ctx: Context, path: Path) -> ReviewResult:
     approved = rejected = 0
     skipped: list[str] = []
     with ctx.store.session() as s:
-        st = station_row(s)
-        doc = verify_document(county_key(s).ed25519, data, REVIEW)
-        check_addressed(doc, st)
+        doc = county_document(s, data, REVIEW)
         _check_review_order(s, doc)
         for r in doc.get("results", []):
             regno = str(r.get("registration_no", ""))
@@ -562,20 +575,15 @@ def _check_review_order(s: Session, doc: dict[str, Any]) -> None:
     sequence = doc.get("sequence", 0)
     if type(sequence) is not int or sequence < 0:
         raise BatchRefused(MALFORMED, "the review file's sequence is not a number")
-    last = int(
-        s.scalar(text("SELECT value FROM station_state WHERE name = :n"), {"n": REVIEW_SEQUENCE})
-        or 0
-    )
+    kept = s.get(StationState, REVIEW_SEQUENCE)
+    last = int(kept.value) if kept is not None and kept.value else 0
     if sequence < last:  # the same file again applies nothing and is no error
         raise BatchRefused(
             REPLAYED,
             f"review file #{sequence} is older than #{last}, applied already: "
             "ask the county for its latest review file",
         )
-    s.execute(
-        text("INSERT OR REPLACE INTO station_state (name, value) VALUES (:n, :v)"),
-        {"n": REVIEW_SEQUENCE, "v": str(sequence)},
-    )
+    s.merge(StationState(name=REVIEW_SEQUENCE, value=str(sequence)))
 
 
 def export_estimate(ctx: Context) -> tuple[int, int]:
