@@ -124,13 +124,18 @@ def login(
         )
     try:
         key = slots.unwrap(name, password) if password else None
-    finally:
+    except BaseException:
         with slots.update() as locked:
             locked.end_check(name, check)
-    if key is None:
-        with slots.update() as locked:
+        raise
+    # Ending the check and counting its failure is one step: between two steps another guess
+    # would see neither and take a check the lockout does not allow.
+    with slots.update() as locked:
+        locked.end_check(name, check)
+        if key is None:
             count = locked.record_failure(name, now, conf.lockout_attempts, conf.lockout_minutes)
             locked_now = locked.locked_until(name, now) is not None
+    if key is None:
         if locked_now:
             raise AuthError(
                 f"登录失败次数过多，账号已锁定 {conf.lockout_minutes} 分钟",
