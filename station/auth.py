@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from station import audit, database
 from station import settings as settings_mod
-from station.errors import AuthError, NotInitialisedError, PermissionDenied, UsageError
+from station.errors import (
+    AuthError,
+    DiskFullError,
+    NotInitialisedError,
+    PermissionDenied,
+    UsageError,
+)
 from station.keyslots import RECOVERY_LOGIN, UNKNOWN_LOGIN, KeySlots, ensure_not_locked
 from station.models import Operator
 from station.roles import Permission, Role, allows
@@ -54,6 +64,9 @@ class Context:
     operator: OperatorInfo
     settings: Settings
     db_key: bytes
+    #: A read-only login on a full disk: the login is not in the audit chain (nor is the
+    #: lockout's bookkeeping written); the command that only reads goes on, and says so.
+    login_unrecorded: bool = False
 
     def require(self, permission: Permission) -> None:
         if not allows(self.operator.role, permission):
@@ -98,11 +111,42 @@ def new_recovery_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 24, 4))
 
 
+@contextmanager
+def _unless_disk_full(read_only: bool, directory: Path, missed: list[bool]) -> Iterator[None]:
+    """For a login that only reads, a write the full disk refuses is noted, not fatal: a
+    supervisor must still be able to list, verify and back up what is there."""
+    try:
+        yield
+    except OSError as exc:
+        if not read_only or exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        missed.append(True)
+    except DiskFullError:
+        if not read_only:
+            raise
+        missed.append(True)
+    except DatabaseError as exc:
+        if not read_only or database.disk_full(directory, exc) is None:
+            raise
+        missed.append(True)
+
+
 def login(
-    data_dir: Path, login_name: str, password: str, now: dt.datetime | None = None
+    data_dir: Path,
+    login_name: str,
+    password: str,
+    now: dt.datetime | None = None,
+    *,
+    read_only: bool = False,
 ) -> Context:
-    """Open the station as ``login_name``; raise :class:`AuthError` with a reason otherwise."""
+    """Open the station as ``login_name``; raise :class:`AuthError` with a reason otherwise.
+
+    ``read_only``: the caller only reads, so a full disk that refuses the login's own writes
+    (lockout bookkeeping, the login event) does not stop it (:attr:`Context.login_unrecorded`).
+    A lockout already recorded still holds.
+    """
     now = now or dt.datetime.now(dt.UTC)
+    missed: list[bool] = []
     conf = settings_mod.load(data_dir)
     slots = KeySlots(data_dir)
     if not slots.exists() and not (data_dir / database.DB_FILE).exists():
@@ -114,9 +158,11 @@ def login(
     name = normalise_login(login_name)
     # The lockout is taken and the attempt counted atomically before the slow check, so that
     # guesses started together cannot all be checked (station/keyslots.py, begin_check).
-    with slots.update() as locked:
+    with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
         ensure_not_locked(locked, name, now)
         check = locked.begin_check(name, now, conf.lockout_attempts)
+    if missed and check is not None:
+        check = ""  # nothing was written, so there is nothing to end
     if check is None:
         raise AuthError(
             "同一账号同时尝试登录的次数过多，请稍后再试",
@@ -125,12 +171,13 @@ def login(
     try:
         key = slots.unwrap(name, password) if password else None
     except BaseException:
-        with slots.update() as locked:
+        with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
             locked.end_check(name, check)
         raise
     # Ending the check and counting its failure is one step: between two steps another guess
     # would see neither and take a check the lockout does not allow.
-    with slots.update() as locked:
+    locked_now, count = False, 0
+    with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
         locked.end_check(name, check)
         if key is None:
             count = locked.record_failure(name, now, conf.lockout_attempts, conf.lockout_minutes)
@@ -146,10 +193,10 @@ def login(
             f"登录名或密码错误（再错 {left} 次将锁定 {conf.lockout_minutes} 分钟）",
             f"wrong login or password ({left} attempts left before lockout)",
         )
-    store = database.open_existing(data_dir, key)
+    store = database.open_existing(data_dir, key, read_only=read_only)
     try:
         pending = slots.take_pending()
-        with store.session() as s:
+        with _unless_disk_full(read_only, data_dir, missed), store.session() as s:
             if name == normalise_login(RECOVERY_LOGIN):
                 info = OperatorInfo(RECOVERY_LOGIN, "恢复码", Role.ADMIN)
             else:
@@ -159,15 +206,16 @@ def login(
                 actor = logins.get(failure.slot_id or "", UNKNOWN_LOGIN)
                 audit.append(s, actor, "login_failed", at=dt.datetime.fromisoformat(failure.at))
             audit.append(s, info.login, "login", at=now)
-        # Only now that the events are committed may they leave the slot file.
-        logged = {(f.slot_id, f.at) for f in pending}
-        with slots.update() as locked:
-            locked.drop_pending(logged)
-            locked.clear_failures(name)
+        if not missed:
+            # Only now that the events are committed may they leave the slot file.
+            logged = {(f.slot_id, f.at) for f in pending}
+            with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
+                locked.drop_pending(logged)
+                locked.clear_failures(name)
     except BaseException:
         store.close()
         raise
-    return Context(data_dir, store, info, conf, key)
+    return Context(data_dir, store, info, conf, key, login_unrecorded=bool(missed))
 
 
 def _check_operator(

@@ -149,7 +149,7 @@ def make_backup(
         )
     # What a backup or restore stopped half way (power cut, kill) left behind.
     _remove_stale(data_dir, (".backup-*", ".restore-*"))
-    _remove_stale(out.parent, (f".*{SUFFIX}.*.tmp",))
+    _remove_stale(out.parent, (f".*{SUFFIX}.*.tmp", ".backup-*"))
     code = _station_code(ctx)
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     salt = os.urandom(16)
@@ -165,7 +165,9 @@ def make_backup(
         "chunk": CHUNK,
     }
     head = _head_bytes(header)
-    with tempfile.TemporaryDirectory(prefix=".backup-", dir=data_dir) as scratch:
+    # The snapshot (encrypted like the database) is made where the backup goes: a backup to
+    # a USB disk must work when the station's own disk is full.
+    with tempfile.TemporaryDirectory(prefix=".backup-", dir=out.parent) as scratch:
         snapshot = Path(scratch) / DB_FILE
         ctx.store.snapshot(snapshot, progress)
         files = [(DB_FILE, snapshot)]

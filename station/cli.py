@@ -177,7 +177,7 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
 def cmd_operator_list(args: argparse.Namespace) -> int:
     from station import auth
 
-    with _login(args) as ctx:
+    with _login(args, read_only=True) as ctx:
         rows = auth.list_operators(ctx)
     if args.json:
         _print_json(rows)
@@ -252,7 +252,7 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
     from station import records
     from station.lifecycle import State
 
-    with _login(args) as ctx, ctx.store.read() as s:
+    with _login(args, read_only=True) as ctx, ctx.store.read() as s:
         c = records.lookup(s, args.key)
         info = records.detail(c)
         info["versions"] = [
@@ -274,7 +274,7 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
 
 def cmd_candidate_list(args: argparse.Namespace) -> int:
 
-    with _login(args) as ctx:
+    with _login(args, read_only=True) as ctx:
         if args.unmasked:
             _audit_unmasked(ctx, args)
         return _list_candidates(ctx, args)
@@ -317,7 +317,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from station import audit
 
-    with _login(args) as ctx, ctx.store.read() as s:
+    with _login(args, read_only=True) as ctx, ctx.store.read() as s:
         result = audit.verify(s)
     if args.json:
         _print_json(
@@ -340,7 +340,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from station import database, records
     from station.models import Station
 
-    with _login(args) as ctx, ctx.store.read() as s:
+    with _login(args, read_only=True) as ctx, ctx.store.read() as s:
         station = s.get(Station, 1)
         assert station is not None
         info = {

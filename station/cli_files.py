@@ -192,7 +192,7 @@ def cmd_form_verify(args: argparse.Namespace) -> int:
     from station.form.service import verify_qr
 
     qr.parse(args.text)  # malformed text is exit 2 before any login
-    with _login(args) as ctx:
+    with _login(args, read_only=True) as ctx:
         check = verify_qr(ctx, args.text)
     if args.json:
         _print_json(
@@ -213,7 +213,7 @@ def cmd_form_verify(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from station import backup
 
-    with _login(args) as ctx:
+    with _login(args, read_only=True) as ctx:
         if args.out:
             made = [backup.make_backup(ctx, Path(args.out), reason="manual")]
         else:

@@ -41,12 +41,22 @@ def _credential(env: str, prompt: str, secret: bool) -> str:
     return input(prompt)
 
 
-def login_from_env(args: argparse.Namespace) -> Context:
+def login_from_env(args: argparse.Namespace, *, read_only: bool = False) -> Context:
+    """Log in with the operator from the environment (or a prompt). ``read_only``: the
+    command only reads the station, so it works on a full disk (:func:`station.auth.login`)."""
     from station import auth
 
     login = _credential("STATION_OPERATOR", "登录名 / login: ", secret=False)
     password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
-    return auth.login(_data_dir(args), login, password)
+    ctx = auth.login(_data_dir(args), login, password, read_only=read_only)
+    if ctx.login_unrecorded:
+        print(
+            "注意：磁盘已满，本次登录未能记入审计日志；只读的命令照常运行，请尽快清理磁盘\n"
+            "note: the disk is full, so this login is not in the audit log; reading goes on, "
+            "but free some space soon",
+            file=sys.stderr,
+        )
+    return ctx
 
 
 def _new_password(env: str, login: str) -> str:

@@ -17,19 +17,22 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
-from station.errors import NotInitialisedError, StoreError
+from station.errors import DiskFullError, NotInitialisedError, StoreError
 
 DB_FILE = "station.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def _engine(path: Path, key: bytes) -> Engine:
+def _engine(path: Path, key: bytes, *, exclusive: bool = False) -> Engine:
     # The dialect sends `pragma key="<password>"`; "x'<hex>'" is SQLCipher's raw-key form,
     # which skips its own PBKDF2: the key is already random and Argon2 guarded it.
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
     # hide_parameters: a failed statement's values (names, ID numbers) must not reach a log.
-    engine = create_engine(url, hide_parameters=True)
+    # One connection when exclusive: a second one in this process would find the lock taken.
+    pool = {"poolclass": StaticPool} if exclusive else {}
+    engine = create_engine(url, hide_parameters=True, **pool)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -38,6 +41,10 @@ def _engine(path: Path, key: bytes) -> Engine:
         cur = dbapi_conn.cursor()
         # SQLCipher logs decryption failures to stderr; we report them ourselves, in words.
         cur.execute("PRAGMA cipher_log_level=NONE")
+        if exclusive:
+            # Before WAL is touched: the WAL index then lives in this process's memory, not
+            # in a -shm file that a full disk has no room for (sqlite.org/wal.html#noshm).
+            cur.execute("PRAGMA locking_mode=EXCLUSIVE")
         cur.execute("PRAGMA journal_mode=WAL")
         # FULL: in WAL mode NORMAL may lose the last commits on power loss, and a
         # registration point must not lose a record it said was saved.
@@ -60,11 +67,13 @@ def _engine(path: Path, key: bytes) -> Engine:
 class Store:
     """One open station database."""
 
-    def __init__(self, directory: Path, key: bytes) -> None:
+    def __init__(self, directory: Path, key: bytes, *, exclusive: bool = False) -> None:
         self.directory = directory
         self.path = directory / DB_FILE
         self._key = key
-        self.engine = _engine(self.path, key)
+        #: Opened for reading on a full disk: no other process can use the database meanwhile.
+        self.exclusive = exclusive
+        self.engine = _engine(self.path, key, exclusive=exclusive)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cache: dict[str, Any] = {}  # per-open-store memos (e.g. photo hashes)
         # Opened after the last run stopped without closing (power cut, crash): the whole
@@ -136,11 +145,26 @@ def create(directory: Path, key: bytes) -> Store:
     return store
 
 
-def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None) -> Store:
+def open_existing(
+    directory: Path, key: bytes, *, full_check: bool | None = None, read_only: bool = False
+) -> Store:
     """Open, check and migrate; never create an empty database in place of a missing one.
 
-    ``full_check`` None decides by itself: see :func:`full_check_due`.
+    ``full_check`` None decides by itself: see :func:`full_check_due`. ``read_only``: the
+    caller only reads, so on a disk too full to open the database as usual it is opened
+    for this process alone (:attr:`Store.exclusive`).
     """
+    try:
+        return _open_existing(directory, key, full_check=full_check, exclusive=False)
+    except DiskFullError:
+        if not read_only:
+            raise
+    return _open_existing(directory, key, full_check=full_check, exclusive=True)
+
+
+def _open_existing(
+    directory: Path, key: bytes, *, full_check: bool | None, exclusive: bool
+) -> Store:
     path = directory / DB_FILE
     if not path.exists():
         raise NotInitialisedError(
@@ -153,7 +177,7 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
             f"{path} is empty or truncated",
         )
     unclean = _unclean_shutdown(path)
-    store = Store(directory, key)
+    store = Store(directory, key, exclusive=exclusive)
     store.checked_after_unclean_stop = unclean
     try:
         full = full_check if full_check is not None else unclean or full_check_due(store)
@@ -171,7 +195,13 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
             )
         migrate(store)
         if full:
-            set_state(store, LAST_FULL_CHECK, dt.datetime.now(dt.UTC).isoformat())
+            try:
+                set_state(store, LAST_FULL_CHECK, dt.datetime.now(dt.UTC).isoformat())
+            except DatabaseError as exc:
+                # Only a reminder of when to check again: on a full disk the next open
+                # checks once more, and reading goes on.
+                if disk_full(directory, exc) is None:
+                    raise
     except DatabaseError as exc:
         store.close()
         raise disk_full(directory, exc) or StoreError(
@@ -189,7 +219,7 @@ def open_existing(directory: Path, key: bytes, *, full_check: bool | None = None
 LOW_SPACE_BYTES = 16 * 1024 * 1024
 
 
-def disk_full(directory: Path, exc: Exception) -> StoreError | None:
+def disk_full(directory: Path, exc: Exception) -> DiskFullError | None:
     """A StoreError that says the disk is full, if that is what ``exc`` is; else None."""
     text = str(getattr(exc, "orig", exc)).lower()
     try:
@@ -199,7 +229,7 @@ def disk_full(directory: Path, exc: Exception) -> StoreError | None:
     if "disk is full" not in text and not (free is not None and free < LOW_SPACE_BYTES):
         return None
     left = f"{free // 2**20} MB" if free is not None else "?"
-    return StoreError(
+    return DiskFullError(
         f"磁盘已满：{directory} 所在磁盘只剩 {left}，请清理磁盘或换到更大的磁盘后再试"
         "（本次操作没有保存任何内容，已有数据完好）",
         f"the disk is full: {left} left where {directory} is; free some space and try again "

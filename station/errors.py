@@ -37,6 +37,10 @@ class StoreError(StationError):
     exit_code = 1
 
 
+class DiskFullError(StoreError):
+    """The disk under the station's data is full: nothing of the operation was stored."""
+
+
 class AuthError(StationError):
     """Login refused: unknown operator, wrong password, disabled or locked out."""
 

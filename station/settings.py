@@ -41,6 +41,13 @@ class KdfParams:
     parallelism: int = 2
 
 
+#: The least a settings.json may ask of Argon2id (OWASP's minimum: 19 MiB, t=2): below it an
+#: edited settings file would let every new password hash and key slot be guessed quickly.
+KDF_FLOOR = KdfParams(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+#: The most: a settings file must not make every login take minutes or all the memory.
+KDF_CEILING = KdfParams(time_cost=10, memory_cost=1024 * 1024, parallelism=8)
+
+
 @dataclass(slots=True)
 class Settings:
     lockout_attempts: int = 5
@@ -84,7 +91,14 @@ class Settings:
             )
         values = dict(raw)
         if "kdf" in values:
-            values["kdf"] = KdfParams(**values["kdf"])
+            kdf = values["kdf"]
+            names = set(KdfParams.__dataclass_fields__)
+            if not isinstance(kdf, dict) or not set(kdf) <= names:
+                raise UsageError(
+                    f"设置项 kdf 只能有 {', '.join(sorted(names))}",
+                    f"setting kdf takes only {', '.join(sorted(names))}",
+                )
+            values["kdf"] = KdfParams(**kdf)
         settings = cls(**values)
         settings.check()
         return settings
@@ -103,6 +117,14 @@ class Settings:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise UsageError(
                     f"设置项 {name} 应为正整数", f"setting {name} must be a positive integer"
+                )
+        for name in KdfParams.__dataclass_fields__:
+            value = getattr(self.kdf, name)
+            low, high = getattr(KDF_FLOOR, name), getattr(KDF_CEILING, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise UsageError(
+                    f"设置项 kdf.{name} 应在 {low} 与 {high} 之间（密码保护强度的下限与上限）",
+                    f"setting kdf.{name} must be between {low} and {high}",
                 )
         for category, pair in self.age_rules.items():
             if not (

@@ -15,10 +15,10 @@ from typing import Any
 from station.cli_parser import positive_int
 
 
-def _login(args: argparse.Namespace) -> Any:
+def _login(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from station.cli_support import login_from_env
 
-    return login_from_env(args)
+    return login_from_env(args, read_only=read_only)
 
 
 def _help(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -32,7 +32,7 @@ def _help(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int
 def cmd_key_export(args: argparse.Namespace) -> int:
     from sync import station_side
 
-    with _login(args) as ctx:
+    with _login(args, read_only=True) as ctx:
         key = station_side.export_station_key(ctx, Path(args.out))
     print(f"报名点公钥 / station public key: {args.out}")
     print(f"指纹 / fingerprint: {key.fingerprint}")
@@ -71,7 +71,7 @@ def cmd_batch_list(args: argparse.Namespace) -> int:
 
     from sync import station_side
 
-    with _login(args) as ctx:
+    with _login(args, read_only=True) as ctx:
         rows = station_side.list_batches(ctx)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -14,12 +14,18 @@ from pathlib import Path
 import pytest
 
 from station import auth
+from station import settings as settings_mod
 from station.auth import Context
 from station.roles import Role
 from station.settings import save
 from station.setup import init_station
 
-from .factories import ADMIN, OPERATOR, SUPERVISOR, fast_settings
+from .factories import ADMIN, FAST_KDF, OPERATOR, SUPERVISOR, fast_settings
+
+# Stations made in this process may use a cheap Argon2 (FAST_KDF) to keep the suite fast.
+# The product's floor is untouched: a CLI started as a subprocess refuses such a settings
+# file, so those tests write factories.cli_settings().
+settings_mod.KDF_FLOOR = FAST_KDF
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from station import idnumber
-from station.settings import KdfParams, Settings
+from station.settings import KDF_FLOOR, KdfParams, Settings
 
 ADMIN = ("admin", "admin-password-1")
 SUPERVISOR = ("shenhe", "supervisor-password-1")
@@ -17,7 +17,13 @@ FAST_KDF = KdfParams(time_cost=1, memory_cost=256, parallelism=1)
 
 
 def fast_settings(**overrides: Any) -> Settings:
+    """For stations used in this process only (tests/conftest.py lowers the floor here)."""
     return Settings(kdf=FAST_KDF, age_reference_date="2027-06-01", **overrides)
+
+
+def cli_settings(**overrides: Any) -> Settings:
+    """For stations a CLI subprocess opens: the cheapest Argon2 the product accepts."""
+    return Settings(kdf=KDF_FLOOR, age_reference_date="2027-06-01", **overrides)
 
 
 VALID_ID = idnumber.make("410105", dt.date(2012, 3, 15), 1)  # male

@@ -17,7 +17,7 @@ from sync import station_side
 from sync.county import db
 from sync.keys import CountyKeys, Kdf, private_key_json
 
-from .factories import ADMIN, SUPERVISOR, fast_settings
+from .factories import ADMIN, SUPERVISOR, cli_settings
 
 COUNTY = "410105"
 PASSPHRASE = "county-passphrase-2027"
@@ -27,7 +27,7 @@ FAST = Kdf(time_cost=1, memory_cost=256, parallelism=1)
 def make_station(root: Path, number: int) -> Path:
     directory = root / f"station{number}"
     directory.mkdir(parents=True)
-    save(directory, fast_settings())
+    save(directory, cli_settings())
     init_station(
         directory,
         name=f"测试报名点{number}",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from station import auth
 from station.errors import AuthError, PermissionDenied, UsageError
 from station.keyslots import RECOVERY_LOGIN
-from station.models import AuditEvent
+from station.models import AuditEvent, Operator
 from station.roles import Role
 from station.settings import save
 from station.setup import init_station
@@ -314,3 +314,54 @@ def test_guesses_started_together_get_no_more_checks_than_the_lockout_allows(
     assert len(checks) <= attempts  # not twelve Argon2 checks: what the lockout allows
     with pytest.raises(AuthError, match=r"locked"):  # and the account is locked now
         auth.login(station_dir, *OPERATOR)
+
+
+def test_a_full_disk_lets_a_reading_login_in_but_keeps_the_lockout(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from station.keyslots import KeySlots
+
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            auth.login(station_dir, OPERATOR[0], "wrong-password", now=T0)
+
+    def full(self: KeySlots) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(KeySlots, "save", full)
+    with pytest.raises(OSError):  # a login that may write is refused as before
+        auth.login(station_dir, *SUPERVISOR)
+    with auth.login(station_dir, *SUPERVISOR, read_only=True) as ctx:
+        assert ctx.login_unrecorded and ctx.operator.role is Role.SUPERVISOR
+    with pytest.raises(AuthError, match="locked"):  # the lockout written before still holds
+        auth.login(station_dir, *OPERATOR, now=T0 + dt.timedelta(minutes=1), read_only=True)
+    with pytest.raises(AuthError, match="wrong"):  # and a wrong password is still wrong
+        auth.login(station_dir, SUPERVISOR[0], "wrong-password", read_only=True)
+    monkeypatch.undo()
+    with auth.login(station_dir, *SUPERVISOR) as ctx:
+        assert not ctx.login_unrecorded
+
+
+def test_a_settings_file_cannot_lower_the_password_cost(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from station import settings as settings_mod
+
+    from .factories import KDF_FLOOR
+
+    monkeypatch.setattr(settings_mod, "KDF_FLOOR", KDF_FLOOR)  # the product's, not the suite's
+    path = station_dir / settings_mod.SETTINGS_FILE
+    data = json.loads(path.read_text())
+    data["kdf"] = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    path.write_text(json.dumps(data))
+    with pytest.raises(UsageError, match=r"kdf\.time_cost"):
+        auth.login(station_dir, *ADMIN)
+    data["kdf"] = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+    path.write_text(json.dumps(data))
+    with auth.login(station_dir, *ADMIN) as ctx, ctx.store.read() as s:
+        hashed = s.scalar(select(Operator.password_hash).where(Operator.login == ADMIN[0]))
+    assert "m=19456,t=2" in hashed  # rehashed up to what the settings ask

@@ -23,7 +23,7 @@ from sync import station_side
 from sync.county import db, ingest, registry
 from sync.keys import read_private_key
 
-from .factories import ADMIN, fast_settings, record_for
+from .factories import ADMIN, cli_settings, record_for
 from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county, make_station
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +109,7 @@ def test_backup_while_writing_then_restore_on_a_spare_pc_continues_the_chain(
 def test_the_recovery_code_opens_a_backup(tmp_path: Path) -> None:
     directory = tmp_path / "st"
     directory.mkdir()
-    save(directory, fast_settings())
+    save(directory, cli_settings())
     result = init_station(
         directory,
         name="测试",

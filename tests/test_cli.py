@@ -12,7 +12,7 @@ import pytest
 
 from station.settings import save
 
-from .factories import fast_settings, valid_record
+from .factories import cli_settings, valid_record
 
 ADMIN_ENV = {"STATION_OPERATOR": "admin", "STATION_PASSWORD": "demo-admin-2027"}
 
@@ -43,7 +43,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
 def home(tmp_path: Path) -> Path:
     directory = tmp_path / "home"
     directory.mkdir()
-    save(directory, fast_settings())
+    save(directory, cli_settings())
     return directory
 
 
@@ -61,7 +61,7 @@ def test_demo_creates_a_ready_station_and_prints_accounts(demo_home: Path) -> No
     assert data["demo"] is True and data["station"] == "410105-01"
     assert data["candidates_by_state"] == {"ready": 5, "signed": 5}
     settings = json.loads((demo_home / "settings.json").read_text())
-    assert settings["card_reader"] == "demo" and settings["kdf"]["memory_cost"] == 256
+    assert settings["card_reader"] == "demo" and settings["kdf"]["memory_cost"] == 19 * 1024
     again = run(demo_home, "demo")
     assert (
         again.returncode == 0 and "已存在" in again.stdout and "demo-operator-2027" in again.stdout
@@ -236,6 +236,10 @@ def test_bad_settings_file_is_unusable_input(demo_home: Path) -> None:
         {"age_rules": {"fresh": "not a pair"}},
         {"lockout_attempts": "five"},
         {"colour": "red"},
+        # An edited file must not make new password hashes cheap to guess (nor too dear).
+        {"kdf": {"time_cost": 1, "memory_cost": 256, "parallelism": 1}},
+        {"kdf": {"time_cost": 3, "memory_cost": 2**32, "parallelism": 1}},
+        {"kdf": {"time_cost": 3, "memory": 65536}},
     ):
         (demo_home / "settings.json").write_text(json.dumps({**settings, **bad}))
         assert_one_line_error(run(demo_home, "info", env=ADMIN_ENV), 2)

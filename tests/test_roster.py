@@ -21,7 +21,7 @@ from station.roster_columns import COLUMNS
 from station.roster_read import OLE2_SIGNATURE
 from station.settings import save
 
-from .factories import fast_settings, record_for, synthetic_id
+from .factories import cli_settings, record_for, synthetic_id
 from .test_cli import ADMIN_ENV, assert_one_line_error, run
 
 HEADERS = [c.header for c in COLUMNS]
@@ -431,7 +431,7 @@ def test_export_writes_every_candidate_and_imports_back(admin_ctx: Context, tmp_
 def test_cli_roster_commands_and_exit_codes(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    save(home, fast_settings())
+    save(home, cli_settings())
     assert run(home, "demo", "--count", "0").returncode == 0
 
     template = tmp_path / "模板.xlsx"

@@ -140,14 +140,14 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_station_init_installs_the_county_key_through_the_real_command(tmp_path: Path) -> None:
     from station.settings import save
 
-    from .factories import fast_settings
+    from .factories import cli_settings
 
     chome = tmp_path / "county"
     ok(county(chome, "keygen", "--county", "410105", "--name", "金水区教育局"))
     public = next(chome.glob("*public*.json"))
     home = tmp_path / "new-station"
     home.mkdir()
-    save(home, fast_settings())
+    save(home, cli_settings())
     result = subprocess.run(
         [sys.executable, "-m", "ui.launcher", "init", "--name", "新报名点", "--county", "410105",
          "--number", "9", "--county-key", str(public)],
