@@ -31,6 +31,7 @@ from station.errors import (
     DiskFullError,
     NotInitialisedError,
     PermissionDenied,
+    StoreError,
     UsageError,
 )
 from station.keyslots import RECOVERY_LOGIN, UNKNOWN_LOGIN, KeySlots, ensure_not_locked
@@ -169,7 +170,7 @@ def login(
             "too many logins under way for this account; try again shortly",
         )
     try:
-        key = slots.unwrap(name, password) if password else None
+        keys = slots.unwrap_keys(name, password) if password else []
     except BaseException:
         with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
             locked.end_check(name, check)
@@ -179,10 +180,10 @@ def login(
     locked_now, count = False, 0
     with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
         locked.end_check(name, check)
-        if key is None:
+        if not keys:
             count = locked.record_failure(name, now, conf.lockout_attempts, conf.lockout_minutes)
             locked_now = locked.locked_until(name, now) is not None
-    if key is None:
+    if not keys:
         if locked_now:
             raise AuthError(
                 f"登录失败次数过多，账号已锁定 {conf.lockout_minutes} 分钟",
@@ -193,7 +194,7 @@ def login(
             f"登录名或密码错误（再错 {left} 次将锁定 {conf.lockout_minutes} 分钟）",
             f"wrong login or password ({left} attempts left before lockout)",
         )
-    store = database.open_existing(data_dir, key, read_only=read_only)
+    store, key = _open_store(data_dir, keys, read_only)
     try:
         pending = slots.take_pending()
         with _unless_disk_full(read_only, data_dir, missed), store.session() as s:
@@ -212,10 +213,36 @@ def login(
             with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
                 locked.drop_pending(logged)
                 locked.clear_failures(name)
+                # A rotation cut short (station/rekey.py): no rotation runs while this lock
+                # is held, so the key that opened the database says how far it got.
+                if locked.rotation_pending():
+                    if key == keys[0]:
+                        locked.abandon_rotation()
+                    else:
+                        locked.finish_rotation()
+                if not locked.is_current(name):
+                    locked.put(name, password, key, conf.kdf)  # a format 1 slot, upgraded
     except BaseException:
         store.close()
         raise
     return Context(data_dir, store, info, conf, key, login_unrecorded=bool(missed))
+
+
+def _open_store(data_dir: Path, keys: list[bytes], read_only: bool) -> tuple[database.Store, bytes]:
+    """The store, opened with the first of ``keys`` that opens it: the second is the next
+    key of a rotation that was cut short after the database had changed."""
+    try:
+        return database.open_existing(data_dir, keys[0], read_only=read_only), keys[0]
+    except DiskFullError:
+        raise
+    except StoreError as exc:
+        if len(keys) < 2:
+            raise
+        first = exc
+    try:
+        return database.open_existing(data_dir, keys[1], read_only=read_only), keys[1]
+    except StoreError:
+        raise first from None
 
 
 def _check_operator(

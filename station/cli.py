@@ -42,6 +42,7 @@ from station.cli_support import (
     _new_password,
     _print_json,
     _require_training,
+    report_rotation,
 )
 
 if TYPE_CHECKING:
@@ -189,11 +190,26 @@ def cmd_operator_list(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_disable(args: argparse.Namespace) -> int:
-    from station import auth
+    from station import auth, rekey
+    from station.errors import StoreError
 
     with _login(args) as ctx:
         auth.disable_operator(ctx, args.login)
-    print(f"已停用 {args.login} / disabled")
+        print(f"已停用 {args.login} / disabled")
+        # An old copy of keyslots.json would still open the database with the disabled
+        # password: the key changes with the disabling.
+        try:
+            rotation = rekey.rotate_database_key(ctx, reason=f"operator {args.login} disabled")
+        except StoreError as exc:
+            print(
+                f"错误：{args.login} 已停用，但数据库密钥未能更换：{exc.message_zh}\n"
+                "请处理后运行 station key rotate（管理员）\n"
+                f"error: {args.login} is disabled, but the database key did not change: "
+                f"{exc.message_en}; then run `station key rotate`",
+                file=sys.stderr,
+            )
+            return 1
+    report_rotation(rotation)
     return 0
 
 

@@ -1,10 +1,17 @@
-"""Key slots (密钥槽): the database key, wrapped once under each operator's password.
+"""Key slots (密钥槽): the database key, opened by each operator's password.
 
 The SQLCipher key is 32 random bytes that never touch the disk in the clear. For every
-operator (and for the recovery code printed at ``station init``) ``keyslots.json`` holds the
-key encrypted with AES-256-GCM under a key derived from that password with Argon2id, so any
-valid login opens the database and a copied disk discloses nothing. Slots are filed under a
-keyed hash of the login, so the file does not list who works at the station either.
+operator (and for the recovery code printed at ``station init``) ``keyslots.json`` holds an
+X25519 key pair of that slot: the private half encrypted with AES-256-GCM under a key derived
+from the password with Argon2id, the public half in the clear, and the database key sealed to
+the public half (HPKE, RFC 9180). Any valid login opens the database and a copied disk
+discloses nothing; and the station can seal a *new* database key to every remaining slot
+without anyone's password (:mod:`station.rekey`), so a password that was removed, or an old
+copy of this file, no longer opens today's database. Slots are filed under a keyed hash of the
+login (README: what the file reveals).
+
+Format 1 slots (before key rotation) wrapped the database key itself under the password; they
+are still read, and become format 2 at their operator's next login.
 
 Failed logins cannot be written into the encrypted database (the password that would open it
 was wrong), so they are counted here, which also drives the lockout, and moved into the audit
@@ -29,8 +36,9 @@ from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from station import jsonio
 from station.errors import AuthError, StoreError
@@ -38,7 +46,9 @@ from station.fileio import atomic_write_bytes
 from station.settings import KdfParams
 
 KEYSLOT_FILE = "keyslots.json"
-FORMAT = 1
+FORMAT = 2
+_READS = (1, 2)  # a format 1 file is read, and written back as format 2
+_SEAL_INFO = b"station-keyslot-v2:"
 RECOVERY_LOGIN = "__recovery__"
 UNKNOWN_LOGIN = "(unknown)"
 _AAD_PREFIX = b"station-keyslot-v1:"
@@ -97,12 +107,17 @@ class KeySlots:
         return self
 
     def _checked(self, doc: Any) -> dict[str, Any]:
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        if not isinstance(doc, dict) or doc.get("format") not in _READS:
             raise _damaged(self.path, "unknown format")
         try:
             bytes.fromhex(doc["salt"])
             for slot in doc["slots"].values():
                 bytes.fromhex(slot["nonce"]), bytes.fromhex(slot["wrapped"])
+                for name in ("public", "sealed", "sealed_next"):
+                    if name in slot:
+                        bytes.fromhex(slot[name])
+                if ("public" in slot) != ("sealed" in slot):
+                    raise ValueError("half a format 2 slot")
                 bytes.fromhex(slot["kdf"]["salt"])
                 int(slot["kdf"]["time_cost"]), int(slot["kdf"]["memory_cost"])
                 int(slot["kdf"]["parallelism"])
@@ -128,16 +143,26 @@ class KeySlots:
         return self
 
     def save(self) -> None:
+        self._doc["format"] = FORMAT
         data = json.dumps(self._doc, indent=1, sort_keys=True).encode("utf-8")
         atomic_write_bytes(self.path, data)
 
     @contextmanager
     def update(self) -> Iterator[KeySlots]:
         """Lock, re-read, let the caller change, write: the only way a slot file changes."""
-        with self._lock:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"密钥文件 {self.path} 正被另一个程序使用（例如正在更换数据库密钥），请稍后再试",
+                f"{self.path} is busy in another program (a key rotation?); try again shortly",
+            ) from None
+        try:
             self.load()
             yield self
             self.save()
+        finally:
+            self._lock.release()
 
     @contextmanager
     def creating(self) -> Iterator[KeySlots]:
@@ -162,6 +187,7 @@ class KeySlots:
         return self.slot_id(login) in self._doc["slots"]
 
     def put(self, login: str, password: str, db_key: bytes, kdf: KdfParams) -> None:
+        """A format 2 slot for ``login``: a new key pair, the database key sealed to it."""
         sid = self.slot_id(login)
         salt = os.urandom(16)
         params = {
@@ -169,23 +195,43 @@ class KeySlots:
             "memory_cost": kdf.memory_cost,
             "parallelism": kdf.parallelism,
         }
+        private = X25519PrivateKey.generate()
+        public = private.public_key().public_bytes_raw()
         nonce = os.urandom(12)
         wrapped = AESGCM(derive_kek(password, salt, params)).encrypt(
-            nonce, db_key, _AAD_PREFIX + sid.encode()
+            nonce, private.private_bytes_raw(), _AAD_PREFIX + sid.encode()
         )
         self._doc["slots"][sid] = {
             "kdf": {"alg": "argon2id", "salt": salt.hex(), **params},
             "nonce": nonce.hex(),
             "wrapped": wrapped.hex(),
+            "public": public.hex(),
+            "sealed": _seal(sid, public, db_key).hex(),
         }
 
     def remove(self, login: str) -> None:
-        sid = self.slot_id(login)
+        self.remove_slot(self.slot_id(login))
+
+    def remove_slot(self, sid: str) -> None:
         self._doc["slots"].pop(sid, None)
         self._doc["failures"].pop(sid, None)
 
+    def slot_ids(self) -> list[str]:
+        return list(self._doc["slots"])
+
+    def is_current(self, login: str) -> bool:
+        """Whether ``login``'s slot is format 2 (can take a new database key unattended)."""
+        return "public" in self._doc["slots"].get(self.slot_id(login), {})
+
     def unwrap(self, login: str, password: str) -> bytes | None:
-        """The database key, or None when there is no slot or the password is wrong.
+        """The database key, or None when there is no slot or the password is wrong."""
+        keys = self.unwrap_keys(login, password)
+        return keys[0] if keys else None
+
+    def unwrap_keys(self, login: str, password: str) -> list[bytes]:
+        """The database keys this password opens: the current one, then the next one while a
+        rotation is under way or was cut short (:mod:`station.rekey`); empty when there is
+        no slot or the password is wrong.
 
         An unknown login costs the same Argon2 run as a known one, so timing does not tell
         which logins exist.
@@ -196,16 +242,54 @@ class KeySlots:
             any_slot = next(iter(self._doc["slots"].values()), None)
             if any_slot is not None:
                 derive_kek(password, os.urandom(16), _params(any_slot))
-            return None
+            return []
         kek = derive_kek(password, bytes.fromhex(slot["kdf"]["salt"]), _params(slot))
         try:
-            return AESGCM(kek).decrypt(
+            secret = AESGCM(kek).decrypt(
                 bytes.fromhex(slot["nonce"]),
                 bytes.fromhex(slot["wrapped"]),
                 _AAD_PREFIX + sid.encode(),
             )
         except InvalidTag:
-            return None
+            return []
+        if "public" not in slot:
+            return [secret]  # format 1: the database key itself
+        try:
+            private = X25519PrivateKey.from_private_bytes(secret)
+            return [
+                _open(sid, private, bytes.fromhex(slot[name]))
+                for name in ("sealed", "sealed_next")
+                if name in slot
+            ]
+        except (InvalidTag, ValueError):
+            raise _damaged(self.path, "a sealed key does not open") from None
+
+    # --- rotation (station/rekey.py) ----------------------------------------------------
+
+    def begin_rotation(self, new_key: bytes) -> list[str]:
+        """Seal ``new_key`` beside the current key in every format 2 slot; return the ids of
+        the slots that cannot take it (format 1: only their password could)."""
+        unable = []
+        for sid, slot in self._doc["slots"].items():
+            if "public" in slot:
+                slot["sealed_next"] = _seal(sid, bytes.fromhex(slot["public"]), new_key).hex()
+            else:
+                unable.append(sid)
+        return unable
+
+    def finish_rotation(self) -> None:
+        """The next key is the database's key now."""
+        for slot in self._doc["slots"].values():
+            if "sealed_next" in slot:
+                slot["sealed"] = slot.pop("sealed_next")
+
+    def abandon_rotation(self) -> None:
+        """A rotation cut short before the database changed: the current key stays."""
+        for slot in self._doc["slots"].values():
+            slot.pop("sealed_next", None)
+
+    def rotation_pending(self) -> bool:
+        return any("sealed_next" in slot for slot in self._doc["slots"].values())
 
     # --- failed logins and lockout ------------------------------------------------------
 
@@ -293,6 +377,22 @@ def _params(slot: dict[str, Any]) -> dict[str, int]:
 
 def new_db_key() -> bytes:
     return os.urandom(32)
+
+
+def _suite() -> Any:
+    from cryptography.hazmat.primitives import hpke
+
+    return hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+
+def _seal(sid: str, public: bytes, db_key: bytes) -> bytes:
+    return _suite().encrypt(
+        db_key, X25519PublicKey.from_public_bytes(public), info=_SEAL_INFO + sid.encode()
+    )
+
+
+def _open(sid: str, private: X25519PrivateKey, sealed: bytes) -> bytes:
+    return _suite().decrypt(sealed, private, info=_SEAL_INFO + sid.encode())
 
 
 def ensure_not_locked(slots: KeySlots, login: str, now: dt.datetime) -> None:

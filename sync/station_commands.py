@@ -49,6 +49,16 @@ def cmd_key_county(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_key_rotate(args: argparse.Namespace) -> int:
+    from station import rekey
+    from station.cli_support import report_rotation
+
+    with _login(args) as ctx:
+        rotation = rekey.rotate_database_key(ctx, reason=args.reason)
+    report_rotation(rotation)
+    return 0
+
+
 def cmd_batch_export(args: argparse.Namespace) -> int:
     from sync import station_side
 
@@ -171,6 +181,8 @@ def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True, metavar="FILE")
     p = add("county", cmd_key_county, "安装县区公钥 (管理员)", key_sub)
     p.add_argument("file", metavar="FILE")
+    p = add("rotate", cmd_key_rotate, "更换数据库密钥 (管理员；先关闭桌面程序)", key_sub)
+    p.add_argument("--reason", required=True, help="原因，记入审计日志（例如：密码可能泄露）")
 
     batch = add("batch", None, "批次文件 / batch files for the county")
     batch.set_defaults(handler=_help(batch))

@@ -288,14 +288,14 @@ def test_guesses_started_together_get_no_more_checks_than_the_lockout_allows(
 
     attempts = load(station_dir).lockout_attempts
     checks: list[str] = []
-    real_unwrap = KeySlots.unwrap
+    real_unwrap = KeySlots.unwrap_keys
     gate = threading.Barrier(12)
 
-    def counted(self: KeySlots, login: str, password: str) -> bytes | None:
+    def counted(self: KeySlots, login: str, password: str) -> list[bytes]:
         checks.append(password)
         return real_unwrap(self, login, password)
 
-    monkeypatch.setattr(KeySlots, "unwrap", counted)
+    monkeypatch.setattr(KeySlots, "unwrap_keys", counted)
     refused: list[str] = []
 
     def guess(password: str) -> None:
