@@ -190,8 +190,8 @@ def cmd_operator_list(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_disable(args: argparse.Namespace) -> int:
-    from station import auth, rekey
-    from station.errors import StoreError
+    from station import auth, rekey, signing
+    from station.errors import StoreError, UsageError
 
     with _login(args) as ctx:
         auth.disable_operator(ctx, args.login)
@@ -209,7 +209,17 @@ def cmd_operator_disable(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-    report_rotation(rotation)
+        report_rotation(rotation)
+        # Old copies of the database (backups) hold the signing key: a new one, handed over.
+        try:
+            signing.rotate_signing_key(ctx, reason=f"operator {args.login} disabled")
+        except UsageError as exc:
+            print(f"注意 / note: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
+            return 1
+        print(
+            "签名密钥已更换，交接声明随下一个批次交县区 / a new signing key; the hand-over "
+            "goes to the county with the next batch"
+        )
     return 0
 
 

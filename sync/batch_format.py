@@ -40,6 +40,7 @@ _NAME = re.compile(
     r"^(records\.jsonl|passwords\.jsonl|audit\.jsonl|photos/[0-9a-f]{64}\.jpg|forms/[0-9A-Za-z_-]{1,40}-v[0-9]{1,6}\.pdf)$"
 )
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX128 = re.compile(r"^[0-9a-f]{128}$")
 REQUIRED_ENTRIES = ("records.jsonl", "passwords.jsonl", "audit.jsonl")
 
 
@@ -125,6 +126,7 @@ def build_manifest(
     entries: list[Entry],
     resync: dict[str, int] | None = None,
     training: bool = False,
+    key_handover: dict[str, str] | None = None,
 ) -> bytes:
     manifest = {
         "format": FORMAT,
@@ -145,6 +147,8 @@ def build_manifest(
         manifest["resync"] = resync
     if training:  # from a training station: only a training county takes it
         manifest["training"] = True
+    if key_handover is not None:  # the station's new signing key, vouched for by the old one
+        manifest["key_handover"] = key_handover
     return canonical_json(manifest).encode("utf-8")
 
 
@@ -263,6 +267,17 @@ def _check_manifest(m: Any) -> None:
         and resync["audit_fork_seq"] >= 0
     ):
         raise bad("resync")
+    handover = m.get("key_handover")
+    if handover is not None and not (
+        isinstance(handover, dict)
+        and set(handover) == {"old_key", "new_key", "signature"}
+        and all(isinstance(v, str) for v in handover.values())
+        and _HEX64.match(handover["old_key"])
+        and _HEX64.match(handover["new_key"])
+        and _HEX128.match(handover["signature"])
+        and m["signer"] == sha256_hex(bytes.fromhex(handover["new_key"]))
+    ):
+        raise bad("key_handover (its new_key must be the signer)")
 
 
 def verify_signature(parsed: Parsed, station_public: bytes) -> None:

@@ -50,13 +50,32 @@ def cmd_key_county(args: argparse.Namespace) -> int:
 
 
 def cmd_key_rotate(args: argparse.Namespace) -> int:
-    from station import rekey
+    from station import rekey, signing
     from station.cli_support import report_rotation
+    from station.roles import Permission
 
     with _login(args) as ctx:
+        if args.signing:
+            ctx.require(Permission.MANAGE_KEYS)
+            with ctx.store.read() as s:
+                signing.check_can_rotate(s)  # before anything changes
         rotation = rekey.rotate_database_key(ctx, reason=args.reason)
-    report_rotation(rotation)
+        report_rotation(rotation)
+        if args.signing:
+            signing.rotate_signing_key(ctx, reason=args.reason)
+            report_signing(ctx)
     return 0
+
+
+def report_signing(ctx: Any) -> None:
+    from sync import station_side
+
+    key = station_side.station_public_key(ctx)
+    print(
+        f"签名密钥已更换，新指纹 {key.fingerprint}；交接声明随下一个批次交县区，县区回执后生效\n"
+        f"new signing key, fingerprint {key.fingerprint}; the hand-over goes to the county "
+        "with the next batch and holds once its receipt is imported"
+    )
 
 
 def cmd_batch_export(args: argparse.Namespace) -> int:
@@ -183,6 +202,11 @@ def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("file", metavar="FILE")
     p = add("rotate", cmd_key_rotate, "更换数据库密钥 (管理员；先关闭桌面程序)", key_sub)
     p.add_argument("--reason", required=True, help="原因，记入审计日志（例如：密码可能泄露）")
+    p.add_argument(
+        "--signing",
+        action="store_true",
+        help="同时更换批次签名密钥（由旧密钥签署交接，随下一个批次交县区）",
+    )
 
     batch = add("batch", None, "批次文件 / batch files for the county")
     batch.set_defaults(handler=_help(batch))

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station import audit, backup, records
+from station import signing as signing_mod
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import StationError, UsageError
@@ -211,11 +212,11 @@ def write_batch(ctx: Context, sequence: int, out_dir: Path) -> Path:
                 f"batch #{sequence} was acknowledged by the county: nothing to resend",
             )
         data, name = batch.data, batch.file_name
-        signing = Ed25519PrivateKey.from_private_bytes(station_row(s).signing_key)
+        publics = _signing_publics(s)
     path = out_dir / name
     atomic_write_bytes(path, data)
     try:
-        _read_back(path, data, signing)
+        _read_back(path, data, publics)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -388,6 +389,7 @@ def _seal_one(
         if last is not None and last.file_name == MARKER
         else None,
         training=st.is_demo,
+        key_handover=_handover_entry(s, sequence),
     )
     data = bf.seal_batch(manifest, entries, signing_key=signing, recipient_x25519=recipient.x25519)
     _county_reader_accepts(data, entries[:3], (draft.lines, draft.passwords, audit_rows))
@@ -417,13 +419,35 @@ def _seal_one(
     return sequence, len(draft.candidates)
 
 
-def _read_back(path: Path, expected: bytes, signing: Ed25519PrivateKey) -> None:
+def _handover_entry(s: Session, sequence: int) -> dict[str, str] | None:
+    """The manifest's ``key_handover`` while one is pending (station/signing.py)."""
+    handover = signing_mod.pending_handover(s)
+    if handover is None:
+        return None
+    signing_mod.carried_from(s, sequence)
+    return {
+        "old_key": handover.old_public.hex(),
+        "new_key": handover.new_public.hex(),
+        "signature": handover.signature.hex(),
+    }
+
+
+def _read_back(path: Path, expected: bytes, publics: list[bytes]) -> None:
+    """``publics``: this station's signing key, and the one it handed over from (a batch
+    signed before the hand-over may be resent)."""
     # A USB stick that lies about its writes is caught here, not at the county a week later.
     data = path.read_bytes()
     if data != expected:
         raise UsageError(f"写入 {path} 后读回的内容不一致", f"{path} reads back differently")
     parsed = bf.parse(data)
-    bf.verify_signature(parsed, signing.public_key().public_bytes_raw())
+    signer = next((k for k in publics if bf.sha256_hex(k) == parsed.manifest["signer"]), publics[0])
+    bf.verify_signature(parsed, signer)
+
+
+def _signing_publics(s: Session) -> list[bytes]:
+    handover = signing_mod.pending_handover(s)
+    current = signing_mod.public_of(station_row(s).signing_key)
+    return [current] if handover is None else [current, handover.old_public]
 
 
 def list_batches(ctx: Context) -> list[dict[str, Any]]:
@@ -511,6 +535,7 @@ def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
             count += 1
         batch.state = "acknowledged"
         batch.acknowledged_at = utcnow()
+        signing_mod.acknowledged(s, batch.sequence)  # the county holds the new key now
         batch.data = None  # the county holds it now; nothing is left to resend
         return AckResult(batch.sequence, count, False)
 

@@ -203,7 +203,21 @@ def test_station_key_rotate_on_the_command_line(tmp_path: Path, capsys, monkeypa
     old_slots = (directory / KEYSLOT_FILE).read_bytes()
     assert station_main(["--data-dir", str(directory), "operator", "disable", OPERATOR[0]]) == 0
     out = capsys.readouterr().out
-    assert "已停用" in out and "数据库密钥已更换" in out
+    assert "已停用" in out and "数据库密钥已更换" in out and "签名密钥已更换" in out
+    # One hand-over at a time: a second signing rotation waits for the county's receipt.
+    assert (
+        station_main(
+            ["--data-dir", str(directory), "key", "rotate", "--reason", "x", "--signing"]
+        )
+        == 2
+    )
+    assert "尚未被县区确认" in capsys.readouterr().err
+    with auth.login(directory, *ADMIN) as ctx, ctx.store.read() as s:  # and nothing changed
+        assert audit.verify(s).ok
+        rotations = s.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.like("%rotated"))
+        ).all()
+    assert rotations == ["db_key_rotated", "db_key_rotated", "signing_key_rotated"]
     thief = _copy_station(directory, tmp_path / "thief", old_slots)
     with pytest.raises(StoreError):
         auth.login(thief, *OPERATOR)

@@ -22,7 +22,7 @@ from station.fileio import atomic_write_bytes
 from sync import batch_format as bf
 from sync.county import db, intake
 from sync.errors import MALFORMED, REPLAYED, SEQUENCE_GAP, BatchRefused
-from sync.keys import CountyKeys, sign_document
+from sync.keys import CountyKeys, fingerprint, sign_document
 from sync.station_side import RECEIPT
 
 
@@ -214,6 +214,12 @@ def _store(
     conn: Connection, c: intake.Checked, chain: intake.ChainState
 ) -> list[tuple[str, str, str]]:
     m, now, station = c.parsed.manifest, _now(), c.station
+    if c.new_key is not None:  # the hand-over holds from this batch on, in its transaction
+        conn.execute(
+            db.stations.update()
+            .where(db.stations.c.code == station)
+            .values(ed25519=c.new_key, fingerprint=fingerprint(c.new_key))
+        )
     audit_head = m["audit"]["head_hash"] if m["audit"] else chain.audit_head
     batch_id = conn.execute(
         db.batches.insert().values(

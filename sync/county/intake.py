@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
 
-from station import jsonio
+from station import jsonio, signing
 from station.audit import GENESIS as AUDIT_GENESIS
 from station.audit import event_hash
 from sync import batch_format as bf
 from sync.county import db
 from sync.errors import (
+    BAD_SIGNATURE,
     HASH_MISMATCH,
     MALFORMED,
     OTHER_STATION,
@@ -56,6 +59,9 @@ class Checked:
     audit: list[dict[str, Any]]
     photos: dict[str, bytes]
     gap: bool = False
+    #: The station's new signing key, handed over in this batch: the county holds it from
+    #: the commit that stores this batch on.
+    new_key: bytes | None = None
 
     @property
     def station(self) -> str:
@@ -129,7 +135,8 @@ def check(
     station = conn.execute(select(db.stations).where(db.stations.c.code == m["station"])).first()
     if station is None:
         raise BatchRefused(UNKNOWN_STATION, f"station {m['station']} is not registered here")
-    bf.verify_signature(parsed, station.ed25519)
+    signer = _signer(station, m)
+    bf.verify_signature(parsed, signer)
     if (
         m["county"] != keys.county
         or station.county != keys.county
@@ -149,6 +156,8 @@ def check(
         raise BatchRefused(WRONG_COUNTY, f"station {m['station']} is not of county {keys.county}")
     payload = bf.open_payload(parsed, keys.x25519)
     checked = _contents(path, parsed, payload)
+    if signer != station.ed25519:
+        checked.new_key = signer
     _check_owned(conn, checked)
     if m["sequence"] > chain.next_sequence:
         checked.gap = True
@@ -159,6 +168,32 @@ def check(
         )
     _check_audit_link(conn, m, chain)
     return checked
+
+
+def _signer(station: Any, m: dict[str, Any]) -> bytes:
+    """The key this batch must be signed with: the registered one, or the new key of a
+    hand-over that the registered key signed (station/signing.py). A hand-over from any
+    other key (the one this station handed over from, say) is refused."""
+    handover = m.get("key_handover")
+    if handover is None or m["signer"] == bf.sha256_hex(station.ed25519):
+        return bytes(station.ed25519)
+    old, new = bytes.fromhex(handover["old_key"]), bytes.fromhex(handover["new_key"])
+    if old != station.ed25519:
+        raise BatchRefused(
+            BAD_SIGNATURE,
+            "a key hand-over from a key the county does not hold for this station "
+            "(an old key, already handed over?)",
+        )
+    try:
+        Ed25519PublicKey.from_public_bytes(old).verify(
+            bytes.fromhex(handover["signature"]),
+            signing.handover_message(str(m["station"]), str(m["county"]), old, new),
+        )
+    except InvalidSignature:
+        raise BatchRefused(
+            BAD_SIGNATURE, "the key hand-over is not signed by the station's registered key"
+        ) from None
+    return new
 
 
 def _check_owned(conn: Connection, checked: Checked) -> None:
