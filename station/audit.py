@@ -13,12 +13,15 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from station.models import AuditEvent, ChainHead
+
+if TYPE_CHECKING:
+    from station.anchor import Anchor
 
 GENESIS = "0" * 64
 # An event as it travels (batch audit segments, the county's copy): every column, in order.
@@ -241,3 +244,19 @@ def verify(session: Session) -> VerifyResult:
             "the chain head does not match the last event",
         )
     return VerifyResult(True, count)
+
+
+def verify_anchored(session: Session, held: Anchor | None) -> VerifyResult:
+    """:func:`verify`, and then the chain against its anchor outside the database
+    (station/anchor.py), which finds a tail that was cut and the head row rewritten."""
+    from station import anchor
+
+    result = verify(session)
+    if not result.ok:
+        return result
+    problem = anchor.check(session, held)
+    if problem is None:
+        return result
+    return VerifyResult(
+        False, result.count, problem.seq, "truncated", problem.message_zh, problem.message_en
+    )

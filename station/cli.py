@@ -342,9 +342,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from station import audit
+    from station.keyslots import KeySlots
 
     with _login(args, read_only=True) as ctx, ctx.store.read() as s:
-        result = audit.verify(s)
+        result = audit.verify_anchored(s, KeySlots(ctx.data_dir).load().audit_anchor())
     if args.json:
         _print_json(
             {

@@ -197,10 +197,11 @@ def database(ctx: Context) -> Finding:
 
 def audit_chain(ctx: Context) -> Finding:
     from station import audit
+    from station.keyslots import KeySlots
 
     names = ("审计链", "audit chain")
     with ctx.store.read() as s:
-        result = audit.verify(s)
+        result = audit.verify_anchored(s, KeySlots(ctx.data_dir).load().audit_anchor())
     if result.ok:
         return _finding(
             "audit", names, True, f"完好，共 {result.count} 条", f"intact, {result.count} events"

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -41,6 +41,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from filelock import FileLock, Timeout
 
 from station import jsonio
+
+if TYPE_CHECKING:
+    from station.anchor import Anchor
 from station.errors import AuthError, StoreError
 from station.fileio import atomic_write_bytes
 from station.settings import KdfParams
@@ -127,6 +130,13 @@ class KeySlots:
                 raise TypeError("pending")
             if not isinstance(doc.setdefault("checking", {}), dict):
                 raise TypeError("checking")
+            held = doc.get("audit_anchor")
+            if held is not None and not (
+                type(held.get("seq")) is int
+                and len(bytes.fromhex(held["hash"])) == 32
+                and len(bytes.fromhex(held["signature"])) == 64
+            ):
+                raise ValueError("audit_anchor")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _damaged(self.path, f"bad entry {exc}") from None
         return doc
@@ -263,6 +273,23 @@ class KeySlots:
             ]
         except (InvalidTag, ValueError):
             raise _damaged(self.path, "a sealed key does not open") from None
+
+    # --- the audit chain's anchor (station/anchor.py) -------------------------------------
+
+    def audit_anchor(self) -> Anchor | None:
+        raw = self._doc.get("audit_anchor")
+        if raw is None:
+            return None
+        from station.anchor import Anchor
+
+        return Anchor(raw["seq"], raw["hash"], bytes.fromhex(raw["signature"]))
+
+    def set_audit_anchor(self, anchor: Anchor) -> None:
+        self._doc["audit_anchor"] = {
+            "seq": anchor.seq,
+            "hash": anchor.hash,
+            "signature": anchor.signature.hex(),
+        }
 
     # --- rotation (station/rekey.py) ----------------------------------------------------
 

@@ -206,9 +206,7 @@ def test_station_key_rotate_on_the_command_line(tmp_path: Path, capsys, monkeypa
     assert "已停用" in out and "数据库密钥已更换" in out and "签名密钥已更换" in out
     # One hand-over at a time: a second signing rotation waits for the county's receipt.
     assert (
-        station_main(
-            ["--data-dir", str(directory), "key", "rotate", "--reason", "x", "--signing"]
-        )
+        station_main(["--data-dir", str(directory), "key", "rotate", "--reason", "x", "--signing"])
         == 2
     )
     assert "尚未被县区确认" in capsys.readouterr().err
