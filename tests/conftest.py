@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from station import auth
+from station import passwords as passwords_mod
 from station import settings as settings_mod
 from station.auth import Context
 from station.roles import Role
@@ -26,6 +27,7 @@ from .factories import ADMIN, FAST_KDF, OPERATOR, SUPERVISOR, fast_settings
 # The product's floor is untouched: a CLI started as a subprocess refuses such a settings
 # file, so those tests write factories.cli_settings().
 settings_mod.KDF_FLOOR = FAST_KDF
+passwords_mod.FINGERPRINT_COST = FAST_KDF  # likewise: the product's cost is ~30 ms each
 
 
 @pytest.fixture

@@ -6,11 +6,15 @@ import datetime as dt
 from typing import Any
 
 from station import idnumber
+from station.passwords import FINGERPRINT_COST
 from station.settings import KDF_FLOOR, KdfParams, Settings
 
 ADMIN = ("admin", "admin-password-1")
 SUPERVISOR = ("shenhe", "supervisor-password-1")
 OPERATOR = ("caiji", "operator-password-1")
+
+#: The product's own cost of a password fingerprint, read before tests/conftest.py lowers it.
+PRODUCT_FINGERPRINT_COST = FINGERPRINT_COST
 
 # Argon2 at a cost that keeps the suite fast; production cost is the Settings default.
 FAST_KDF = KdfParams(time_cost=1, memory_cost=256, parallelism=1)

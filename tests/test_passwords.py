@@ -127,3 +127,45 @@ def test_a_prescribed_verification_answer_is_stopped(operator_ctx: auth.Context)
             select(PasswordFingerprint.kind).where(PasswordFingerprint.candidate_id == fourth.id)
         ).all()
     assert sorted(kinds) == ["answer", "exact", "shape"] or sorted(kinds) == ["answer", "exact"]
+
+
+def test_fingerprints_cost_an_argon2_run_each_not_an_hmac(
+    operator_ctx: auth.Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint key is in the database every operator opens: each guess tested
+    against the stored fingerprints must cost a slow hash at the product's cost."""
+    import hashlib
+    import hmac
+
+    from argon2.low_level import Type, hash_secret_raw
+
+    from station.models import StationState
+
+    from .factories import PRODUCT_FINGERPRINT_COST as cost
+
+    monkeypatch.setattr(passwords, "FINGERPRINT_COST", cost)
+    assert cost.memory_cost >= 19 * 1024 and cost.time_cost >= 2
+    c = _ready(operator_ctx, 3)
+    secret = "Vv8#pond-Ladder"
+    passwords.set_password(operator_ctx, c.id, secret, secret, passwords.QUESTIONS[0], "王老师")
+    with operator_ctx.store.read() as s:
+        key = bytes.fromhex(s.get(StationState, "password_fingerprint_key_2").value)
+        exact = s.scalar(
+            select(PasswordFingerprint.value).where(
+                PasswordFingerprint.candidate_id == c.id, PasswordFingerprint.kind == "exact"
+            )
+        )
+    guess = f"exact\x00{secret}".encode()
+    assert exact != hmac.new(key, guess, hashlib.sha256).hexdigest()
+    assert (
+        exact
+        == hash_secret_raw(
+            guess,
+            key,
+            time_cost=cost.time_cost,
+            memory_cost=cost.memory_cost,
+            parallelism=cost.parallelism,
+            hash_len=32,
+            type=Type.ID,
+        ).hex()
+    )
