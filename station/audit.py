@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from station import jsonio
 from station.models import AuditEvent, ChainHead
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def event_hash(
             "candidate_id": candidate_id,
             "version": version,
             "reason": reason,
-            "detail": json.loads(detail),
+            "detail": jsonio.loads(detail),
             "prev_hash": prev_hash,
         }
     )

@@ -12,7 +12,42 @@ from typing import Any
 
 
 def loads(text: str | bytes) -> Any:
+    """Strict JSON: a key twice in one object, ``NaN``/``Infinity`` and lone surrogates
+    (``"\\ud800"``, which no UTF-8 text can hold) are refused. With duplicate keys a reader
+    that keeps the first value and one that keeps the last would see two documents under one
+    signature."""
     try:
-        return json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+    _no_surrogates(value)
+    return value
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _no_surrogates(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a lone surrogate (\\ud800-\\udfff) in a string") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

@@ -36,11 +36,16 @@ GENESIS = "0" * 64  # previous_hash of a station's first batch
 SIG_LEN = 64
 MAX_MANIFEST = 4 * 1024 * 1024
 CIPHER = {"kem": "DHKEM(X25519, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "AES-256-GCM"}
+# \Z, not $: "$" also matches before a final "\n", which the format does not allow.
 _NAME = re.compile(
-    r"^(records\.jsonl|passwords\.jsonl|audit\.jsonl|photos/[0-9a-f]{64}\.jpg|forms/[0-9A-Za-z_-]{1,40}-v[0-9]{1,6}\.pdf)$"
+    r"^(records\.jsonl|passwords\.jsonl|audit\.jsonl|photos/[0-9a-f]{64}\.jpg|forms/[0-9A-Za-z_-]{1,40}-v[0-9]{1,6}\.pdf)\Z"
 )
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_HEX128 = re.compile(r"^[0-9a-f]{128}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_HEX128 = re.compile(r"^[0-9a-f]{128}\Z")
+_STATION = re.compile(r"^[0-9]{6}-[0-9]{2}\Z")  # county code, "-", station number
+_COUNTY = re.compile(r"^[0-9]{6}\Z")
+_UTC = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
+MAX_ENTRIES = 100_000
 REQUIRED_ENTRIES = ("records.jsonl", "passwords.jsonl", "audit.jsonl")
 
 
@@ -219,11 +224,13 @@ def _check_manifest(m: Any) -> None:
 
     if not isinstance(m, dict):
         raise bad("not an object")
-    if m.get("format") != FORMAT or m.get("format_version") != VERSION:
+    if m.get("format") != FORMAT or type(m.get("format_version")) is not int:
         raise bad("unknown format or version")
-    for key in ("station", "county", "created_at"):
-        if not isinstance(m.get(key), str) or not m[key]:
-            raise bad(f"{key} missing")
+    if m["format_version"] != VERSION:
+        raise bad("unknown format or version")
+    for key, pattern in (("station", _STATION), ("county", _COUNTY), ("created_at", _UTC)):
+        if not isinstance(m.get(key), str) or not pattern.match(m[key]):
+            raise bad(f"{key} is missing or not of the form the format gives it")
     for key in ("signer", "recipient", "previous_hash"):
         if not isinstance(m.get(key), str) or not _HEX64.match(m[key]):
             raise bad(f"{key} is not 64 hex digits")
@@ -239,9 +246,11 @@ def _check_manifest(m: Any) -> None:
     for e in entries:
         if (
             not isinstance(e, dict)
+            or set(e) != {"name", "size", "sha256"}
             or not isinstance(e.get("name"), str)
             or not _NAME.match(e["name"])
             or type(e.get("size")) is not int
+            or e["size"] < 0
             or not isinstance(e.get("sha256"), str)
             or not _HEX64.match(e["sha256"])
         ):
@@ -249,15 +258,26 @@ def _check_manifest(m: Any) -> None:
         names.append(e["name"])
     if len(set(names)) != len(names) or names[:3] != list(REQUIRED_ENTRIES):
         raise bad("entries must be unique and start with records, passwords, audit")
-    audit = m.get("audit")
+    if len(names) > MAX_ENTRIES:
+        raise bad(f"more than {MAX_ENTRIES} entries")
+    if "audit" not in m:
+        raise bad("audit missing (null when the batch carries no audit events)")
+    audit = m["audit"]
     if audit is not None and not (
         isinstance(audit, dict)
-        and all(type(audit.get(k)) is int for k in ("first_seq", "last_seq"))
-        and all(isinstance(audit.get(k), str) for k in ("prev_hash", "head_hash"))
+        and set(audit) == {"first_seq", "last_seq", "prev_hash", "head_hash"}
+        and all(type(audit[k]) is int for k in ("first_seq", "last_seq"))
+        and 1 <= audit["first_seq"] <= audit["last_seq"]
+        and all(
+            isinstance(audit[k], str) and _HEX64.match(audit[k]) for k in ("prev_hash", "head_hash")
+        )
     ):
         raise bad("audit")
     if "training" in m and m["training"] is not True:
         raise bad("training must be true when present")
+    for optional in ("resync", "key_handover"):
+        if optional in m and not isinstance(m[optional], dict):
+            raise bad(f"{optional} must be an object when present")
     resync = m.get("resync")
     if resync is not None and not (
         isinstance(resync, dict)

@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from station import jsonio, signing
 from station.audit import GENESIS as AUDIT_GENESIS
@@ -45,6 +45,7 @@ class ChainState:
     next_sequence: int = 1
     last_hash: str = bf.GENESIS
     audit_head: str | None = None
+    audit_last_seq: int = 0  # the last audit event held (the next segment starts after it)
     seen: set[str] = field(default_factory=set)
 
 
@@ -83,6 +84,12 @@ def chain_state(conn: Connection, station: str) -> ChainState:
         state.next_sequence, state.last_hash = seq + 1, digest
         state.audit_head = head or state.audit_head
         state.seen.add(digest)
+    state.audit_last_seq = (
+        conn.scalar(
+            select(func.max(db.audit_events.c.seq)).where(db.audit_events.c.station == station)
+        )
+        or 0
+    )
     return state
 
 
@@ -137,14 +144,15 @@ def check(
         raise BatchRefused(UNKNOWN_STATION, f"station {m['station']} is not registered here")
     signer = _signer(station, m)
     bf.verify_signature(parsed, signer)
+    # In the order of docs/batch-format.md §7: 4, 4a, 5.
     if (
         m["county"] != keys.county
         or station.county != keys.county
         or m["recipient"] != key_id(keys.public.raw)
     ):
         raise BatchRefused(WRONG_COUNTY, f"addressed to county {m['county']} / another key")
-    if parsed.file_hash in chain.seen or m["sequence"] < chain.next_sequence:
-        raise BatchRefused(REPLAYED, f"sequence {m['sequence']} was received already")
+    if not str(m["station"]).startswith(keys.county + "-"):
+        raise BatchRefused(WRONG_COUNTY, f"station {m['station']} is not of county {keys.county}")
     if (m.get("training") is True) != keys.training:
         raise BatchRefused(
             TRAINING_MISMATCH,
@@ -152,8 +160,8 @@ def check(
             if keys.training is False
             else "a real station's batch at a training county",
         )
-    if not str(m["station"]).startswith(keys.county + "-"):
-        raise BatchRefused(WRONG_COUNTY, f"station {m['station']} is not of county {keys.county}")
+    if parsed.file_hash in chain.seen or m["sequence"] < chain.next_sequence:
+        raise BatchRefused(REPLAYED, f"sequence {m['sequence']} was received already")
     payload = bf.open_payload(parsed, keys.x25519)
     checked = _contents(path, parsed, payload)
     if signer != station.ed25519:
@@ -220,8 +228,14 @@ def _check_audit_link(conn: Connection, m: dict[str, Any], chain: ChainState) ->
     if resync is not None:
         _check_resync(conn, m, chain)
         return
-    if audit is not None and audit["prev_hash"] != (chain.audit_head or AUDIT_GENESIS):
+    if audit is None:
+        return  # nothing to link: the next segment continues the last one held
+    if audit["prev_hash"] != (chain.audit_head or AUDIT_GENESIS):
         raise BatchRefused(HASH_MISMATCH, "the audit segment does not continue the last one")
+    if audit["first_seq"] != chain.audit_last_seq + 1:
+        raise BatchRefused(
+            HASH_MISMATCH, f"the audit segment must start at #{chain.audit_last_seq + 1}"
+        )
 
 
 def _check_resync(conn: Connection, m: dict[str, Any], chain: ChainState) -> None:
@@ -250,6 +264,7 @@ def advance(chain: ChainState, checked: Checked) -> None:
     chain.seen.add(checked.parsed.file_hash)
     if m["audit"] is not None:
         chain.audit_head = m["audit"]["head_hash"]
+        chain.audit_last_seq = m["audit"]["last_seq"]
 
 
 def _contents(path: Path, parsed: bf.Parsed, payload: dict[str, bytes]) -> Checked:
@@ -278,7 +293,10 @@ def _contents(path: Path, parsed: bf.Parsed, payload: dict[str, bytes]) -> Check
             fields = record["record"]
             same = (
                 record["registration_no"] == line["registration_no"]
+                and type(line["version"]) is int
+                and type(record["version"]) is int
                 and record["version"] == line["version"]
+                and isinstance(line.get("current", True), bool)
                 and isinstance(fields["id_number"], str)
                 and isinstance(fields["name"], str)
             )
