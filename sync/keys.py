@@ -166,14 +166,19 @@ def _read_json(path: Path, kind: str) -> dict[str, Any]:
         raise KeyFileError(
             f"无法读取密钥文件 {path}：{exc}", f"cannot read key file {path}: {exc}"
         ) from None
-    if not isinstance(data, dict) or data.get("type") != kind or data.get("version") != 1:
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != kind
+        or type(data.get("version")) is not int
+        or data["version"] != 1
+    ):
         raise KeyFileError(f"{path} 不是所需的密钥文件（{kind}）", f"{path} is not a {kind} file")
     return data
 
 
 def _checked_fingerprint(data: dict[str, Any], raw: bytes, path: Path) -> None:
     # The printed fingerprint is what people compare; it must belong to the key in the file.
-    if "fingerprint" in data and data["fingerprint"] != fingerprint(raw):
+    if data.get("fingerprint") != fingerprint(raw):  # a file without one is refused too
         raise KeyFileError(
             f"{path} 的指纹与密钥不符", f"{path}: fingerprint does not match the key"
         )
@@ -344,6 +349,11 @@ def verify_document(public_ed25519: bytes, data: bytes, doc_type: str) -> dict[s
         document = jsonio.loads(text)
     except ValueError:
         raise BatchRefused(MALFORMED, "the signed document is not readable JSON") from None
-    if not isinstance(document, dict) or document.get("type") != doc_type:
-        raise BatchRefused(MALFORMED, f"not a {doc_type} document")
+    if (
+        not isinstance(document, dict)
+        or document.get("type") != doc_type
+        or type(document.get("version")) is not int
+        or document["version"] != 1
+    ):
+        raise BatchRefused(MALFORMED, f"not a {doc_type} document (version 1)")
     return document

@@ -107,3 +107,53 @@ def test_truncated_files_are_malformed(cut: int) -> None:
     with pytest.raises(BatchRefused) as info:
         bf.parse(data[:cut])
     assert info.value.code == "malformed"
+
+
+def test_every_refusal_vector_gets_its_reason_code(tmp_path: Path) -> None:
+    """tests/vectors/refuse: what another team's reader must answer, file by file, from a
+    county holding nothing (docs/batch-format.md §7, "Refusal vectors")."""
+    from sync.county import db, ingest, registry
+    from sync.keys import CountyKeys, StationPublicKey
+
+    keys = json.loads((VECTORS / "keys.json").read_text())
+    cases = json.loads((VECTORS / "refuse" / "expected.json").read_text())["cases"]
+    county = CountyKeys(
+        keys["county"],
+        "测试县区",
+        X25519PrivateKey.from_private_bytes(bytes.fromhex(keys["county_x25519_private_hex"])),
+        Ed25519PrivateKey.from_private_bytes(bytes.fromhex(keys["county_ed25519_private_hex"])),
+    )
+    codes = set()
+    for i, case in enumerate(cases):
+        home = tmp_path / str(i)
+        home.mkdir()
+        engine = db.connect(db.default_url(home))
+        for prefix in ("station", "station2"):
+            public = StationPublicKey(
+                keys[prefix],
+                keys["county"],
+                "测试",
+                bytes.fromhex(keys[f"{prefix}_ed25519_public_hex"]),
+            )
+            registry.register_station(engine, public, keys["county"])
+
+        def run(name: str) -> ingest.Outcome:
+            (outcome,) = ingest.ingest_files(
+                engine,
+                county,
+                [VECTORS / name],
+                pending_dir=home / "pending",
+                receipts_dir=home / "receipts",
+            )
+            return outcome
+
+        for before in case.get("after", []):
+            assert run(before).status == "ok", (case["file"], before)
+        outcome = run(case["file"])
+        assert outcome.code == case["code"], (case, outcome.detail)
+        assert outcome.status == ("waiting" if case["code"] == "sequence_gap" else "refused")
+        codes.add(case["code"])
+        engine.dispose()
+    from sync import errors
+
+    assert codes == set(errors.REASONS), "every reason code has a vector"

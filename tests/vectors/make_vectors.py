@@ -179,6 +179,245 @@ def _batch(
     }
 
 
+# --- refusal vectors (refuse/): one per reason code, docs/batch-format.md §7 ----------------
+
+STATION2 = "410105-04"
+STATION2_SEED = bytes(range(32, 64))
+OTHER_X25519 = bytes([0x77] * 32)  # a county key that is not this county's
+
+
+def _raw_batch(
+    manifest_bytes: bytes,
+    payload: bytes,
+    *,
+    signer: bytes = STATION_SEED,
+    recipient: bytes = COUNTY_X25519,
+    ephemeral: int,
+) -> bytes:
+    """A batch with exactly these manifest bytes and this payload, sealed and signed."""
+    import struct
+
+    public = X25519PrivateKey.from_private_bytes(recipient).public_key().public_bytes_raw()
+    sealed = hpke.seal(
+        public,
+        payload,
+        info=bf.hpke_info(manifest_bytes),
+        ephemeral=X25519PrivateKey.from_private_bytes(bytes([ephemeral] * 32)),
+    )
+    signature = Ed25519PrivateKey.from_private_bytes(signer).sign(
+        bf.signed_message(manifest_bytes, sealed)
+    )
+    return b"".join(
+        [
+            bf.MAGIC,
+            struct.pack(">I", len(manifest_bytes)),
+            manifest_bytes,
+            struct.pack(">Q", len(sealed)),
+            sealed,
+            signature,
+        ]
+    )
+
+
+def _variant(
+    good: bytes,
+    ephemeral: int,
+    *,
+    payload: bytes | None = None,
+    manifest_text: str | None = None,
+    **changes: Any,
+) -> bytes:
+    """Batch ``good`` with its manifest changed (keys set to None are dropped), re-signed by
+    the station: what a buggy or hostile writer with the station's key could produce."""
+    parsed = bf.parse(good)
+    if manifest_text is None:
+        manifest = {**parsed.manifest, **changes}
+        manifest = {k: v for k, v in manifest.items() if v is not None or k == "audit"}
+        manifest_text = canonical_json(manifest)
+    plain = payload
+    if plain is None:
+        county = X25519PrivateKey.from_private_bytes(COUNTY_X25519)
+        plain = bf._hpke_suite().decrypt(
+            parsed.sealed, county, info=bf.hpke_info(parsed.manifest_bytes)
+        )
+    return _raw_batch(manifest_text.encode("utf-8"), plain, ephemeral=ephemeral)
+
+
+def refusals(one: bytes, two: bytes) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """The refusal vectors and what a reader must answer for each. A reader starts from a
+    county holding nothing, with stations 410105-03 and 410105-04 registered (keys.json),
+    ingests the ``after`` files in order, then the vector."""
+    files: dict[str, bytes] = {}
+    cases: list[dict[str, Any]] = []
+
+    def case(
+        name: str, data: bytes | None, code: str, check: str, about: str, **extra: Any
+    ) -> None:
+        if data is not None:
+            files[f"refuse/{name}"] = data
+        cases.append(
+            {
+                "file": f"refuse/{name}" if data is not None else name,
+                "code": code,
+                "check": check,
+                "about": about,
+                **extra,
+            }
+        )
+
+    # Station 04's first batch carries a 报名号 that station 03's batch 1 carries too.
+    parsed = bf.parse(one)
+    county = X25519PrivateKey.from_private_bytes(COUNTY_X25519)
+    payload = bf._hpke_suite().decrypt(
+        parsed.sealed, county, info=bf.hpke_info(parsed.manifest_bytes)
+    )
+    station2 = Ed25519PrivateKey.from_private_bytes(STATION2_SEED).public_key().public_bytes_raw()
+    manifest2 = {**parsed.manifest, "station": STATION2, "signer": bf.sha256_hex(station2)}
+    files["refuse/410105-04-000001.zkb"] = _raw_batch(
+        canonical_json(manifest2).encode("utf-8"), payload, signer=STATION2_SEED, ephemeral=0x30
+    )
+
+    case("01-malformed-magic.zkb", b"X" + one[1:], "malformed", "1", "the magic bytes are wrong")
+    case(
+        "02-malformed-length.zkb",
+        one + b"\0",
+        "malformed",
+        "1",
+        "one byte more than the lengths add up to",
+    )
+    text = parsed.manifest_bytes.decode("utf-8")
+    case(
+        "03-malformed-duplicate-key.zkb",
+        _variant(
+            one, 0x31, manifest_text=text.replace('{"audit"', '{"station":"410105-09","audit"', 1)
+        ),
+        "malformed",
+        "1",
+        'the manifest has "station" twice',
+    )
+    case(
+        "04-malformed-version-float.zkb",
+        _variant(
+            one, 0x32, manifest_text=text.replace('"format_version":1,', '"format_version":1.0,')
+        ),
+        "malformed",
+        "1",
+        "format_version 1.0 is not the integer 1",
+    )
+    case(
+        "05-malformed-station-code.zkb",
+        _variant(one, 0x33, station="410105-3"),
+        "malformed",
+        "1",
+        "a station code that is not six digits, a hyphen and two digits",
+    )
+    case(
+        "06-malformed-created-at.zkb",
+        _variant(one, 0x34, created_at="2027-03-01 08:00:00"),
+        "malformed",
+        "1",
+        "created_at not in the form YYYY-MM-DDTHH:MM:SSZ",
+    )
+    case(
+        "07-unknown-station.zkb",
+        _variant(one, 0x35, station="410105-09"),
+        "unknown_station",
+        "2",
+        "a station this county has not registered",
+    )
+    case(
+        "08-bad-signature.zkb",
+        one[:-1] + bytes([one[-1] ^ 1]),
+        "bad_signature",
+        "3",
+        "the last byte of the signature flipped",
+    )
+    case(
+        "09-wrong-county.zkb",
+        _variant(one, 0x36, county="410106"),
+        "wrong_county",
+        "4",
+        "addressed to another county",
+    )
+    case(
+        "10-training.zkb",
+        _variant(one, 0x37, training=True),
+        "training_mismatch",
+        "4a",
+        "a training batch at a real county",
+    )
+    case(
+        "11-replayed.zkb",
+        _variant(one, 0x38, created_at="2027-03-01T09:00:00Z"),
+        "replayed",
+        "5",
+        "a second batch #1, after the first was taken in",
+        after=["410105-03-000001.zkb"],
+    )
+    case(
+        "12-decrypt-failed.zkb",
+        _raw_batch(parsed.manifest_bytes, payload, recipient=OTHER_X25519, ephemeral=0x39),
+        "decrypt_failed",
+        "6",
+        "sealed to another county key",
+    )
+    case(
+        "13-payload-framing.zkb",
+        _variant(one, 0x3A, payload=b"ZKP0" + payload[4:]),
+        "malformed",
+        "7",
+        "the payload does not start with ZKP1",
+    )
+    entries = [dict(e) for e in parsed.manifest["entries"]]
+    entries[0]["sha256"] = "0" * 64
+    case(
+        "14-entry-hash.zkb",
+        _variant(one, 0x3B, entries=entries),
+        "hash_mismatch",
+        "7",
+        "records.jsonl's SHA-256 differs from the manifest's",
+    )
+    case(
+        "15-record-count.zkb",
+        _variant(one, 0x3C, record_count=2),
+        "malformed",
+        "7",
+        "record_count 2, one record line",
+    )
+    case(
+        "410105-03-000001.zkb",
+        None,
+        "other_station",
+        "7b",
+        "station 04 sent this 报名号 first",
+        after=["refuse/410105-04-000001.zkb"],
+    )
+    case(
+        "410105-03-000002.zkb",
+        None,
+        "sequence_gap",
+        "8",
+        "batch #2 while #1 is missing: it waits (status waiting)",
+    )
+    case(
+        "16-previous-hash.zkb",
+        _variant(two, 0x3D, previous_hash="0" * 64),
+        "hash_mismatch",
+        "9",
+        "batch #2 does not name batch #1's hash",
+        after=["410105-03-000001.zkb"],
+    )
+    case(
+        "17-audit-prev-hash.zkb",
+        _variant(two, 0x3E, audit={**bf.parse(two).manifest["audit"], "prev_hash": "0" * 64}),
+        "hash_mismatch",
+        "7",
+        "the audit entry's prev_hash is not the first event's",
+        after=["410105-03-000001.zkb"],
+    )
+    return files, cases
+
+
 def build() -> dict[str, bytes]:
     """Every vector file: name → bytes."""
     first_events = _events(1, GENESIS, ["station_init", "create", "confirm", "sign"])
@@ -229,12 +468,19 @@ def build() -> dict[str, bytes]:
     def pretty(value: Any) -> bytes:
         return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
+    refuse_files, refuse_cases = refusals(one, two)
+    station2 = Ed25519PrivateKey.from_private_bytes(STATION2_SEED).public_key().public_bytes_raw()
+    keys["station2"] = STATION2
+    keys["station2_ed25519_private_hex"] = STATION2_SEED.hex()
+    keys["station2_ed25519_public_hex"] = station2.hex()
     return {
         info_one["file"]: one,
         info_two["file"]: two,
         "receipt-000001.json": receipt,
         "keys.json": pretty(keys),
         "expected.json": pretty({"batches": [info_one, info_two]}),
+        **refuse_files,
+        "refuse/expected.json": pretty({"cases": refuse_cases}),
     }
 
 
@@ -242,6 +488,7 @@ def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     for name, data in build().items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
         print(out / name)
 
