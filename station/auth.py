@@ -178,6 +178,7 @@ def login(
     with _unless_disk_full(read_only, data_dir, missed), slots.update() as locked:
         ensure_not_locked(locked, name, now)
         check = locked.begin_check(name, now, conf.lockout_attempts)
+    seen = slots.slot_record(name)
     if missed and check is not None:
         check = ""  # nothing was written, so there is nothing to end
     if check is None:
@@ -210,7 +211,7 @@ def login(
             f"登录名或密码错误（再错 {left} 次将锁定 {conf.lockout_minutes} 分钟）",
             f"wrong login or password ({left} attempts left before lockout)",
         )
-    store, key = _open_store(data_dir, keys, read_only)
+    store, key = _open_checked(slots, name, password, keys, seen, read_only)
     try:
         pending = slots.take_pending()
         with _unless_disk_full(read_only, data_dir, missed), store.session() as s:
@@ -240,10 +241,43 @@ def login(
                     locked.put(name, password, key, conf.kdf)  # a format 1 slot, upgraded
                 with store.read() as s:
                     anchor.advance(locked, s)
+            slots.keep_reserve()
     except BaseException:
         store.close()
         raise
     return Context(data_dir, store, info, conf, key, login_unrecorded=bool(missed))
+
+
+def _open_checked(
+    slots: KeySlots,
+    name: str,
+    password: str,
+    keys: list[bytes],
+    seen: dict[str, object] | None,
+    read_only: bool,
+) -> tuple[database.Store, bytes]:
+    """Open the store under the slot file's lock, with keys from the slot as it is now.
+
+    A database key rotation (station/rekey.py) holds that lock while it copies and replaces
+    the database; a connection opened meanwhile would read and write the replaced file. So
+    the database is opened only while the lock is held, and if the slot changed since its
+    password was checked (a rotation ran in between), the password opens the slot again.
+    """
+    for _ in range(3):
+        with slots.held() as held:
+            now = held.slot_record(name)
+            if now == seen:
+                return _open_store(slots.path.parent, keys, read_only)
+        seen = now
+        keys = slots.unwrap_keys(name, password)
+        if not keys:
+            raise AuthError(
+                "该账号的密钥槽刚被管理员更改（停用或重设密码），请联系管理员",
+                "this login's key slot was just changed by an admin (disabled or reset)",
+            )
+    raise StoreError(
+        "密钥文件正在反复变化，请稍后再登录", "the key-slot file keeps changing; log in again later"
+    )
 
 
 def _open_store(data_dir: Path, keys: list[bytes], read_only: bool) -> tuple[database.Store, bytes]:
@@ -251,8 +285,6 @@ def _open_store(data_dir: Path, keys: list[bytes], read_only: bool) -> tuple[dat
     key of a rotation that was cut short after the database had changed."""
     try:
         return database.open_existing(data_dir, keys[0], read_only=read_only), keys[0]
-    except DiskFullError:
-        raise
     except StoreError as exc:
         if len(keys) < 2:
             raise

@@ -332,6 +332,21 @@ def read_header(path: Path) -> tuple[dict[str, Any], bytes]:
     return header, MAGIC + struct.pack(">I", length) + body
 
 
+def _backup_key(path: Path, head: bytes, salt: bytes, keys: list[bytes]) -> bytes:
+    """Of the database keys a password opened, the one this backup was made under."""
+    if len(keys) == 1:
+        return keys[0]
+    for key in keys:
+        with path.open("rb") as f:
+            f.seek(len(head))
+            try:
+                next(_chunks(f, _key(key, salt), hashlib.sha256(head).digest(), path))
+            except BackupRefused:
+                continue
+            return key
+    return keys[0]  # verify() then says what is wrong with the file
+
+
 def _chunks(f: BinaryIO, key: bytes, ad: bytes, path: Path) -> Iterator[bytes]:
     aead = AESGCM(key)
     counter = 0
@@ -400,7 +415,14 @@ class _Plain(io.RawIOBase):
 
 
 def unwrap_key(header: dict[str, Any], login: str, password: str) -> bytes:
-    """The database key from the header's key slots, for an operator or the recovery code."""
+    """The database key from the header's key slots, for an operator or the recovery code.
+
+    A backup made while a key rotation was cut short has both keys in its slots; the one
+    under which this backup was made is the one whose first chunk opens (:func:`verify`)."""
+    return unwrap_keys(header, login, password)[0]
+
+
+def unwrap_keys(header: dict[str, Any], login: str, password: str) -> list[bytes]:
     from station.auth import normalise_login
     from station.keyslots import KeySlots
 
@@ -412,22 +434,22 @@ def unwrap_key(header: dict[str, Any], login: str, password: str) -> bytes:
             raise _refuse(
                 "damaged", "备份中的密钥槽已损坏", "the backup's key slots are damaged"
             ) from None
-        key = slots.unwrap(normalise_login(login), password)
-    if key is None:
+        keys = slots.unwrap_keys(normalise_login(login), password)
+    if not keys:
         raise _refuse(
             "wrong_password",
             "登录名或密码打不开这个备份（用备份时有效的账号，或恢复码 __recovery__）",
             "this login and password do not open the backup (use an account valid at the time)",
         )
-    return key
+    return keys
 
 
 def verify(path: Path, login: str, password: str, into: Path | None = None) -> dict[str, Any]:
     """Check every byte of a backup; with ``into``, also unpack its files there. Returns the
     header with the manifest added."""
     header, head = read_header(path)
-    key = unwrap_key(header, login, password)
     salt = base64.b64decode(header["salt"])
+    key = _backup_key(path, head, salt, unwrap_keys(header, login, password))
     files: dict[str, str] = {}
     with path.open("rb") as f:
         f.seek(len(head))

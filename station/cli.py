@@ -199,17 +199,19 @@ def cmd_operator_disable(args: argparse.Namespace) -> int:
         # An old copy of keyslots.json would still open the database with the disabled
         # password: the key changes with the disabling.
         try:
-            rotation = rekey.rotate_database_key(ctx, reason=f"operator {args.login} disabled")
+            rekey.rotate_database_key(
+                ctx, reason=f"operator {args.login} disabled", notify=report_rotation
+            )
         except StoreError as exc:
             print(
                 f"错误：{args.login} 已停用，但数据库密钥未能更换：{exc.message_zh}\n"
-                "请处理后运行 station key rotate（管理员）\n"
+                '请处理后运行 station key rotate --signing --reason "停用操作员"（管理员）\n'
                 f"error: {args.login} is disabled, but the database key did not change: "
-                f"{exc.message_en}; then run `station key rotate`",
+                f'{exc.message_en}; then run `station key rotate --signing --reason "…"`',
                 file=sys.stderr,
             )
             return 1
-        report_rotation(rotation)
+        print("数据库密钥已更换 / the database key is new")
         # Old copies of the database (backups) hold the signing key: a new one, handed over.
         try:
             signing.rotate_signing_key(ctx, reason=f"operator {args.login} disabled")

@@ -76,20 +76,23 @@ _login = login_from_env  # the name the command modules use
 
 
 def report_rotation(rotation: Any) -> None:
-    """What a database key rotation (station/rekey.py) leaves an admin to do."""
-    print("数据库密钥已更换 / the database key is new")
+    """What a database key rotation (station/rekey.py) leaves an admin to do: said before
+    the copy starts, so that a power cut during the copy cannot swallow it."""
+    print("正在更换数据库密钥 / rotating the database key", flush=True)
     if rotation.reset_logins:
         logins = ", ".join(rotation.reset_logins)
         print(
             f"以下账号的密钥槽来自旧版本，未能随之更换，请为其重设密码（station operator "
             f"passwd）：{logins}\n"
             f"these logins need a new password from an admin (`station operator passwd`): "
-            f"{logins}"
+            f"{logins}",
+            flush=True,
         )
     if rotation.recovery_code:
         print("新的恢复码（旧恢复码已作废；请抄写并封存，仅显示一次）：")
         print(
-            f"new recovery code (the old one no longer works; shown once): {rotation.recovery_code}"
+            f"new recovery code (the old one no longer works; shown once): {rotation.recovery_code}",
+            flush=True,
         )
 
 

@@ -222,6 +222,8 @@ LOW_SPACE_BYTES = 16 * 1024 * 1024
 def disk_full(directory: Path, exc: Exception) -> DiskFullError | None:
     """A StoreError that says the disk is full, if that is what ``exc`` is; else None."""
     text = str(getattr(exc, "orig", exc)).lower()
+    if "not a database" in text:
+        return None  # a wrong key (or not a database at all), whatever the free space
     try:
         free = shutil.disk_usage(directory).free
     except OSError:

@@ -25,11 +25,12 @@ atomically, so no change is lost and no reader sees half a file.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,8 @@ from station.settings import KdfParams
 KEYSLOT_FILE = "keyslots.json"
 FORMAT = 2
 _READS = (1, 2)  # a format 1 file is read, and written back as format 2
+RESERVE_FILE = "keyslots.reserve"
+RESERVE_BYTES = 64 * 1024
 _SEAL_INFO = b"station-keyslot-v2:"
 RECOVERY_LOGIN = "__recovery__"
 UNKNOWN_LOGIN = "(unknown)"
@@ -155,11 +158,37 @@ class KeySlots:
     def save(self) -> None:
         self._doc["format"] = FORMAT
         data = json.dumps(self._doc, indent=1, sort_keys=True).encode("utf-8")
-        atomic_write_bytes(self.path, data)
+        try:
+            atomic_write_bytes(self.path, data)
+        except OSError as exc:
+            # A full disk must not stop the lockout from counting (a read-only login goes on
+            # there): the room kept aside for this file is given up, once.
+            reserve = self.path.with_name(RESERVE_FILE)
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not reserve.exists():
+                raise
+            reserve.unlink()
+            atomic_write_bytes(self.path, data)
+
+    def keep_reserve(self) -> None:
+        """Keep :data:`RESERVE_BYTES` aside for this file (given up by :meth:`save` when the
+        disk is full); best effort."""
+        reserve = self.path.with_name(RESERVE_FILE)
+        if reserve.exists():
+            return
+        with suppress(OSError):
+            atomic_write_bytes(reserve, bytes(RESERVE_BYTES))
 
     @contextmanager
     def update(self) -> Iterator[KeySlots]:
         """Lock, re-read, let the caller change, write: the only way a slot file changes."""
+        with self.held():
+            yield self
+            self.save()
+
+    @contextmanager
+    def held(self) -> Iterator[KeySlots]:
+        """Lock and re-read, without writing: nothing changes the file meanwhile (a database
+        key rotation holds this lock from its first write to its last)."""
         try:
             self._lock.acquire()
         except Timeout:
@@ -170,9 +199,13 @@ class KeySlots:
         try:
             self.load()
             yield self
-            self.save()
         finally:
             self._lock.release()
+
+    def slot_record(self, login: str) -> dict[str, Any] | None:
+        """A copy of ``login``'s slot as the file has it now (to notice a change)."""
+        slot = self._doc["slots"].get(self.slot_id(login))
+        return json.loads(json.dumps(slot)) if slot is not None else None
 
     @contextmanager
     def creating(self) -> Iterator[KeySlots]:
@@ -184,6 +217,7 @@ class KeySlots:
             self.create()
             yield self
             self.save()
+            self.keep_reserve()
 
     # --- slots --------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +26,7 @@ from sqlalchemy import select
 
 from station import audit, database
 from station.database import DB_FILE
-from station.errors import StoreError
+from station.errors import DiskFullError, StoreError
 from station.fileio import fsync_dir
 from station.keyslots import RECOVERY_LOGIN, KeySlots, new_db_key
 from station.models import Operator
@@ -45,38 +47,55 @@ class Rotation:
     recovery_code: str | None
 
 
-def rotate_database_key(ctx: Context, reason: str) -> Rotation:
+def rotate_database_key(
+    ctx: Context, reason: str, notify: Callable[[Rotation], None] | None = None
+) -> Rotation:
     """Give the station a new database key; ``ctx`` goes on with it. An admin's act.
 
     Refused while another program (the desk, another command) has the database open.
+    ``notify`` gets what the admin must know (logins to reset, a new recovery code) *before*
+    the copy starts: those slot changes are made first, so that a rotation cut short by a
+    power cut leaves nothing that needs them unsaid.
     """
     from station.auth import new_recovery_code, normalise_login
 
     ctx.require(Permission.MANAGE_OPERATORS)
     with ctx.store.read() as s:
         active = list(s.scalars(select(Operator.login).where(Operator.disabled.is_(False))))
+    _check_room(ctx.data_dir)
     new_key = new_db_key()
     slots = KeySlots(ctx.data_dir)
-    reset: list[str] = []
-    recovery: str | None = None
     ctx.store.close()
     opened_with = ctx.db_key
     try:
         with slots.update() as locked:
-            by_slot = {locked.slot_id(login): login for login in active}
-            recovery_slot = locked.slot_id(RECOVERY_LOGIN)
-            # Slots of nobody active (disabled before slots were removed with them) go now.
-            for sid in locked.slot_ids():
-                if sid not in by_slot and sid != recovery_slot:
-                    locked.remove_slot(sid)
-            unable = locked.begin_rotation(new_key)
-            if locked.slot_id(ctx.operator.login) in unable:
-                locked.abandon_rotation()
+            if not locked.is_current(ctx.operator.login):
                 raise StoreError(
                     "请先退出并重新登录一次（升级本账号的密钥槽），再更换数据库密钥",
                     "log out and in once (to upgrade your own key slot), then rotate",
                 )
+            by_slot = {locked.slot_id(login): login for login in active}
+            recovery_slot = locked.slot_id(RECOVERY_LOGIN)
+            recovery: str | None = None
+            if recovery_slot in locked.slot_ids() and not locked.is_current(RECOVERY_LOGIN):
+                # A recovery slot from before rotation existed: a new code, sealed like the
+                # others, replaces it (and is shown before anything else happens).
+                recovery = new_recovery_code()
+                locked.put(RECOVERY_LOGIN, recovery, ctx.db_key, ctx.settings.kdf)
+            reset = []
+            for sid in locked.slot_ids():
+                if sid == recovery_slot:
+                    continue
+                if sid not in by_slot:  # nobody active (disabled before slots went with them)
+                    locked.remove_slot(sid)
+                elif not locked.is_current(by_slot[sid]):  # only its password could reseal it
+                    reset.append(normalise_login(by_slot[sid]))
+                    locked.remove_slot(sid)
+            locked.begin_rotation(new_key)
+            rotation = Rotation(tuple(sorted(reset)), recovery)
             locked.save()  # both keys in the file: from here a cut leaves a station that opens
+            if notify is not None:
+                notify(rotation)
             try:
                 _copy_under(ctx.data_dir, ctx.db_key, new_key)
             except BaseException:
@@ -85,13 +104,6 @@ def rotate_database_key(ctx: Context, reason: str) -> Rotation:
                 raise
             opened_with = new_key
             locked.finish_rotation()
-            for sid in unable:
-                locked.remove_slot(sid)
-                if sid == recovery_slot:
-                    recovery = new_recovery_code()
-                    locked.put(RECOVERY_LOGIN, recovery, new_key, ctx.settings.kdf)
-                else:
-                    reset.append(by_slot[sid])
     finally:
         ctx.store = database.open_existing(ctx.data_dir, opened_with)
         ctx.db_key = opened_with
@@ -101,9 +113,22 @@ def rotate_database_key(ctx: Context, reason: str) -> Rotation:
             ctx.operator.login,
             "db_key_rotated",
             reason=reason,
-            detail={"reset": sorted(normalise_login(x) for x in reset), "recovery": bool(recovery)},
+            detail={"reset": list(rotation.reset_logins), "recovery": bool(recovery)},
         )
-    return Rotation(tuple(sorted(reset)), recovery)
+    return rotation
+
+
+def _check_room(directory: Path) -> None:
+    """The copy needs as much room again as the database takes."""
+    need = (directory / DB_FILE).stat().st_size + 16 * 1024 * 1024
+    free = shutil.disk_usage(directory).free
+    if free < need:
+        raise DiskFullError(
+            f"磁盘空间不足：更换数据库密钥需要约 {need // 2**20} MB 空闲空间，"
+            f"{directory} 所在磁盘只有 {free // 2**20} MB；请清理后再试（数据未改动）",
+            f"not enough room: a key rotation needs about {need // 2**20} MB free where "
+            f"{directory} is, there are {free // 2**20} MB; nothing was changed",
+        )
 
 
 def _copy_under(directory: Path, old_key: bytes, new_key: bytes) -> None:
@@ -136,6 +161,10 @@ def _copy_under(directory: Path, old_key: bytes, new_key: bytes) -> None:
             _key(target, new_key)
             source.backup(target)
             check = target.execute("PRAGMA quick_check").fetchone()
+        except sqlcipher3.Error as exc:
+            raise database.disk_full(directory, exc) or StoreError(
+                f"加密副本未能写成（{exc}），数据库未更换密钥", f"the copy failed: {exc}"
+            ) from None
         finally:
             target.close()
         if not check or check[0] != "ok":

@@ -59,8 +59,8 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
             ctx.require(Permission.MANAGE_KEYS)
             with ctx.store.read() as s:
                 signing.check_can_rotate(s)  # before anything changes
-        rotation = rekey.rotate_database_key(ctx, reason=args.reason)
-        report_rotation(rotation)
+        rekey.rotate_database_key(ctx, reason=args.reason, notify=report_rotation)
+        print("数据库密钥已更换 / the database key is new")
         if args.signing:
             signing.rotate_signing_key(ctx, reason=args.reason)
             report_signing(ctx)

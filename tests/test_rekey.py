@@ -220,3 +220,127 @@ def test_station_key_rotate_on_the_command_line(tmp_path: Path, capsys, monkeypa
     with pytest.raises(StoreError):
         auth.login(thief, *OPERATOR)
     assert json.loads((directory / KEYSLOT_FILE).read_text())["format"] == 2
+
+
+def test_a_login_whose_password_was_checked_before_a_rotation_opens_the_new_file(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's login is in its Argon2 step when an admin disables someone: it must not
+    open (and write to) the file the rotation replaces, nor fail with the old key."""
+    real = KeySlots.unwrap_keys
+    rotated: list[bytes] = []
+
+    def slow_unwrap(self: KeySlots, login: str, password: str) -> list[bytes]:
+        keys = real(self, login, password)
+        if login == OPERATOR[0] and not rotated:
+            rotated.append(b"")
+            with auth.login(station_dir, *ADMIN) as admin:
+                rekey.rotate_database_key(admin, reason="during a login")
+                rotated[0] = admin.db_key
+        return keys
+
+    monkeypatch.setattr(KeySlots, "unwrap_keys", slow_unwrap)
+    with auth.login(station_dir, *OPERATOR) as ctx, ctx.store.read() as s:
+        assert ctx.db_key == rotated[0]  # the new key: the slot was opened again
+        assert audit.verify(s).ok
+
+
+def test_a_cut_rotation_is_undone_by_the_next_login(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Cut(BaseException):
+        pass
+
+    def stop(*_a: object, **_k: object) -> None:
+        raise Cut
+
+    monkeypatch.setattr(rekey, "_key", stop)  # the copy never finishes ...
+    monkeypatch.setattr(KeySlots, "abandon_rotation", stop)  # ... and nothing tidies up
+    with auth.login(station_dir, *ADMIN) as ctx, pytest.raises(Cut):
+        old_key = ctx.db_key
+        rekey.rotate_database_key(ctx, reason="test")
+    monkeypatch.undo()
+    assert KeySlots(station_dir).load().rotation_pending()
+    with auth.login(station_dir, *OPERATOR) as ctx:
+        assert ctx.db_key == old_key
+    assert not KeySlots(station_dir).load().rotation_pending()
+
+
+def test_a_backup_made_while_a_rotation_is_pending_restores(
+    station_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station import backup
+
+    class Cut(BaseException):
+        pass
+
+    def stop(*_a: object, **_k: object) -> None:
+        raise Cut
+
+    monkeypatch.setattr(KeySlots, "finish_rotation", stop)  # the new file is in place
+    with auth.login(station_dir, *ADMIN) as ctx:
+        with pytest.raises(Cut):
+            rekey.rotate_database_key(ctx, reason="test")
+        # Before any login finishes the rotation (a read-only one on a full disk does not):
+        info = backup.make_backup(ctx, tmp_path / "b.zkbackup", reason="manual")
+    monkeypatch.undo()
+    header, _ = backup.read_header(info.path)
+    keys = backup.unwrap_keys(header, *ADMIN)
+    assert len(keys) == 2  # the slots in the backup name both keys
+    assert backup.verify(info.path, *ADMIN)["db_key"] == keys[1]  # and it opens
+
+
+def test_an_old_recovery_slot_gets_a_new_code_said_before_the_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station.settings import save
+
+    directory = tmp_path / "s"
+    directory.mkdir()
+    save(directory, fast_settings())
+    made = init_station(
+        directory,
+        name="点",
+        county_code="410105",
+        number=4,
+        admin_login=ADMIN[0],
+        admin_password=ADMIN[1],
+    )
+    with auth.login(directory, *ADMIN) as ctx:
+        _format_1(directory, RECOVERY_LOGIN, made.recovery_code, ctx.db_key)
+
+    class Cut(BaseException):
+        pass
+
+    def stop(*_a: object, **_k: object) -> None:
+        raise Cut
+
+    told: list[rekey.Rotation] = []
+    monkeypatch.setattr(KeySlots, "finish_rotation", stop)  # power cut after the copy
+    with auth.login(directory, *ADMIN) as ctx, pytest.raises(Cut):
+        rekey.rotate_database_key(ctx, reason="test", notify=told.append)
+    monkeypatch.undo()
+    (rotation,) = told
+    assert rotation.recovery_code and rotation.recovery_code != made.recovery_code
+    with auth.login(directory, RECOVERY_LOGIN, rotation.recovery_code) as ctx:
+        assert ctx.operator.login == RECOVERY_LOGIN
+    with pytest.raises(AuthError):
+        auth.login(directory, RECOVERY_LOGIN, made.recovery_code)
+
+
+def test_a_rotation_needs_room_for_a_second_copy(
+    station_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collections import namedtuple
+
+    from station.errors import DiskFullError
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(rekey.shutil, "disk_usage", lambda _p: usage(10**9, 10**9, 1024))
+    with auth.login(station_dir, *ADMIN) as ctx:
+        before = ctx.db_key
+        with pytest.raises(DiskFullError, match="nothing was changed"):
+            rekey.rotate_database_key(ctx, reason="test")
+        assert ctx.db_key == before
+        with ctx.store.read() as s:
+            assert audit.verify(s).ok

@@ -137,9 +137,9 @@ def test_every_refusal_vector_gets_its_reason_code(tmp_path: Path) -> None:
             )
             registry.register_station(engine, public, keys["county"])
 
-        def run(name: str) -> ingest.Outcome:
+        def run(name: str, engine: object = engine, home: Path = home) -> ingest.Outcome:
             (outcome,) = ingest.ingest_files(
-                engine,
+                engine,  # type: ignore[arg-type]
                 county,
                 [VECTORS / name],
                 pending_dir=home / "pending",
