@@ -91,7 +91,7 @@ def cmd_station_add(args: argparse.Namespace) -> int:
     if county is None:
         raise UsageError("请先运行 county keygen", "run `county keygen` first")
     key = read_station_public(Path(args.file))
-    new = register_station(_engine(args), key, county)
+    new = register_station(_engine(args), key, county, replace=args.replace)
     print(f"报名点 {key.station}（{key.name}）{'已登记' if new else '早已登记'} / registered")
     print(f"请与报名点电话核对指纹 / confirm by phone, fingerprint: {key.fingerprint}")
     return 0
@@ -230,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     st_sub = st.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
     p = add("add", cmd_station_add, "登记报名点公钥", st_sub)
     p.add_argument("file")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="换用新公钥（先与报名点电话核对指纹；例如报名点从密钥交接前的备份恢复后）",
+    )
     add("list", cmd_station_list, "列出已登记报名点", st_sub)
     p = add(
         "state",

@@ -207,3 +207,32 @@ def test_a_batch_signed_before_the_handover_can_still_be_resent(tmp_path: Path) 
         assert county.fingerprint(station_side.station_public_key(ctx).station) == (
             station_side.station_public_key(ctx).fingerprint
         )
+
+
+def test_a_station_restored_from_before_its_handover_is_taken_again_after_a_phone_check(
+    tmp_path: Path,
+) -> None:
+    from station import backup
+    from sync import station_side
+
+    county = County(tmp_path / "county")
+    station = make_station(tmp_path, 6)
+    install(station, county.public)
+    with login(station) as ctx:
+        registry.register_station(county.engine, station_side.station_public_key(ctx), COUNTY)
+        old = backup.make_backup(ctx, tmp_path / "old.zkbackup", reason="manual")
+        signing.rotate_signing_key(ctx, reason="operator left")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    (first,) = _export(station, usb, 1, 1)
+    assert [o.status for o in county.ingest(first)] == ["ok"]  # the county holds the new key
+    spare = tmp_path / "spare"
+    from .factories import ADMIN
+
+    backup.restore(old.path, spare, *ADMIN)
+    with login(spare) as ctx:
+        key = station_side.station_public_key(ctx)  # the key from before the hand-over
+    with pytest.raises(UsageError, match="--replace"):
+        registry.register_station(county.engine, key, COUNTY)
+    assert registry.register_station(county.engine, key, COUNTY, replace=True)
+    assert county.fingerprint(key.station) == key.fingerprint

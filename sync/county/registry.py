@@ -21,9 +21,14 @@ from sync.keys import CountyKeys, StationPublicKey, sign_document
 STATION_STATE = "zk-station-state"
 
 
-def register_station(engine: Engine, key: StationPublicKey, county: str) -> bool:
-    """Store the station's key; True if new. A different key for a known station is refused:
-    replacing a key is a deliberate act (remove the station first), never a side effect."""
+def register_station(
+    engine: Engine, key: StationPublicKey, county: str, *, replace: bool = False
+) -> bool:
+    """Store the station's key; True if new or replaced. A different key for a known station
+    is refused unless ``replace``: a deliberate act after the fingerprint was read out over
+    the phone (``county station add --replace``), e.g. for a station restored from a backup
+    made before its signing-key hand-over (docs/batch-format.md §7b). The batches held stay;
+    the next batch must be signed by the new key and continue the chain as before."""
     if key.county != county or not key.station.startswith(county + "-"):
         raise UsageError(
             f"报名点 {key.station} 不属于本县区 {county}",
@@ -32,12 +37,21 @@ def register_station(engine: Engine, key: StationPublicKey, county: str) -> bool
     with engine.begin() as conn:
         row = conn.execute(select(db.stations).where(db.stations.c.code == key.station)).first()
         if row is not None:
-            if row.ed25519 != key.ed25519:
+            if row.ed25519 == key.ed25519:
+                return False
+            if not replace:
                 raise UsageError(
-                    f"报名点 {key.station} 已登记了另一把公钥",
-                    f"station {key.station} is registered with another key",
+                    f"报名点 {key.station} 已登记了另一把公钥（与报名点电话核对指纹后，"
+                    "可用 county station add --replace 换用新公钥）",
+                    f"station {key.station} is registered with another key (after checking "
+                    "the fingerprint by phone: county station add --replace)",
                 )
-            return False
+            conn.execute(
+                db.stations.update()
+                .where(db.stations.c.code == key.station)
+                .values(ed25519=key.ed25519, fingerprint=key.fingerprint, name=key.name)
+            )
+            return True
         conn.execute(
             db.stations.insert().values(
                 code=key.station,
