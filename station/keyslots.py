@@ -71,6 +71,8 @@ class PendingFailure:
 
 
 def derive_kek(password: str, salt: bytes, kdf: dict[str, int]) -> bytes:
+    """32 bytes of Argon2id (v1.3) of ``password``'s UTF-8 bytes: the one derivation the
+    station and the county use (key slots, county key file, password fingerprints)."""
     return hash_secret_raw(
         password.encode("utf-8"),
         salt,
@@ -80,6 +82,15 @@ def derive_kek(password: str, salt: bytes, kdf: dict[str, int]) -> bytes:
         hash_len=32,
         type=Type.ID,
     )
+
+
+def cost_of(params: Any) -> dict[str, int]:
+    """The Argon2 costs of a settings or key-file dataclass, as :func:`derive_kek` takes them."""
+    return {
+        "time_cost": params.time_cost,
+        "memory_cost": params.memory_cost,
+        "parallelism": params.parallelism,
+    }
 
 
 def _damaged(path: Path, why: str) -> StoreError:
@@ -234,11 +245,7 @@ class KeySlots:
         """A format 2 slot for ``login``: a new key pair, the database key sealed to it."""
         sid = self.slot_id(login)
         salt = os.urandom(16)
-        params = {
-            "time_cost": kdf.time_cost,
-            "memory_cost": kdf.memory_cost,
-            "parallelism": kdf.parallelism,
-        }
+        params = cost_of(kdf)
         private = X25519PrivateKey.generate()
         public = private.public_key().public_bytes_raw()
         nonce = os.urandom(12)

@@ -29,13 +29,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from argon2.low_level import Type, hash_secret_raw
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from station import audit
 from station.auth import Context, hasher
 from station.errors import StationError, TransitionRefused
+from station.keyslots import cost_of, derive_kek
 from station.lifecycle import State
 from station.models import Candidate, PasswordFingerprint, PasswordRefusal, StationState
 from station.roles import Permission
@@ -227,16 +227,7 @@ def _key(s: Session) -> bytes:
 
 
 def _fingerprint(key: bytes, kind: str, text: str) -> str:
-    cost = FINGERPRINT_COST
-    return hash_secret_raw(
-        f"{kind}\x00{text}".encode(),
-        key,
-        time_cost=cost.time_cost,
-        memory_cost=cost.memory_cost,
-        parallelism=cost.parallelism,
-        hash_len=32,
-        type=Type.ID,
-    ).hex()
+    return derive_kek(f"{kind}\x00{text}", key, cost_of(FINGERPRINT_COST)).hex()
 
 
 def set_password(

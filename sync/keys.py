@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -35,6 +34,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from station import jsonio
 from station.audit import canonical_json
+from station.keyslots import cost_of, derive_kek
 from sync.errors import BAD_SIGNATURE, MALFORMED, BatchRefused, KeyFileError
 
 COUNTY_PUBLIC = "zk-county-public-key"
@@ -243,15 +243,7 @@ class CountyKeys:
 
 
 def _derive(passphrase: str, salt: bytes, kdf: Kdf) -> bytes:
-    return hash_secret_raw(
-        passphrase.encode("utf-8"),
-        salt,
-        time_cost=kdf.time_cost,
-        memory_cost=kdf.memory_cost,
-        parallelism=kdf.parallelism,
-        hash_len=32,
-        type=Type.ID,
-    )
+    return derive_kek(passphrase, salt, cost_of(kdf))
 
 
 def private_key_json(keys: CountyKeys, passphrase: str, kdf: Kdf = Kdf()) -> str:

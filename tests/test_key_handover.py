@@ -85,6 +85,20 @@ def _resigned(data: bytes, key: Ed25519PrivateKey, **manifest_changes: object) -
     )
 
 
+def _registered(tmp_path: Path, number: int) -> tuple[County, Path, Path]:
+    """A county, one station registered there with the county key installed, a USB folder."""
+    from sync import station_side
+
+    county = County(tmp_path / "county")
+    station = make_station(tmp_path, number)
+    install(station, county.public)
+    with login(station) as ctx:
+        registry.register_station(county.engine, station_side.station_public_key(ctx), COUNTY)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    return county, station, usb
+
+
 def test_a_handed_over_key_is_the_only_one_the_county_takes(tmp_path: Path) -> None:
     county = County(tmp_path / "county")
     station = make_station(tmp_path, 9)
@@ -184,15 +198,9 @@ def test_a_handover_the_registered_key_did_not_sign_is_refused(tmp_path: Path) -
 
 
 def test_a_batch_signed_before_the_handover_can_still_be_resent(tmp_path: Path) -> None:
-    county = County(tmp_path / "county")
-    station = make_station(tmp_path, 7)
-    install(station, county.public)
     from sync import station_side
 
-    with login(station) as ctx:
-        registry.register_station(county.engine, station_side.station_public_key(ctx), COUNTY)
-    usb = tmp_path / "usb"
-    usb.mkdir()
+    county, station, usb = _registered(tmp_path, 7)
     (first,) = _export(station, usb, 1, 1)
     first.unlink()  # lost on the way
     with login(station) as ctx:

@@ -137,7 +137,7 @@ def test_fingerprints_cost_an_argon2_run_each_not_an_hmac(
     import hashlib
     import hmac
 
-    from argon2.low_level import Type, hash_secret_raw
+    from argon2.low_level import Type, hash_secret_raw  # the library itself, not our helper
 
     from station.models import StationState
 

@@ -55,12 +55,13 @@ def test_a_disabled_operator_with_an_old_slot_file_opens_nothing(
             assert event is not None and event.reason == "operator left"
 
 
-def test_the_recovery_code_still_opens_after_a_rotation(tmp_path: Path) -> None:
-    directory = tmp_path / "s"
-    directory.mkdir()
+def _bare_station(tmp_path: Path, settings: object = None) -> tuple[Path, str]:
+    """A station with its admin only; returns the folder and the recovery code."""
     from station.settings import save
 
-    save(directory, fast_settings())
+    directory = tmp_path / "s"
+    directory.mkdir()
+    save(directory, settings or fast_settings())  # type: ignore[arg-type]
     made = init_station(
         directory,
         name="点",
@@ -69,9 +70,14 @@ def test_the_recovery_code_still_opens_after_a_rotation(tmp_path: Path) -> None:
         admin_login=ADMIN[0],
         admin_password=ADMIN[1],
     )
+    return directory, made.recovery_code
+
+
+def test_the_recovery_code_still_opens_after_a_rotation(tmp_path: Path) -> None:
+    directory, recovery_code = _bare_station(tmp_path)
     with auth.login(directory, *ADMIN) as ctx:
         rekey.rotate_database_key(ctx, reason="test")
-    with auth.login(directory, RECOVERY_LOGIN, made.recovery_code) as ctx:
+    with auth.login(directory, RECOVERY_LOGIN, recovery_code) as ctx:
         assert ctx.operator.login == RECOVERY_LOGIN
 
 
@@ -177,20 +183,9 @@ def test_a_rotation_cut_short_leaves_a_station_that_opens(
 
 
 def test_station_key_rotate_on_the_command_line(tmp_path: Path, capsys, monkeypatch) -> None:
-    from station.settings import save
     from ui.launcher import main as station_main
 
-    directory = tmp_path / "s"
-    directory.mkdir()
-    save(directory, cli_settings())
-    init_station(
-        directory,
-        name="点",
-        county_code="410105",
-        number=5,
-        admin_login=ADMIN[0],
-        admin_password=ADMIN[1],
-    )
+    directory, _ = _bare_station(tmp_path, cli_settings())
     with auth.login(directory, *ADMIN) as ctx:
         auth.add_operator(ctx, OPERATOR[0], "乙", auth.Role.OPERATOR, OPERATOR[1])
     monkeypatch.setenv("STATION_OPERATOR", ADMIN[0])
@@ -293,21 +288,9 @@ def test_a_backup_made_while_a_rotation_is_pending_restores(
 def test_an_old_recovery_slot_gets_a_new_code_said_before_the_copy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from station.settings import save
-
-    directory = tmp_path / "s"
-    directory.mkdir()
-    save(directory, fast_settings())
-    made = init_station(
-        directory,
-        name="点",
-        county_code="410105",
-        number=4,
-        admin_login=ADMIN[0],
-        admin_password=ADMIN[1],
-    )
+    directory, recovery_code = _bare_station(tmp_path)
     with auth.login(directory, *ADMIN) as ctx:
-        _format_1(directory, RECOVERY_LOGIN, made.recovery_code, ctx.db_key)
+        _format_1(directory, RECOVERY_LOGIN, recovery_code, ctx.db_key)
 
     class Cut(BaseException):
         pass
@@ -321,11 +304,11 @@ def test_an_old_recovery_slot_gets_a_new_code_said_before_the_copy(
         rekey.rotate_database_key(ctx, reason="test", notify=told.append)
     monkeypatch.undo()
     (rotation,) = told
-    assert rotation.recovery_code and rotation.recovery_code != made.recovery_code
+    assert rotation.recovery_code and rotation.recovery_code != recovery_code
     with auth.login(directory, RECOVERY_LOGIN, rotation.recovery_code) as ctx:
         assert ctx.operator.login == RECOVERY_LOGIN
     with pytest.raises(AuthError):
-        auth.login(directory, RECOVERY_LOGIN, made.recovery_code)
+        auth.login(directory, RECOVERY_LOGIN, recovery_code)
 
 
 def test_a_rotation_needs_room_for_a_second_copy(
