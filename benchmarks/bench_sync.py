@@ -65,7 +65,7 @@ def _station(root: Path, county: CountyKeys, count: int, photo_kb: int) -> Path:
                 for i in range(start, min(start + 200, count)):
                     photo = PhotoInput(photo_of_size(photo_kb * 1024), "demo", quality_ok=True)
                     raw = seeding.synthetic_record(rng, ref, used)
-                    c = records._create(s, ctx, raw, photo, is_demo=True, source="bench")
+                    c = records.create_in(s, ctx, raw, photo, is_demo=True, source="bench")
                     seeding._advance(s, ctx, c, State.SIGNED, i)
     return home
 

@@ -35,14 +35,16 @@ from station.cli_parser import (
     robust_streams,
 )
 from station.cli_support import (
-    _audit_unmasked,
-    _credential,
-    _data_dir,
-    _login,
-    _new_password,
-    _print_json,
-    _require_training,
+    audit_unmasked,
+    credential,
+    data_dir_of,
+    new_password,
+    print_json,
     report_rotation,
+    require_training,
+)
+from station.cli_support import (
+    login_from_env as _login,
 )
 
 if TYPE_CHECKING:
@@ -96,10 +98,10 @@ FIELD_HELP = {
 def cmd_init(args: argparse.Namespace) -> int:
     from station.setup import init_station
 
-    login = _credential("STATION_OPERATOR", "管理员登录名 / admin login: ", secret=False)
-    password = _new_password("STATION_PASSWORD", login)
+    login = credential("STATION_OPERATOR", "管理员登录名 / admin login: ", secret=False)
+    password = new_password("STATION_PASSWORD", login)
     result = init_station(
-        _data_dir(args),
+        data_dir_of(args),
         name=args.name,
         county_code=args.county,
         number=args.number,
@@ -111,7 +113,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(
             "培训报名点：批次只能交培训县区 / a training station: its batches go to a training county"
         )
-    print(f"报名点 {result.station_code} 已创建 / station created: {_data_dir(args)}")
+    print(f"报名点 {result.station_code} 已创建 / station created: {data_dir_of(args)}")
     print("恢复码（请抄写并封存，仅显示一次；所有密码遗失时用它登录 __recovery__）：")
     print(f"recovery code (write it down and seal it; shown once): {result.recovery_code}")
     return 0
@@ -125,7 +127,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from station.roles import Role
     from station.setup import init_station
 
-    directory = _data_dir(args)
+    directory = data_dir_of(args)
     admin = DEMO_ACCOUNTS[0]
     if args.count < 0:
         from station.errors import UsageError
@@ -169,7 +171,7 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
     from station.roles import Role
 
     with _login(args) as ctx:
-        password = _new_password("STATION_NEW_PASSWORD", args.login)
+        password = new_password("STATION_NEW_PASSWORD", args.login)
         info = auth.add_operator(ctx, args.login, args.display_name, Role(args.role), password)
     print(f"已添加操作员 {info.login}（{info.role.label_zh}）/ operator added")
     return 0
@@ -181,7 +183,7 @@ def cmd_operator_list(args: argparse.Namespace) -> int:
     with _login(args, read_only=True) as ctx:
         rows = auth.list_operators(ctx)
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     else:
         for r in rows:
             state = "停用" if r["disabled"] else "启用"
@@ -229,7 +231,7 @@ def cmd_operator_passwd(args: argparse.Namespace) -> int:
     from station import auth
 
     with _login(args) as ctx:
-        password = _new_password("STATION_NEW_PASSWORD", args.login)
+        password = new_password("STATION_NEW_PASSWORD", args.login)
         auth.set_password(ctx, args.login, password)
     print(f"{args.login} 的密码已更改 / password changed")
     return 0
@@ -265,9 +267,7 @@ def cmd_candidate_add(args: argparse.Namespace) -> int:
     with _login(args) as ctx:
         saved = records.create(ctx, raw, source="cli")
     if args.json:
-        _print_json(
-            {"id": saved.id, "registration_no": saved.registration_no, "state": saved.state}
-        )
+        print_json({"id": saved.id, "registration_no": saved.registration_no, "state": saved.state})
     else:
         print(f"已保存 / saved: 编号 {saved.id} 报名号 {saved.registration_no} 状态 {saved.state}")
     for w in saved.warnings:
@@ -288,7 +288,7 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
             for v in records.versions(s, c.id)
         ]
     if args.json:
-        _print_json(info)
+        print_json(info)
         return 0
     from station.validation import FIELD_LABELS
 
@@ -304,7 +304,7 @@ def cmd_candidate_list(args: argparse.Namespace) -> int:
 
     with _login(args, read_only=True) as ctx:
         if args.unmasked:
-            _audit_unmasked(ctx, args)
+            audit_unmasked(ctx, args)
         return _list_candidates(ctx, args)
 
 
@@ -320,7 +320,7 @@ def _list_candidates(ctx: Any, args: argparse.Namespace) -> int:
             )
         out = [records.summary(c, masked=not args.unmasked) for c in rows]
     if args.json:
-        _print_json(out)
+        print_json(out)
     else:
         for r in out:
             print(f"{r['registration_no']}  {r['state']:<12} {r['id_number']}  {r['name']}")
@@ -335,7 +335,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
 
     with _login(args) as ctx:
-        _require_training(ctx)
+        require_training(ctx)
         ids = seeding.seed(ctx, args.count, args.state, rng_seed=args.seed, progress=progress)
     print(file=sys.stderr)
     print(f"已生成 {len(ids)} 条演示考生（状态 {args.state}）/ seeded {len(ids)} demo candidates")
@@ -349,7 +349,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     with _login(args, read_only=True) as ctx, ctx.store.read() as s:
         result = audit.verify_anchored(s, KeySlots(ctx.data_dir).load().audit_anchor())
     if args.json:
-        _print_json(
+        print_json(
             {
                 "ok": result.ok,
                 "events": result.count,
@@ -382,7 +382,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             "candidates_by_state": records.count_by_state(s),
             "operator": ctx.operator.login,
         }
-    _print_json(info)
+    print_json(info)
     return 0
 
 
@@ -610,7 +610,7 @@ def _configure_logging(args: argparse.Namespace) -> Path:
     from station import logs
     from station import settings as settings_mod
 
-    directory = _data_dir(args)
+    directory = data_dir_of(args)
     try:
         station_here = (directory / "keyslots.json").exists()
     except OSError:  # a name too long or otherwise unusable: the command will say so

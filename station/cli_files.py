@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from station.cli_support import _credential, _data_dir, _login, _print_json
+from station.cli_support import credential, data_dir_of, print_json
+from station.cli_support import login_from_env as _login
 
 if TYPE_CHECKING:
     from station.roster import ImportResult
@@ -71,7 +72,7 @@ def _check_errors_target(errors: Path, roster_file: Path) -> None:
 def _report_import(result: ImportResult, args: argparse.Namespace) -> None:
     verb = "可导入" if result.dry_run else "已导入"
     if args.json:
-        _print_json(
+        print_json(
             {
                 "sheet": result.sheet,
                 "rows": result.rows,
@@ -124,7 +125,7 @@ def cmd_photo_check(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     verdict = check_frame(load_image(args.image), profile)
     if args.json:
-        _print_json(verdict.as_dict())
+        print_json(verdict.as_dict())
     elif verdict.ok:
         print(f"照片合格（{profile.name}）/ the photo passes ({profile.name})")
     else:
@@ -195,7 +196,7 @@ def cmd_form_verify(args: argparse.Namespace) -> int:
     with _login(args, read_only=True) as ctx:
         check = verify_qr(ctx, args.text)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "match": check.match.value,
                 "registration_no": check.registration_no,
@@ -227,9 +228,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from station import backup
 
-    directory = _data_dir(args)
-    login = _credential("STATION_OPERATOR", "备份时的登录名 / login at backup time: ", secret=False)
-    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
+    directory = data_dir_of(args)
+    login = credential("STATION_OPERATOR", "备份时的登录名 / login at backup time: ", secret=False)
+    password = credential("STATION_PASSWORD", "密码 / password: ", secret=True)
     result = backup.restore(Path(args.file), directory, login, password, replace=args.replace)
     print(f"已恢复报名点 {result.station}（备份于 {result.created_at}）到 {directory}")
     print(f"restored station {result.station} (backup of {result.created_at}) into {directory}")

@@ -13,17 +13,17 @@ if TYPE_CHECKING:
     from station.auth import Context
 
 
-def _print_json(value: Any) -> None:
+def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
+def data_dir_of(args: argparse.Namespace) -> Path:
     from station.settings import data_dir
 
     return data_dir(args.data_dir)
 
 
-def _credential(env: str, prompt: str, secret: bool) -> str:
+def credential(env: str, prompt: str, secret: bool) -> str:
     from station.errors import UsageError
 
     value = os.environ.get(env)
@@ -46,9 +46,9 @@ def login_from_env(args: argparse.Namespace, *, read_only: bool = False) -> Cont
     command only reads the station, so it works on a full disk (:func:`station.auth.login`)."""
     from station import auth
 
-    login = _credential("STATION_OPERATOR", "登录名 / login: ", secret=False)
-    password = _credential("STATION_PASSWORD", "密码 / password: ", secret=True)
-    ctx = auth.login(_data_dir(args), login, password, read_only=read_only)
+    login = credential("STATION_OPERATOR", "登录名 / login: ", secret=False)
+    password = credential("STATION_PASSWORD", "密码 / password: ", secret=True)
+    ctx = auth.login(data_dir_of(args), login, password, read_only=read_only)
     if ctx.login_unrecorded:
         print(
             "注意：磁盘已满，本次登录未能记入审计日志；只读的命令照常运行，请尽快清理磁盘\n"
@@ -59,20 +59,17 @@ def login_from_env(args: argparse.Namespace, *, read_only: bool = False) -> Cont
     return ctx
 
 
-def _new_password(env: str, login: str) -> str:
+def new_password(env: str, login: str) -> str:
     from station.errors import UsageError
 
     value = os.environ.get(env)
     if value:
         return value
-    first = _credential(env, f"{login} 的新密码 / new password: ", secret=True)
-    second = _credential(env, "再输入一次 / again: ", secret=True)
+    first = credential(env, f"{login} 的新密码 / new password: ", secret=True)
+    second = credential(env, "再输入一次 / again: ", secret=True)
     if first != second:
         raise UsageError("两次输入的密码不一致", "the passwords differ")
     return first
-
-
-_login = login_from_env  # the name the command modules use
 
 
 def report_rotation(rotation: Any) -> None:
@@ -96,7 +93,7 @@ def report_rotation(rotation: Any) -> None:
         )
 
 
-def _audit_unmasked(ctx: Any, args: argparse.Namespace) -> None:
+def audit_unmasked(ctx: Any, args: argparse.Namespace) -> None:
     """Full ID numbers on screen are personal data taken away: a supervisor's act, audited."""
     from station import audit
     from station.roles import Permission
@@ -111,7 +108,7 @@ def _audit_unmasked(ctx: Any, args: argparse.Namespace) -> None:
         )
 
 
-def _require_training(ctx: Any) -> None:
+def require_training(ctx: Any) -> None:
     """Synthetic records belong on a training station only: a real one would sign them."""
     from station.errors import UsageError
     from station.models import Station

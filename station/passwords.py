@@ -325,7 +325,7 @@ def _store(
     from station import records
 
     ph = hasher(ctx.settings.kdf)
-    records._record_password(s, ctx, c, ph.hash(password))
+    records.record_password_in(s, ctx, c, ph.hash(password))
     c.password_question = question.strip()[:100]
     c.password_answer_hash = ph.hash(normalise_answer(answer))
     s.execute(delete(PasswordFingerprint).where(PasswordFingerprint.candidate_id == c.id))

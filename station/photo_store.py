@@ -164,7 +164,7 @@ def import_photo(
     with ctx.store.session() as s:
         c = records.get(s, candidate_id)
         photo_in = PhotoInput(jpeg, "file", quality_ok=True, approved_by=approved_by)
-        records._update(s, ctx, c, records.record_values(c), photo_in)
+        records.update_in(s, ctx, c, records.record_values(c), photo_in)
         photo = s.get(Photo, c.photo_id)
         assert photo is not None
         photo.import_reason = reason.strip()[:200]
@@ -206,4 +206,4 @@ def clear_flag(ctx: Context, candidate_id: int, login: str, password: str, reaso
         if photo is None or not photo.flag:
             raise UsageError("该考生的照片没有待审核的提示", "the photo is not flagged")
         photo.flag_cleared_by = approver.login
-        records._settle_ready(s, ctx, c)
+        records.settle_ready_in(s, ctx, c)

@@ -1,8 +1,10 @@
 """Candidate records (考生记录): create, edit, move along the lifecycle, find.
 
-Every function takes a logged-in :class:`~station.auth.Context`. The ``_``-prefixed
-variants work inside a session the caller holds, so bulk jobs (seeding, roster import) can
-commit many records at once through exactly the same rules.
+Every function takes a logged-in :class:`~station.auth.Context`. The ``*_in`` variants
+(``create_in``, ``transition_in``, ``sign_in``, …) are the public session-level API: they work
+inside a session the caller holds, so bulk jobs (seeding, roster import, the exchange) can
+commit many records at once through exactly the same rules, without reaching for private
+names (tests/test_layering.py keeps it so).
 """
 
 from __future__ import annotations
@@ -229,19 +231,19 @@ def facts_of(s: Session, ctx: Context, c: Candidate, *, county_verified: bool = 
     )
 
 
-def _settle_ready(s: Session, ctx: Context, c: Candidate) -> None:
+def settle_ready_in(s: Session, ctx: Context, c: Candidate) -> None:
     """Draft ⇄ ready follows the data: complete with a good photo is ready, otherwise draft."""
     if c.state == State.DRAFT and c.photo_id is None:
         return  # cannot become ready; spares a roster import a second validation per row
     facts = facts_of(s, ctx, c)
     complete = facts.record_valid and facts.photo_ok
     if c.state == State.DRAFT and complete:
-        _transition(s, ctx, c, Action.MARK_READY, facts=facts)
+        transition_in(s, ctx, c, Action.MARK_READY, facts=facts)
     elif c.state == State.READY and not complete:
-        _transition(s, ctx, c, Action.INVALIDATE, facts=facts)
+        transition_in(s, ctx, c, Action.INVALIDATE, facts=facts)
 
 
-def _create(
+def create_in(
     s: Session,
     ctx: Context,
     raw: Mapping[str, Any],
@@ -280,16 +282,16 @@ def _create(
         version=c.version,
         detail={"registration_no": c.registration_no, "source": source, "demo": is_demo},
     )
-    _settle_ready(s, ctx, c)
+    settle_ready_in(s, ctx, c)
     return c
 
 
-def _bulk_create(
+def bulk_create_in(
     s: Session, ctx: Context, rows: Sequence[CandidateData], *, source: str
 ) -> list[tuple[int, str]]:
     """Store many validated, photo-less candidates at once (a roster import).
 
-    The same rules as :func:`_create`, checked by the caller beforehand (``validate_candidate``
+    The same rules as :func:`create_in`, checked by the caller beforehand (``validate_candidate``
     and no stored candidate with the ID number); the rows go in as one multi-row INSERT and
     the audit events as another, instead of one unit of work per candidate. Returns
     ``(id, 报名号)`` in the order of ``rows``.
@@ -340,11 +342,11 @@ def create(
     """Store a new candidate; raise ValidationFailed / DuplicateCandidate and store nothing."""
     checked = _validated(ctx, raw)  # once: its warnings go back to the caller
     with ctx.store.session() as s:
-        c = _create(s, ctx, raw, photo, source=source, checked=checked)
+        c = create_in(s, ctx, raw, photo, source=source, checked=checked)
         return Saved(c.id, c.registration_no, c.state, c.version, list(checked.issues))
 
 
-def _update(
+def update_in(
     s: Session, ctx: Context, c: Candidate, raw: Mapping[str, Any], photo: PhotoInput | None
 ) -> list[str]:
     ctx.require(Permission.COLLECT)
@@ -375,7 +377,7 @@ def _update(
             version=c.version,
             detail={"fields": changed},
         )
-    _settle_ready(s, ctx, c)
+    settle_ready_in(s, ctx, c)
     return changed
 
 
@@ -384,21 +386,21 @@ def update(
 ) -> Saved:
     with ctx.store.session() as s:
         c = get(s, candidate_id)
-        _update(s, ctx, c, raw, photo)
+        update_in(s, ctx, c, raw, photo)
         return Saved(c.id, c.registration_no, c.state, c.version, [])
 
 
 def set_photo(ctx: Context, candidate_id: int, photo: PhotoInput) -> Saved:
     with ctx.store.session() as s:
         c = get(s, candidate_id)
-        _update(s, ctx, c, record_values(c), photo)
+        update_in(s, ctx, c, record_values(c), photo)
         return Saved(c.id, c.registration_no, c.state, c.version, [])
 
 
 # --- lifecycle ----------------------------------------------------------------------------
 
 
-def _transition(
+def transition_in(
     s: Session,
     ctx: Context,
     c: Candidate,
@@ -456,18 +458,18 @@ def _freeze(s: Session, ctx: Context, c: Candidate) -> CandidateVersion:
 def transition(ctx: Context, candidate_id: int, action: Action, reason: str = "") -> Saved:
     with ctx.store.session() as s:
         c = get(s, candidate_id)
-        _transition(s, ctx, c, action, reason)
+        transition_in(s, ctx, c, action, reason)
         return Saved(c.id, c.registration_no, c.state, c.version, [])
 
 
-def _record_review(s: Session, ctx: Context, c: Candidate) -> None:
+def record_review_in(s: Session, ctx: Context, c: Candidate) -> None:
     if c.state != State.READY:
         raise TransitionRefused("wrong_state", "只有待确认的记录可以由考生核对", "not ready")
     c.candidate_reviewed_at = utcnow()
     audit.append(s, ctx.operator.login, "candidate_reviewed", candidate_id=c.id, version=c.version)
 
 
-def _record_password(s: Session, ctx: Context, c: Candidate, password_hash: str) -> None:
+def record_password_in(s: Session, ctx: Context, c: Candidate, password_hash: str) -> None:
     if State(c.state).locked:
         raise TransitionRefused("locked", "记录已锁定", "the record is locked")
     c.password_hash = password_hash
@@ -476,23 +478,23 @@ def _record_password(s: Session, ctx: Context, c: Candidate, password_hash: str)
     )
 
 
-def _record_printed(s: Session, ctx: Context, c: Candidate) -> None:
+def record_printed_in(s: Session, ctx: Context, c: Candidate) -> None:
     if c.state not in (State.READY, State.CONFIRMED):
         raise TransitionRefused("wrong_state", "只有待确认的记录可以打印登记表", "not ready")
     c.form_printed_at = utcnow()
     audit.append(s, ctx.operator.login, "form_printed", candidate_id=c.id, version=c.version)
 
 
-def _sign(s: Session, ctx: Context, c: Candidate, archive_ref: str) -> None:
+def sign_in(s: Session, ctx: Context, c: Candidate, archive_ref: str) -> None:
     c.archive_ref = archive_ref.strip()
-    _transition(s, ctx, c, Action.SIGN, detail={"archive_ref": c.archive_ref})
+    transition_in(s, ctx, c, Action.SIGN, detail={"archive_ref": c.archive_ref})
 
 
 def sign(ctx: Context, candidate_id: int, archive_ref: str) -> Saved:
     """The operator attests that candidate and guardian signed the paper form (签字确认)."""
     with ctx.store.session() as s:
         c = get(s, candidate_id)
-        _sign(s, ctx, c, archive_ref)
+        sign_in(s, ctx, c, archive_ref)
         return Saved(c.id, c.registration_no, c.state, c.version, [])
 
 
@@ -519,7 +521,7 @@ def record_review(ctx: Context, candidate_id: int, *, shown: tuple[int, Any] | N
                 "核对期间记录被修改，请让考生重新核对",
                 "the record changed while the candidate checked it",
             )
-        _record_review(s, ctx, c)
+        record_review_in(s, ctx, c)
 
 
 def unlock(
@@ -550,7 +552,7 @@ def unlock(
     return transition(acting, candidate_id, Action.UNLOCK, reason)
 
 
-def _bulk_transition(
+def bulk_transition_in(
     s: Session, ctx: Context, cands: Sequence[Any], action: Action, detail: dict[str, Any]
 ) -> None:
     """One guard-free transition (EXPORT) for many records: the same checks per record, one

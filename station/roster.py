@@ -4,7 +4,7 @@
 * :func:`read_roster` reads and checks a file (:mod:`station.roster_read`): an unusable file
   raises :class:`RosterUnusable` before anything is stored.
 * :func:`import_roster` stores every valid row through the same rules as the desk
-  (``records._create``), each row in a savepoint of its own, committing every
+  (``records.create_in``), each row in a savepoint of its own, committing every
   :data:`CHUNK` rows. A row whose ID number is already stored with the same values counts as
   already present; with other values it is a conflict and nothing is merged. ``dry_run``
   checks everything and stores nothing (the desk's preview).
@@ -205,8 +205,8 @@ class _Run:
         return "imported", None
 
     def store_pending(self, s: Session) -> None:
-        """The chunk's new candidates in one go (records._bulk_create: same rules, checked above)."""
-        stored = records._bulk_create(
+        """The chunk's new candidates in one go (records.bulk_create_in: same rules, checked above)."""
+        stored = records.bulk_create_in(
             s, self.ctx, [data for _, data, _ in self.pending], source="roster"
         )
         for (key, data, number), (_id, registration_no) in zip(self.pending, stored, strict=True):

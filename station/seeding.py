@@ -103,22 +103,22 @@ def _advance(s: Any, ctx: Context, c: Candidate, target: State, serial: int) -> 
     order = ORDER if target is not State.REJECTED else [*ORDER[:6], State.REJECTED]
     for state in order[order.index(State(c.state)) + 1 : order.index(target) + 1]:
         if state is State.READY:
-            continue  # reached by saving with the photo (see records._settle_ready)
+            continue  # reached by saving with the photo (see records.settle_ready_in)
         if state is State.CONFIRMED:
-            records._record_review(s, ctx, c)
-            records._record_password(s, ctx, c, _DEMO_HASHER.hash(os.urandom(12).hex()))
-            records._record_printed(s, ctx, c)
-            records._transition(s, ctx, c, Action.CONFIRM)
+            records.record_review_in(s, ctx, c)
+            records.record_password_in(s, ctx, c, _DEMO_HASHER.hash(os.urandom(12).hex()))
+            records.record_printed_in(s, ctx, c)
+            records.transition_in(s, ctx, c, Action.CONFIRM)
         elif state is State.SIGNED:
-            records._sign(s, ctx, c, f"演示-盒{serial // 100 + 1:03d}-页{serial % 100 + 1:02d}")
+            records.sign_in(s, ctx, c, f"演示-盒{serial // 100 + 1:03d}-页{serial % 100 + 1:02d}")
         elif state is State.EXPORTED:
-            records._transition(s, ctx, c, Action.EXPORT)
+            records.transition_in(s, ctx, c, Action.EXPORT)
         elif state is State.ACKNOWLEDGED:
-            records._transition(s, ctx, c, Action.ACKNOWLEDGE, facts=_demo_county(s, ctx, c))
+            records.transition_in(s, ctx, c, Action.ACKNOWLEDGE, facts=_demo_county(s, ctx, c))
         elif state is State.APPROVED:
-            records._transition(s, ctx, c, Action.APPROVE, facts=_demo_county(s, ctx, c))
+            records.transition_in(s, ctx, c, Action.APPROVE, facts=_demo_county(s, ctx, c))
         elif state is State.REJECTED:
-            records._transition(
+            records.transition_in(
                 s,
                 ctx,
                 c,
@@ -158,7 +158,7 @@ def seed(
             for _ in range(chunk):
                 raw = synthetic_record(rng, ref, used)
                 with_photo = photo if target is not State.DRAFT else None
-                c = records._create(s, ctx, raw, with_photo, is_demo=True, source="seed")
+                c = records.create_in(s, ctx, raw, with_photo, is_demo=True, source="seed")
                 _advance(s, ctx, c, target, len(ids))
                 ids.append(c.id)
         if progress:

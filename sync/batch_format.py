@@ -168,7 +168,7 @@ def seal_batch(
     """The whole file. ``ephemeral`` only for test vectors (see :func:`sync.hpke.seal`):
     real batches are sealed by ``cryptography``'s own HPKE, with a fresh ephemeral key."""
     if ephemeral is None:
-        sealed = _hpke_suite().encrypt(
+        sealed = hpke_suite().encrypt(
             pack_payload(entries),
             X25519PublicKey.from_public_bytes(recipient_x25519),
             info=hpke_info(manifest_bytes),
@@ -313,7 +313,7 @@ def verify_signature(parsed: Parsed, station_public: bytes) -> None:
         raise BatchRefused(BAD_SIGNATURE, "the station's signature does not verify") from None
 
 
-def _hpke_suite() -> Any:
+def hpke_suite() -> Any:
     """RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, from the
     library (sync/hpke.py is the same algorithm written out, for the test vectors only)."""
     from cryptography.hazmat.primitives import hpke as library
@@ -324,7 +324,7 @@ def _hpke_suite() -> Any:
 def open_payload(parsed: Parsed, county_x25519: X25519PrivateKey) -> dict[str, bytes]:
     """Decrypt and check every entry against the manifest: name → bytes, in manifest order."""
     try:
-        plain = _hpke_suite().decrypt(
+        plain = hpke_suite().decrypt(
             parsed.sealed, county_x25519, info=hpke_info(parsed.manifest_bytes)
         )
     except (InvalidTag, ValueError):

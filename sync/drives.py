@@ -50,7 +50,7 @@ def removable_drives(
         removable = _removable(device, sys_block)
         if removable is False or (removable is None and fs not in _USB_FS):
             continue
-        drive = _drive(Path(mount))
+        drive = drive_at(Path(mount))
         if drive is not None:
             drives.append(drive)
     return drives
@@ -68,7 +68,7 @@ def _removable(device: str, sys_block: Path) -> bool | None:
         return None
 
 
-def _drive(path: Path) -> Drive | None:
+def drive_at(path: Path) -> Drive | None:
     try:
         free = shutil.disk_usage(path).free
     except OSError:
@@ -86,7 +86,7 @@ def _windows() -> list[Drive]:
         if mask & (1 << i):
             root = f"{chr(65 + i)}:\\"
             if kernel.GetDriveTypeW(root) == 2:  # DRIVE_REMOVABLE
-                drive = _drive(Path(root))
+                drive = drive_at(Path(root))
                 if drive is not None:
                     out.append(drive)
     return out
@@ -97,7 +97,7 @@ def _mac() -> list[Drive]:
     out = []
     for entry in sorted(volumes.iterdir()) if volumes.exists() else []:
         if os.path.realpath(entry) != "/":
-            drive = _drive(entry)
+            drive = drive_at(entry)
             if drive is not None:
                 out.append(drive)
     return out

@@ -137,8 +137,8 @@ def _acknowledge_held(s: Session, ctx: Context, held: set[tuple[str, int]], seq:
         if (c.registration_no, c.version) not in held:
             continue
         if c.state == State.SIGNED.value:
-            records._transition(s, ctx, c, Action.EXPORT, detail={"resync": seq})
-        records._transition(
+            records.transition_in(s, ctx, c, Action.EXPORT, detail={"resync": seq})
+        records.transition_in(
             s,
             ctx,
             c,

@@ -240,7 +240,7 @@ def _collect(s: Session, max_records: int, budget: int) -> _Draft:
     # Candidates, their versions and photos in three queries, not three per candidate. A
     # candidate brings at least one line, so max_records candidates always fill a batch.
     # Plain rows, not ORM objects: an export reads hundreds of records and changes them in
-    # one statement (records._bulk_transition), so identity tracking would only cost time.
+    # one statement (records.bulk_transition_in), so identity tracking would only cost time.
     signed = s.execute(
         select(
             Candidate.id,
@@ -410,9 +410,9 @@ def _seal_one(
             written_at=None,
         )
     )
-    # One UPDATE and one batch of audit events for the whole batch (records._bulk_transition
+    # One UPDATE and one batch of audit events for the whole batch (records.bulk_transition_in
     # applies the same lifecycle check to every record).
-    records._bulk_transition(
+    records.bulk_transition_in(
         s, ctx, draft.candidates, Action.EXPORT, {"batch": sequence, "batch_hash": file_hash}
     )
     s.flush()
@@ -524,7 +524,7 @@ def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
                 or c.state != State.EXPORTED
             ):
                 continue
-            records._transition(
+            records.transition_in(
                 s,
                 ctx,
                 c,
@@ -578,11 +578,11 @@ def import_review(ctx: Context, path: Path) -> ReviewResult:
             detail = {"allocation": r.get("allocation"), "review_issued_at": doc.get("issued_at")}
             facts = records.facts_of(s, ctx, c, county_verified=True)
             if decision == "approved":
-                records._transition(s, ctx, c, Action.APPROVE, facts=facts, detail=detail)
+                records.transition_in(s, ctx, c, Action.APPROVE, facts=facts, detail=detail)
                 approved += 1
             elif decision == "rejected":
                 reason = str(r.get("reason") or "").strip() or "县区审核未通过"
-                records._transition(
+                records.transition_in(
                     s, ctx, c, Action.REJECT, reason=reason[:200], facts=facts, detail=detail
                 )
                 rejected += 1

@@ -31,9 +31,9 @@ def text_of(pdf: bytes) -> str:
 def confirm(ctx: Context, candidate_id: int) -> None:
     with ctx.store.session() as s:
         c = records.get(s, candidate_id)
-        records._record_review(s, ctx, c)
-        records._record_password(s, ctx, c, "$argon2id$demo")
-        records._transition(s, ctx, c, Action.CONFIRM)
+        records.record_review_in(s, ctx, c)
+        records.record_password_in(s, ctx, c, "$argon2id$demo")
+        records.transition_in(s, ctx, c, Action.CONFIRM)
 
 
 def state_of(ctx: Context, candidate_id: int) -> Candidate:
@@ -131,7 +131,7 @@ def test_verify_current_older_unknown_and_malformed(
     # Version 2, printed once ready again, says which version it replaces.
     with operator_ctx.store.session() as s:
         c = records.get(s, ready_id)
-        records._update(
+        records.update_in(
             s, operator_ctx, c, records.record_values(c) | {"phone": "13700137000"}, None
         )
     second = print_form(operator_ctx, ready_id, chain=SHIPPED)
@@ -152,7 +152,7 @@ def test_an_edit_after_printing_makes_the_paper_older(operator_ctx: Context, rea
     first = print_form(operator_ctx, ready_id, chain=SHIPPED)
     with operator_ctx.store.session() as s:
         c = records.get(s, ready_id)
-        records._update(
+        records.update_in(
             s, operator_ctx, c, records.record_values(c) | {"phone": "13700137000"}, None
         )
     assert state_of(operator_ctx, ready_id).form_printed_at is None

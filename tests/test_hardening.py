@@ -67,10 +67,10 @@ def test_a_separator_in_a_station_name_or_an_unlock_reason_reaches_the_county(
         records.update(sup, candidate, {**values, "phone": "13700137000"})
         with sup.store.session() as s:
             c = records.get(s, candidate)
-            records._record_review(s, sup, c)
-            records._record_password(s, sup, c, c.password_hash or "$argon2id$demo")
-            records._record_printed(s, sup, c)
-            records._transition(s, sup, c, Action.CONFIRM)
+            records.record_review_in(s, sup, c)
+            records.record_password_in(s, sup, c, c.password_hash or "$argon2id$demo")
+            records.record_printed_in(s, sup, c)
+            records.transition_in(s, sup, c, Action.CONFIRM)
         records.sign(sup, candidate, "盒002-页01")
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -187,7 +187,7 @@ def test_the_county_roster_writes_text_as_text(tmp_path: Path) -> None:
         registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
         raw = record_for(3, school_name="=cmd|' /C calc'!A0")
         with ctx.store.session() as s:
-            c = records._create(
+            c = records.create_in(
                 s, ctx, raw, PhotoInput(placeholder_jpeg(), "demo", quality_ok=True)
             )
             seeding._advance(s, ctx, c, State.SIGNED, 0)
@@ -590,7 +590,7 @@ def test_a_batch_carrying_another_stations_registration_number_is_refused(tmp_pa
             taken = s.scalar(select(Candidate.registration_no))
     with login(second) as ctx:
         with ctx.store.session() as s:
-            c = records._create(s, ctx, record_for(7), PhotoInput(placeholder_jpeg(), "demo", True))
+            c = records.create_in(s, ctx, record_for(7), PhotoInput(placeholder_jpeg(), "demo", True))
             c.registration_no = taken  # a station that sends what is not its own
             s.flush()
             seeding._advance(s, ctx, c, State.SIGNED, 0)

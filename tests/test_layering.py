@@ -39,3 +39,47 @@ def test_core_modules_import_without_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def _private_uses(path: Path) -> list[str]:
+    """``module._name`` and ``from package.module import _name`` where the module is one of
+    ours and not the file itself: a private name used from outside its module."""
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"))
+    ours = ("station", "sync", "ui")
+    aliases: set[str] = set()
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] in ours:
+                    aliases.add(a.asname or a.name.split(".")[-1])
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ours:
+            for a in node.names:
+                if a.name.startswith("_") and not a.name.startswith("__"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {a.name}")
+                aliases.add(a.asname or a.name)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} uses {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_uses_another_ones_private_names() -> None:
+    """The core's session-level API is public (records.create_in, transition_in, …); what is
+    underscored stays inside its module (tests may look inside)."""
+    found = [
+        use
+        for package in ("station", "sync", "ui")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for use in _private_uses(path)
+    ]
+    assert found == []

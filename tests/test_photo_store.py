@@ -117,7 +117,7 @@ def test_a_rolled_back_photo_is_not_remembered(
     a = records.create(operator_ctx, record_for(31))
     with pytest.raises(RuntimeError), operator_ctx.store.session() as s:
         c = records.get(s, a.id)
-        records._update(
+        records.update_in(
             s, operator_ctx, c, records.record_values(c), PhotoInput(good_jpeg, "camera", True)
         )
         raise RuntimeError("the disk fills up before the commit")

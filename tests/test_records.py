@@ -117,9 +117,9 @@ def test_lookup_and_search(operator_ctx: auth.Context) -> None:
 def _walk_to_signed(ctx: auth.Context, candidate_id: int) -> None:
     with ctx.store.session() as s:
         c = records.get(s, candidate_id)
-        records._record_review(s, ctx, c)
-        records._record_password(s, ctx, c, "$argon2id$placeholder")
-        records._record_printed(s, ctx, c)
+        records.record_review_in(s, ctx, c)
+        records.record_password_in(s, ctx, c, "$argon2id$placeholder")
+        records.record_printed_in(s, ctx, c)
     records.transition(ctx, candidate_id, Action.CONFIRM)
     records.sign(ctx, candidate_id, "盒 3 / 页 17")
 
@@ -237,9 +237,9 @@ def test_edit_after_review_and_print_voids_them(operator_ctx: auth.Context) -> N
     saved = records.create(operator_ctx, valid_record(), PHOTO)
     with operator_ctx.store.session() as s:
         c = records.get(s, saved.id)
-        records._record_review(s, operator_ctx, c)
-        records._record_password(s, operator_ctx, c, "$argon2id$placeholder")
-        records._record_printed(s, operator_ctx, c)
+        records.record_review_in(s, operator_ctx, c)
+        records.record_password_in(s, operator_ctx, c, "$argon2id$placeholder")
+        records.record_printed_in(s, operator_ctx, c)
     records.update(operator_ctx, saved.id, valid_record(name="李四"))
     with pytest.raises(TransitionRefused) as info:
         records.transition(operator_ctx, saved.id, Action.CONFIRM)

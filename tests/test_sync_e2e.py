@@ -55,7 +55,7 @@ def _signed_copy_of(ctx: object, id_number: str) -> None:
     """A candidate at another station with an ID number already registered elsewhere."""
     with ctx.store.session() as s:  # type: ignore[attr-defined]
         raw = valid_record(id_number=id_number, student_number="G" + id_number)
-        c = records._create(s, ctx, raw, PhotoInput(placeholder_jpeg(), "demo", quality_ok=True))
+        c = records.create_in(s, ctx, raw, PhotoInput(placeholder_jpeg(), "demo", quality_ok=True))
         seeding._advance(s, ctx, c, State.SIGNED, 0)
 
 
@@ -68,10 +68,10 @@ def _correct_and_resign(directory: Path, candidate_id: int) -> None:
         with sup.store.session() as s:
             c = records.get(s, candidate_id)
             assert c.state == State.READY and c.version == 2
-            records._record_review(s, sup, c)
-            records._record_password(s, sup, c, c.password_hash or "$argon2id$demo")
-            records._record_printed(s, sup, c)
-            records._transition(s, sup, c, Action.CONFIRM)
+            records.record_review_in(s, sup, c)
+            records.record_password_in(s, sup, c, c.password_hash or "$argon2id$demo")
+            records.record_printed_in(s, sup, c)
+            records.transition_in(s, sup, c, Action.CONFIRM)
         records.sign(sup, candidate_id, "盒002-页01")
 
 
@@ -205,8 +205,8 @@ def test_password_and_answer_hashes_travel_to_the_county(tmp_path: Path) -> None
         )
         with ctx.store.session() as s:
             c = records.get(s, cid)
-            records._record_review(s, ctx, c)
-            records._record_printed(s, ctx, c)
+            records.record_review_in(s, ctx, c)
+            records.record_printed_in(s, ctx, c)
         records.transition(ctx, cid, records.Action.CONFIRM)
         records.sign(ctx, cid, "盒1-页1")
         out = tmp_path / "out"

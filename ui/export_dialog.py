@@ -80,13 +80,13 @@ class ExportDialog(QDialog):
         self.check_room()
 
     def choose_folder(self, folder: str | None = None) -> None:
-        from sync.drives import _drive
+        from sync.drives import drive_at
 
         if not folder:
             folder = QFileDialog.getExistingDirectory(self, self.tr("Export to folder"))
             if not folder:
                 return
-        drive = _drive(Path(folder))
+        drive = drive_at(Path(folder))
         if drive is not None:
             self.target.addItem(f"{drive.path} — {self.tr('free')} {_mb(drive.free_bytes)}", drive)
             self.target.setCurrentIndex(self.target.count() - 1)

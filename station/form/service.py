@@ -144,7 +144,7 @@ def _print(s: Session, ctx: Context, c: Candidate, chain: FontChain) -> PrintedF
         )
     )
     if c.state == State.READY:
-        records._record_printed(s, ctx, c)  # a lifecycle fact: ready → confirmed needs it
+        records.record_printed_in(s, ctx, c)  # a lifecycle fact: ready → confirmed needs it
     audit.append(
         s,
         ctx.operator.login,

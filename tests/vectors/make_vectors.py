@@ -237,7 +237,7 @@ def _variant(
     plain = payload
     if plain is None:
         county = X25519PrivateKey.from_private_bytes(COUNTY_X25519)
-        plain = bf._hpke_suite().decrypt(
+        plain = bf.hpke_suite().decrypt(
             parsed.sealed, county, info=bf.hpke_info(parsed.manifest_bytes)
         )
     return _raw_batch(manifest_text.encode("utf-8"), plain, ephemeral=ephemeral)
@@ -268,7 +268,7 @@ def refusals(one: bytes, two: bytes) -> tuple[dict[str, bytes], list[dict[str, A
     # Station 04's first batch carries a 报名号 that station 03's batch 1 carries too.
     parsed = bf.parse(one)
     county = X25519PrivateKey.from_private_bytes(COUNTY_X25519)
-    payload = bf._hpke_suite().decrypt(
+    payload = bf.hpke_suite().decrypt(
         parsed.sealed, county, info=bf.hpke_info(parsed.manifest_bytes)
     )
     station2 = Ed25519PrivateKey.from_private_bytes(STATION2_SEED).public_key().public_bytes_raw()
