@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from station import auth, database, records, seeding  # noqa: E402
 from station.keyslots import KeySlots  # noqa: E402
 from station.models import Candidate  # noqa: E402
-from station.photos import PhotoInput, placeholder_jpeg  # noqa: E402
+from station.photo.stored import PhotoInput, placeholder_jpeg  # noqa: E402
 from station.settings import Settings, save  # noqa: E402
 from station.setup import init_station  # noqa: E402
 

@@ -33,7 +33,7 @@ from station import auth, records, seeding  # noqa: E402
 from station.audit import EVENT_COLUMNS, canonical_json  # noqa: E402
 from station.lifecycle import State  # noqa: E402
 from station.models import AuditEvent, Candidate, CandidateVersion, Photo  # noqa: E402
-from station.photos import PhotoInput  # noqa: E402
+from station.photo.stored import PhotoInput  # noqa: E402
 from station.settings import KdfParams, Settings, save  # noqa: E402
 from station.setup import init_station  # noqa: E402
 from sync import batch_format as bf  # noqa: E402

@@ -19,13 +19,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
-from station import audit, idnumber, lifecycle, photo_store, pinyin, regno
+from station import audit, idnumber, lifecycle, pinyin, regno
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import DuplicateCandidate, NotFound, TransitionRefused, ValidationFailed
 from station.lifecycle import Action, Facts, State
 from station.models import Candidate, CandidateVersion, Photo, utcnow
-from station.photos import PhotoInput, jpeg_dimensions
+from station.photo import duplicates
+from station.photo.stored import PhotoInput, jpeg_dimensions
 from station.roles import Permission, Role
 from station.validation import RECORD_FIELDS, CandidateData, Result, validate_candidate
 
@@ -205,7 +206,7 @@ def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> P
         quality_ok=photo.quality_ok,
         created_by=ctx.operator.login,
         # The demo placeholder is one picture for everyone: nothing to compare.
-        phash="" if photo.source == "demo" else photo_store.photo_hash(photo.jpeg),
+        phash="" if photo.source == "demo" else duplicates.photo_hash(photo.jpeg),
         flag="",
         flag_cleared_by="",
         import_reason="",
@@ -213,7 +214,7 @@ def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> P
     s.add(row)
     s.flush()
     c.photo_id = row.id
-    photo_store.flag_near_duplicates(s, ctx, c, row)
+    duplicates.flag_near_duplicates(s, ctx, c, row)
     return row
 
 

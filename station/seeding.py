@@ -21,7 +21,7 @@ from station.auth import Context
 from station.errors import UsageError
 from station.lifecycle import Action, Facts, State
 from station.models import Candidate
-from station.photos import PhotoInput, placeholder_jpeg
+from station.photo.stored import PhotoInput, placeholder_jpeg
 from station.validation import Category
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"

@@ -138,7 +138,7 @@ def _photo(t: Scratch) -> str:
     from station.photo.crop import crop_and_encode
     from station.photo.images import decode_image, load_image
     from station.photo.profiles import get_profile
-    from station.photos import jpeg_dimensions
+    from station.photo.stored import jpeg_dimensions
     from station.resources import resource_path
 
     profile = get_profile(t.ctx.settings.photo_profile or None)
@@ -154,7 +154,7 @@ def _photo(t: Scratch) -> str:
 
 def _save(t: Scratch) -> str:
     from station import records
-    from station.photos import PhotoInput
+    from station.photo.stored import PhotoInput
 
     saved = records.create(t.ctx, t.record, PhotoInput(t.jpeg, "camera", quality_ok=True))
     t.candidate_id = saved.id

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from station.form import layout
 from station.form.content import FormData, display_values
 from station.form.fonts import BUNDLED_FALLBACK, MAIN, FontChain
-from station.photos import placeholder_jpeg
+from station.photo.stored import placeholder_jpeg
 
 from .factories import VALID_ID
 

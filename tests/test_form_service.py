@@ -17,7 +17,7 @@ from station.form.fonts import BUNDLED_FALLBACK, MAIN, FontChain, MissingGlyph
 from station.form.service import Match, print_form, print_many, verify_qr
 from station.lifecycle import Action, State
 from station.models import AuditEvent, Candidate, PrintedForm
-from station.photos import PhotoInput, placeholder_jpeg
+from station.photo.stored import PhotoInput, placeholder_jpeg
 
 from .factories import record_for
 

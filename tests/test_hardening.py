@@ -172,7 +172,7 @@ def test_the_errors_workbook_writes_text_as_text(admin_ctx, tmp_path: Path) -> N
 
 
 def test_the_county_roster_writes_text_as_text(tmp_path: Path) -> None:
-    from station.photos import PhotoInput, placeholder_jpeg
+    from station.photo.stored import PhotoInput, placeholder_jpeg
     from sync.county.roster import export_roster
 
     from .factories import record_for
@@ -576,7 +576,7 @@ def test_a_photo_must_be_named_by_its_own_hash(tmp_path: Path) -> None:
 
 
 def test_a_batch_carrying_another_stations_registration_number_is_refused(tmp_path: Path) -> None:
-    from station.photos import PhotoInput, placeholder_jpeg
+    from station.photo.stored import PhotoInput, placeholder_jpeg
     from sync.errors import OTHER_STATION
 
     from .factories import record_for
@@ -590,7 +590,9 @@ def test_a_batch_carrying_another_stations_registration_number_is_refused(tmp_pa
             taken = s.scalar(select(Candidate.registration_no))
     with login(second) as ctx:
         with ctx.store.session() as s:
-            c = records.create_in(s, ctx, record_for(7), PhotoInput(placeholder_jpeg(), "demo", True))
+            c = records.create_in(
+                s, ctx, record_for(7), PhotoInput(placeholder_jpeg(), "demo", True)
+            )
             c.registration_no = taken  # a station that sends what is not its own
             s.flush()
             seeding._advance(s, ctx, c, State.SIGNED, 0)

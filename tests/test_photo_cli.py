@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from station.photos import jpeg_dimensions
+from station.photo.stored import jpeg_dimensions
 
 from .test_cli import assert_one_line_error, run
 

@@ -22,7 +22,7 @@ from station.photo import (
 )
 from station.photo import detect as det
 from station.photo.crop import encode_jpeg, place_crop
-from station.photos import jpeg_dimensions
+from station.photo.stored import jpeg_dimensions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "photos"
 

@@ -9,12 +9,13 @@ import cv2
 import pytest
 from sqlalchemy import select
 
-from station import auth, photo_store, records
+from station import auth, records
 from station.errors import AuthError, PermissionDenied, UsageError
 from station.lifecycle import State
 from station.models import AuditEvent, Photo
 from station.photo import check_frame, crop_and_encode, get_profile, load_image
-from station.photos import PhotoInput
+from station.photo import review as photo_review
+from station.photo.stored import PhotoInput
 
 from .factories import SUPERVISOR, record_for
 
@@ -56,10 +57,10 @@ def test_same_photo_for_two_candidates_is_flagged_and_blocks_ready(
         assert event is not None and event.candidate_id == second.id
 
     with pytest.raises(PermissionDenied):  # an operator's own password cannot clear it
-        photo_store.clear_flag(operator_ctx, second.id, "caiji", "operator-password-1", "同一人")
+        photo_review.clear_flag(operator_ctx, second.id, "caiji", "operator-password-1", "同一人")
     with pytest.raises(UsageError):
-        photo_store.clear_flag(operator_ctx, second.id, *SUPERVISOR, " ")
-    photo_store.clear_flag(operator_ctx, second.id, *SUPERVISOR, "双胞胎，已核对户口簿")
+        photo_review.clear_flag(operator_ctx, second.id, *SUPERVISOR, " ")
+    photo_review.clear_flag(operator_ctx, second.id, *SUPERVISOR, "双胞胎，已核对户口簿")
     with operator_ctx.store.read() as s:
         c = records.get(s, second.id)
         assert c.state == State.READY and c.photo.flag_cleared_by == "shenhe"
@@ -78,14 +79,14 @@ def test_import_from_file_needs_a_supervisor_and_a_reason(
     saved = records.create(operator_ctx, record_for(3))
     data = (FIXTURES / "portrait_light_blue.jpg").read_bytes()
     with pytest.raises(PermissionDenied):
-        photo_store.import_photo(operator_ctx, saved.id, data, "摄像头故障")
+        photo_review.import_photo(operator_ctx, saved.id, data, "摄像头故障")
     with pytest.raises(AuthError):
-        photo_store.import_photo(
+        photo_review.import_photo(
             operator_ctx, saved.id, data, "摄像头故障", approver=(SUPERVISOR[0], "wrong")
         )
     with pytest.raises(UsageError):
-        photo_store.import_photo(supervisor_ctx, saved.id, data, "")
-    photo = photo_store.import_photo(
+        photo_review.import_photo(supervisor_ctx, saved.id, data, "")
+    photo = photo_review.import_photo(
         operator_ctx, saved.id, data, "摄像头故障", approver=SUPERVISOR
     )
     assert photo.source == "file" and photo.import_reason == "摄像头故障"
@@ -102,11 +103,11 @@ def test_import_from_file_needs_a_supervisor_and_a_reason(
 def test_imported_photo_passes_the_same_checks(supervisor_ctx: auth.Context) -> None:
     saved = records.create(supervisor_ctx, record_for(4))
     busy = (FIXTURES / "astronaut.jpg").read_bytes()  # flag and shuttle model behind her
-    with pytest.raises(photo_store.PhotoRejected) as info:
-        photo_store.import_photo(supervisor_ctx, saved.id, busy, "摄像头故障")
+    with pytest.raises(photo_review.PhotoRejected) as info:
+        photo_review.import_photo(supervisor_ctx, saved.id, busy, "摄像头故障")
     assert "background_not_plain" in info.value.problems
     with pytest.raises(UsageError):  # not an image at all
-        photo_store.import_photo(supervisor_ctx, saved.id, b"not an image", "摄像头故障")
+        photo_review.import_photo(supervisor_ctx, saved.id, b"not an image", "摄像头故障")
     with supervisor_ctx.store.read() as s:
         assert records.get(s, saved.id).photo_id is None
 
@@ -129,10 +130,10 @@ def test_a_rolled_back_photo_is_not_remembered(
 def test_refused_imports_leave_no_approval_behind(operator_ctx: auth.Context) -> None:
     saved = records.create(operator_ctx, record_for(33))
     busy = (FIXTURES / "astronaut.jpg").read_bytes()
-    with pytest.raises(photo_store.PhotoRejected):
-        photo_store.import_photo(operator_ctx, saved.id, busy, "摄像头故障", approver=SUPERVISOR)
+    with pytest.raises(photo_review.PhotoRejected):
+        photo_review.import_photo(operator_ctx, saved.id, busy, "摄像头故障", approver=SUPERVISOR)
     with pytest.raises(UsageError):  # nothing flagged: nothing to clear, nothing approved
-        photo_store.clear_flag(operator_ctx, saved.id, *SUPERVISOR, "核实")
+        photo_review.clear_flag(operator_ctx, saved.id, *SUPERVISOR, "核实")
     with operator_ctx.store.read() as s:
         actions = {e.action for e in s.scalars(select(AuditEvent))}
     assert not actions & {"photo_import_approved", "photo_flag_cleared"}

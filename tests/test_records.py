@@ -18,7 +18,7 @@ from station.errors import (
 )
 from station.lifecycle import Action, State
 from station.models import AuditEvent, Candidate, CandidateVersion, Counter, Photo
-from station.photos import PhotoInput, jpeg_dimensions, placeholder_jpeg
+from station.photo.stored import PhotoInput, jpeg_dimensions, placeholder_jpeg
 
 from .factories import VALID_ID, record_for, valid_record
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from station import records, seeding
 from station.lifecycle import Action, State
 from station.models import Candidate
-from station.photos import PhotoInput, placeholder_jpeg
+from station.photo.stored import PhotoInput, placeholder_jpeg
 from sync import station_side
 from sync.county import db, ingest, registry, review, roster
 from sync.keys import read_private_key

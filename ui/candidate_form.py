@@ -33,7 +33,7 @@ from station import codes, drafts, idnumber, records
 from station.auth import Context
 from station.errors import DuplicateCandidate, StationError
 from station.lifecycle import State
-from station.photos import PhotoInput
+from station.photo.stored import PhotoInput
 from station.validation import (
     GUARDIAN_RELATIONS,
     MAX_LENGTH,

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog
 from station import records
 from station.errors import StationError
 from station.lifecycle import State
-from station.photos import PhotoInput
+from station.photo.stored import PhotoInput
 from station.roles import Permission
 from ui.approval import ApprovalDialog
 from ui.operations import show_error
@@ -79,7 +79,7 @@ class PhotoActions:
         """The camera failed: a supervisor authorises a photo from a file, with a reason."""
         from PySide6.QtWidgets import QFileDialog
 
-        from station import photo_store
+        from station.photo import review as photo_review
 
         if self.candidate_id is None:
             self.photo_note.setText(
@@ -110,7 +110,7 @@ class PhotoActions:
         except OSError as exc:
             self.photo_note.setText(str(exc))
             return
-        approval.authorise = lambda login, password, reason: photo_store.import_photo(
+        approval.authorise = lambda login, password, reason: photo_review.import_photo(
             self.ctx, self.candidate_id, data, reason, approver=(login, password)
         )
         self.approval = approval
@@ -119,10 +119,10 @@ class PhotoActions:
             self.saved.emit(self.candidate_id)
 
     def clear_photo_flag(self) -> None:
-        from station import photo_store
+        from station.photo import review as photo_review
 
         approval = ApprovalDialog(self.ctx, self.photo_flag, self, Permission.IMPORT_PHOTO)
-        approval.authorise = lambda login, password, reason: photo_store.clear_flag(
+        approval.authorise = lambda login, password, reason: photo_review.clear_flag(
             self.ctx, self.candidate_id, login, password, reason
         )
         self.approval = approval

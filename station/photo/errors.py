@@ -19,3 +19,13 @@ class CameraUnavailable(StationError):
     """The camera (摄像头) is missing, busy or delivers nothing; the message says which."""
 
     exit_code = 2
+
+
+class PhotoRejected(StationError):
+    """The photo did not pass the checks; ``problems`` are the codes, most important first."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str], message_zh: str, message_en: str) -> None:
+        super().__init__(message_zh, message_en)
+        self.problems = problems

@@ -1,0 +1,104 @@
+"""Near duplicates among stored photos (照片查重): every stored photo (but the demo
+placeholder) gets a perceptual hash; a new photo that nearly matches the current photo of
+*another* candidate is flagged: one person registering twice, or one photo reused. A flagged
+photo does not count as a good photo until a supervisor has looked and cleared it
+(:mod:`station.photo.review`).
+
+OpenCV is imported only when a photo is actually hashed, so that the CLI's other commands
+and the queue never pay for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import audit
+from station.auth import Context
+from station.models import Candidate, Photo
+
+
+def photo_hash(jpeg: bytes) -> str:
+    from station.photo.phash import perceptual_hash
+
+    return perceptual_hash(jpeg)
+
+
+@dataclass(slots=True)
+class _HashIndex:
+    """The latest hashed photo of every candidate, kept per open store and topped up with
+    what other processes stored since (photo ids only grow)."""
+
+    last_photo_id: int = 0
+    by_candidate: dict[int, tuple[int, int]] = field(default_factory=dict)  # cand -> (photo, hash)
+
+    def refresh(self, s: Session, below: int) -> None:
+        """Take in the photos committed since the last look, up to (not including) ``below``:
+        the caller's own photo is not committed yet and may still be rolled back, and its id
+        would then be reused. Writers are serialised (BEGIN IMMEDIATE), so every row below
+        ``below`` that this session sees is committed."""
+        rows = s.execute(
+            select(Photo.id, Photo.candidate_id, Photo.phash)
+            .where(Photo.id > self.last_photo_id, Photo.id < below, Photo.phash != "")
+            .order_by(Photo.id)
+        )
+        for photo_id, candidate_id, phash in rows:
+            self.by_candidate[candidate_id] = (photo_id, int(phash, 16))
+            self.last_photo_id = photo_id
+
+
+def near_matches(
+    s: Session, ctx: Context, candidate_id: int, phash: str, below: int
+) -> list[tuple[int, int]]:
+    """``(candidate id, distance)`` of other candidates whose photo nearly matches."""
+    from station.photo.phash import NEAR_DUPLICATE
+
+    index = _index(ctx)
+    index.refresh(s, below)
+    value = int(phash, 16)
+    found = [
+        (other, (value ^ other_hash).bit_count())
+        for other, (_photo, other_hash) in index.by_candidate.items()
+        if other != candidate_id and (value ^ other_hash).bit_count() <= NEAR_DUPLICATE
+    ]
+    return sorted(found, key=lambda m: m[1])
+
+
+def flag_near_duplicates(s: Session, ctx: Context, c: Candidate, photo: Photo) -> None:
+    """Set the photo's flag (and audit it) when it nearly matches another candidate's."""
+    if not photo.phash:
+        return
+    matches = near_matches(s, ctx, c.id, photo.phash, below=photo.id)
+    if matches:
+        numbers = dict(
+            s.execute(
+                select(Candidate.id, Candidate.registration_no).where(
+                    Candidate.id.in_([m[0] for m in matches[:5]])
+                )
+            ).all()
+        )
+        listed = "、".join(numbers.get(m[0], str(m[0])) for m in matches[:5])
+        photo.flag = (
+            f"与报名号 {listed} 的照片高度相似，请审核员核实是否同一人重复报名或照片被重复使用"
+        )
+        audit.append(
+            s,
+            ctx.operator.login,
+            "photo_flagged",
+            candidate_id=c.id,
+            version=c.version,
+            detail={
+                "similar_to": [numbers.get(m[0]) for m in matches[:5]],
+                "distance": matches[0][1],
+            },
+        )
+    # The new photo itself enters the index by a later refresh, once it is committed.
+
+
+def _index(ctx: Context) -> _HashIndex:
+    index = ctx.store.cache.get("photo_hashes")
+    if index is None:
+        index = ctx.store.cache["photo_hashes"] = _HashIndex()
+    return index
