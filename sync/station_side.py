@@ -103,6 +103,12 @@ def install_county_key(ctx: Context, path: Path) -> CountyPublicKey:
     return key
 
 
+def installed_county_key(ctx: Context) -> CountyPublicKey:
+    """The county key this station installed (UsageError if none yet)."""
+    with ctx.store.read() as s:
+        return county_key(s)
+
+
 def county_key(s: Session) -> CountyPublicKey:
     st = station_row(s)
     if not st.county_public_key:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import codes, drafts, idnumber, records
+from station import codes, drafts, idnumber, queries, records
 from station.auth import Context
 from station.errors import DuplicateCandidate, StationError
 from station.lifecycle import State
@@ -338,18 +338,9 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         QWidget.setTabOrder(self.inputs[order[-1]], self.save_button)
 
     def _schools(self) -> list[tuple[str, str]]:
-        from sqlalchemy import select
-
-        from station.models import Candidate
-
-        with self.ctx.store.read() as s:
-            rows = s.execute(
-                select(Candidate.school_code, Candidate.school_name)
-                .where(Candidate.school_code != "")
-                .group_by(Candidate.school_code)
-            ).all()
-        self._school_names = {code: name for code, name in rows}
-        return [(code, f"{code} {name}") for code, name in sorted(rows)]
+        rows = queries.schools(self.ctx)
+        self._school_names = dict(rows)
+        return [(code, f"{code} {name}") for code, name in rows]
 
     def _school_chosen(self) -> None:
         code = self.inputs["school_code"].value()  # type: ignore[attr-defined]
@@ -383,20 +374,15 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         widget.blockSignals(False)
 
     def _load(self, candidate_id: int) -> None:
-        with self.ctx.store.read() as s:
-            c = records.get(s, candidate_id)
-            values = records.record_values(c)
-            self.state = State(c.state)
-            self.state_reason = c.state_reason
-            photo = c.photo.jpeg if c.photo is not None else None
-            self.photo_flag = (
-                c.photo.flag if c.photo is not None and not c.photo.flag_cleared_by else ""
-            )
-            self.registration_no = c.registration_no
-        for name, value in values.items():
+        view = queries.record_view(self.ctx, candidate_id)
+        self.state = view.state
+        self.state_reason = view.state_reason
+        self.photo_flag = view.photo_flag
+        self.registration_no = view.registration_no
+        for name, value in view.values.items():
             self.set_value(name, value)
-        if photo:
-            self.show_photo(photo)
+        if view.photo:
+            self.show_photo(view.photo)
         self.photo_note.setText(self.photo_flag)
         self.clear_flag_button.setVisible(bool(self.photo_flag))
         self._set_locked(self.state.locked)
@@ -484,9 +470,7 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         return parsed
 
     def _check_duplicate(self, number: str) -> None:
-        with self.ctx.store.read() as s:
-            existing = records.find_by_id_number(s, number)
-            existing_id = existing.id if existing else None
+        existing_id = queries.candidate_with_id_number(self.ctx, number)
         if existing_id is not None:
             self.open_existing.emit(existing_id)
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import auth, codes, passwords, records
+from station import auth, codes, passwords, queries, records
 from station.auth import Context
 from station.errors import StationError
 from ui import i18n
@@ -55,12 +55,11 @@ class CandidateView(QDialog):
         self.setObjectName("candidateView")
         self.setWindowTitle(self.tr("Please check your information"))
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        with ctx.store.read() as s:
-            c = records.get(s, candidate_id)
-            self.values = records.record_values(c)
-            self.jpeg = c.photo.jpeg if c.photo is not None else None
-            self.candidate = c
-            self.shown = (c.version, c.updated_at)  # what the candidate is about to check
+        view = queries.record_view(ctx, candidate_id)
+        self.values = view.values
+        self.jpeg = view.photo
+        self.candidate = view.candidate
+        self.shown = (view.version, view.updated_at)  # what the candidate is about to check
         self._judge_timer = QTimer(self, singleShot=True, interval=150)
         self._judge_timer.timeout.connect(self._judge)
         self.pages = QStackedWidget()

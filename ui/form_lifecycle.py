@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
-from station import records
+from station import queries, records
 from station.errors import StationError
 from station.lifecycle import Action, State
 from ui.candidate_view import CandidateView, OperatorMirror
@@ -66,9 +66,7 @@ class LifecycleActions:
         return bar
 
     def _facts(self) -> Any:
-        with self.ctx.store.read() as s:
-            c = records.get(s, self.candidate_id)  # type: ignore[arg-type]
-            return records.facts_of(s, self.ctx, c)
+        return queries.facts(self.ctx, self.candidate_id)  # type: ignore[arg-type]
 
     def _update_actions(self) -> None:
         saved = self.candidate_id is not None

@@ -10,9 +10,8 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog
 
-from station import records
+from station import queries, records
 from station.errors import StationError
-from station.lifecycle import State
 from station.photo.stored import PhotoInput
 from station.roles import Permission
 from ui.approval import ApprovalDialog
@@ -67,11 +66,9 @@ class PhotoActions:
         self.saved.emit(self.candidate_id)
 
     def _reload_photo_state(self) -> None:
-        with self.ctx.store.read() as s:
-            c = records.get(s, self.candidate_id)  # type: ignore[arg-type]
-            self.state = State(c.state)
-            photo = c.photo
-            self.photo_flag = photo.flag if photo is not None and not photo.flag_cleared_by else ""
+        view = queries.record_view(self.ctx, self.candidate_id)  # type: ignore[arg-type]
+        self.state = view.state
+        self.photo_flag = view.photo_flag
         self.photo_note.setText(self.photo_flag)
         self.clear_flag_button.setVisible(bool(self.photo_flag))
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station import queries
 from station.auth import Context
 from station.errors import StationError
 from station.lifecycle import State
-from station.models import Station
 from station.roles import Permission, allows
 from ui import i18n
 from ui.candidate_form import CandidateDialog
@@ -47,10 +47,9 @@ class MainWindow(QMainWindow):
         self.context = context
         self.reader = reader
         self.camera = camera
-        with context.store.read() as s:
-            station = s.get(Station, 1)
-            self.station_title = f"{station.name}（{station.code}）" if station else ""
-            self.is_demo = bool(station and station.is_demo)
+        station = queries.station_info(context)
+        self.station_title = f"{station.name}（{station.code}）" if station.code else ""
+        self.is_demo = station.is_demo
         title = self.tr("Registration station") + " — " + self.station_title
         if self.is_demo:
             title += " " + self.tr("[DEMO]")
@@ -372,12 +371,11 @@ class MainWindow(QMainWindow):
     def offer_recovery(self) -> QMessageBox | None:
         """After an unclean stop: say what was checked and found, and offer back the edits
         that were being typed (station/drafts.py)."""
-        from station import audit, drafts
+        from station import drafts
 
         lines = []
         if self.context.store.checked_after_unclean_stop:
-            with self.context.store.read() as s:
-                chain = audit.verify(s)
+            chain = queries.audit_check(self.context)
             found = (
                 self.tr("intact, %1 events").replace("%1", str(chain.count))
                 if chain.ok

@@ -7,47 +7,23 @@ list, not a database round trip. The full ID number is kept for searching and sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from sqlalchemy import select
 
-from station import idnumber, pinyin
+from station import idnumber, pinyin, queries
 from station.auth import Context
-from station.models import Candidate
+from station.queries import QueueRow
 from ui.labels import state_label
 
 _ROOT = QModelIndex()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    id: int
-    registration_no: str
-    state: str
-    name: str
-    initials: str
-    id_number: str
-    school_code: str
-    school_name: str
-    has_photo: bool
+Row = QueueRow  # one candidate's line (station/queries.py)
 
 
 def load_rows(ctx: Context) -> list[Row]:
-    stmt = select(
-        Candidate.id,
-        Candidate.registration_no,
-        Candidate.state,
-        Candidate.name,
-        Candidate.name_initials,
-        Candidate.id_number,
-        Candidate.school_code,
-        Candidate.school_name,
-        Candidate.photo_id.is_not(None),
-    ).order_by(Candidate.id)
-    with ctx.store.read() as s:
-        return [Row(*r) for r in s.execute(stmt)]
+    return queries.queue_rows(ctx)
 
 
 def matches(row: Row, query: str) -> bool:

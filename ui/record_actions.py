@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize
@@ -32,12 +31,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from station import records
+from station import queries, records
 from station.auth import Context
 from station.errors import StationError
-from station.models import AuditEvent
 from station.validation import FIELD_LABELS
 from ui import i18n
 
@@ -211,23 +208,11 @@ class HistoryDialog(QDialog):
     def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("History"))
-        with ctx.store.read() as s:
-            c = records.get(s, candidate_id)
-            versions = [
-                (v.version, json.loads(v.canonical)["record"], v.frozen_by, v.frozen_at)
-                for v in records.versions(s, c.id)
-            ]
-            current = records.record_values(c)
-            current["birth_date"] = c.birth_date.isoformat()
-            if not versions or versions[-1][0] != c.version:
-                versions.append((c.version, current, self.tr("(current, not printed yet)"), None))
-            events = s.scalars(
-                select(AuditEvent).where(AuditEvent.candidate_id == c.id).order_by(AuditEvent.seq)
-            ).all()
+        versions, events = queries.history(ctx, candidate_id)
         fields = list(FIELD_LABELS)
         self.versions = QTableWidget(len(fields), len(versions), objectName="versions")
         self.versions.setHorizontalHeaderLabels(
-            [self.tr("Version %1").replace("%1", str(v[0])) for v in versions]
+            [self.tr("Version %1").replace("%1", str(v.version)) for v in versions]
         )
         self.versions.setVerticalHeaderLabels(
             [
@@ -236,10 +221,11 @@ class HistoryDialog(QDialog):
             ]
         )
         self.changed_cells: list[tuple[int, int]] = []
-        for col, (_number, values, _by, _at) in enumerate(versions):
+        for col, version in enumerate(versions):
+            values = version.record
             for row, name in enumerate(fields):
                 item = QTableWidgetItem(str(values.get(name, "")))
-                if col and str(values.get(name, "")) != str(versions[col - 1][1].get(name, "")):
+                if col and str(values.get(name, "")) != str(versions[col - 1].record.get(name, "")):
                     item.setBackground(self.CHANGED)
                     self.changed_cells.append((row, col))
                 self.versions.setItem(row, col, item)

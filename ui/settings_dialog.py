@@ -144,11 +144,10 @@ class SettingsDialog(QDialog):
 def _fingerprint_text(ctx: Context) -> str:
     from sync import station_side
 
-    with ctx.store.read() as s:
-        try:
-            key = station_side.county_key(s)
-        except StationError:
-            return ""
+    try:
+        key = station_side.installed_county_key(ctx)
+    except StationError:
+        return ""
     return f"{key.county} {key.name}  {key.fingerprint}"
 
 

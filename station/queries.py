@@ -1,0 +1,170 @@
+"""What the desk reads (桌面查询): one function per question a screen asks, each taking the
+context and returning plain values, so that the desk never holds a session, builds a query or
+imports the models (pyproject.toml's import contract keeps ``ui`` away from SQLAlchemy,
+``station.models`` and ``station.database``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from station import audit, records
+from station.auth import Context
+from station.lifecycle import Facts, State
+from station.models import AuditEvent, Candidate, Station
+
+
+@dataclass(frozen=True, slots=True)
+class StationInfo:
+    name: str
+    code: str
+    is_demo: bool
+
+
+def station_info(ctx: Context) -> StationInfo:
+    with ctx.store.read() as s:
+        station = s.get(Station, 1)
+        if station is None:
+            return StationInfo("", "", False)
+        return StationInfo(station.name, station.code, bool(station.is_demo))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """One candidate as a screen shows it."""
+
+    id: int
+    registration_no: str
+    values: dict[str, Any]
+    state: State
+    state_reason: str
+    version: int
+    updated_at: dt.datetime | None
+    photo: bytes | None
+    photo_flag: str  # a near-duplicate flag no supervisor has cleared yet ("" if none)
+    #: The candidate itself, detached, for judging a password against their own data
+    #: (station.passwords.judge); nothing is loaded from it lazily.
+    candidate: Any
+
+
+def record_view(ctx: Context, candidate_id: int) -> RecordView:
+    with ctx.store.read() as s:
+        c = records.get(s, candidate_id)
+        photo = c.photo
+        return RecordView(
+            c.id,
+            c.registration_no,
+            records.record_values(c),
+            State(c.state),
+            c.state_reason,
+            c.version,
+            c.updated_at,
+            photo.jpeg if photo is not None else None,
+            photo.flag if photo is not None and not photo.flag_cleared_by else "",
+            c,
+        )
+
+
+def facts(ctx: Context, candidate_id: int) -> Facts:
+    with ctx.store.read() as s:
+        return records.facts_of(s, ctx, records.get(s, candidate_id))
+
+
+def candidate_with_id_number(ctx: Context, number: str) -> int | None:
+    with ctx.store.read() as s:
+        existing = records.find_by_id_number(s, number)
+        return existing.id if existing else None
+
+
+def schools(ctx: Context) -> list[tuple[str, str]]:
+    """(code, name) of every school the station's candidates come from, by code."""
+    with ctx.store.read() as s:
+        rows = s.execute(
+            select(Candidate.school_code, Candidate.school_name)
+            .where(Candidate.school_code != "")
+            .group_by(Candidate.school_code)
+            .order_by(Candidate.school_code)
+        ).all()
+    return [(code, name) for code, name in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the candidate queue (考生队列)."""
+
+    id: int
+    registration_no: str
+    state: str
+    name: str
+    initials: str
+    id_number: str
+    school_code: str
+    school_name: str
+    has_photo: bool
+
+
+def queue_rows(ctx: Context) -> list[QueueRow]:
+    """Every candidate as the queue lists it, in one column query (about 0.2 s for 50,000)."""
+    stmt = select(
+        Candidate.id,
+        Candidate.registration_no,
+        Candidate.state,
+        Candidate.name,
+        Candidate.name_initials,
+        Candidate.id_number,
+        Candidate.school_code,
+        Candidate.school_name,
+        Candidate.photo_id.is_not(None),
+    ).order_by(Candidate.id)
+    with ctx.store.read() as s:
+        return [QueueRow(*r) for r in s.execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    version: int
+    record: dict[str, Any]
+    frozen_by: str | None  # None: the current values, not printed yet
+    frozen_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    version: int | None
+    reason: str
+
+
+def history(ctx: Context, candidate_id: int) -> tuple[list[VersionView], list[EventView]]:
+    """Every printed version of a record (and its current values when they are newer), and
+    the audit events about it, oldest first."""
+    with ctx.store.read() as s:
+        c = records.get(s, candidate_id)
+        versions = [
+            VersionView(v.version, json.loads(v.canonical)["record"], v.frozen_by, v.frozen_at)
+            for v in records.versions(s, c.id)
+        ]
+        if not versions or versions[-1].version != c.version:
+            current = records.record_values(c)
+            current["birth_date"] = c.birth_date.isoformat()
+            versions.append(VersionView(c.version, current, None, None))
+        events = [
+            EventView(e.seq, e.at, e.actor, e.action, e.version, e.reason)
+            for e in s.scalars(
+                select(AuditEvent).where(AuditEvent.candidate_id == c.id).order_by(AuditEvent.seq)
+            )
+        ]
+    return versions, events
+
+
+def audit_check(ctx: Context) -> audit.VerifyResult:
+    with ctx.store.read() as s:
+        return audit.verify(s)
