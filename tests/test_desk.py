@@ -116,7 +116,15 @@ def test_open_a_record_with_enter(qtbot, window: MainWindow) -> None:
     window.current_dialog.close()
 
 
-def test_new_record_live_validation_fix_and_save(qtbot, window: MainWindow) -> None:
+def test_new_record_live_validation_fix_and_save(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station import queries
+
+    def no_reload(_ctx: object) -> None:
+        raise AssertionError("the whole queue was read again after one save")
+
+    monkeypatch.setattr(queries, "queue_rows", no_reload)  # a save updates its own line
     activate(qtbot, window)
     qtbot.keyClick(window.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     form: CandidateForm = window.current_dialog.form

@@ -170,6 +170,11 @@ class MainWindow(QMainWindow):
         self.model.reload()
         self._fill_schools()
 
+    def candidate_changed(self, candidate_id: int) -> None:
+        """After a save: that candidate's line, not the whole queue."""
+        self.model.update_candidate(candidate_id)
+        self._fill_schools()
+
     def show_refusals(self) -> QDialog:
         """For the supervisor: refused candidate passwords per school. Many "same format"
         refusals from one school mean somebody there prescribes passwords."""
@@ -257,7 +262,7 @@ class MainWindow(QMainWindow):
     def open_candidate(self, candidate_id: int | None, read_card: bool = False) -> CandidateDialog:
         dialog = CandidateDialog(self.context, candidate_id, self.reader, self, self.camera)
         dialog.form.open_existing.connect(lambda existing: self._switch_to(dialog, existing))
-        dialog.accepted.connect(self.refresh)
+        dialog.form.saved.connect(self.candidate_changed)
         self.current_dialog = dialog
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.show()

@@ -57,6 +57,31 @@ class QueueModel(QAbstractTableModel):
         self.all_rows = load_rows(self.context)
         self._apply()
 
+    def update_candidate(self, candidate_id: int) -> None:
+        """One candidate changed (saved, signed, photo): its line is read again, the others
+        are not (a reload of 50,000 lines costs about half a second)."""
+        row = queries.queue_row(self.context, candidate_id)
+        at = self._position(candidate_id)
+        if row is None:
+            if at is not None:
+                del self.all_rows[at]
+        elif at is None:
+            self.all_rows.append(row)  # ids only grow: a new candidate is the last line
+        else:
+            self.all_rows[at] = row
+        self._apply()
+
+    def _position(self, candidate_id: int) -> int | None:
+        # all_rows is in id order: a binary search, not a scan.
+        lo, hi = 0, len(self.all_rows)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.all_rows[mid].id < candidate_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(self.all_rows) and self.all_rows[lo].id == candidate_id else None
+
     def set_rows(self, rows: list[Row]) -> None:
         """Replace the snapshot (loaded off the GUI thread by the caller)."""
         self.all_rows = rows
