@@ -179,9 +179,8 @@ def make_backup(
             with os.fdopen(fd, "wb") as f:
                 f.write(head)
                 sealer = _Sealer(f, _key(ctx.db_key, salt), hashlib.sha256(head).digest())
-                manifest = {"station": code, "created_at": created, "files": []}
-                for name, path in files:
-                    manifest["files"].append(_add_file(sealer, name, path))
+                listed = [_add_file(sealer, name, path) for name, path in files]
+                manifest = {"station": code, "created_at": created, "files": listed}
                 _add_bytes(sealer, "manifest.json", _json(manifest))
                 sealer.close()
                 f.flush()

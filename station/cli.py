@@ -67,7 +67,7 @@ DEMO_ACCOUNTS = (
     ("shenhe", "审核员（演示）", "supervisor", "demo-supervisor-2027"),
     ("caiji", "采集员（演示）", "operator", "demo-operator-2027"),
 )
-DEMO_STATION = {"name": "演示报名点（郑州市金水区）", "county_code": "410105", "number": 1}
+DEMO_NAME, DEMO_COUNTY, DEMO_NUMBER = "演示报名点（郑州市金水区）", "410105", 1
 
 FIELD_HELP = {
     "name": "姓名",
@@ -152,7 +152,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             admin_password=admin[3],
             demo=True,
             settings=demo_settings,
-            **DEMO_STATION,
+            name=DEMO_NAME,
+            county_code=DEMO_COUNTY,
+            number=DEMO_NUMBER,
         )
         with auth.login(directory, admin[0], admin[3]) as ctx:
             for login, display, role, password in DEMO_ACCOUNTS[1:]:

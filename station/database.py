@@ -118,7 +118,9 @@ class Store:
             try:
                 dest.execute("PRAGMA cipher_log_level=NONE")
                 dest.execute(f"PRAGMA key = \"x'{self._key.hex()}'\"")
-                raw.driver_connection.backup(dest, pages=2048, progress=step)
+                driver = raw.driver_connection
+                assert driver is not None  # a live pooled connection
+                driver.backup(dest, pages=2048, progress=step)
             finally:
                 dest.close()
         finally:

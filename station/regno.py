@@ -46,7 +46,7 @@ def render(template: str, station: Station, serial: int, today: dt.date) -> str:
 
 def serial_width(template: str) -> int | None:
     for _, name, spec, _ in string.Formatter().parse(template):
-        if name == "serial" and spec.endswith("d") and spec[:-1].lstrip("0").isdigit():
+        if name == "serial" and spec and spec.endswith("d") and spec[:-1].lstrip("0").isdigit():
             return int(spec[:-1].lstrip("0"))
     return None
 

@@ -619,7 +619,7 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
     d.guardian_name = normalise_name(raw.get("guardian_name"))
     d.guardian_relation = normalise_text(raw.get("guardian_relation"))
     d.guardian_phone = normalise_phone(raw.get("guardian_phone"))
-    minor = bool(d.birth_date) and age_on(d.birth_date, policy.reference_date()) < 18
+    minor = d.birth_date is not None and age_on(d.birth_date, policy.reference_date()) < 18
     guardian_given = any((d.guardian_name, d.guardian_relation, d.guardian_phone))
     if minor or guardian_given:
         if minor and not d.guardian_name:

@@ -316,6 +316,7 @@ def _configure_logging(args: argparse.Namespace) -> Path | None:
         unusable = True
     if unusable:
         return None  # the command itself says what is wrong with the folder
+    assert chosen is not None  # unusable otherwise
     return logs.configure(Path(chosen), "county")
 
 

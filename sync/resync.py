@@ -97,7 +97,7 @@ def resync(ctx: Context, path: Path) -> ResyncResult:
 def _rebase(s: Session, doc: dict[str, Any], county_seq: int, county_hash: str) -> None:
     restored = s.get(StationState, RESTORED_AUDIT_SEQ)
     fork_text = restored.value if restored is not None else ""
-    if not fork_text:
+    if restored is None or not fork_text:
         raise UsageError(
             "县区收到的批次比本机多，但本机不是从备份恢复的：请核对是否用错了报名点或状态文件",
             "the county holds more batches, but this station was not restored from a backup",

@@ -241,7 +241,7 @@ class FrameParser:
             end = HEADER_SIZE + length
             if len(buf) < end:
                 return out
-            if xor(buf[5 : end - 1]) != buf[end - 1]:
+            if xor(bytes(buf[5 : end - 1])) != buf[end - 1]:
                 out.append(Corrupt("check", bytes(buf[:end])))
                 del buf[: len(PREAMBLE)]
                 continue

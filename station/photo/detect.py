@@ -48,7 +48,7 @@ class _Cascades(threading.local):
 def _load(name: str) -> cv2.CascadeClassifier:
     # Read by Python and parsed from memory: OpenCV opens files with narrow-character paths,
     # which fail on Windows when the program sits under a folder with Chinese characters.
-    path = Path(cv2.data.haarcascades) / name
+    path = Path(cv2.data.haarcascades) / name  # type: ignore[attr-defined]  # no stub for cv2.data
     cascade = cv2.CascadeClassifier()
     try:
         storage = cv2.FileStorage(
@@ -165,7 +165,7 @@ def refine_face(frame: np.ndarray, face: Box) -> tuple[Box, FaceWindow]:
     if len(found) == 0:
         return face, window
     cx, cy = face[0] + face[2] / 2, face[1] + face[3] / 2
-    boxes = [window.to_frame(b) for b in found]
+    boxes = [window.to_frame(tuple(int(v) for v in b)) for b in found]  # type: ignore[arg-type]
     best = min(boxes, key=lambda b: math.hypot(b[0] + b[2] / 2 - cx, b[1] + b[3] / 2 - cy))
     return best, window
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from station import jsonio
 from station.photo.errors import ProfileError
@@ -246,7 +246,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, at: str, zh: str, en: str) -> Any:
+    def fail(self, at: str, zh: str, en: str) -> NoReturn:
         where = at or "(top)"
         raise ProfileError(
             f"照片规格文件 {self.path.name} 无效：{where} {zh}",

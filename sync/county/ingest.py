@@ -221,7 +221,7 @@ def _store(
             .values(ed25519=c.new_key, fingerprint=fingerprint(c.new_key))
         )
     audit_head = m["audit"]["head_hash"] if m["audit"] else chain.audit_head
-    batch_id = conn.execute(
+    inserted = conn.execute(
         db.batches.insert().values(
             station=station,
             sequence=m["sequence"],
@@ -232,7 +232,9 @@ def _store(
             audit_head=audit_head,
             manifest=c.parsed.manifest_bytes.decode("utf-8"),
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert inserted is not None  # an INSERT of one row
+    batch_id = inserted[0]
     wanted = list(c.photos)
     have = (
         set(conn.scalars(select(db.photos.c.sha256).where(db.photos.c.sha256.in_(wanted))))
