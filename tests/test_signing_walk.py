@@ -57,6 +57,8 @@ def _candidate_check(qtbot, form: CandidateForm, password_attempts: list[str]) -
         assert attempt not in form.mirror.dots.text()
         type_text(view.answer_edit, "王老师")
         _click(qtbot, view.done_button)
+        # Checked and stored off the GUI thread; the button comes back when it is done.
+        qtbot.waitUntil(lambda: view.done_button.isEnabled(), timeout=10000)
         if view.confirmed:
             break
         assert view.reasons.text()  # why it was refused, in words

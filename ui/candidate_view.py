@@ -34,6 +34,7 @@ from station.auth import Context
 from station.errors import StationError
 from ui import i18n
 from ui.labels import category_label, gender_label
+from ui.operations import Operation, show_error
 
 BIG = "font-size: 22px"
 HUGE = "font-size: 30px; font-weight: bold"
@@ -50,6 +51,7 @@ class CandidateView(QDialog):
         self.ctx = ctx
         self.candidate_id = candidate_id
         self.confirmed = False
+        self.setting: Operation | None = None  # the password being checked and stored
         self.wrong: list[str] = []
         self.answers: dict[str, bool] = {}
         self.setObjectName("candidateView")
@@ -252,25 +254,39 @@ class CandidateView(QDialog):
         self.typed.emit(len(self.password.text()), judgement.score)
 
     def set_password(self) -> None:
-        try:
-            passwords.set_password(
-                self.ctx,
-                self.candidate_id,
-                self.password.text(),
-                self.confirm.text(),
-                self.question.currentText(),
-                self.answer_edit.text(),
-            )
-        except StationError as exc:
-            reasons = getattr(exc, "reasons", None)
-            zh = i18n.current() == "zh_CN"
-            self.reasons.setText(
-                "\n".join(r[1] if zh else r[2] for r in reasons) if reasons else i18n.message(exc)
-            )
-            self.password.clear()
-            self.confirm.clear()
-            self.password.setFocus()
+        """Check and store the password off the GUI thread: two Argon2id hashes and three
+        fingerprints take about half a second, and the screen must not freeze meanwhile."""
+        if self.setting is not None and self.setting.running:
             return
+        values = (
+            self.password.text(),
+            self.confirm.text(),
+            self.question.currentText(),
+            self.answer_edit.text(),
+        )
+        self.done_button.setEnabled(False)
+        op = Operation(
+            lambda _progress: passwords.set_password(self.ctx, self.candidate_id, *values), self
+        )
+        op.succeeded.connect(lambda _result: self._password_set())
+        op.failed.connect(self._password_refused)
+        op.finished.connect(lambda: self.done_button.setEnabled(True))
+        self.setting = op.start()
+
+    def _password_refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, StationError):
+            show_error(self, exc)
+            return
+        reasons = getattr(exc, "reasons", None)
+        zh = i18n.current() == "zh_CN"
+        self.reasons.setText(
+            "\n".join(r[1] if zh else r[2] for r in reasons) if reasons else i18n.message(exc)
+        )
+        self.password.clear()
+        self.confirm.clear()
+        self.password.setFocus()
+
+    def _password_set(self) -> None:
         self.confirmed = True
         self.password.clear()
         self.confirm.clear()
