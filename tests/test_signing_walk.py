@@ -71,6 +71,8 @@ def _candidate_check(qtbot, form: CandidateForm, password_attempts: list[str]) -
 
 def _print(qtbot, form: CandidateForm) -> bytes:
     _click(qtbot, form.print_button)
+    # Rendered off the GUI thread: the preview opens when the PDF is ready.
+    qtbot.waitUntil(lambda: getattr(form, "preview", None) is not None, timeout=15000)
     preview = form.preview
     assert preview.pages == 1
     pdf = preview.pdf

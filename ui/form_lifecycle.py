@@ -14,7 +14,7 @@ from station import queries, records
 from station.errors import StationError
 from station.lifecycle import Action, State
 from ui.candidate_view import CandidateView, OperatorMirror
-from ui.operations import show_error
+from ui.operations import Operation, show_error
 
 if TYPE_CHECKING:
     pass
@@ -136,16 +136,26 @@ class LifecycleActions:
         self._refresh()
 
     def print_form(self) -> None:
+        """Render the registration form off the GUI thread (fonts, barcode, PDF), then show
+        the preview; "printed" is recorded by the core as it renders."""
         if self.candidate_id is None:
             return
+        if getattr(self, "printing", None) is not None and self.printing.running:
+            return
         from station.form.service import print_form
+
+        candidate_id = self.candidate_id
+        self.preview = None
+        self.print_button.setEnabled(False)
+        op = Operation(lambda _progress: print_form(self.ctx, candidate_id), self)
+        op.succeeded.connect(self._show_preview)
+        op.failed.connect(lambda exc: show_error(self, exc))
+        op.finished.connect(self._update_actions)
+        self.printing = op.start()
+
+    def _show_preview(self, printed: Any) -> None:
         from ui.record_actions import PrintPreview
 
-        try:
-            printed = print_form(self.ctx, self.candidate_id)
-        except StationError as exc:
-            show_error(self, exc)
-            return
         self.preview = PrintPreview(
             printed.pdf, QCoreApplication.translate("CandidateForm", "Registration form"), self
         )
