@@ -192,10 +192,12 @@ def test_demo_card_fills_and_locks_card_fields(
     approval.password.setText(OPERATOR[1])
     approval.reason.setText("证件信息有误")
     approval._approve()
+    qtbot.waitUntil(lambda: not approval.busy(), timeout=5000)  # checked off the GUI thread
     assert "无权" in approval.error.text()
     approval.login.setText(SUPERVISOR[0])
     approval.password.setText(SUPERVISOR[1])
     approval._approve()
+    qtbot.waitUntil(lambda: not approval.busy(), timeout=5000)
     assert approval.approver == "审核员甲"
     dialog.close()
 

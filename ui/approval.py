@@ -1,5 +1,6 @@
 """Supervisor approval at an operator's desk (审核员授权): their own login and password, and
-a reason; what the approval does is the caller's."""
+a reason; what the approval does is the caller's. The password is checked off the GUI thread
+(Argon2id), and so is what the approval does (a photo import runs the photo checks)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from station.auth import Context
 from station.errors import StationError
 from station.roles import Permission
 from ui import i18n
+from ui.operations import Operation, show_error
 
 ERROR_STYLE = "color: #b00020"
 
@@ -40,6 +42,7 @@ class ApprovalDialog(QDialog):
         self.approver: str | None = None
         # What approving does; the default approves unlocking the card fields.
         self.authorise: Callable[[str, str, str], Any] | None = None
+        self.checking: Operation | None = None
         self.setWindowTitle(self.tr("Supervisor approval"))
         self.login = QLineEdit(objectName="approverLogin")
         self.password = QLineEdit(objectName="approverPassword")
@@ -52,7 +55,7 @@ class ApprovalDialog(QDialog):
         form.addRow(self.tr("Supervisor login"), self.login)
         form.addRow(self.tr("Password"), self.password)
         form.addRow(self.tr("Reason"), self.reason)
-        buttons = QDialogButtonBox(
+        self.buttons = buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self._approve)
@@ -62,28 +65,49 @@ class ApprovalDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
-    def _approve(self) -> None:
-        from station import auth
+    def busy(self) -> bool:
+        """A password is being checked (off the GUI thread: Argon2id takes a moment)."""
+        return self.checking is not None and self.checking.running
 
+    def _approve(self) -> None:
+        if self.busy():
+            return
         if not self.reason.text().strip():
             self.error.setText(self.tr("Please give a reason."))
             return
-        try:
-            if self.authorise is not None:
-                self.authorise(self.login.text(), self.password.text(), self.reason.text().strip())
-                self.approver = self.login.text()
-            else:
-                info = auth.approve(
-                    self.ctx,
-                    self.login.text(),
-                    self.password.text(),
-                    self.permission,
-                    "card_fields_unlocked",
-                    reason=self.reason.text().strip(),
-                )
-                self.approver = info.display_name
-        except StationError as exc:
-            self.error.setText(i18n.message(exc))
-            self.password.clear()
-            return
+        login, password, reason = (
+            self.login.text(),
+            self.password.text(),
+            self.reason.text().strip(),
+        )
+        authorise = self.authorise
+        permission = self.permission
+
+        def work(_progress: Any) -> str:
+            from station import auth
+
+            if authorise is not None:
+                authorise(login, password, reason)
+                return login
+            info = auth.approve(
+                self.ctx, login, password, permission, "card_fields_unlocked", reason=reason
+            )
+            return info.display_name
+
+        self.buttons.setEnabled(False)
+        op = Operation(work, self)
+        op.succeeded.connect(self._approved)
+        op.failed.connect(self._refused)
+        op.finished.connect(lambda: self.buttons.setEnabled(True))
+        self.checking = op.start()
+
+    def _approved(self, approver: str) -> None:
+        self.approver = approver
         self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, StationError):
+            show_error(self, exc)
+            return
+        self.error.setText(i18n.message(exc))
+        self.password.clear()
