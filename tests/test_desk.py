@@ -393,3 +393,23 @@ def test_camera_choice_in_settings(qtbot, seeded_dir: Path) -> None:
         dialog.save()
     saved = settings_mod.load(seeded_dir)
     assert (saved.camera, saved.camera_resolution) == ("0", "1280x720")
+
+
+def test_one_changed_candidate_updates_its_line_with_or_without_a_filter(
+    qtbot, window: MainWindow
+) -> None:
+    from station import records
+
+    model = window.model
+    first = model.all_rows[0]
+    values = None
+    with window.context.store.read() as s:
+        values = records.record_values(records.get(s, first.id))
+    records.update(window.context, first.id, {**values, "name": "欧阳修"})
+    window.candidate_changed(first.id)  # no filter: that line, in place
+    assert model.rows[0].name == "欧阳修" and len(model.rows) == len(model.all_rows)
+    model.set_filter("欧阳")
+    records.update(window.context, first.id, {**values, "name": "欧阳询"})
+    window.candidate_changed(first.id)  # a filter: it runs again over the snapshot
+    assert [r.name for r in model.rows] == ["欧阳询"]
+    assert model.rowCount() == 1

@@ -172,8 +172,10 @@ class MainWindow(QMainWindow):
 
     def candidate_changed(self, candidate_id: int) -> None:
         """After a save: that candidate's line, not the whole queue."""
-        self.model.update_candidate(candidate_id)
-        self._fill_schools()
+        row = self.model.update_candidate(candidate_id)
+        if row is not None and row.school_code and self.school_filter.findData(row.school_code) < 0:
+            self._fill_schools()  # a school the list does not have yet
+        self._update_status()
 
     def show_refusals(self) -> QDialog:
         """For the supervisor: refused candidate passwords per school. Many "same format"
