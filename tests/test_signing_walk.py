@@ -192,4 +192,5 @@ def test_candidate_screen_is_modal_and_refuses_a_record_changed_meanwhile(
     assert _get(ctx, candidate_id).candidate_reviewed_at is None
     view.pin.setText(OPERATOR[1])
     view.hand_back()
+    qtbot.waitUntil(lambda: not view.checking.running, timeout=5000)  # checked off the GUI thread
     ctx.close()

@@ -52,6 +52,7 @@ class CandidateView(QDialog):
         self.candidate_id = candidate_id
         self.confirmed = False
         self.setting: Operation | None = None  # the password being checked and stored
+        self.checking: Operation | None = None  # the operator's password, handing back
         self.wrong: list[str] = []
         self.answers: dict[str, bool] = {}
         self.setObjectName("candidateView")
@@ -318,14 +319,30 @@ class CandidateView(QDialog):
         return page
 
     def hand_back(self) -> None:
-        try:
-            auth.verify_password(self.ctx, self.ctx.operator.login, self.pin.text())
-        except StationError as exc:
-            self.pin_error.setText(i18n.message(exc))
-            self.pin.clear()
+        """The operator's own password takes the screen back (checked off the GUI thread)."""
+        if self.checking is not None and self.checking.running:
             return
+        pin = self.pin.text()
+        self.pin.setEnabled(False)
+        op = Operation(
+            lambda _progress: auth.verify_password(self.ctx, self.ctx.operator.login, pin), self
+        )
+        op.succeeded.connect(lambda _info: self._handed_back())
+        op.failed.connect(self._not_handed_back)
+        op.finished.connect(lambda: self.pin.setEnabled(True))
+        self.checking = op.start()
+
+    def _handed_back(self) -> None:
         self.pin.clear()
         self.accept()
+
+    def _not_handed_back(self, exc: BaseException) -> None:
+        if not isinstance(exc, StationError):
+            show_error(self, exc)
+            return
+        self.pin_error.setText(i18n.message(exc))
+        self.pin.clear()
+        self.pin.setFocus()
 
     def reject(self) -> None:  # Esc: the candidate cannot leave this screen
         self.pages.setCurrentWidget(self.handback_page)
