@@ -79,7 +79,7 @@ def test_same_password_and_same_shape_are_stopped(
     assert counts["410105007"] == {"same_as_other": 1, "uniform_format": 1}
     with operator_ctx.store.read() as s:
         values = s.scalars(select(PasswordFingerprint.value)).all()
-    assert all(len(v) == 64 for v in values)  # HMAC-SHA256, hex
+    assert all(len(v) == 64 for v in values)  # 32 bytes of Argon2id, hex
 
 
 def test_only_supervisors_see_refusal_counts(operator_ctx: auth.Context) -> None:
