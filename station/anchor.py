@@ -84,12 +84,8 @@ def check(s: Session, held: Anchor | None) -> AnchorProblem | None:
     station = s.get(Station, 1)
     if station is None:
         return None
-    keys = [signing.public_of(station.signing_key)]
-    handover = signing.pending_handover(s)
-    if handover is not None:
-        keys.append(handover.old_public)
     signed = message(station.code, held.seq, held.hash)
-    if not any(_verifies(k, held.signature, signed) for k in keys):
+    if not any(_verifies(k, held.signature, signed) for k in signing.signing_publics(s)):
         return AnchorProblem(
             held.seq,
             "密钥文件中的审计链锚点签名不符（被改动，或来自另一个报名点）",

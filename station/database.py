@@ -64,6 +64,13 @@ def _engine(path: Path, key: bytes, *, exclusive: bool = False) -> Engine:
     return engine
 
 
+def apply_key(connection: Any, key: bytes) -> None:
+    """Key a raw SQLCipher connection (a copy being written, a rotation's source): the raw-key
+    form the engine uses too, and SQLCipher's own logging off (we report failures ourselves)."""
+    connection.execute("PRAGMA cipher_log_level=NONE")
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+
+
 class Store:
     """One open station database."""
 
@@ -116,8 +123,7 @@ class Store:
         try:
             dest = sqlcipher3.connect(str(target))
             try:
-                dest.execute("PRAGMA cipher_log_level=NONE")
-                dest.execute(f"PRAGMA key = \"x'{self._key.hex()}'\"")
+                apply_key(dest, self._key)
                 driver = raw.driver_connection
                 assert driver is not None  # a live pooled connection
                 driver.backup(dest, pages=2048, progress=step)

@@ -334,16 +334,12 @@ class KeySlots:
 
     # --- rotation (station/rekey.py) ----------------------------------------------------
 
-    def begin_rotation(self, new_key: bytes) -> list[str]:
-        """Seal ``new_key`` beside the current key in every format 2 slot; return the ids of
-        the slots that cannot take it (format 1: only their password could)."""
-        unable = []
+    def begin_rotation(self, new_key: bytes) -> None:
+        """Seal ``new_key`` beside the current key in every format 2 slot (a format 1 slot
+        cannot take it: station/rekey.py removes those first, for an admin to reset)."""
         for sid, slot in self._doc["slots"].items():
             if "public" in slot:
                 slot["sealed_next"] = _seal(sid, bytes.fromhex(slot["public"]), new_key).hex()
-            else:
-                unable.append(sid)
-        return unable
 
     def finish_rotation(self) -> None:
         """The next key is the database's key now."""
@@ -447,20 +443,22 @@ def new_db_key() -> bytes:
     return os.urandom(32)
 
 
-def _suite() -> Any:
+def hpke_suite() -> Any:
+    """RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, from the
+    library: the suite of key slots and of batch files (sync/batch_format.py)."""
     from cryptography.hazmat.primitives import hpke
 
     return hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 
 def _seal(sid: str, public: bytes, db_key: bytes) -> bytes:
-    return _suite().encrypt(
+    return hpke_suite().encrypt(
         db_key, X25519PublicKey.from_public_bytes(public), info=_SEAL_INFO + sid.encode()
     )
 
 
 def _open(sid: str, private: X25519PrivateKey, sealed: bytes) -> bytes:
-    return _suite().decrypt(sealed, private, info=_SEAL_INFO + sid.encode())
+    return hpke_suite().decrypt(sealed, private, info=_SEAL_INFO + sid.encode())
 
 
 def ensure_not_locked(slots: KeySlots, login: str, now: dt.datetime) -> None:

@@ -39,7 +39,7 @@ from station.keyslots import cost_of, derive_kek
 from station.lifecycle import State
 from station.models import Candidate, PasswordFingerprint, PasswordRefusal, StationState
 from station.roles import Permission
-from station.settings import KdfParams
+from station.settings import KDF_FLOOR
 
 MIN_SCORE = 3  # zxcvbn 0–4
 MIN_LENGTH = 8
@@ -59,9 +59,9 @@ QUESTIONS = (
 # Version 2: Argon2id fingerprints. Fingerprints of version 1 (HMAC-SHA256, before) stay in
 # the table but match nothing: comparison starts afresh with the passwords set from now on.
 _KEY_STATE = "password_fingerprint_key_2"
-#: What one fingerprint costs (OWASP's Argon2id minimum); fixed here, not a setting, so that
-#: no file can make it cheap.
-FINGERPRINT_COST = KdfParams(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+#: What one fingerprint costs: OWASP's Argon2id minimum, the floor settings.json has too;
+#: fixed in code, not a setting, so that no file can make it cheap.
+FINGERPRINT_COST = KDF_FLOOR
 
 
 class PasswordRefused(StationError):

@@ -120,7 +120,7 @@ def rotate_database_key(
 
 def _check_room(directory: Path) -> None:
     """The copy needs as much room again as the database takes."""
-    need = (directory / DB_FILE).stat().st_size + 16 * 1024 * 1024
+    need = (directory / DB_FILE).stat().st_size + database.LOW_SPACE_BYTES
     free = shutil.disk_usage(directory).free
     if free < need:
         raise DiskFullError(
@@ -141,7 +141,7 @@ def _copy_under(directory: Path, old_key: bytes, new_key: bytes) -> None:
     copy.unlink(missing_ok=True)
     source = sqlcipher3.connect(str(path), isolation_level=None, timeout=2)
     try:
-        _key(source, old_key)
+        database.apply_key(source, old_key)
         # Exclusive before the first read: the lock is refused while any other connection
         # has the file open, and then keeps everyone out until the copy is made.
         source.execute("PRAGMA locking_mode=EXCLUSIVE")
@@ -158,7 +158,7 @@ def _copy_under(directory: Path, old_key: bytes, new_key: bytes) -> None:
         source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         target = sqlcipher3.connect(str(copy))
         try:
-            _key(target, new_key)
+            database.apply_key(target, new_key)
             source.backup(target)
             check = target.execute("PRAGMA quick_check").fetchone()
         except sqlcipher3.Error as exc:
@@ -188,8 +188,3 @@ def _copy_under(directory: Path, old_key: bytes, new_key: bytes) -> None:
     for suffix in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             (directory / (DB_FILE + suffix)).unlink()
-
-
-def _key(connection: object, key: bytes) -> None:
-    connection.execute("PRAGMA cipher_log_level=NONE")  # type: ignore[attr-defined]
-    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # type: ignore[attr-defined]

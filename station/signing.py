@@ -52,6 +52,16 @@ def public_of(private_raw: bytes) -> bytes:
     return Ed25519PrivateKey.from_private_bytes(private_raw).public_key().public_bytes_raw()
 
 
+def signing_publics(s: Session) -> list[bytes]:
+    """The station's signing key, then the one it is handing over from (while a hand-over is
+    pending): what verifies what this station signed."""
+    station = s.get(Station, 1)
+    assert station is not None
+    handover = pending_handover(s)
+    current = public_of(station.signing_key)
+    return [current] if handover is None else [current, handover.old_public]
+
+
 def pending_handover(s: Session) -> Handover | None:
     row = s.get(StationState, HANDOVER_STATE)
     if row is None:

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from station import jsonio
 from station.audit import canonical_json
+from station.keyslots import hpke_suite
 from sync import hpke
 from sync.errors import BAD_SIGNATURE, DECRYPT_FAILED, HASH_MISMATCH, MALFORMED, BatchRefused
 
@@ -311,14 +312,6 @@ def verify_signature(parsed: Parsed, station_public: bytes) -> None:
         )
     except InvalidSignature:
         raise BatchRefused(BAD_SIGNATURE, "the station's signature does not verify") from None
-
-
-def hpke_suite() -> Any:
-    """RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, from the
-    library (sync/hpke.py is the same algorithm written out, for the test vectors only)."""
-    from cryptography.hazmat.primitives import hpke as library
-
-    return library.Suite(library.KEM.X25519, library.KDF.HKDF_SHA256, library.AEAD.AES_256_GCM)
 
 
 def open_payload(parsed: Parsed, county_x25519: X25519PrivateKey) -> dict[str, bytes]:

@@ -1,7 +1,7 @@
 """HPKE (RFC 9180) base mode, single shot: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM.
 
 Real batches are sealed and opened by ``cryptography``'s own HPKE (from 47,
-``cryptography.hazmat.primitives.hpke``; see ``batch_format.hpke_suite``). The library always
+``cryptography.hazmat.primitives.hpke``; see ``station.keyslots.hpke_suite``). The library always
 draws a fresh ephemeral key, so reproducible test vectors cannot be made with it: these lines
 are the RFC's own algorithm over the library's primitives, used for the vectors, and the tests
 check that each opens what the other sealed and that both meet RFC 9180's own vectors.

@@ -218,7 +218,7 @@ def write_batch(ctx: Context, sequence: int, out_dir: Path) -> Path:
                 f"batch #{sequence} was acknowledged by the county: nothing to resend",
             )
         data, name = batch.data, batch.file_name
-        publics = _signing_publics(s)
+        publics = signing_mod.signing_publics(s)
     path = out_dir / name
     atomic_write_bytes(path, data)
     try:
@@ -448,12 +448,6 @@ def _read_back(path: Path, expected: bytes, publics: list[bytes]) -> None:
     parsed = bf.parse(data)
     signer = next((k for k in publics if bf.sha256_hex(k) == parsed.manifest["signer"]), publics[0])
     bf.verify_signature(parsed, signer)
-
-
-def _signing_publics(s: Session) -> list[bytes]:
-    handover = signing_mod.pending_handover(s)
-    current = signing_mod.public_of(station_row(s).signing_key)
-    return [current] if handover is None else [current, handover.old_public]
 
 
 def list_batches(ctx: Context) -> list[dict[str, Any]]:

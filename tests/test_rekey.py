@@ -157,7 +157,7 @@ def test_a_rotation_cut_short_leaves_a_station_that_opens(
         raise Cut
 
     if cut == "copy":
-        monkeypatch.setattr(rekey, "_key", stop)
+        monkeypatch.setattr(rekey.database, "apply_key", stop)
     elif cut == "replace":
         real_replace = rekey.os.replace
 
@@ -249,7 +249,7 @@ def test_a_cut_rotation_is_undone_by_the_next_login(
     def stop(*_a: object, **_k: object) -> None:
         raise Cut
 
-    monkeypatch.setattr(rekey, "_key", stop)  # the copy never finishes ...
+    monkeypatch.setattr(rekey.database, "apply_key", stop)  # the copy never finishes ...
     monkeypatch.setattr(KeySlots, "abandon_rotation", stop)  # ... and nothing tidies up
     with auth.login(station_dir, *ADMIN) as ctx, pytest.raises(Cut):
         old_key = ctx.db_key
