@@ -26,6 +26,8 @@ from station import signing
 from station.models import AuditEvent, ChainHead, Station
 
 if TYPE_CHECKING:
+    from station.audit import VerifyResult
+    from station.auth import Context
     from station.keyslots import KeySlots
 
 _DOMAIN = b"zk-audit-anchor/1"
@@ -107,6 +109,17 @@ def check(s: Session, held: Anchor | None) -> AnchorProblem | None:
             f"audit event #{held.seq} differs from the anchor (the tail was cut and rewritten)",
         )
     return None
+
+
+def verify_chain(ctx: Context) -> VerifyResult:
+    """The audit chain, and the chain against its anchor: what ``audit verify``, the doctor
+    and the desk (after an unclean stop) all check."""
+    from station import audit
+    from station.keyslots import KeySlots
+
+    held = KeySlots(ctx.data_dir).load().audit_anchor()
+    with ctx.store.read() as s:
+        return audit.verify_anchored(s, held)
 
 
 def _verifies(public: bytes, signature: bytes, data: bytes) -> bool:

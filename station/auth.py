@@ -36,7 +36,7 @@ from station.errors import (
     UsageError,
 )
 from station.keyslots import RECOVERY_LOGIN, UNKNOWN_LOGIN, KeySlots, ensure_not_locked
-from station.models import ChainHead, Operator
+from station.models import Operator
 from station.roles import Permission, Role, allows
 from station.settings import KdfParams, Settings
 
@@ -86,14 +86,8 @@ class Context:
 
     def advance_anchor(self) -> None:
         """Bring the audit anchor (station/anchor.py) up to the chain's head."""
-        slots = KeySlots(self.data_dir)
-        with self.store.read() as s:
-            held = slots.load().audit_anchor()
-            head = s.get(ChainHead, 1)
-            if head is None or (held is not None and held.seq >= head.seq):
-                return  # nothing new (or a cut, which advance() leaves as evidence)
-        with slots.update() as locked, self.store.read() as s:
-            anchor.advance(locked, s)
+        with KeySlots(self.data_dir).update() as slots, self.store.read() as s:
+            anchor.advance(slots, s)
 
     def __enter__(self) -> Context:
         return self

@@ -345,11 +345,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from station import audit
-    from station.keyslots import KeySlots
+    from station import anchor
 
-    with _login(args, read_only=True) as ctx, ctx.store.read() as s:
-        result = audit.verify_anchored(s, KeySlots(ctx.data_dir).load().audit_anchor())
+    with _login(args, read_only=True) as ctx:
+        result = anchor.verify_chain(ctx)
     if args.json:
         print_json(
             {

@@ -196,12 +196,10 @@ def database(ctx: Context) -> Finding:
 
 
 def audit_chain(ctx: Context) -> Finding:
-    from station import audit
-    from station.keyslots import KeySlots
+    from station import anchor
 
     names = ("审计链", "audit chain")
-    with ctx.store.read() as s:
-        result = audit.verify_anchored(s, KeySlots(ctx.data_dir).load().audit_anchor())
+    result = anchor.verify_chain(ctx)
     if result.ok:
         return _finding(
             "audit", names, True, f"完好，共 {result.count} 条", f"intact, {result.count} events"

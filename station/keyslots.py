@@ -191,10 +191,13 @@ class KeySlots:
 
     @contextmanager
     def update(self) -> Iterator[KeySlots]:
-        """Lock, re-read, let the caller change, write: the only way a slot file changes."""
+        """Lock, re-read, let the caller change, write: the only way a slot file changes.
+        Nothing changed, nothing written (a close that has no new audit event to anchor)."""
         with self.held():
+            before = json.dumps(self._doc, sort_keys=True)
             yield self
-            self.save()
+            if json.dumps(self._doc, sort_keys=True) != before:
+                self.save()
 
     @contextmanager
     def held(self) -> Iterator[KeySlots]:
