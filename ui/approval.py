@@ -21,7 +21,7 @@ from station.auth import Context
 from station.errors import StationError
 from station.roles import Permission
 from ui import i18n
-from ui.operations import Operation, show_error
+from ui.operations import Operation, show_error, start
 
 ERROR_STYLE = "color: #b00020"
 
@@ -95,11 +95,9 @@ class ApprovalDialog(QDialog):
             return info.display_name
 
         self.buttons.setEnabled(False)
-        op = Operation(work, self)
-        op.succeeded.connect(self._approved)
-        op.failed.connect(self._refused)
-        op.finished.connect(lambda: self.buttons.setEnabled(True))
-        self.checking = op.start()
+        self.checking = start(
+            self, work, self._approved, self._refused, lambda: self.buttons.setEnabled(True)
+        )
 
     def _approved(self, approver: str) -> None:
         self.approver = approver

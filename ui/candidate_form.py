@@ -46,7 +46,7 @@ from ui.approval import ApprovalDialog
 from ui.form_lifecycle import LifecycleActions
 from ui.form_photo import PhotoActions
 from ui.labels import category_label, document_type_label, gender_label, relation_label
-from ui.operations import Operation, show_error
+from ui.operations import show_error, start
 from ui.widgets import CodeCombo, EnterMovesOn
 
 # Fields the ID card fills in; the operator cannot change them without a supervisor.
@@ -505,11 +505,13 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         self.read_card_button.setEnabled(False)
         self.card_note.setText(self.tr("Reading the ID card…"))
         self.card_note.show()
-        op = Operation(lambda _progress: self.reader.read_card(timeout=5.0), self)
-        op.succeeded.connect(self.fill_from_card)
-        op.failed.connect(self._card_failed)
-        op.finished.connect(lambda: self.read_card_button.setEnabled(True))
-        self._card_op = op.start()
+        self._card_op = start(
+            self,
+            lambda _progress: self.reader.read_card(timeout=5.0),
+            self.fill_from_card,
+            self._card_failed,
+            lambda: self.read_card_button.setEnabled(True),
+        )
 
     def _card_failed(self, exc: BaseException) -> None:
         self.card_note.setText(i18n.message(exc) if isinstance(exc, StationError) else str(exc))

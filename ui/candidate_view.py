@@ -34,7 +34,7 @@ from station.auth import Context
 from station.errors import StationError
 from ui import i18n
 from ui.labels import category_label, gender_label
-from ui.operations import Operation, show_error
+from ui.operations import Operation, show_error, start
 
 BIG = "font-size: 22px"
 HUGE = "font-size: 30px; font-weight: bold"
@@ -266,13 +266,13 @@ class CandidateView(QDialog):
             self.answer_edit.text(),
         )
         self.done_button.setEnabled(False)
-        op = Operation(
-            lambda _progress: passwords.set_password(self.ctx, self.candidate_id, *values), self
+        self.setting = start(
+            self,
+            lambda _progress: passwords.set_password(self.ctx, self.candidate_id, *values),
+            lambda _result: self._password_set(),
+            self._password_refused,
+            lambda: self.done_button.setEnabled(True),
         )
-        op.succeeded.connect(lambda _result: self._password_set())
-        op.failed.connect(self._password_refused)
-        op.finished.connect(lambda: self.done_button.setEnabled(True))
-        self.setting = op.start()
 
     def _password_refused(self, exc: BaseException) -> None:
         if not isinstance(exc, StationError):
@@ -324,13 +324,13 @@ class CandidateView(QDialog):
             return
         pin = self.pin.text()
         self.pin.setEnabled(False)
-        op = Operation(
-            lambda _progress: auth.verify_password(self.ctx, self.ctx.operator.login, pin), self
+        self.checking = start(
+            self,
+            lambda _progress: auth.verify_password(self.ctx, self.ctx.operator.login, pin),
+            lambda _info: self._handed_back(),
+            self._not_handed_back,
+            lambda: self.pin.setEnabled(True),
         )
-        op.succeeded.connect(lambda _info: self._handed_back())
-        op.failed.connect(self._not_handed_back)
-        op.finished.connect(lambda: self.pin.setEnabled(True))
-        self.checking = op.start()
 
     def _handed_back(self) -> None:
         self.pin.clear()

@@ -14,7 +14,7 @@ from station import queries, records
 from station.errors import StationError
 from station.lifecycle import Action, State
 from ui.candidate_view import CandidateView, OperatorMirror
-from ui.operations import Operation, show_error
+from ui.operations import show_error, start
 
 if TYPE_CHECKING:
     pass
@@ -147,11 +147,12 @@ class LifecycleActions:
         candidate_id = self.candidate_id
         self.preview = None
         self.print_button.setEnabled(False)
-        op = Operation(lambda _progress: print_form(self.ctx, candidate_id), self)
-        op.succeeded.connect(self._show_preview)
-        op.failed.connect(lambda exc: show_error(self, exc))
-        op.finished.connect(self._update_actions)
-        self.printing = op.start()
+        self.printing = start(
+            self,
+            lambda _progress: print_form(self.ctx, candidate_id),
+            self._show_preview,
+            on_finished=self._update_actions,
+        )
 
     def _show_preview(self, printed: Any) -> None:
         from ui.record_actions import PrintPreview

@@ -22,7 +22,7 @@ from station import health
 from station.auth import Context
 from ui import i18n
 from ui.health_checks import printer
-from ui.operations import Operation, show_error
+from ui.operations import Operation, start
 
 _COLOURS = {
     health.Status.OK: "#2e7d32",
@@ -71,11 +71,9 @@ class HealthDialog(QDialog):
         def work(_progress: Any) -> list[health.Finding]:
             return list(health.run(checks))
 
-        self.operation = Operation(work, self)
-        self.operation.succeeded.connect(self._show)
-        self.operation.failed.connect(lambda exc: show_error(self, exc))
-        self.operation.finished.connect(lambda: self.refresh_button.setEnabled(True))
-        self.operation.start()
+        self.operation = start(
+            self, work, self._show, on_finished=lambda: self.refresh_button.setEnabled(True)
+        )
 
     def _show(self, findings: list[health.Finding]) -> None:
         findings = [*findings, printer()]  # Qt's printer list belongs to the GUI thread

@@ -23,7 +23,7 @@ from station import auth
 from station.auth import Context
 from station.errors import StationError
 from ui import i18n
-from ui.operations import Operation
+from ui.operations import Operation, start
 
 
 class LoginDialog(QDialog):
@@ -71,11 +71,13 @@ class LoginDialog(QDialog):
         self.error_label.clear()
         self.status.setText(self.tr("Opening the station database…"))
         self.buttons.setEnabled(False)
-        op = Operation(lambda _progress: auth.login(self.data_dir, login, password), self)
-        op.succeeded.connect(self._succeeded)
-        op.failed.connect(self._failed)
-        op.finished.connect(lambda: self.buttons.setEnabled(True))
-        self._op = op.start()
+        self._op = start(
+            self,
+            lambda _progress: auth.login(self.data_dir, login, password),
+            self._succeeded,
+            self._failed,
+            lambda: self.buttons.setEnabled(True),
+        )
 
     def _succeeded(self, ctx: Context) -> None:
         self.context = ctx

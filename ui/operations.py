@@ -96,6 +96,23 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str | None = N
     )
 
 
+def start(
+    parent: QWidget,
+    work: Work,
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[BaseException], None] | None = None,
+    on_finished: Callable[[], None] | None = None,
+) -> Operation:
+    """Start ``work`` off the GUI thread: ``on_success(result)``, else ``on_failure(exc)``
+    (by default the one error message, :func:`show_error`), then ``on_finished()``."""
+    op = Operation(work, parent)
+    op.succeeded.connect(on_success)
+    op.failed.connect(on_failure or (lambda exc: show_error(parent, exc)))
+    if on_finished is not None:
+        op.finished.connect(on_finished)
+    return op.start()
+
+
 def run_with_progress(
     parent: QWidget | None,
     label: str,

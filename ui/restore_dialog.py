@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from station.keyslots import KeySlots
 from ui import i18n
-from ui.operations import Operation
+from ui.operations import Operation, start
 
 
 class RestoreDialog(QDialog):
@@ -97,12 +97,13 @@ class RestoreDialog(QDialog):
         self.error_label.clear()
         self.status.setText(self.tr("Checking the whole backup…"))
         self.buttons.setEnabled(False)
-        self.operation = Operation(
-            lambda _p: backup.restore(path, self.data_dir, login, password, replace=replace), self
+        self.operation = start(
+            self,
+            lambda _p: backup.restore(path, self.data_dir, login, password, replace=replace),
+            self._done,
+            self._failed,
         )
-        self.operation.succeeded.connect(self._done)
-        self.operation.failed.connect(self._failed)
-        return self.operation.start()
+        return self.operation
 
     def _done(self, result: object) -> None:
         self.result_text = (
