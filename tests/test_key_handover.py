@@ -85,6 +85,19 @@ def _resigned(data: bytes, key: Ed25519PrivateKey, **manifest_changes: object) -
     )
 
 
+def _handover(
+    station: str, old_public: bytes, new: Ed25519PrivateKey, signed_by: Ed25519PrivateKey
+) -> tuple[Ed25519PrivateKey, dict[str, str]]:
+    """A manifest's ``key_handover`` from ``old_public`` to ``new``, signed by ``signed_by``."""
+    new_public = new.public_key().public_bytes_raw()
+    message = signing.handover_message(station, COUNTY, old_public, new_public)
+    return new, {
+        "old_key": old_public.hex(),
+        "new_key": new_public.hex(),
+        "signature": signed_by.sign(message).hex(),
+    }
+
+
 def _registered(tmp_path: Path, number: int) -> tuple[County, Path, Path]:
     """A county, one station registered there with the county key installed, a USB folder."""
     from sync import station_side
@@ -100,18 +113,11 @@ def _registered(tmp_path: Path, number: int) -> tuple[County, Path, Path]:
 
 
 def test_a_handed_over_key_is_the_only_one_the_county_takes(tmp_path: Path) -> None:
-    county = County(tmp_path / "county")
-    station = make_station(tmp_path, 9)
-    install(station, county.public)
     from sync import station_side
 
+    county, station, usb = _registered(tmp_path, 9)
     with login(station) as ctx:
-        registry.register_station(
-            engine=county.engine, key=station_side.station_public_key(ctx), county=COUNTY
-        )
         code = station_side.station_public_key(ctx).station
-    usb = tmp_path / "usb"
-    usb.mkdir()
     (first,) = _export(station, usb, 2, 1)
     assert [o.status for o in county.ingest(first)] == ["ok"]
     old_key = _signing_key(station)
@@ -132,15 +138,9 @@ def test_a_handed_over_key_is_the_only_one_the_county_takes(tmp_path: Path) -> N
     assert county.fingerprint(code) == fingerprint(handover.new_public) != registered
 
     # The old key, after the hand-over: its batch, and its hand-over to a key of its own.
-    rogue = Ed25519PrivateKey.generate()
-    rogue_public = rogue.public_key().public_bytes_raw()
-    forged_handover = {
-        "old_key": handover.old_public.hex(),
-        "new_key": rogue_public.hex(),
-        "signature": old_key.sign(
-            signing.handover_message(code, COUNTY, handover.old_public, rogue_public)
-        ).hex(),
-    }
+    rogue, forged_handover = _handover(
+        code, handover.old_public, Ed25519PrivateKey.generate(), signed_by=old_key
+    )
     data = second.read_bytes()
     for forged, key in (
         (_resigned(data, old_key, sequence=3, key_handover=None), old_key),
@@ -162,27 +162,15 @@ def test_a_handed_over_key_is_the_only_one_the_county_takes(tmp_path: Path) -> N
 
 
 def test_a_handover_the_registered_key_did_not_sign_is_refused(tmp_path: Path) -> None:
-    county = County(tmp_path / "county")
-    station = make_station(tmp_path, 8)
-    install(station, county.public)
     from sync import station_side
 
+    county, station, usb = _registered(tmp_path, 8)
     with login(station) as ctx:
         key = station_side.station_public_key(ctx)
-        registry.register_station(county.engine, key, COUNTY)
-    usb = tmp_path / "usb"
-    usb.mkdir()
     (first,) = _export(station, usb, 1, 1)
     # Someone without the station's key makes a key and vouches for it with itself.
     rogue = Ed25519PrivateKey.generate()
-    rogue_public = rogue.public_key().public_bytes_raw()
-    handover = {
-        "old_key": key.ed25519.hex(),
-        "new_key": rogue_public.hex(),
-        "signature": rogue.sign(
-            signing.handover_message(key.station, COUNTY, key.ed25519, rogue_public)
-        ).hex(),
-    }
+    rogue, handover = _handover(key.station, key.ed25519, rogue, signed_by=rogue)
     path = tmp_path / "forged.zkb"
     path.write_bytes(_resigned(first.read_bytes(), rogue, key_handover=handover))
     (refused,) = county.ingest(path)
@@ -223,15 +211,10 @@ def test_a_station_restored_from_before_its_handover_is_taken_again_after_a_phon
     from station import backup
     from sync import station_side
 
-    county = County(tmp_path / "county")
-    station = make_station(tmp_path, 6)
-    install(station, county.public)
+    county, station, usb = _registered(tmp_path, 6)
     with login(station) as ctx:
-        registry.register_station(county.engine, station_side.station_public_key(ctx), COUNTY)
         old = backup.make_backup(ctx, tmp_path / "old.zkbackup", reason="manual")
         signing.rotate_signing_key(ctx, reason="operator left")
-    usb = tmp_path / "usb"
-    usb.mkdir()
     (first,) = _export(station, usb, 1, 1)
     assert [o.status for o in county.ingest(first)] == ["ok"]  # the county holds the new key
     spare = tmp_path / "spare"
