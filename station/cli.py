@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station import jsonio
+from station import fields, jsonio
 from station.cli_files import (
     cmd_backup,
     cmd_form_print,
@@ -73,28 +73,6 @@ DEMO_ACCOUNTS = (
     ("caiji", "采集员（演示）", "operator", "demo-operator-2027"),
 )
 DEMO_NAME, DEMO_COUNTY, DEMO_NUMBER = "演示报名点（郑州市金水区）", "410105", 1
-
-FIELD_HELP = {
-    "name": "姓名",
-    "document_type": "证件类型: resident_id | hmt_residence_permit | foreign_permanent_residence",
-    "id_number": "证件号码",
-    "gender": "性别: 1 男 / 2 女 (默认由证件号码推出)",
-    "birth_date": "出生日期 YYYY-MM-DD (默认由证件号码推出)",
-    "ethnicity": "民族: GB/T 3304 代码或名称",
-    "political_status": "政治面貌: GB/T 4762 代码或名称",
-    "household_division": "户籍所在地: 6 位行政区划代码",
-    "category": "考生类别: fresh 应届 | previous 往届 | social 社会",
-    "school_code": "毕业学校代码",
-    "school_name": "毕业学校",
-    "student_number": "学籍号",
-    "home_address": "家庭住址",
-    "phone": "联系电话 (手机)",
-    "guardian_name": "监护人姓名",
-    "guardian_relation": "监护人关系",
-    "guardian_phone": "监护人电话",
-    "allocation_applied": "分配生资格申请: 是/否",
-    "allocation_basis": "分配生申请依据",
-}
 
 
 # --- handlers -----------------------------------------------------------------------------
@@ -189,7 +167,7 @@ def _read_record_args(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"无法读取 JSON：{exc}", f"cannot read JSON: {exc}") from None
         if not isinstance(raw, dict):
             raise UsageError("JSON 应为一个对象", "the JSON must be an object")
-    for name in FIELD_HELP:
+    for name in fields.NAMES:
         value = getattr(args, name, None)
         if value is not None:
             raw[name] = value
@@ -226,13 +204,11 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info)
         return 0
-    from station.validation import FIELD_LABELS
-
     print(
         f"报名号 {info['registration_no']}  状态 {State(info['state']).label_zh}  第 {info['version']} 版"
     )
     for name, value in info["record"].items():
-        print(f"  {FIELD_LABELS[name][0]:<8} {value}")
+        print(f"  {fields.label_zh(name):<8} {value}")
     return 0
 
 
@@ -385,8 +361,8 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p = add("add", cmd_candidate_add, "新增考生", cand_sub)
     p.add_argument("--json-file", help="从 JSON 文件读取字段 (- 为标准输入)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    for name, text in FIELD_HELP.items():
-        p.add_argument("--" + name.replace("_", "-"), dest=name, help=text)
+    for field in fields.FIELDS:
+        p.add_argument(field.option, dest=field.name, help=field.cli_help)
     p = add("show", cmd_candidate_show, "查看考生 (报名号、证件号码或编号)", cand_sub)
     p.add_argument("key")
     p.add_argument("--json", action="store_true")

@@ -70,6 +70,18 @@ def record_view(ctx: Context, candidate_id: int) -> RecordView:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DeskRecord:
+    """Everything the desk's form shows of one record: its values and what is done of it."""
+
+    view: RecordView
+    facts: Facts
+
+
+def desk_record(ctx: Context, candidate_id: int) -> DeskRecord:
+    return DeskRecord(record_view(ctx, candidate_id), facts(ctx, candidate_id))
+
+
 def facts(ctx: Context, candidate_id: int) -> Facts:
     with ctx.store.read() as s:
         return records.facts_of(s, ctx, records.get(s, candidate_id))

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import idnumber, records, xlsx
+from station import fields, idnumber, records, xlsx
 from station.auth import Context
 from station.fileio import atomic_write_bytes, check_output
 from station.models import Candidate
@@ -36,7 +36,7 @@ from station.roster_columns import COLUMNS, REASONS, SOURCE_ROW
 from station.roster_export import ExportResult, export_roster
 from station.roster_read import Roster, RosterRow, RosterUnusable, read_roster
 from station.roster_template import BAD_FILL, BOLD, DATA_SHEET, write_header, write_template
-from station.validation import FIELD_LABELS, CandidateData, Issue, Policy, validate_candidate
+from station.validation import CandidateData, Issue, Policy, validate_candidate
 
 __all__ = [
     "ExportResult",
@@ -231,13 +231,13 @@ class _Run:
         return [self._problem(row, i.field, i.message_zh) for i in issues]
 
     def _problem(self, row: RosterRow, name: str, reason: str) -> Problem:
-        return Problem(row.number, self.headers.get(name, FIELD_LABELS[name][0]), reason, name)
+        return Problem(row.number, self.headers.get(name, fields.label_zh(name)), reason, name)
 
     def _compare(self, row: RosterRow, values: Mapping[str, Any], existing: _Known) -> _Outcome:
         differing = [f for f, v in values.items() if existing.values.get(f) != v]
         if not differing:
             return "present", None
-        names = "、".join(FIELD_LABELS[f][0] for f in differing)
+        names = "、".join(fields.label_zh(f) for f in differing)
         if existing.row is not None:
             reason = f"与本文件第 {existing.row} 行的证件号码相同，但{names}不同"
         else:

@@ -15,60 +15,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from station import codes, idnumber
+from station import codes, fields, idnumber
+from station.fields import GUARDIAN_RELATIONS, MAX_LENGTH, NAME_MAX, Category
 from station.idnumber import DocumentType
-
-
-class Category(StrEnum):
-    """考生类别."""
-
-    FRESH = "fresh"  # 应届
-    PREVIOUS = "previous"  # 往届
-    SOCIAL = "social"  # 社会
-
-    @property
-    def label_zh(self) -> str:
-        return {"fresh": "应届", "previous": "往届", "social": "社会"}[self.value]
-
 
 # Household registration of residence-permit holders: GB/T 2260 has 710000 for Taiwan, the
 # permits use 830000; both are accepted.
 HMT_HOUSEHOLD = {"810000", "820000", "710000", "830000"}
-GUARDIAN_RELATIONS = (
-    "父亲",
-    "母亲",
-    "祖父",
-    "祖母",
-    "外祖父",
-    "外祖母",
-    "兄",
-    "姐",
-    "其他亲属",
-    "其他监护人",
-)
-
-FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "name": ("姓名", "name"),
-    "document_type": ("证件类型", "document type"),
-    "id_number": ("证件号码", "ID number"),
-    "gender": ("性别", "gender"),
-    "birth_date": ("出生日期", "birth date"),
-    "ethnicity": ("民族", "ethnicity"),
-    "political_status": ("政治面貌", "political status"),
-    "household_division": ("户籍所在地", "household registration"),
-    "category": ("考生类别", "candidate category"),
-    "school_code": ("毕业学校代码", "school code"),
-    "school_name": ("毕业学校", "school"),
-    "student_number": ("学籍号", "student number"),
-    "home_address": ("家庭住址", "home address"),
-    "phone": ("联系电话", "phone"),
-    "guardian_name": ("监护人姓名", "guardian name"),
-    "guardian_relation": ("监护人关系", "guardian relation"),
-    "guardian_phone": ("监护人电话", "guardian phone"),
-    "allocation_applied": ("分配生资格申请", "allocation place applied"),
-    "allocation_basis": ("分配生申请依据", "allocation basis"),
-}
-RECORD_FIELDS = tuple(FIELD_LABELS)
+RECORD_FIELDS = fields.NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +41,7 @@ class Issue:
 
     @property
     def label_zh(self) -> str:
-        return FIELD_LABELS.get(self.field, (self.field, self.field))[0]
+        return fields.label_zh(self.field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +144,6 @@ def gb18030_encodable(text: str) -> bool:
 
 # --- single-field checks ------------------------------------------------------------------
 
-NAME_MAX = 40
 _LATIN_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z .,'\-·]*$")
 
 
@@ -313,6 +266,22 @@ def check_division(value: str, fld: str = "household_division") -> list[Issue]:
             severity="warning",
         )
     ]
+
+
+def check_pattern(name: str, value: str) -> list[Issue]:
+    """A coded text (school code, student number) against its registry pattern; empty passes
+    (whether it is required depends on the record)."""
+    field = fields.BY_NAME[name]
+    pattern = field.pattern()
+    if not value or pattern is None or pattern.fullmatch(value):
+        return []
+    limit = field.max_length
+    if limit is not None and len(value) > limit:
+        return [
+            _issue(name, "too_long", f"不能超过 {limit} 个字", f"longer than {limit} characters")
+        ]
+    zh, en = field.form_text()
+    return [_issue(name, "format", zh, en)]
 
 
 def check_age(birth: dt.date, category: str, policy: Policy) -> list[Issue]:
@@ -573,10 +542,7 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
                     "required for fresh and previous candidates",
                 )
             )
-    if d.school_code and not re.fullmatch(r"[0-9A-Za-z]{2,20}", d.school_code):
-        issues.append(
-            _issue("school_code", "format", "应为 2–20 位数字或字母", "2-20 letters or digits")
-        )
+    issues += check_pattern("school_code", d.school_code)
 
     d.student_number = normalise_text(raw.get("student_number")).upper().replace(" ", "")
     if category is Category.FRESH and not d.student_number:
@@ -589,15 +555,8 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
             )
         )
     if d.student_number:
-        if not re.fullmatch(r"[0-9A-Z]{6,30}", d.student_number):
-            issues.append(
-                _issue(
-                    "student_number",
-                    "format",
-                    "应为 6–30 位数字或大写字母",
-                    "6-30 digits or capital letters",
-                )
-            )
+        if bad_form := check_pattern("student_number", d.student_number):
+            issues += bad_form
         elif d.student_number.startswith("G") and parsed and d.student_number[1:] != parsed.number:
             issues.append(
                 _issue(
@@ -669,23 +628,9 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
     return Result(d, issues)
 
 
-#: The longest text each field may hold, in characters: the one source the validation, the
-#: form's input boxes and the roster columns follow (names: :data:`NAME_MAX`, checked with the
-#: name rules). The store's columns are at least this wide (tests/test_hardening.py checks).
-MAX_LENGTH = {
-    "name": NAME_MAX,
-    "school_code": 20,
-    "school_name": 100,
-    "student_number": 30,
-    "home_address": 100,
-    "guardian_name": NAME_MAX,
-    "guardian_relation": 16,
-    "allocation_basis": 200,
-}
-
-
 def _too_long(d: CandidateData, issues: list[Issue]) -> list[Issue]:
-    already = {i.field for i in issues if i.code == "too_long"}
+    # A field with another problem already says it; the length is checked once that is fixed.
+    already = {i.field for i in issues if i.is_error}
     out = []
     for name, limit in MAX_LENGTH.items():
         value = getattr(d, name)

@@ -50,6 +50,28 @@ def station_dir(tmp_path: Path) -> Path:
     return directory
 
 
+def desk_work_ended() -> None:
+    """The desk's operations still running end before their store closes."""
+    import sys
+
+    operations = sys.modules.get("ui.operations")
+    if operations is not None:
+        operations.wait_all(30)
+
+
+@pytest.fixture(autouse=True)
+def _desk_work_ends_before_its_store_closes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As the desk's logout does (ui/app.py): a test that closes its context while a window
+    # it opened is still reading or writing waits for that work first.
+    close = Context.close
+
+    def closing(self: Context) -> None:
+        desk_work_ended()
+        close(self)
+
+    monkeypatch.setattr(Context, "close", closing)
+
+
 @pytest.fixture
 def admin_ctx(station_dir: Path) -> Iterator[Context]:
     with auth.login(station_dir, *ADMIN) as ctx:

@@ -19,7 +19,7 @@ from ui.candidate_form import CandidateForm
 from ui.capture import CaptureDialog
 
 from .factories import OPERATOR, record_for
-from .qt_helpers import activate
+from .qt_helpers import activate, opened
 
 PORTRAIT = Path(__file__).parent / "fixtures" / "photos" / "portrait_light_blue.jpg"
 
@@ -107,12 +107,10 @@ def test_photo_taken_in_the_form_is_saved_and_the_record_becomes_ready(
     ctx = auth.login(station_dir, *OPERATOR)
     saved = records.create(ctx, record_for(11))
     assert saved.state == State.DRAFT
-    form = CandidateForm(ctx, saved.id, camera=lambda: FileCamera(folder, fps=30))
-    qtbot.addWidget(form)
-    form.show()
+    form = opened(qtbot, CandidateForm(ctx, saved.id, camera=lambda: FileCamera(folder, fps=30)))
     activate(qtbot, form)
     qtbot.keyClick(form.inputs["phone"], Qt.Key.Key_F3)
-    dialog = form.capture_dialog
+    dialog = form.photo_panel.capture_dialog
     qtbot.waitUntil(dialog.capture_button.isEnabled, timeout=5000)
     with qtbot.waitSignal(form.saved, timeout=5000):
         qtbot.mouseClick(dialog.capture_button, Qt.MouseButton.LeftButton)
@@ -120,5 +118,6 @@ def test_photo_taken_in_the_form_is_saved_and_the_record_becomes_ready(
         c = records.get(s, saved.id)
         assert c.state == State.READY
         assert c.photo is not None and c.photo.source == "camera" and c.photo.quality_ok
-    assert form.photo.pixmap() is not None and not form.photo.pixmap().isNull()
+    photo = form.photo_panel.photo
+    assert photo.pixmap() is not None and not photo.pixmap().isNull()
     ctx.close()

@@ -19,7 +19,7 @@ from ui.batches_dialog import BatchesDialog
 from ui.restore_dialog import RestoreDialog
 
 from .factories import ADMIN
-from .qt_helpers import type_text
+from .qt_helpers import idle, type_text
 from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county, make_station
 
 
@@ -77,6 +77,7 @@ def test_a_lost_batch_is_written_again_and_a_restored_station_resyncs(
     dialog = BatchesDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
+    idle(qtbot)
     assert dialog.table.item(0, 1).text() == "尚无回执"
     assert not dialog.resend_button.isEnabled()  # nothing selected yet
     dialog.table.selectRow(0)
@@ -97,6 +98,7 @@ def test_a_lost_batch_is_written_again_and_a_restored_station_resyncs(
     station_state(engine, keys, "410105-14", state)
     op = dialog.resync(state_file=state)
     qtbot.waitUntil(lambda: not op.running, timeout=10_000)
+    idle(qtbot)
     assert "一致" in dialog.result_box.text() and "2 条记录" in dialog.result_box.text()
     assert dialog.table.item(0, 1).text() == "已回执"  # the receipt lost on the way, made good
     ctx.close()

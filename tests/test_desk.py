@@ -18,7 +18,7 @@ from ui.login import LoginDialog
 from ui.main_window import MainWindow
 
 from .factories import ADMIN, OPERATOR, SUPERVISOR, record_for
-from .qt_helpers import activate, type_text
+from .qt_helpers import activate, idle, opened, type_text
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +41,7 @@ def window(qtbot, seeded_dir: Path):
     win = MainWindow(ctx, DemoReader(today=dt.date(2026, 11, 29)))
     qtbot.addWidget(win)
     win.show()
+    idle(qtbot)
     yield win
     ctx.close()
 
@@ -111,6 +112,7 @@ def test_open_a_record_with_enter(qtbot, window: MainWindow) -> None:
     qtbot.keyClicks(search, "zsf")
     qtbot.keyClick(search, Qt.Key.Key_Return)
     form = window.current_dialog.form
+    qtbot.waitUntil(lambda: form.ready and form.inputs["name"].text() != "", timeout=5000)
     assert form.inputs["name"].text() == "张三丰"
     assert form.inputs["id_number"].text() == record_for(500)["id_number"]  # unmasked when open
     window.current_dialog.close()
@@ -214,7 +216,9 @@ def test_known_id_number_opens_the_existing_record(qtbot, window: MainWindow) ->
     form = window.new_candidate().form
     qtbot.keyClicks(form.inputs["id_number"], record_for(500)["id_number"])
     form.revalidate()
+    qtbot.waitUntil(lambda: window.current_dialog.form is not form, timeout=5000)
     opened = window.current_dialog.form
+    qtbot.waitUntil(lambda: opened.ready and opened.candidate_id is not None, timeout=5000)
     assert opened is not form
     assert opened.inputs["name"].text() == "张三丰"
     assert opened.candidate_id is not None
@@ -225,8 +229,7 @@ def test_signed_record_opens_locked(qtbot, seeded_dir: Path) -> None:
     with auth.login(seeded_dir, *ADMIN) as ctx:
         (signed_id,) = seeding.seed(ctx, 1, "signed", rng_seed=9)
     ctx = auth.login(seeded_dir, *OPERATOR)
-    form = CandidateForm(ctx, signed_id)
-    qtbot.addWidget(form)
+    form = opened(qtbot, CandidateForm(ctx, signed_id))
     assert not form.banner.isHidden() and "锁定" in form.banner.text()
     assert form.inputs["name"].isReadOnly()
     assert form.save_button.isHidden()
@@ -236,8 +239,7 @@ def test_signed_record_opens_locked(qtbot, seeded_dir: Path) -> None:
 def test_auto_logout_fires_and_returns_to_login(qtbot, seeded_dir: Path) -> None:
     desk = Desk(seeded_dir)
     ctx = auth.login(seeded_dir, *OPERATOR)
-    window = desk.open_main(ctx)
-    qtbot.addWidget(window)
+    desk.open_main(ctx)  # the desk closes and deletes it at the logout
     desk.watcher.stop()
     desk.watcher.timeout_ms, desk.watcher.warn_ms = 1500, 1000  # 10 min in production
     desk.watcher.start()
@@ -272,8 +274,8 @@ def test_language_switch_from_settings(qtbot, seeded_dir: Path) -> None:
     from ui.settings_dialog import SettingsDialog
 
     desk = Desk(seeded_dir)
-    window = desk.open_main(auth.login(seeded_dir, *ADMIN))
-    qtbot.addWidget(window)
+    window = desk.open_main(auth.login(seeded_dir, *ADMIN))  # the desk deletes it later
+    idle(qtbot)
     assert window.findChild(QAction, "newCandidate").text() == "新增考生"
     dialog = SettingsDialog(window.context, window)
     qtbot.addWidget(dialog)
@@ -282,6 +284,7 @@ def test_language_switch_from_settings(qtbot, seeded_dir: Path) -> None:
     assert settings_mod.load(seeded_dir).language == "en"
     english = desk.apply_settings(window.context)
     qtbot.addWidget(english)
+    idle(qtbot)
     assert english.findChild(QAction, "newCandidate").text() == "New candidate"
     assert english.model.headerData(1, Qt.Orientation.Horizontal) == "State"
     assert english.model.index(0, 1).data() == "Awaiting review"
@@ -359,6 +362,7 @@ def test_roster_export_and_template_from_the_desk(qtbot, seeded_dir: Path, tmp_p
     ctx = auth.login(seeded_dir, *SUPERVISOR)  # taking personal data away is a supervisor's act
     window = MainWindow(ctx)
     qtbot.addWidget(window)
+    idle(qtbot)
     out = tmp_path / "名单.xlsx"
     window.export_roster(out)
     qtbot.waitUntil(out.exists, timeout=10_000)
@@ -366,6 +370,7 @@ def test_roster_export_and_template_from_the_desk(qtbot, seeded_dir: Path, tmp_p
     assert len(rows) == 1 + len(window.model.all_rows)
     template = tmp_path / "模板.xlsx"
     window.save_template(template)
+    idle(qtbot)
     assert template.exists()
     ctx.close()
 
@@ -374,10 +379,9 @@ def test_rejected_record_shows_the_county_reason(qtbot, seeded_dir: Path) -> Non
     with auth.login(seeded_dir, *ADMIN) as ctx:
         (rejected,) = seeding.seed(ctx, 1, "rejected", rng_seed=12)
     ctx = auth.login(seeded_dir, *OPERATOR)
-    form = CandidateForm(ctx, rejected)
-    qtbot.addWidget(form)
+    form = opened(qtbot, CandidateForm(ctx, rejected))
     assert "县区审核未通过" in form.banner.text() and "学籍信息待核实" in form.banner.text()
-    assert form.unlock_button.isVisibleTo(form)
+    assert form.actions.unlock_button.isVisibleTo(form)
     ctx.close()
 
 
@@ -407,9 +411,11 @@ def test_one_changed_candidate_updates_its_line_with_or_without_a_filter(
         values = records.record_values(records.get(s, first.id))
     records.update(window.context, first.id, {**values, "name": "欧阳修"})
     window.candidate_changed(first.id)  # no filter: that line, in place
+    idle(qtbot)
     assert model.rows[0].name == "欧阳修" and len(model.rows) == len(model.all_rows)
     model.set_filter("欧阳")
     records.update(window.context, first.id, {**values, "name": "欧阳询"})
     window.candidate_changed(first.id)  # a filter: it runs again over the snapshot
+    idle(qtbot)
     assert [r.name for r in model.rows] == ["欧阳询"]
     assert model.rowCount() == 1

@@ -16,6 +16,7 @@ from ui import i18n
 from ui.export_dialog import ExportDialog
 from ui.main_window import MainWindow
 
+from .qt_helpers import idle
 from .sync_fixtures import install, login, make_county, make_station
 
 
@@ -64,6 +65,7 @@ def test_a_drive_without_room_is_refused_before_writing(
     with login(station) as ctx:
         dialog = ExportDialog(ctx, drives=[Drive(stick, "U盘", 1_000)])
         qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.estimated, timeout=5000)
         assert dialog.records == 4 and dialog.needed > 1_000
         assert not dialog.export_button.isEnabled()
         assert "空间" in dialog.findChild(QLabel, "exportProblem").text()
@@ -79,6 +81,7 @@ def test_export_writes_checked_batches_and_marks_records(
     with login(station) as ctx:
         dialog = ExportDialog(ctx, drives=[Drive(stick, "U盘", 10**10)])
         qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.estimated, timeout=5000)
         assert dialog.export_button.isEnabled()
         qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: bool(dialog.written), timeout=15_000)
@@ -101,11 +104,13 @@ def test_paper_form_check_with_a_scanner(qtbot, station: Path) -> None:
         scan = dialog.findChild(QLineEdit, "qrInput")
         qtbot.keyClicks(scan, printed.qr_text)
         qtbot.keyClick(scan, Qt.Key.Key_Return)
+        idle(qtbot)
         result = dialog.findChild(QLabel, "qrResult").text()
         assert result and "#2e7d32" in dialog.findChild(QLabel, "qrResult").styleSheet()
         scan.clear()
         qtbot.keyClicks(scan, "ZK1|nothing|1|" + "0" * 64)
         qtbot.keyClick(scan, Qt.Key.Key_Return)
+        idle(qtbot)
         assert "#b00020" in dialog.findChild(QLabel, "qrResult").styleSheet()
         dialog.close()
 
@@ -118,7 +123,9 @@ def test_county_key_from_the_settings_screen(qtbot, tmp_path: Path) -> None:
     with login(directory) as ctx:
         dialog = SettingsDialog(ctx)
         qtbot.addWidget(dialog)
+        idle(qtbot)
         assert "未安装" in dialog.county_key.text()
         dialog.install_county_key(str(public))
+        idle(qtbot)
         assert keys.public.fingerprint in dialog.county_key.text()
         assert "电话" in dialog.county_key.text()

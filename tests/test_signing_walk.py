@@ -23,7 +23,7 @@ from ui import i18n
 from ui.candidate_form import CandidateForm
 
 from .factories import ADMIN, OPERATOR, SUPERVISOR
-from .qt_helpers import type_text
+from .qt_helpers import no_sql_on_gui_thread, opened, settled, type_text
 
 
 @pytest.fixture(autouse=True)
@@ -42,19 +42,22 @@ def _click(qtbot, widget) -> None:
 
 
 def _candidate_check(qtbot, form: CandidateForm, password_attempts: list[str]) -> None:
-    qtbot.mouseClick(form.check_button, Qt.MouseButton.LeftButton)
-    view = form.candidate_view
+    qtbot.mouseClick(form.actions.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.actions.candidate_view is not None, timeout=5000)
+    view = form.actions.candidate_view
     for i in range(len(view.groups)):
         _click(qtbot, view.findChild(QPushButton, f"right{i}"))
-    assert view.pages.currentWidget() is view.password_page
+    qtbot.waitUntil(lambda: view.pages.currentWidget() is view.password_page, timeout=5000)
     for attempt in password_attempts:
         view.password.clear()
         view.confirm.clear()
         qtbot.keyClicks(view.password, attempt)
         qtbot.keyClicks(view.confirm, attempt)
         # The operator's screen shows only dots and the meter.
-        qtbot.waitUntil(lambda a=attempt: form.mirror.dots.text() == "●" * len(a), timeout=3000)
-        assert attempt not in form.mirror.dots.text()
+        qtbot.waitUntil(
+            lambda a=attempt: form.actions.mirror.dots.text() == "●" * len(a), timeout=3000
+        )
+        assert attempt not in form.actions.mirror.dots.text()
         type_text(view.answer_edit, "王老师")
         _click(qtbot, view.done_button)
         # Checked and stored off the GUI thread; the button comes back when it is done.
@@ -67,26 +70,29 @@ def _candidate_check(qtbot, form: CandidateForm, password_attempts: list[str]) -
     qtbot.keyClicks(view.findChild(QLineEdit, "operatorPin"), OPERATOR[1])
     qtbot.keyClick(view.findChild(QLineEdit, "operatorPin"), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not view.isVisible(), timeout=3000)
+    settled(qtbot, form)
 
 
 def _print(qtbot, form: CandidateForm) -> bytes:
-    _click(qtbot, form.print_button)
+    _click(qtbot, form.actions.print_button)
     # Rendered off the GUI thread: the preview opens when the PDF is ready.
-    qtbot.waitUntil(lambda: getattr(form, "preview", None) is not None, timeout=15000)
-    preview = form.preview
+    qtbot.waitUntil(lambda: form.actions.preview is not None, timeout=15000)
+    preview = form.actions.preview
     assert preview.pages == 1
     pdf = preview.pdf
     preview.accept()
+    settled(qtbot, form)
     return pdf
 
 
 def _sign(qtbot, form: CandidateForm, box: str, page: str) -> None:
-    _click(qtbot, form.sign_button)
-    dialog = form.sign_dialog
+    _click(qtbot, form.actions.sign_button)
+    dialog = form.actions.sign_dialog
     dialog.attest.setChecked(True)
     qtbot.keyClicks(dialog.box, box)
     qtbot.keyClicks(dialog.page, page)
     dialog.sign()
+    settled(qtbot, form)
     assert form.state == State.SIGNED
 
 
@@ -94,10 +100,15 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
     with auth.login(station_dir, *ADMIN) as admin:
         (candidate_id,) = seeding.seed(admin, 1, "ready", rng_seed=21)
     ctx = auth.login(station_dir, *OPERATOR)
-    form = CandidateForm(ctx, candidate_id)
-    qtbot.addWidget(form)
-    form.show()
-    assert form.check_button.isEnabled() and not form.confirm_button.isEnabled()
+    with no_sql_on_gui_thread(ctx.store) as gui_sql:
+        _the_whole_signing_path(qtbot, ctx, candidate_id)
+    assert gui_sql == []
+    ctx.close()
+
+
+def _the_whole_signing_path(qtbot, ctx: auth.Context, candidate_id: int) -> None:
+    form = opened(qtbot, CandidateForm(ctx, candidate_id))
+    assert form.actions.check_button.isEnabled() and not form.actions.confirm_button.isEnabled()
 
     with ctx.store.read() as s:
         own = records.get(s, candidate_id).id_number[-8:-2]
@@ -107,8 +118,9 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
     pdf1 = _print(qtbot, form)
     text1 = _pdf_text(pdf1)
     assert "记录版本 第 1 版" in text1 and "替代" not in text1
-    assert form.confirm_button.isEnabled()
-    _click(qtbot, form.confirm_button)
+    assert form.actions.confirm_button.isEnabled()
+    _click(qtbot, form.actions.confirm_button)
+    settled(qtbot, form)
     assert form.state == State.CONFIRMED
     _sign(qtbot, form, "3", "17")
 
@@ -122,13 +134,14 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
         )
 
     # A supervisor unlocks at the operator's desk, with a reason.
-    assert form.unlock_button.isVisible()
-    _click(qtbot, form.unlock_button)
-    dialog = form.unlock_dialog
+    assert form.actions.unlock_button.isVisible()
+    _click(qtbot, form.actions.unlock_button)
+    dialog = form.actions.unlock_dialog
     qtbot.keyClicks(dialog.login, SUPERVISOR[0])
     qtbot.keyClicks(dialog.password, SUPERVISOR[1])
     type_text(dialog.reason, "考生手机号码变更")
     dialog.unlock()
+    settled(qtbot, form)
     assert form.state == State.DRAFT or form.state == State.READY
     assert _get(ctx, candidate_id).version == 2
     assert not form.inputs["phone"].isReadOnly()
@@ -136,12 +149,14 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
     form.inputs["phone"].clear()
     qtbot.keyClicks(form.inputs["phone"], "13912345678")
     form.save()
+    settled(qtbot, form)
     assert form.state == State.READY
     _candidate_check(qtbot, form, ["Vv8#pond-Ladder"])  # the same candidate may keep theirs
     pdf2 = _print(qtbot, form)
     text2 = _pdf_text(pdf2)
     assert "记录版本 第 2 版" in text2 and "替代第 1 版" in text2
-    _click(qtbot, form.confirm_button)
+    _click(qtbot, form.actions.confirm_button)
+    settled(qtbot, form)
     _sign(qtbot, form, "3", "18")
 
     with ctx.store.read() as s:
@@ -149,15 +164,15 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
         assert [v.version for v in versions] == [1, 2]
         unlock = s.scalar(select(AuditEvent).where(AuditEvent.action == "unlock"))
         assert unlock.actor == SUPERVISOR[0] and unlock.reason == "考生手机号码变更"
-    _click(qtbot, form.history_button)
-    history = form.history_dialog
+    _click(qtbot, form.actions.history_button)
+    qtbot.waitUntil(lambda: form.actions.history_dialog is not None, timeout=5000)
+    history = form.actions.history_dialog
     assert history.versions.columnCount() == 2
     changed_rows = {
         history.versions.verticalHeaderItem(r).text() for r, _c in history.changed_cells
     }
     assert changed_rows == {"联系电话"}
     history.close()
-    ctx.close()
 
 
 def _get(ctx: auth.Context, candidate_id: int):
@@ -171,14 +186,13 @@ def test_candidate_screen_is_modal_and_refuses_a_record_changed_meanwhile(
     with auth.login(station_dir, *ADMIN) as admin:
         (candidate_id,) = seeding.seed(admin, 1, "ready", rng_seed=22)
     ctx = auth.login(station_dir, *OPERATOR)
-    form = CandidateForm(ctx, candidate_id)
-    qtbot.addWidget(form)
-    form.show()
-    _click(qtbot, form.check_button)
-    view = form.candidate_view
+    form = opened(qtbot, CandidateForm(ctx, candidate_id))
+    _click(qtbot, form.actions.check_button)
+    qtbot.waitUntil(lambda: form.actions.candidate_view is not None, timeout=5000)
+    view = form.actions.candidate_view
     assert view.windowModality() == Qt.WindowModality.ApplicationModal
-    form.candidate_check()  # a second press opens no second screen
-    assert form.candidate_view is view
+    form.actions.candidate_check()  # a second press opens no second screen
+    assert form.actions.candidate_view is view
     # The record changes behind the candidate's back: their "correct" no longer counts.
     records.update(
         ctx,
@@ -187,7 +201,7 @@ def test_candidate_screen_is_modal_and_refuses_a_record_changed_meanwhile(
     )
     for i in range(len(view.groups)):
         _click(qtbot, view.findChild(QPushButton, f"right{i}"))
-    assert view.pages.currentWidget() is view.handback_page
+    qtbot.waitUntil(lambda: view.pages.currentWidget() is view.handback_page, timeout=5000)
     assert "重新核对" in view.handback_note.text()
     assert _get(ctx, candidate_id).candidate_reviewed_at is None
     view.pin.setText(OPERATOR[1])

@@ -16,7 +16,7 @@ from station import settings as settings_mod
 from station.auth import Context
 from station.errors import StationError
 from station.resources import resource_path
-from ui import crash, i18n
+from ui import crash, i18n, operations
 from ui.inactivity import InactivityWatcher
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
@@ -189,6 +189,7 @@ class Desk(QObject):
                     and dialog.isVisible()
                 ):
                     dialog.reject()
+            operations.wait_all()  # closing a form still stores (or discards) its typing
             self.window.context.close()
             self.window.close()
             self.window.deleteLater()

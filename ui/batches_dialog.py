@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from station.auth import Context
-from ui.operations import Operation, show_error
+from ui.operations import Operation, show_error, start
 
 
 class BatchesDialog(QDialog):
@@ -69,10 +69,16 @@ class BatchesDialog(QDialog):
         self.resize(760, 420)
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self) -> Operation:
+        """The batches read again, off the GUI thread."""
         from sync import station_side
 
-        self.rows = station_side.list_batches(self.context)
+        context = self.context
+        self.loading = start(self, lambda _p: station_side.list_batches(context), self._show)
+        return self.loading
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
         words = {
             "exported": self.tr("No receipt yet"),
             "acknowledged": self.tr("Acknowledged"),

@@ -29,28 +29,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import codes, drafts, idnumber, queries, records
+from station import fields as registry
+from station import idnumber
 from station.auth import Context
-from station.errors import DuplicateCandidate, StationError
+from station.errors import StationError
+from station.fields import CARD_FIELDS, Field, Group, Input
 from station.lifecycle import State
-from station.photo.stored import PhotoInput
-from station.validation import (
-    GUARDIAN_RELATIONS,
-    MAX_LENGTH,
-    Category,
-    Result,
-    validate_candidate,
-)
+from station.validation import Result, validate_candidate
 from ui import i18n
 from ui.approval import ApprovalDialog
-from ui.form_lifecycle import LifecycleActions
-from ui.form_photo import PhotoActions
-from ui.labels import category_label, document_type_label, gender_label, relation_label
-from ui.operations import show_error, start
+from ui.form_lifecycle import LifecycleBar
+from ui.form_photo import PhotoPanel
+from ui.labels import choice_label, field_label, group_label
+from ui.operations import Operation, start
+from ui.record_session import RecordSession
 from ui.widgets import CodeCombo, EnterMovesOn
 
-# Fields the ID card fills in; the operator cannot change them without a supervisor.
-CARD_FIELDS = ("name", "id_number", "gender", "birth_date", "ethnicity")
 ERROR_STYLE = "color: #b00020"
 WARNING_STYLE = "color: #8a5a00"
 INVALID_BORDER = "border: 1px solid #b00020"
@@ -61,8 +55,12 @@ CARD_STYLE = "background: #eef5ff"
 KEEP_EVERY_MS = 5000
 
 
-class CandidateForm(LifecycleActions, PhotoActions, QWidget):
-    saved = Signal(int)  # candidate id
+class CandidateForm(QWidget):
+    """The record's fields, with the photo panel beside them and the lifecycle bar below;
+    the store is reached only through ``session`` (:class:`RecordSession`), off the GUI
+    thread. ``ready`` once the first look at the store is back."""
+
+    saved = Signal(int)  # the stored record changed (candidate id)
     open_existing = Signal(int)  # the ID number belongs to a stored candidate
 
     def __init__(
@@ -74,24 +72,30 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
     ) -> None:
         super().__init__()
         self.ctx = ctx
-        self.candidate_id = candidate_id
         self.reader = reader
-        self.camera = camera  # opens the configured camera; None: no camera at this desk
-        self.pending_photo: PhotoInput | None = None  # taken before the record was saved
-        self.state_reason = ""
-        self.photo_flag = ""
-        self.state = State.DRAFT
+        self.session = RecordSession(ctx, candidate_id, self)
         self.card_fields: set[str] = set()
-        self.card_photo = False
         self.result: Result | None = None
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
+        self._school_names: dict[str, str] = {}
+        self._checked_number = ""  # the ID number last looked up for a duplicate
+        self._save_op: Operation | None = None
+        self.notice = ""  # shown in the banner over an unlocked record
+        self._unsaved: dict[str, Any] | None = None  # kept typing, applied once it is read
         self._enter = EnterMovesOn(self)
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.revalidate)
+        self.photo_panel = PhotoPanel(self.session, camera, self)
+        self.actions = LifecycleBar(self.session, self)
         self._build()
-        if candidate_id is not None:
-            self._load(candidate_id)
+        self.session.loaded.connect(self._loaded)
+        self.session.reloaded.connect(self._show_record)
+        self.session.changed.connect(self.saved)
+        self.session.duplicate.connect(self.open_existing)
+        self.actions.candidate_said_wrong.connect(self._candidate_said_wrong)
+        self.setEnabled(candidate_id is None)  # a stored record: once it is read
+        self.session.load()
         self.revalidate()
         # Unsaved edits are kept every few seconds (station/drafts.py): a power cut or a crash
         # loses at most that much typing.
@@ -100,21 +104,68 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         self._keeper.timeout.connect(self.keep_unsaved)
         self._keeper.start()
 
+    # --- the record ---------------------------------------------------------------------
+
+    @property
+    def candidate_id(self) -> int | None:
+        return self.session.candidate_id
+
+    @property
+    def state(self) -> State:
+        return self.session.state
+
+    @property
+    def ready(self) -> bool:
+        return self.session.ready
+
+    @property
+    def registration_no(self) -> str:
+        return self.session.record.view.registration_no if self.session.record else ""
+
+    def _loaded(self) -> None:
+        combo = self.inputs["school_code"]
+        assert isinstance(combo, CodeCombo)
+        self._school_names = dict(self.session.schools)
+        typed = combo.value()
+        combo.set_items([(code, f"{code} {name}") for code, name in self.session.schools])
+        combo.set_value(typed)
+        self.setEnabled(True)
+
+    def _show_record(self) -> None:
+        record = self.session.record
+        if record is None:
+            return
+        for name, value in record.view.values.items():
+            self.set_value(name, value)
+        self._set_locked(record.view.state.locked)
+        self._kept = self.raw()
+        if self._unsaved is not None:
+            values, self._unsaved = self._unsaved, None
+            self.apply_unsaved(values)
+        self.revalidate()
+        self.actions.update_actions()
+
     def keep_unsaved(self) -> bool:
         """Keep what was typed since the last save, if anything changed. True if kept."""
         values = self.raw()
         if values == self._kept or self.state.locked:
             return False
-        drafts.keep(self.ctx, self.candidate_id, values)
+        if self.candidate_id is not None and self.session.record is None:
+            return False  # a stored record not read yet: nothing of it was typed
+        self.session.keep_unsaved(values)
         self._kept = values
         return True
 
     def discard_unsaved(self) -> None:
         self._keeper.stop()
-        drafts.clear(self.ctx)
+        self.session.discard_unsaved()
 
     def apply_unsaved(self, values: dict[str, Any]) -> None:
-        """Fill the form with kept edits (offered back after an unclean stop)."""
+        """Fill the form with kept edits (offered back after an unclean stop); over a stored
+        record, once it is read."""
+        if self.candidate_id is not None and self.session.record is None:
+            self._unsaved = values
+            return
         for name, value in values.items():
             if name in self.inputs:
                 self.set_value(name, value)
@@ -122,9 +173,7 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
 
     # --- building -----------------------------------------------------------------------
 
-    def _line(self, name: str, max_length: int = 100) -> QLineEdit:
-        # A field with a text limit takes it from the validation's one registry.
-        max_length = MAX_LENGTH.get(name, max_length)
+    def _line(self, name: str, max_length: int) -> QLineEdit:
         edit = QLineEdit(objectName=name)
         edit.setMaxLength(max_length)
         edit.textEdited.connect(self._changed)
@@ -165,113 +214,8 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         self.card_note.setStyleSheet("color: #0b5394")
         self.card_note.hide()
 
-        basic = QGroupBox(self.tr("Identity"))
-        g = QGridLayout(basic)
-        self._row(g, 0, 0, self.tr("&Name"), "name", self._line("name", 40))
-        doc_types = [(d.value, document_type_label(d.value)) for d in idnumber.DocumentType]
-        self._row(
-            g,
-            0,
-            1,
-            self.tr("Document type"),
-            "document_type",
-            self._combo("document_type", doc_types, False),
-        )
-        self._row(g, 1, 0, self.tr("&ID number"), "id_number", self._line("id_number", 20))
-        genders = [("1", gender_label("1")), ("2", gender_label("2"))]
-        self._row(g, 1, 1, self.tr("Gender"), "gender", self._combo("gender", genders, False))
-        birth = self._line("birth_date", 10)
-        birth.setPlaceholderText("YYYY-MM-DD")
-        self._row(g, 2, 0, self.tr("Birth date"), "birth_date", birth)
-        ethnicities = [(c, f"{c} {n}") for c, n in codes.ethnicities().items()]
-        self._row(g, 2, 1, self.tr("Ethnicity"), "ethnicity", self._combo("ethnicity", ethnicities))
-        politics = [(c, f"{c} {n}") for c, n in codes.political_statuses().items()]
-        self._row(
-            g,
-            3,
-            0,
-            self.tr("Political status"),
-            "political_status",
-            self._combo("political_status", politics),
-        )
-
-        origin = QGroupBox(self.tr("Household and school"))
-        g = QGridLayout(origin)
-        divisions = [
-            (d.code, f"{d.code} {codes.division_full_name(d.code)}")
-            for d in codes.county_divisions()
-        ]
-        self._row(
-            g,
-            0,
-            0,
-            self.tr("Household registration"),
-            "household_division",
-            self._combo("household_division", divisions),
-        )
-        categories = [(c.value, category_label(c.value)) for c in Category]
-        self._row(
-            g,
-            0,
-            1,
-            self.tr("Candidate category"),
-            "category",
-            self._combo("category", categories, False),
-        )
-        self._row(
-            g,
-            1,
-            0,
-            self.tr("School code"),
-            "school_code",
-            self._combo("school_code", self._schools()),
-        )
-        self._row(g, 1, 1, self.tr("School"), "school_name", self._line("school_name", 100))
-        self._row(
-            g, 2, 0, self.tr("Student number"), "student_number", self._line("student_number", 30)
-        )
+        boxes = [self._group_box(group) for group in Group]
         self.inputs["school_code"].activated.connect(self._school_chosen)  # type: ignore[attr-defined]
-
-        contact = QGroupBox(self.tr("Contact"))
-        g = QGridLayout(contact)
-        self._row(g, 0, 0, self.tr("Home address"), "home_address", self._line("home_address", 100))
-        self._row(g, 0, 1, self.tr("Mobile phone"), "phone", self._line("phone", 20))
-
-        guardian = QGroupBox(self.tr("Guardian"))
-        g = QGridLayout(guardian)
-        self._row(
-            g, 0, 0, self.tr("Guardian name"), "guardian_name", self._line("guardian_name", 40)
-        )
-        relations = [(r, relation_label(r)) for r in GUARDIAN_RELATIONS]
-        self._row(
-            g,
-            0,
-            1,
-            self.tr("Relation"),
-            "guardian_relation",
-            self._combo("guardian_relation", relations, False),
-        )
-        self._row(
-            g, 1, 0, self.tr("Guardian phone"), "guardian_phone", self._line("guardian_phone", 20)
-        )
-
-        allocation = QGroupBox(self.tr("Allocation place"))
-        g = QGridLayout(allocation)
-        applied = QCheckBox(
-            self.tr("Applies for an allocation place"), objectName="allocation_applied"
-        )
-        applied.toggled.connect(self._changed)
-        self.inputs["allocation_applied"] = applied
-        self._row(g, 0, 0, self.tr("Application"), "allocation_applied", applied)
-        self._row(
-            g, 0, 1, self.tr("Basis"), "allocation_basis", self._line("allocation_basis", 200)
-        )
-
-        self.photo = QLabel(objectName="photo")
-        self.photo.setFixedSize(120, 160)
-        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.photo.setStyleSheet("border: 1px solid #999")
-        self.photo.setText(self.tr("No photo"))
 
         self.read_card_button = QPushButton(self.tr("Read ID card (F2)"), objectName="readCard")
         self.read_card_button.clicked.connect(self.read_card)
@@ -287,31 +231,13 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         self.summary.setWordWrap(True)
 
         side = QVBoxLayout()
-        side.addWidget(self.photo)
-        self.photo_button = QPushButton(self.tr("Take photo (F3)"), objectName="takePhoto")
-        self.photo_button.clicked.connect(self.take_photo)
-        self.photo_button.setEnabled(self.camera is not None)
-        self.import_photo_button = QPushButton(
-            self.tr("Photo from file…"), objectName="importPhoto"
-        )
-        self.import_photo_button.clicked.connect(self.import_photo)
-        self.photo_note = QLabel(objectName="photoNote")
-        self.photo_note.setWordWrap(True)
-        self.photo_note.setStyleSheet(WARNING_STYLE)
-        self.photo_note.setMaximumWidth(180)
-        self.clear_flag_button = QPushButton(self.tr("Photo checked…"), objectName="clearPhotoFlag")
-        self.clear_flag_button.clicked.connect(self.clear_photo_flag)
-        self.clear_flag_button.hide()
-        side.addWidget(self.photo_button)
-        side.addWidget(self.import_photo_button)
-        side.addWidget(self.photo_note)
-        side.addWidget(self.clear_flag_button)
+        side.addWidget(self.photo_panel)
         side.addWidget(self.read_card_button)
         side.addWidget(self.unlock_card_button)
         side.addStretch()
         side.addWidget(self.save_button)
         fields = QVBoxLayout()
-        for box in (basic, origin, contact, guardian, allocation):
+        for box in boxes:
             fields.addWidget(box)
         body = QHBoxLayout()
         body.addLayout(fields, 1)
@@ -321,26 +247,44 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         layout.addWidget(self.card_note)
         layout.addLayout(body)
         layout.addWidget(self.summary)
-        layout.addLayout(self._lifecycle_bar())
+        layout.addWidget(self.actions)
 
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, activated=self.read_card)
-        QShortcut(QKeySequence(Qt.Key.Key_F3), self, activated=self.take_photo)
-        # Tab order follows the paper form: top to bottom, left to right within a group.
-        order = [
-            "name", "document_type", "id_number", "gender", "birth_date", "ethnicity",
-            "political_status", "household_division", "category", "school_code", "school_name",
-            "student_number", "home_address", "phone", "guardian_name", "guardian_relation",
-            "guardian_phone", "allocation_applied", "allocation_basis",
-        ]  # fmt: skip
+        QShortcut(QKeySequence(Qt.Key.Key_F3), self, activated=self.photo_panel.take_photo)
+        # Tab order follows the paper form: the registry's order.
+        order = list(registry.NAMES)
         for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(self.inputs[a], self.inputs[b])
         QWidget.setTabOrder(self.inputs[order[-1]], self.save_button)
 
-    def _schools(self) -> list[tuple[str, str]]:
-        rows = queries.schools(self.ctx)
-        self._school_names = dict(rows)
-        return [(code, f"{code} {name}") for code, name in rows]
+    def _group_box(self, group: Group) -> QGroupBox:
+        """One box of the paper form: its fields two to a row, in the registry's order."""
+        box = QGroupBox(group_label(group))
+        grid = QGridLayout(box)
+        for position, field in enumerate(registry.in_group(group)):
+            row, col = divmod(position, 2)
+            self._row(
+                grid, row, col, field_label(field, mnemonic=True), field.name, self._input(field)
+            )
+        return box
+
+    def _input(self, field: Field) -> QWidget:
+        if field.input is Input.CHECK:
+            check = QCheckBox(self.tr("Applies for an allocation place"), objectName=field.name)
+            check.toggled.connect(self._changed)
+            self.inputs[field.name] = check
+            return check
+        if field.input is Input.LINE:
+            edit = self._line(field.name, field.max_length or 100)
+            edit.setPlaceholderText(field.placeholder)
+            return edit
+        if field.name == "school_code":  # this station's schools: filled once they are read
+            items = []
+        else:
+            assert field.table is not None, field.name
+            items = [(code, choice_label(field, code, name)) for code, name in field.table()]
+        return self._combo(field.name, items, editable=field.input is Input.SEARCH)
 
     def _school_chosen(self) -> None:
         code = self.inputs["school_code"].value()  # type: ignore[attr-defined]
@@ -373,50 +317,33 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
             widget.setText(value.isoformat() if isinstance(value, dt.date) else str(value or ""))
         widget.blockSignals(False)
 
-    def _load(self, candidate_id: int) -> None:
-        view = queries.record_view(self.ctx, candidate_id)
-        self.state = view.state
-        self.state_reason = view.state_reason
-        self.photo_flag = view.photo_flag
-        self.registration_no = view.registration_no
-        for name, value in view.values.items():
-            self.set_value(name, value)
-        if view.photo:
-            self.show_photo(view.photo)
-        self.photo_note.setText(self.photo_flag)
-        self.clear_flag_button.setVisible(bool(self.photo_flag))
-        self._set_locked(self.state.locked)
-        self._update_actions()
-
     def _set_locked(self, locked: bool) -> None:
-        if locked:
+        record = self.session.record
+        if locked and record is not None:
             self.banner.setText(
                 self.tr(
                     "This record is %1 and locked. Corrections need a supervisor to unlock it."
                 ).replace("%1", _state_text(self.state))
             )
-            if self.state == State.REJECTED and self.state_reason:
+            if self.state == State.REJECTED and record.view.state_reason:
                 # The county's reason, so that the correction can start from it.
                 self.banner.setText(
                     self.tr(
                         "The county rejected this record: %1. A supervisor unlocks it for correction."
-                    ).replace("%1", self.state_reason)
+                    ).replace("%1", record.view.state_reason)
                 )
-        self.banner.setVisible(locked)
+        elif self.notice:
+            self.banner.setText(self.notice)
+        self.banner.setVisible(locked or bool(self.notice))
         for name, widget in self.inputs.items():
             editable = not locked and name not in self.card_fields
             if isinstance(widget, QLineEdit):
                 widget.setReadOnly(not editable)
             else:
                 widget.setEnabled(editable)
-        for button in (
-            self.save_button,
-            self.read_card_button,
-            self.photo_button,
-            self.import_photo_button,
-        ):
-            button.setVisible(not locked)
-        self.clear_flag_button.setVisible(bool(self.photo_flag) and not locked)
+        self.save_button.setVisible(not locked)
+        self.read_card_button.setVisible(not locked)
+        self.photo_panel.set_locked(locked)
 
     # --- validation ---------------------------------------------------------------------
 
@@ -445,7 +372,7 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
             base = CARD_STYLE if name in self.card_fields else ""
             widget.setStyleSheet(INVALID_BORDER if bad else base)
         missing = len(result.errors)
-        self.save_button.setEnabled(result.ok and not self.state.locked)
+        self.save_button.setEnabled(result.ok and not self.state.locked and not self.saving)
         self.summary.setText(
             self.tr("All fields are valid.")
             if result.ok
@@ -470,34 +397,30 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
         return parsed
 
     def _check_duplicate(self, number: str) -> None:
-        existing_id = queries.candidate_with_id_number(self.ctx, number)
-        if existing_id is not None:
-            self.open_existing.emit(existing_id)
+        if number != self._checked_number:  # once per number, not per keystroke
+            self._checked_number = number
+            self.session.find_id_number(number)
 
     # --- actions ------------------------------------------------------------------------
 
     def save(self) -> None:
         result = self.revalidate()
-        if not result.ok or self.state.locked:
+        if not result.ok or self.state.locked or self.saving:
             return
         source = "card" if self.card_fields else "manual"
-        try:
-            if self.candidate_id is None:
-                saved = records.create(self.ctx, self.raw(), self.pending_photo, source=source)
-            else:
-                saved = records.update(self.ctx, self.candidate_id, self.raw())
-        except DuplicateCandidate as exc:
-            self.open_existing.emit(exc.existing_id)
-            return
-        except StationError as exc:
-            show_error(self, exc)
-            return
-        self.candidate_id = saved.id
-        self.pending_photo = None
-        drafts.clear(self.ctx)
-        self._load(saved.id)  # state, lock and actions follow the stored record
+        values = self.raw()
+        self._save_op = self.session.save(
+            values, self.photo_panel.pending, source, self._saved, self.revalidate
+        )
+        self.save_button.setEnabled(False)
+
+    @property
+    def saving(self) -> bool:
+        return self._save_op is not None and self._save_op.running
+
+    def _saved(self, _saved: Any) -> None:
+        self.photo_panel.pending = None
         self._kept = self.raw()
-        self.saved.emit(saved.id)
 
     def read_card(self) -> None:
         if self.reader is None or self.state.locked:
@@ -559,6 +482,18 @@ class CandidateForm(LifecycleActions, PhotoActions, QWidget):
             )
             self.revalidate()
 
+    def show_notice(self, text: str) -> None:
+        self.notice = text
+        self.banner.setText(text)
+        self.banner.show()
+
+    def _candidate_said_wrong(self, groups: list[str]) -> None:
+        self.card_note.setText(
+            self.tr("The candidate says these are wrong: %1").replace("%1", "、".join(groups))
+        )
+        self.card_note.setStyleSheet(ERROR_STYLE)
+        self.card_note.show()
+
 
 class CandidateDialog(QDialog):
     """The form in its own window: Esc closes, the queue stays behind it."""
@@ -573,12 +508,12 @@ class CandidateDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.form = CandidateForm(ctx, candidate_id, reader, camera)
-        title = (
-            self.tr("New candidate")
-            if candidate_id is None
-            else self.tr("Candidate %1").replace("%1", getattr(self.form, "registration_no", ""))
+        self.setWindowTitle(self.tr("New candidate"))
+        self.form.session.reloaded.connect(
+            lambda: self.setWindowTitle(
+                self.tr("Candidate %1").replace("%1", self.form.registration_no)
+            )
         )
-        self.setWindowTitle(title)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         self.form.saved.connect(lambda _id: self.accept())

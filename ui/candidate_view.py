@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import auth, codes, passwords, queries, records
+from station import auth, fields, passwords, queries, records
 from station.auth import Context
 from station.errors import StationError
+from station.fields import Group
 from ui import i18n
-from ui.labels import category_label, gender_label
+from ui.labels import field_label, group_label, value_text
 from ui.operations import Operation, show_error, start
 
 BIG = "font-size: 22px"
@@ -46,19 +47,21 @@ class CandidateView(QDialog):
 
     typed = Signal(int, int)  # password length, strength score: for the operator's mirror
 
-    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: Context, view: queries.RecordView, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.candidate_id = candidate_id
+        self.candidate_id = view.id
         self.confirmed = False
         self.setting: Operation | None = None  # the password being checked and stored
         self.checking: Operation | None = None  # the operator's password, handing back
+        self.reviewing: Operation | None = None  # "all correct", stored
         self.wrong: list[str] = []
         self.answers: dict[str, bool] = {}
         self.setObjectName("candidateView")
         self.setWindowTitle(self.tr("Please check your information"))
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        view = queries.record_view(ctx, candidate_id)
         self.values = view.values
         self.jpeg = view.photo
         self.candidate = view.candidate
@@ -96,37 +99,18 @@ class CandidateView(QDialog):
     # --- the record, group by group -----------------------------------------------------
 
     def _groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        v = self.values
-        ethnicity = codes.ethnicities().name_of(v["ethnicity"]) or v["ethnicity"]
-        guardian = " ".join(
-            x for x in (v["guardian_name"], v["guardian_relation"], v["guardian_phone"]) if x
-        )
-        return [
-            (
-                self.tr("Name and photo"),
-                [(self.tr("Name"), v["name"])],
-            ),
-            (
-                self.tr("Identity"),
-                [
-                    (self.tr("ID number"), v["id_number"]),
-                    (self.tr("Birth date"), v["birth_date"].isoformat()),
-                    (self.tr("Gender"), gender_label(v["gender"])),
-                    (self.tr("Ethnicity"), ethnicity),
-                ],
-            ),
-            (
-                self.tr("School"),
-                [
-                    (self.tr("School"), v["school_name"] or "—"),
-                    (self.tr("Candidate category"), category_label(v["category"])),
-                ],
-            ),
-            (
-                self.tr("Contact and guardian"),
-                [(self.tr("Mobile phone"), v["phone"]), (self.tr("Guardian"), guardian or "—")],
-            ),
-        ]
+        """The boxes of the paper form, each with the fields the candidate checks
+        (``candidate_check`` in the registry), as (label, value) in the desk's language."""
+        groups = []
+        for group in Group:
+            rows = [
+                (field_label(f), value_text(f, self.values.get(f.name)))
+                for f in fields.in_group(group)
+                if f.candidate_check
+            ]
+            if rows:
+                groups.append((group_label(group), rows))
+        return groups
 
     def _group_page(self, index: int, title: str, rows: list[tuple[str, str]]) -> QWidget:
         page = QWidget(objectName=f"group{index}")
@@ -185,14 +169,24 @@ class CandidateView(QDialog):
             )
             self.pages.setCurrentWidget(self.handback_page)
         else:
-            try:
-                records.record_review(self.ctx, self.candidate_id, shown=self.shown)
-            except StationError as exc:
-                self.handback_note.setText(i18n.message(exc))
-                self.pages.setCurrentWidget(self.handback_page)
-                return
-            self.pages.setCurrentWidget(self.password_page)
-            self.password.setFocus()
+            ctx, candidate_id, shown = self.ctx, self.candidate_id, self.shown
+            self.reviewing = start(
+                self,
+                lambda _progress: records.record_review(ctx, candidate_id, shown=shown),
+                lambda _result: self._reviewed(),
+                self._review_refused,
+            )
+
+    def _reviewed(self) -> None:
+        self.pages.setCurrentWidget(self.password_page)
+        self.password.setFocus()
+
+    def _review_refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, StationError):
+            show_error(self, exc)
+            return
+        self.handback_note.setText(i18n.message(exc))
+        self.pages.setCurrentWidget(self.handback_page)
 
     # --- the password -------------------------------------------------------------------
 

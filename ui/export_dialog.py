@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from station.auth import Context
-from ui.operations import run_with_progress
+from ui.operations import run_with_progress, start
 
 
 def _mb(n: int) -> str:
@@ -40,7 +40,8 @@ class ExportDialog(QDialog):
         self.ctx = ctx
         self.written: list[Path] = []
         self.setWindowTitle(self.tr("Export for the county"))
-        self.records, self.needed = station_side.export_estimate(ctx)
+        self.records, self.needed = 0, 0
+        self.estimated = False  # the count of records waiting is read off the GUI thread
         self.drives = drive_mod.removable_drives() if drives is None else drives
         self.target = QComboBox(objectName="exportTarget")
         for drive in self.drives:
@@ -72,6 +73,13 @@ class ExportDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addLayout(buttons)
         self.target.currentIndexChanged.connect(self.check_room)
+        self.summary.setText(self.tr("Counting the signed records…"))
+        self.check_room()
+        self.estimating = start(self, lambda _p: station_side.export_estimate(ctx), self._estimated)
+
+    def _estimated(self, estimate: tuple[int, int]) -> None:
+        self.records, self.needed = estimate
+        self.estimated = True
         self.summary.setText(
             self.tr("%1 signed records to export, about %2.")
             .replace("%1", str(self.records))
@@ -93,6 +101,10 @@ class ExportDialog(QDialog):
 
     def check_room(self) -> bool:
         drive = self.target.currentData()
+        if not self.estimated:
+            self.problem.clear()
+            self.export_button.setEnabled(False)
+            return False
         if drive is None:
             self.problem.setText(
                 self.tr("No removable drive found: insert a USB drive or choose a folder.")

@@ -1,54 +1,53 @@
-"""The form's actions after collection (打印、确认、签字、解锁、历史), as a mixin of
-:class:`ui.candidate_form.CandidateForm`: candidate check, print, confirm, sign, unlock,
-history."""
+"""The form's actions after collection (考生核对、打印、确认、签字、解锁、历史) as a bar of
+buttons under the form. Every store call goes through the record's
+:class:`ui.record_session.RecordSession`; what is possible follows its state and facts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from station import queries, records
-from station.errors import StationError
+from station import queries
 from station.lifecycle import Action, State
 from ui.candidate_view import CandidateView, OperatorMirror
-from ui.operations import show_error, start
+from ui.operations import Operation
+from ui.record_session import RecordSession
 
-if TYPE_CHECKING:
-    pass
-
-ERROR_STYLE = "color: #b00020"
+#: States from which only a supervisor's unlock leads back to editing.
+UNLOCKABLE = (State.SIGNED, State.EXPORTED, State.ACKNOWLEDGED, State.REJECTED)
 
 
-class LifecycleActions:
-    """Mixed into CandidateForm; uses its ``ctx``, ``candidate_id``, ``state`` and widgets."""
+class LifecycleBar(QWidget):
+    """``candidate_said_wrong(groups)``: the candidate pointed at groups to correct."""
 
-    def _lifecycle_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
+    candidate_said_wrong = Signal(list)
+
+    def __init__(self, session: RecordSession, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.candidate_view: CandidateView | None = None
+        self.preview: Any = None
+        self.sign_dialog: Any = None
+        self.unlock_dialog: Any = None
+        self.history_dialog: Any = None
+        self.printing: Operation | None = None
+        self.opening: Operation | None = None
+        self.checklist = QLabel(objectName="checklist")
+        self.checklist.setWordWrap(True)
         self.check_button = QPushButton(
-            QCoreApplication.translate("CandidateForm", "Candidate check (F4)"),
-            objectName="candidateCheck",
+            self.tr("Candidate check (F4)"), objectName="candidateCheck"
         )
-        self.print_button = QPushButton(
-            QCoreApplication.translate("CandidateForm", "Print form (Ctrl+P)"),
-            objectName="printForm",
-        )
-        self.confirm_button = QPushButton(
-            QCoreApplication.translate("CandidateForm", "Confirm"), objectName="confirm"
-        )
-        self.sign_button = QPushButton(
-            QCoreApplication.translate("CandidateForm", "Signed… (F9)"), objectName="sign"
-        )
-        self.unlock_button = QPushButton(
-            QCoreApplication.translate("CandidateForm", "Unlock…"), objectName="unlock"
-        )
-        self.history_button = QPushButton(
-            QCoreApplication.translate("CandidateForm", "History…"), objectName="history"
-        )
+        self.print_button = QPushButton(self.tr("Print form (Ctrl+P)"), objectName="printForm")
+        self.confirm_button = QPushButton(self.tr("Confirm"), objectName="confirm")
+        self.sign_button = QPushButton(self.tr("Signed… (F9)"), objectName="sign")
+        self.unlock_button = QPushButton(self.tr("Unlock…"), objectName="unlock")
+        self.history_button = QPushButton(self.tr("History…"), objectName="history")
         self.mirror = OperatorMirror()
         self.mirror.hide()
+        bar = QHBoxLayout()
         for button, slot in (
             (self.check_button, self.candidate_check),
             (self.print_button, self.print_form),
@@ -60,135 +59,141 @@ class LifecycleActions:
             button.clicked.connect(slot)
             bar.addWidget(button)
         bar.addWidget(self.mirror)
-        QShortcut(QKeySequence(Qt.Key.Key_F4), self, activated=self.candidate_check)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_form)
-        QShortcut(QKeySequence(Qt.Key.Key_F9), self, activated=self.sign)
-        return bar
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.checklist)
+        layout.addLayout(bar)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), parent, activated=self.candidate_check)
+        QShortcut(QKeySequence.StandardKey.Print, parent, activated=self.print_form)
+        QShortcut(QKeySequence(Qt.Key.Key_F9), parent, activated=self.sign)
+        session.reloaded.connect(self.update_actions)
+        session.busy_changed.connect(lambda _busy: self.update_actions())
+        self.update_actions()
 
-    def _facts(self) -> Any:
-        return queries.facts(self.ctx, self.candidate_id)  # type: ignore[arg-type]
-
-    def _update_actions(self) -> None:
-        saved = self.candidate_id is not None
-        facts = self._facts() if saved else None
-        state = self.state
-        self.check_button.setEnabled(saved and state == State.READY)
+    def update_actions(self) -> None:
+        session = self.session
+        saved = session.record is not None
+        facts = session.facts
+        state = session.state
+        idle = not session.busy
+        self.check_button.setEnabled(idle and saved and state == State.READY)
+        printing = self.printing is not None and self.printing.running
         self.print_button.setEnabled(
-            saved and state in (State.READY, State.CONFIRMED, State.SIGNED)
+            idle
+            and not printing
+            and saved
+            and state in (State.READY, State.CONFIRMED, State.SIGNED)
         )
         self.confirm_button.setEnabled(
             bool(
-                facts
+                idle
+                and facts
                 and state == State.READY
                 and facts.candidate_reviewed
                 and facts.password_set
                 and facts.form_printed
             )
         )
-        self.sign_button.setEnabled(saved and state == State.CONFIRMED)
-        self.unlock_button.setVisible(
-            saved and state in (State.SIGNED, State.EXPORTED, State.ACKNOWLEDGED, State.REJECTED)
-        )
-        self.history_button.setEnabled(saved)
+        self.sign_button.setEnabled(idle and saved and state == State.CONFIRMED)
+        self.unlock_button.setVisible(saved and state in UNLOCKABLE)
+        self.unlock_button.setEnabled(idle)
+        self.history_button.setEnabled(idle and saved)
         if facts is not None and state == State.READY:
             done = [
-                (
-                    facts.candidate_reviewed,
-                    QCoreApplication.translate("CandidateForm", "checked by the candidate"),
-                ),
-                (facts.password_set, QCoreApplication.translate("CandidateForm", "password set")),
-                (facts.form_printed, QCoreApplication.translate("CandidateForm", "form printed")),
+                (facts.candidate_reviewed, self.tr("checked by the candidate")),
+                (facts.password_set, self.tr("password set")),
+                (facts.form_printed, self.tr("form printed")),
             ]
-            self.summary.setText(
-                QCoreApplication.translate("CandidateForm", "Before confirming: %1").replace(
+            self.checklist.setText(
+                self.tr("Before confirming: %1").replace(
                     "%1", "  ".join(("✔ " if ok else "✘ ") + text for ok, text in done)
                 )
             )
+        self.checklist.setVisible(facts is not None and state == State.READY)
 
-    def _refresh(self) -> None:
-        if self.candidate_id is not None:
-            self._load(self.candidate_id)
-            self.revalidate()
-            self._update_actions()
-            self.saved.emit(self.candidate_id)
+    # --- the candidate's check ----------------------------------------------------------
 
     def candidate_check(self) -> None:
-        if self.candidate_id is None or self.state != State.READY:
+        if self.session.record is None or self.session.state != State.READY:
             return
-        if getattr(self, "candidate_view", None) is not None and self.candidate_view.isVisible():
+        if self.candidate_view is not None and self.candidate_view.isVisible():
             return  # one candidate screen at a time
-        view = CandidateView(self.ctx, self.candidate_id, self)
-        view.typed.connect(self.mirror.show_typing)
-        self.mirror.show()
-        view.finished.connect(lambda _result: (self.mirror.hide(), self._after_check(view)))
-        self.candidate_view = view
-        view.show_for_candidate()
+        if self.opening is not None and self.opening.running:
+            return
+        ctx, candidate_id = self.session.ctx, self.session.record.view.id
+        self.candidate_view = None
+        # What the candidate checks is read at the moment the screen opens.
+        self.opening = self.session.run(
+            lambda: queries.record_view(ctx, candidate_id), self._open_check, reload=False
+        )
 
-    def _after_check(self, view: CandidateView) -> None:
-        if view.wrong:
-            self.card_note.setText(
-                QCoreApplication.translate(
-                    "CandidateForm", "The candidate says these are wrong: %1"
-                ).replace("%1", "、".join(view.wrong))
-            )
-            self.card_note.setStyleSheet(ERROR_STYLE)
-            self.card_note.show()
-        self._refresh()
+    def _open_check(self, view: queries.RecordView) -> None:
+        screen = CandidateView(self.session.ctx, view, self)
+        screen.typed.connect(self.mirror.show_typing)
+        self.mirror.show()
+        screen.finished.connect(lambda _result: self._after_check(screen))
+        self.candidate_view = screen
+        screen.show_for_candidate()
+
+    def _after_check(self, screen: CandidateView) -> None:
+        self.mirror.hide()
+        if screen.wrong:
+            self.candidate_said_wrong.emit(screen.wrong)
+        self.session.reload(announce=True)
+
+    # --- print, confirm, sign, unlock, history --------------------------------------------
 
     def print_form(self) -> None:
         """Render the registration form off the GUI thread (fonts, barcode, PDF), then show
         the preview; "printed" is recorded by the core as it renders."""
-        if self.candidate_id is None:
-            return
-        if getattr(self, "printing", None) is not None and self.printing.running:
+        if self.session.record is None or (self.printing is not None and self.printing.running):
             return
         from station.form.service import print_form
 
-        candidate_id = self.candidate_id
+        ctx, candidate_id = self.session.ctx, self.session.record.view.id
         self.preview = None
-        self.print_button.setEnabled(False)
-        self.printing = start(
-            self,
-            lambda _progress: print_form(self.ctx, candidate_id),
-            self._show_preview,
-            on_finished=self._update_actions,
+        self.printing = self.session.run(
+            lambda: print_form(ctx, candidate_id), self._show_preview, announce=False
         )
+        self.update_actions()
 
     def _show_preview(self, printed: Any) -> None:
         from ui.record_actions import PrintPreview
 
-        self.preview = PrintPreview(
-            printed.pdf, QCoreApplication.translate("CandidateForm", "Registration form"), self
-        )
-        self.preview.finished.connect(lambda _r: self._refresh())
+        self.preview = PrintPreview(printed.pdf, self.tr("Registration form"), self)
+        self.preview.finished.connect(lambda _r: self.session.reload(announce=True))
         self.preview.open()
 
     def confirm(self) -> None:
-        try:
-            records.transition(self.ctx, self.candidate_id, Action.CONFIRM)  # type: ignore[arg-type]
-        except StationError as exc:
-            show_error(self, exc)
-            return
-        self._refresh()
+        if self.confirm_button.isEnabled():
+            self.session.transition(Action.CONFIRM)
 
     def sign(self) -> None:
-        if self.candidate_id is None or self.state != State.CONFIRMED:
+        if self.session.record is None or self.session.state != State.CONFIRMED:
             return
         from ui.record_actions import SignDialog
 
-        self.sign_dialog = SignDialog(self.ctx, self.candidate_id, self)
-        self.sign_dialog.accepted.connect(self._refresh)
+        self.sign_dialog = SignDialog(self.session, self)
         self.sign_dialog.open()
 
     def unlock(self) -> None:
+        if self.session.record is None:
+            return
         from ui.record_actions import UnlockDialog
 
-        self.unlock_dialog = UnlockDialog(self.ctx, self.candidate_id, self)  # type: ignore[arg-type]
-        self.unlock_dialog.accepted.connect(self._refresh)
+        self.unlock_dialog = UnlockDialog(self.session, self)
         self.unlock_dialog.open()
 
     def history(self) -> None:
+        if self.session.record is None:
+            return
         from ui.record_actions import HistoryDialog
 
-        self.history_dialog = HistoryDialog(self.ctx, self.candidate_id, self)  # type: ignore[arg-type]
-        self.history_dialog.open()
+        ctx, candidate_id = self.session.ctx, self.session.record.view.id
+        self.history_dialog = None
+
+        def show(history: tuple[list[queries.VersionView], list[queries.EventView]]) -> None:
+            self.history_dialog = HistoryDialog(*history, parent=self)
+            self.history_dialog.open()
+
+        self.session.run(lambda: queries.history(ctx, candidate_id), show, reload=False)

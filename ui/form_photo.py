@@ -1,30 +1,81 @@
-"""The form's photo actions (照片): take one live, import one from a file with a supervisor,
-clear a near-duplicate flag; a mixin of :class:`ui.candidate_form.CandidateForm`."""
+"""The form's photo panel (照片): the photo, taking one live, importing one from a file with a
+supervisor, clearing a near-duplicate flag. Every store call goes through the record's
+:class:`ui.record_session.RecordSession`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from station import queries, records
-from station.errors import StationError
 from station.photo.stored import PhotoInput
 from station.roles import Permission
 from ui.approval import ApprovalDialog
-from ui.operations import show_error
+from ui.record_session import RecordSession
 
-if TYPE_CHECKING:
-    pass
-
-ERROR_STYLE = "color: #b00020"
+WARNING_STYLE = "color: #8a5a00"
 
 
-class PhotoActions:
-    """Mixed into CandidateForm; uses its ``ctx``, ``candidate_id``, ``camera`` and widgets."""
+class PhotoPanel(QWidget):
+    """``pending`` holds a photo taken before the record was first saved; the form saves it
+    with the record."""
+
+    def __init__(
+        self, session: RecordSession, camera: Callable[[], Any] | None, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.camera = camera  # opens the configured camera; None: no camera at this desk
+        self.pending: PhotoInput | None = None
+        self.capture_dialog: QDialog | None = None
+        self.approval: ApprovalDialog | None = None
+        self.photo = QLabel(objectName="photo")
+        self.photo.setFixedSize(120, 160)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setStyleSheet("border: 1px solid #999")
+        self.photo.setText(self.tr("No photo"))
+        self.take_button = QPushButton(self.tr("Take photo (F3)"), objectName="takePhoto")
+        self.take_button.clicked.connect(self.take_photo)
+        self.take_button.setEnabled(camera is not None)
+        self.import_button = QPushButton(self.tr("Photo from file…"), objectName="importPhoto")
+        self.import_button.clicked.connect(lambda: self.import_photo())
+        self.note = QLabel(objectName="photoNote")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(WARNING_STYLE)
+        self.note.setMaximumWidth(180)
+        self.clear_flag_button = QPushButton(self.tr("Photo checked…"), objectName="clearPhotoFlag")
+        self.clear_flag_button.clicked.connect(self.clear_photo_flag)
+        self.clear_flag_button.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (
+            self.photo,
+            self.take_button,
+            self.import_button,
+            self.note,
+            self.clear_flag_button,
+        ):
+            layout.addWidget(widget)
+        session.reloaded.connect(self.show_record)
+
+    def show_record(self) -> None:
+        record = self.session.record
+        if record is None:
+            return
+        if record.view.photo:
+            self.show_photo(record.view.photo)
+        self.note.setText(record.view.photo_flag)
+        self.set_locked(record.view.state.locked)
+
+    def set_locked(self, locked: bool) -> None:
+        self.take_button.setVisible(not locked)
+        self.import_button.setVisible(not locked)
+        flag = self.session.record.view.photo_flag if self.session.record else ""
+        self.clear_flag_button.setVisible(bool(flag) and not locked)
 
     def show_photo(self, jpeg: bytes) -> None:
         pixmap = QPixmap()
@@ -32,14 +83,13 @@ class PhotoActions:
         self.photo.setPixmap(pixmap.scaled(self.photo.size(), Qt.AspectRatioMode.KeepAspectRatio))
 
     def take_photo(self) -> None:
-        if self.camera is None or self.state.locked:
+        if self.camera is None or self.session.state.locked:
             return
         from station.photo import get_profile
         from ui.capture import CaptureDialog
 
-        dialog = CaptureDialog(
-            self.camera, get_profile(self.ctx.settings.photo_profile or None), self
-        )
+        profile = get_profile(self.session.ctx.settings.photo_profile or None)
+        dialog = CaptureDialog(self.camera, profile, self)
         self.capture_dialog = dialog
         dialog.accepted.connect(
             lambda: self.use_photo(PhotoInput(dialog.jpeg or b"", "camera", quality_ok=True))
@@ -49,28 +99,11 @@ class PhotoActions:
     def use_photo(self, photo: PhotoInput) -> None:
         """A photo that passed the checks: stored now, or with the record when it is saved."""
         self.show_photo(photo.jpeg)
-        if self.candidate_id is None:
-            self.pending_photo = photo
-            self.photo_note.setText(
-                QCoreApplication.translate(
-                    "CandidateForm", "The photo is stored when the record is saved."
-                )
-            )
+        if self.session.candidate_id is None:
+            self.pending = photo
+            self.note.setText(self.tr("The photo is stored when the record is saved."))
             return
-        try:
-            records.set_photo(self.ctx, self.candidate_id, photo)
-        except StationError as exc:
-            show_error(self, exc)
-            return
-        self._reload_photo_state()
-        self.saved.emit(self.candidate_id)
-
-    def _reload_photo_state(self) -> None:
-        view = queries.record_view(self.ctx, self.candidate_id)  # type: ignore[arg-type]
-        self.state = view.state
-        self.photo_flag = view.photo_flag
-        self.photo_note.setText(self.photo_flag)
-        self.clear_flag_button.setVisible(bool(self.photo_flag))
+        self.session.set_photo(photo)
 
     def import_photo(self, path: str | None = None) -> None:
         """The camera failed: a supervisor authorises a photo from a file, with a reason."""
@@ -78,51 +111,48 @@ class PhotoActions:
 
         from station.photo import review as photo_review
 
-        if self.candidate_id is None:
-            self.photo_note.setText(
-                QCoreApplication.translate(
-                    "CandidateForm", "Save the record first, then import its photo."
-                )
-            )
+        candidate_id = self.session.candidate_id
+        if candidate_id is None:
+            self.note.setText(self.tr("Save the record first, then import its photo."))
             return
         if not path:
             path, _ = QFileDialog.getOpenFileName(
-                self,
-                QCoreApplication.translate("CandidateForm", "Photo from file"),
-                "",
-                "JPEG/PNG (*.jpg *.jpeg *.png)",
+                self, self.tr("Photo from file"), "", "JPEG/PNG (*.jpg *.jpeg *.png)"
             )
             if not path:
                 return
-        approval = ApprovalDialog(
-            self.ctx,
-            QCoreApplication.translate(
-                "CandidateForm", "Store a photo from a file instead of the camera"
-            ),
-            self,
-            Permission.IMPORT_PHOTO,
-        )
         try:
             data = Path(path).read_bytes()  # now: a USB stick may be pulled out later
         except OSError as exc:
-            self.photo_note.setText(str(exc))
+            self.note.setText(str(exc))
             return
-        approval.authorise = lambda login, password, reason: photo_review.import_photo(
-            self.ctx, self.candidate_id, data, reason, approver=(login, password)
+        ctx = self.session.ctx
+        self._approve(
+            self.tr("Store a photo from a file instead of the camera"),
+            lambda login, password, reason: photo_review.import_photo(
+                ctx, candidate_id, data, reason, approver=(login, password)
+            ),
         )
-        self.approval = approval
-        if approval.exec() == QDialog.DialogCode.Accepted:
-            self._load(self.candidate_id)
-            self.saved.emit(self.candidate_id)
 
     def clear_photo_flag(self) -> None:
         from station.photo import review as photo_review
 
-        approval = ApprovalDialog(self.ctx, self.photo_flag, self, Permission.IMPORT_PHOTO)
-        approval.authorise = lambda login, password, reason: photo_review.clear_flag(
-            self.ctx, self.candidate_id, login, password, reason
+        record = self.session.record
+        if record is None:
+            return
+        ctx, candidate_id = self.session.ctx, record.view.id
+        self._approve(
+            record.view.photo_flag,
+            lambda login, password, reason: photo_review.clear_flag(
+                ctx, candidate_id, login, password, reason
+            ),
         )
+
+    def _approve(self, text: str, authorise: Callable[[str, str, str], Any]) -> None:
+        """A supervisor approves ``authorise`` (run off the GUI thread by the dialog); the
+        record is read again afterwards."""
+        approval = ApprovalDialog(self.session.ctx, text, self, Permission.IMPORT_PHOTO)
+        approval.authorise = authorise
         self.approval = approval
         if approval.exec() == QDialog.DialogCode.Accepted:
-            self._reload_photo_state()
-            self.saved.emit(self.candidate_id)
+            self.session.reload(announce=True)

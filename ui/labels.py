@@ -7,7 +7,11 @@ languages come from the same ``.ts`` files. Each text is a literal ``translate``
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import QCoreApplication
+
+from station.fields import Field, Group, Input
 
 
 def state_label(state: str) -> str:
@@ -72,3 +76,64 @@ def relation_label(relation: str) -> str:
         "其他亲属": QCoreApplication.translate("Labels", "Other relative"),
         "其他监护人": QCoreApplication.translate("Labels", "Other guardian"),
     }.get(relation, relation)
+
+
+# --- the record's fields (station/fields.py), in the desk's language ------------------------
+
+
+def _language() -> str:
+    from ui import i18n
+
+    return i18n.current()
+
+
+def field_label(field: Field, mnemonic: bool = False) -> str:
+    """A field's label; with ``mnemonic``, marked for Alt+letter (姓名(&N) / &Name)."""
+    text = field.label(_language())
+    if not (mnemonic and field.mnemonic):
+        return text
+    if _language() != "en":
+        return f"{text}(&{field.mnemonic})"
+    at = text.lower().find(field.mnemonic.lower())
+    return text if at < 0 else text[:at] + "&" + text[at:]
+
+
+def group_label(group: Group) -> str:
+    return group.label_en if _language() == "en" else group.label_zh
+
+
+_CHOICE_LABELS = {
+    "document_type": document_type_label,
+    "gender": gender_label,
+    "category": category_label,
+    "guardian_relation": relation_label,
+}
+
+
+def choice_label(field: Field, code: str, name_zh: str) -> str:
+    """How a code of the field's table is offered: short fixed lists by their translated
+    name, searchable tables as ``code name`` so that either can be typed."""
+    if field.input is Input.CHOICE:
+        translate = _CHOICE_LABELS.get(field.name)
+        return translate(code) if translate else name_zh
+    return f"{code} {name_zh}"
+
+
+def value_text(field: Field, value: object) -> str:
+    """A stored value as the candidate reads it (— for nothing)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        if value:
+            return QCoreApplication.translate("Labels", "Yes")
+        return QCoreApplication.translate("Labels", "No")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    translate = _CHOICE_LABELS.get(field.name)
+    if translate is not None:
+        return translate(text)
+    if field.table is not None:
+        names = dict(field.table())
+        return names.get(text, text)
+    return text

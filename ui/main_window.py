@@ -33,7 +33,7 @@ from station.roles import Permission, allows
 from ui import i18n
 from ui.candidate_form import CandidateDialog
 from ui.labels import role_label, state_label
-from ui.operations import run_with_progress
+from ui.operations import Operation, run_with_progress, show_error, start
 from ui.queue_model import QueueModel
 from ui.roster_dialog import RosterPreview, import_summary, import_work, preview_work
 
@@ -47,13 +47,11 @@ class MainWindow(QMainWindow):
         self.context = context
         self.reader = reader
         self.camera = camera
-        station = queries.station_info(context)
-        self.station_title = f"{station.name}（{station.code}）" if station.code else ""
-        self.is_demo = station.is_demo
-        title = self.tr("Registration station") + " — " + self.station_title
-        if self.is_demo:
-            title += " " + self.tr("[DEMO]")
-        self.setWindowTitle(title)
+        self.station_title = ""
+        self.is_demo = False
+        self.ready = False  # the first look at the store is back
+        self.loading: Operation | None = None
+        self.setWindowTitle(self.tr("Registration station"))
 
         self.model = QueueModel(context)
         self.search = QLineEdit(objectName="search")
@@ -108,6 +106,25 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._update_status)
         self._update_status()
         self.resize(1200, 760)
+        self.loading = start(self, lambda _p: self._look(with_station=True), self._loaded)
+
+    def _look(self, with_station: bool = False) -> tuple[Any, list[Any]]:
+        """Off the GUI thread: the station's name and the whole queue."""
+        station = queries.station_info(self.context) if with_station else None
+        return station, queries.queue_rows(self.context)
+
+    def _loaded(self, look: tuple[Any, list[Any]]) -> None:
+        station, rows = look
+        if station is not None:
+            self.station_title = f"{station.name}（{station.code}）" if station.code else ""
+            self.is_demo = station.is_demo
+            title = self.tr("Registration station") + " — " + self.station_title
+            if self.is_demo:
+                title += " " + self.tr("[DEMO]")
+            self.setWindowTitle(title)
+        self.model.set_rows(rows)
+        self._fill_schools()
+        self.ready = True
 
     # --- actions ------------------------------------------------------------------------
 
@@ -166,23 +183,37 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
         self.search.selectAll()
 
-    def refresh(self) -> None:
-        self.model.reload()
-        self._fill_schools()
+    def refresh(self) -> Operation:
+        """The whole queue read again (F5, after an import or an export)."""
+        self.loading = start(self, lambda _p: self._look(), self._loaded)
+        return self.loading
 
-    def candidate_changed(self, candidate_id: int) -> None:
+    def candidate_changed(self, candidate_id: int) -> Operation:
         """After a save: that candidate's line, not the whole queue."""
-        row = self.model.update_candidate(candidate_id)
-        if row is not None and row.school_code and self.school_filter.findData(row.school_code) < 0:
-            self._fill_schools()  # a school the list does not have yet
-        self._update_status()
+        context = self.context
 
-    def show_refusals(self) -> QDialog:
+        def show(row: Any) -> None:
+            self.model.put_row(candidate_id, row)
+            if (
+                row is not None
+                and row.school_code
+                and self.school_filter.findData(row.school_code) < 0
+            ):
+                self._fill_schools()  # a school the list does not have yet
+            self._update_status()
+
+        return start(self, lambda _p: queries.queue_row(context, candidate_id), show)
+
+    def show_refusals(self) -> Operation:
         """For the supervisor: refused candidate passwords per school. Many "same format"
         refusals from one school mean somebody there prescribes passwords."""
         from station import passwords
 
-        counts = passwords.refusals_by_school(self.context)
+        context = self.context
+        self.refusals_dialog = None
+        return start(self, lambda _p: passwords.refusals_by_school(context), self._show_refusals)
+
+    def _show_refusals(self, counts: dict[str, dict[str, int]]) -> None:
         reasons = sorted({r for by_reason in counts.values() for r in by_reason})
         dialog = QDialog(self)
         dialog.setWindowTitle(self.tr("Refused candidate passwords by school"))
@@ -207,7 +238,7 @@ class MainWindow(QMainWindow):
         QVBoxLayout(dialog).addWidget(table)
         dialog.resize(700, 400)
         dialog.show()
-        return dialog
+        self.refusals_dialog = dialog
 
     def show_health(self) -> QDialog:
         """For the supervisor: what `station doctor` finds, at the desk."""
@@ -277,10 +308,9 @@ class MainWindow(QMainWindow):
         dialog.form.open_existing.disconnect()
         dialog.close()
         opened = self.open_candidate(existing_id)
-        opened.form.banner.setText(
+        opened.form.show_notice(
             self.tr("This ID number is already registered here: its record is opened.")
         )
-        opened.form.banner.show()
 
     def new_candidate(self) -> CandidateDialog:
         return self.open_candidate(None)
@@ -359,9 +389,13 @@ class MainWindow(QMainWindow):
             path = Path(chosen)
         from station import roster
 
-        roster.write_template(path)
-        self.statusBar().showMessage(
-            self.tr("Template written to %1.").replace("%1", str(path)), 30_000
+        target = path
+        start(
+            self,
+            lambda _p: roster.write_template(target),
+            lambda _r: self.statusBar().showMessage(
+                self.tr("Template written to %1.").replace("%1", str(target)), 30_000
+            ),
         )
 
     # --- county exchange and paper forms ------------------------------------------------
@@ -375,14 +409,28 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def offer_recovery(self) -> QMessageBox | None:
+    def offer_recovery(self) -> Operation:
         """After an unclean stop: say what was checked and found, and offer back the edits
-        that were being typed (station/drafts.py)."""
+        that were being typed (station/drafts.py). The store is looked at off the GUI
+        thread; ``recovery_box`` is the message, if there is anything to say."""
         from station import drafts
 
+        context = self.context
+        checked = context.store.checked_after_unclean_stop
+        self.recovery_box: QMessageBox | None = None
+
+        def look(_progress: Any) -> tuple[Any, Any]:
+            chain = queries.audit_check(context) if checked else None
+            return chain, drafts.take(context)
+
+        return start(self, look, self._show_recovery)
+
+    def _show_recovery(self, look: tuple[Any, Any]) -> None:
+        from station import drafts
+
+        chain, unsaved = look
         lines = []
-        if self.context.store.checked_after_unclean_stop:
-            chain = queries.audit_check(self.context)
+        if chain is not None:
             found = (
                 self.tr("intact, %1 events").replace("%1", str(chain.count))
                 if chain.ok
@@ -396,7 +444,6 @@ class MainWindow(QMainWindow):
                     "Checked on opening: the whole database: intact; the audit chain: %1."
                 ).replace("%1", found)
             )
-        unsaved = drafts.take(self.context)
         if unsaved is not None:
             lines.append(
                 self.tr("Unsaved edits from %1 were kept. Open them to go on?").replace(
@@ -404,7 +451,7 @@ class MainWindow(QMainWindow):
                 )
             )
         if not lines:
-            return None
+            return
         box = QMessageBox(
             QMessageBox.Icon.Information,
             self.tr("After an unclean stop"),
@@ -418,18 +465,18 @@ class MainWindow(QMainWindow):
             box.setStandardButtons(
                 QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard
             )
+            context = self.context
 
             def answered(_result: int) -> None:
                 if box.clickedButton() is box.button(QMessageBox.StandardButton.Open):
                     dialog = self.open_candidate(unsaved.candidate_id)
                     dialog.form.apply_unsaved(unsaved.values)
                 else:
-                    drafts.clear(self.context)
+                    start(self, lambda _p: drafts.clear(context), lambda _r: None)
 
             box.finished.connect(answered)
         box.open()
         self.recovery_box = box
-        return box
 
     def show_batches(self) -> QDialog:
         """Exported batches and receipts; write a lost batch again; resync after a restore."""
@@ -451,16 +498,24 @@ class MainWindow(QMainWindow):
         result = QLabel(objectName="qrResult")
         result.setWordWrap(True)
 
-        def check() -> None:
-            try:
-                found = verify_qr(self.context, scan.text())
-            except StationError as exc:
-                result.setText(i18n.message(exc))
-                result.setStyleSheet("color: #b00020")
-            else:
-                result.setText(found.message_zh if i18n.current() == "zh_CN" else found.message_en)
-                result.setStyleSheet("color: #2e7d32" if found.ok else "color: #b00020")
+        context = self.context
+
+        def found(answer: Any) -> None:
+            result.setText(answer.message_zh if i18n.current() == "zh_CN" else answer.message_en)
+            result.setStyleSheet("color: #2e7d32" if answer.ok else "color: #b00020")
             scan.selectAll()
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, StationError):
+                show_error(dialog, exc)
+                return
+            result.setText(i18n.message(exc))
+            result.setStyleSheet("color: #b00020")
+            scan.selectAll()
+
+        def check() -> None:
+            text = scan.text()
+            self.form_checking = start(dialog, lambda _p: verify_qr(context, text), found, refused)
 
         scan.returnPressed.connect(check)
         layout = QVBoxLayout(dialog)

@@ -67,6 +67,7 @@ class Operation(QObject):
 
     def start(self) -> Operation:
         self.running = True
+        _running.add(self)
         QThreadPool.globalInstance().start(_Runner(self))
         return self
 
@@ -79,6 +80,32 @@ class Operation(QObject):
 
     def _done(self) -> None:
         self.running = False
+        _running.discard(self)
+
+    def _reporting(self) -> bool:
+        """Whether the report of ended work can still arrive (the object is alive)."""
+        from shiboken6 import isValid
+
+        return self.running and isValid(self)
+
+
+#: Operations started and not yet reported back (their work may still use the store).
+_running: set[Operation] = set()
+
+
+def busy() -> bool:
+    """Whether any operation's work is still running, or its report still on the way (an
+    operation whose widget was deleted meanwhile never reports: its work's end counts)."""
+    for op in list(_running):
+        if op._ended.is_set() and not op._reporting():
+            _running.discard(op)
+    return bool(_running)
+
+
+def wait_all(timeout: float = 30.0) -> bool:
+    """Block until every started operation's work has ended: the store closes next (logout,
+    quit). True if all ended within ``timeout`` seconds each."""
+    return all(op.wait(timeout) for op in list(_running))
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> None:

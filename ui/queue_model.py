@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from station import idnumber, pinyin, queries
+from station import idnumber, pinyin
 from station.auth import Context
 from station.queries import QueueRow
 from ui.labels import state_label
@@ -20,10 +20,6 @@ _ROOT = QModelIndex()
 
 
 Row = QueueRow  # one candidate's line (station/queries.py)
-
-
-def load_rows(ctx: Context) -> list[Row]:
-    return queries.queue_rows(ctx)
 
 
 def matches(row: Row, query: str) -> bool:
@@ -49,19 +45,14 @@ class QueueModel(QAbstractTableModel):
         self.text = ""
         self.state: str | None = None
         self.school: str | None = None
-        self.reload()
 
     # --- data ---------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        self.all_rows = load_rows(self.context)
-        self._apply()
-
-    def update_candidate(self, candidate_id: int) -> Row | None:
-        """One candidate changed (saved, signed, photo): its line is read again, the others
+    def put_row(self, candidate_id: int, row: Row | None) -> None:
+        """One candidate changed (saved, signed, photo): its line is replaced, the others
         are not (a reload of 50,000 lines costs about half a second). Without a filter the
-        table is told about that one line; with one, the filter runs again in memory."""
-        row = queries.queue_row(self.context, candidate_id)
+        table is told about that one line; with one, the filter runs again in memory.
+        ``None``: the candidate is gone."""
         at = self._position(candidate_id)
         unfiltered = self.rows is self.all_rows
         if row is None:
@@ -84,7 +75,6 @@ class QueueModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(at, 0), self.index(at, self.COLUMNS - 1))
         if not unfiltered:
             self._apply()
-        return row
 
     def _position(self, candidate_id: int) -> int | None:
         # all_rows is in id order: a binary search, not a scan.

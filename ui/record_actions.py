@@ -32,11 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station import fields as registry
 from station import queries, records
-from station.auth import Context
 from station.errors import StationError
-from station.validation import FIELD_LABELS
 from ui import i18n
+from ui.labels import field_label
+from ui.operations import show_error
+from ui.record_session import RecordSession
 
 PRINT_DPI = 300  # sharp on paper; 1200 dpi would ask for half a gigabyte per A4 page
 
@@ -106,10 +108,9 @@ class PrintPreview(QDialog):
 class SignDialog(QDialog):
     """签字确认: the paper form is signed by candidate and guardian, and archived here."""
 
-    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, session: RecordSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
-        self.candidate_id = candidate_id
+        self.session = session
         self.setWindowTitle(self.tr("Signed paper form"))
         self.attest = QCheckBox(
             self.tr("The candidate and the guardian have signed the printed form"),
@@ -128,6 +129,7 @@ class SignDialog(QDialog):
         )
         buttons.accepted.connect(self.sign)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -141,21 +143,29 @@ class SignDialog(QDialog):
             self.error.setText(self.tr("Where is the paper archived? Box and page are required."))
             return
         reference = f"盒{self.box.text().strip()}-页{self.page.text().strip()}"
-        try:
-            records.sign(self.ctx, self.candidate_id, reference)
-        except StationError as exc:
-            self.error.setText(i18n.message(exc))
+        ctx, candidate_id = self.session.ctx, self.session.candidate_id
+        assert candidate_id is not None
+        self.buttons.setEnabled(False)
+        self.session.run(
+            lambda: records.sign(ctx, candidate_id, reference),
+            lambda _result: self.accept(),
+            self._refused,
+            on_finished=lambda: self.buttons.setEnabled(True),
+        )
+
+    def _refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, StationError):
+            show_error(self, exc)
             return
-        self.accept()
+        self.error.setText(i18n.message(exc))
 
 
 class UnlockDialog(QDialog):
     """审核员解锁: a supervisor reopens a signed record; a new version starts."""
 
-    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, session: RecordSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
-        self.candidate_id = candidate_id
+        self.session = session
         self.setWindowTitle(self.tr("Unlock for correction"))
         self.login = QLineEdit(objectName="unlockLogin")
         self.password = QLineEdit(objectName="unlockPassword")
@@ -180,24 +190,31 @@ class UnlockDialog(QDialog):
         )
         buttons.accepted.connect(self.unlock)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
     def unlock(self) -> None:
-        try:
-            records.unlock(
-                self.ctx,
-                self.candidate_id,
-                self.reason.text(),
-                approver=(self.login.text(), self.password.text()),
-            )
-        except StationError as exc:
-            self.error.setText(i18n.message(exc))
-            self.password.clear()
+        """The supervisor's password is checked and the record reopened off the GUI thread."""
+        ctx, candidate_id = self.session.ctx, self.session.candidate_id
+        assert candidate_id is not None
+        reason, approver = self.reason.text(), (self.login.text(), self.password.text())
+        self.buttons.setEnabled(False)
+        self.session.run(
+            lambda: records.unlock(ctx, candidate_id, reason, approver=approver),
+            lambda _result: self.accept(),
+            self._refused,
+            on_finished=lambda: self.buttons.setEnabled(True),
+        )
+
+    def _refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, StationError):
+            show_error(self, exc)
             return
-        self.accept()
+        self.error.setText(i18n.message(exc))
+        self.password.clear()
 
 
 class HistoryDialog(QDialog):
@@ -205,21 +222,20 @@ class HistoryDialog(QDialog):
 
     CHANGED = QBrush(QColor("#ffe08a"))
 
-    def __init__(self, ctx: Context, candidate_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        versions: list[queries.VersionView],
+        events: list[queries.EventView],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("History"))
-        versions, events = queries.history(ctx, candidate_id)
-        fields = list(FIELD_LABELS)
+        fields = list(registry.NAMES)
         self.versions = QTableWidget(len(fields), len(versions), objectName="versions")
         self.versions.setHorizontalHeaderLabels(
             [self.tr("Version %1").replace("%1", str(v.version)) for v in versions]
         )
-        self.versions.setVerticalHeaderLabels(
-            [
-                FIELD_LABELS[f][0] if i18n.current() == "zh_CN" else FIELD_LABELS[f][1]
-                for f in fields
-            ]
-        )
+        self.versions.setVerticalHeaderLabels([field_label(registry.BY_NAME[f]) for f in fields])
         self.changed_cells: list[tuple[int, int]] = []
         for col, version in enumerate(versions):
             values = version.record

@@ -8,6 +8,8 @@ caller chose a platform, so the self-test never pops a window at a registration 
 
 from __future__ import annotations
 
+import time
+
 from sync.selftest import Scratch, Step
 from ui.health_checks import application as _application
 
@@ -41,9 +43,10 @@ def _read_qr(t: Scratch) -> str:
 
 
 def _open_desk(t: Scratch) -> str:
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
-    from ui import i18n
+    from ui import i18n, operations
     from ui.main_window import MainWindow
 
     _application()
@@ -51,12 +54,17 @@ def _open_desk(t: Scratch) -> str:
     window = MainWindow(t.ctx)
     try:
         window.show()
-        QApplication.processEvents()
+        # The window reads the queue off the GUI thread: wait for it (10 s at most).
+        deadline = time.monotonic() + 10
+        while not window.ready and time.monotonic() < deadline:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
         rows = window.model.rowCount()
         if rows != 1:
             raise AssertionError(f"the queue shows {rows} records, expected 1")
         title = window.windowTitle()
     finally:
+        operations.wait_all()  # the store closes after the self-test
         window.close()
         window.deleteLater()
         QApplication.processEvents()

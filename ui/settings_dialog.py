@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,6 +22,7 @@ from station.auth import Context
 from station.errors import StationError
 from station.roles import Permission, allows
 from ui import i18n
+from ui.operations import show_error, start
 
 
 class SettingsDialog(QDialog):
@@ -64,7 +66,8 @@ class SettingsDialog(QDialog):
             widget.setEnabled(admin)
         self.county_key = QLabel(objectName="countyKey")
         self.county_key.setWordWrap(True)
-        self.county_key.setText(self._county_fingerprint())
+        self.county_key.setText("…")
+        self.reading_key = start(self, lambda _p: _fingerprint_text(ctx), self._show_fingerprint)
         self.county_button = QPushButton(
             self.tr("Install county key…"), objectName="installCountyKey"
         )
@@ -90,10 +93,11 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
-    def _county_fingerprint(self) -> str:
-        return _fingerprint_text(self.ctx) or self.tr(
-            "Not installed: batches cannot be exported yet."
-        )
+    def _show_fingerprint(self, text: str, installed_now: bool = False) -> None:
+        text = text or self.tr("Not installed: batches cannot be exported yet.")
+        if installed_now:
+            text += "\n" + self.tr("Confirm this fingerprint with the county by phone.")
+        self.county_key.setText(text)
 
     def install_county_key(self, path: str | None = None) -> None:
         """The county's public key file; read its fingerprint back to the county by phone."""
@@ -105,15 +109,20 @@ class SettingsDialog(QDialog):
             path, _ = QFileDialog.getOpenFileName(self, self.tr("County key"), "", "JSON (*.json)")
             if not path:
                 return
-        try:
-            station_side.install_county_key(self.ctx, Path(path))
-        except StationError as exc:
+        ctx, chosen = self.ctx, Path(path)
+
+        def install(_progress: Any) -> str:
+            station_side.install_county_key(ctx, chosen)
+            return _fingerprint_text(ctx)
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, StationError):
+                show_error(self, exc)
+                return
             self.error.setText(i18n.message(exc))
-            return
-        self.county_key.setText(
-            self._county_fingerprint()
-            + "\n"
-            + self.tr("Confirm this fingerprint with the county by phone.")
+
+        self.installing = start(
+            self, install, lambda text: self._show_fingerprint(text, installed_now=True), refused
         )
 
     def save(self) -> None:

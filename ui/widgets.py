@@ -26,9 +26,16 @@ class CodeCombo(QComboBox):
             completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             self.setCompleter(completer)
+        self.set_items(items)
+
+    def set_items(self, items: list[tuple[str, str]]) -> None:
+        """Offer these (code, label) items, after an empty one."""
+        self.blockSignals(True)
+        self.clear()
         self.addItem("", "")
         for code, label in items:
             self.addItem(label, code)
+        self.blockSignals(False)
 
     def value(self) -> str:
         text = self.currentText().strip()

@@ -4,27 +4,27 @@
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/approval.py" line="43"/>
+        <location filename="../../ui/approval.py" line="46"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="52"/>
+        <location filename="../../ui/approval.py" line="55"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="53"/>
+        <location filename="../../ui/approval.py" line="56"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="54"/>
+        <location filename="../../ui/approval.py" line="57"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="69"/>
+        <location filename="../../ui/approval.py" line="76"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -82,57 +82,57 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="77"/>
+        <location filename="../../ui/batches_dialog.py" line="83"/>
         <source>No receipt yet</source>
         <translation>尚无回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="78"/>
+        <location filename="../../ui/batches_dialog.py" line="84"/>
         <source>Acknowledged</source>
         <translation>已回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="84"/>
+        <location filename="../../ui/batches_dialog.py" line="90"/>
         <source>Not written yet</source>
         <translation>尚未写出</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="112"/>
+        <location filename="../../ui/batches_dialog.py" line="118"/>
         <source>Write the batch to</source>
         <translation>把批次写到</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="122"/>
+        <location filename="../../ui/batches_dialog.py" line="128"/>
         <source>Batch #%1 was written again: %2</source>
         <translation>第 %1 号批次已重新写出：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="131"/>
+        <location filename="../../ui/batches_dialog.py" line="137"/>
         <source>The county&apos;s station state file</source>
         <translation>县区签发的报名点状态文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="141"/>
+        <location filename="../../ui/batches_dialog.py" line="147"/>
         <source>The station is in step with the county.</source>
         <translation>本报名点与县区一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="142"/>
+        <location filename="../../ui/batches_dialog.py" line="148"/>
         <source>The county lacks batches: %1. Write them again.</source>
         <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="146"/>
+        <location filename="../../ui/batches_dialog.py" line="152"/>
         <source>The station now continues after the county&apos;s batch #%1.</source>
         <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="149"/>
+        <location filename="../../ui/batches_dialog.py" line="155"/>
         <source>%1 records are held by the county and marked acknowledged.</source>
         <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="155"/>
+        <location filename="../../ui/batches_dialog.py" line="161"/>
         <source>The county holds candidates this station no longer has: %1</source>
         <translation>县区有、本机已没有的考生（请核对）：%1</translation>
     </message>
@@ -140,12 +140,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="591"/>
+        <location filename="../../ui/candidate_form.py" line="511"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="593"/>
+        <location filename="../../ui/candidate_form.py" line="514"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -153,434 +153,158 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="168"/>
-        <source>Identity</source>
-        <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
-        <translation>身份信息</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="170"/>
-        <source>&amp;Name</source>
-        <translation>姓名(&amp;N)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="176"/>
-        <source>Document type</source>
-        <translation>证件类型</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="180"/>
-        <source>&amp;ID number</source>
-        <translation>证件号码(&amp;I)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="182"/>
-        <source>Gender</source>
-        <translation>性别</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="185"/>
-        <source>Birth date</source>
-        <translation>出生日期</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="187"/>
-        <source>Ethnicity</source>
-        <translation>民族</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="193"/>
-        <source>Political status</source>
-        <translation>政治面貌</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="198"/>
-        <source>Household and school</source>
-        <translation>户籍与学校</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="208"/>
-        <source>Household registration</source>
-        <translation>户籍所在地</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="217"/>
-        <source>Candidate category</source>
-        <translation>考生类别</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="225"/>
-        <source>School code</source>
-        <translation>毕业学校代码</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="229"/>
-        <source>School</source>
-        <translation>毕业学校</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="231"/>
-        <source>Student number</source>
-        <translation>学籍号</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="235"/>
-        <source>Contact</source>
-        <translation>联系方式</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="237"/>
-        <source>Home address</source>
-        <translation>家庭住址</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="238"/>
-        <source>Mobile phone</source>
-        <translation>联系电话</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="240"/>
-        <source>Guardian</source>
-        <translation>监护人</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="243"/>
-        <source>Guardian name</source>
-        <translation>监护人姓名</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="250"/>
-        <source>Relation</source>
-        <translation>与考生关系</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="255"/>
-        <source>Guardian phone</source>
-        <translation>监护人电话</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="258"/>
-        <source>Allocation place</source>
-        <translation>分配生</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="261"/>
+        <location filename="../../ui/candidate_form.py" line="274"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="265"/>
-        <source>Application</source>
-        <translation>申请</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="267"/>
-        <source>Basis</source>
-        <translation>申请依据</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="274"/>
-        <source>No photo</source>
-        <translation>暂无照片</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="276"/>
+        <location filename="../../ui/candidate_form.py" line="220"/>
         <source>Read ID card (F2)</source>
+        <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="280"/>
+        <location filename="../../ui/candidate_form.py" line="224"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="284"/>
+        <location filename="../../ui/candidate_form.py" line="228"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="291"/>
-        <source>Take photo (F3)</source>
-        <translation>拍照 (F3)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="295"/>
-        <source>Photo from file…</source>
-        <translation>从文件导入照片…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="302"/>
-        <source>Photo checked…</source>
-        <translation>照片已核实…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_form.py" line="409"/>
+        <location filename="../../ui/candidate_form.py" line="325"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="416"/>
+        <location filename="../../ui/candidate_form.py" line="332"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="464"/>
+        <location filename="../../ui/candidate_form.py" line="377"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="466"/>
+        <location filename="../../ui/candidate_form.py" line="379"/>
         <source>%n problem(s) left.</source>
         <translation>
             <numerusform>还有 %n 处问题。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="522"/>
+        <location filename="../../ui/candidate_form.py" line="429"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="551"/>
+        <location filename="../../ui/candidate_form.py" line="460"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="563"/>
+        <location filename="../../ui/candidate_form.py" line="472"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="567"/>
+        <location filename="../../ui/candidate_form.py" line="476"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="572"/>
+        <location filename="../../ui/candidate_form.py" line="481"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="31"/>
-        <source>Candidate check (F4)</source>
-        <translation>考生核对 (F4)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="35"/>
-        <source>Print form (Ctrl+P)</source>
-        <translation>打印登记表 (Ctrl+P)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="39"/>
-        <source>Confirm</source>
-        <translation>确认</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="42"/>
-        <source>Signed… (F9)</source>
-        <translation>已签字… (F9)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="45"/>
-        <source>Unlock…</source>
-        <translation>解锁…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="48"/>
-        <source>History…</source>
-        <translation>修改历史…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="99"/>
-        <source>checked by the candidate</source>
-        <translation>考生已核对</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="101"/>
-        <source>password set</source>
-        <translation>已设置密码</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="102"/>
-        <source>form printed</source>
-        <translation>已打印登记表</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="105"/>
-        <source>Before confirming: %1</source>
-        <translation>确认前须完成：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="132"/>
+        <location filename="../../ui/candidate_form.py" line="492"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_lifecycle.py" line="152"/>
-        <source>Registration form</source>
-        <translation>考生报名登记表</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_photo.py" line="56"/>
-        <source>The photo is stored when the record is saved.</source>
-        <translation>保存记录时一并保存照片。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_photo.py" line="86"/>
-        <source>Save the record first, then import its photo.</source>
-        <translation>请先保存记录，再导入照片。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_photo.py" line="94"/>
-        <source>Photo from file</source>
-        <translation>从文件导入照片</translation>
-    </message>
-    <message>
-        <location filename="../../ui/form_photo.py" line="102"/>
-        <source>Store a photo from a file instead of the camera</source>
-        <translation>以文件照片代替现场拍照</translation>
     </message>
 </context>
 <context>
     <name>CandidateView</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="56"/>
+        <location filename="../../ui/candidate_view.py" line="63"/>
         <source>Please check your information</source>
         <translation>请核对您的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="104"/>
-        <source>Name and photo</source>
-        <translation>姓名与照片</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="105"/>
-        <source>Name</source>
-        <translation>姓名</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="108"/>
-        <source>Identity</source>
-        <translation>身份信息</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="110"/>
-        <source>ID number</source>
-        <translation>证件号码</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="111"/>
-        <source>Birth date</source>
-        <translation>出生日期</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="112"/>
-        <source>Gender</source>
-        <translation>性别</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="113"/>
-        <source>Ethnicity</source>
-        <translation>民族</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="117"/>
-        <location filename="../../ui/candidate_view.py" line="119"/>
-        <source>School</source>
-        <translation>毕业学校</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="120"/>
-        <source>Candidate category</source>
-        <translation>考生类别</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="124"/>
-        <source>Contact and guardian</source>
-        <translation>联系方式与监护人</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="125"/>
-        <source>Mobile phone</source>
-        <translation>联系电话</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="125"/>
-        <source>Guardian</source>
-        <translation>监护人</translation>
-    </message>
-    <message>
-        <location filename="../../ui/candidate_view.py" line="132"/>
+        <location filename="../../ui/candidate_view.py" line="118"/>
         <source>Step %1 of %2: is this correct?</source>
         <translation>第 %1 步 / 共 %2 步：以下信息是否正确？</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="155"/>
+        <location filename="../../ui/candidate_view.py" line="141"/>
         <source>Correct</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="156"/>
+        <location filename="../../ui/candidate_view.py" line="142"/>
         <source>Something is wrong</source>
         <translation>有误</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="181"/>
+        <location filename="../../ui/candidate_view.py" line="167"/>
         <source>Thank you. Please hand the screen back: the staff will correct: %1</source>
         <translation>谢谢。请将屏幕交还工作人员，工作人员将更正：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="202"/>
+        <location filename="../../ui/candidate_view.py" line="198"/>
         <source>Set your own login password. Only you should know it: the staff cannot see it, and nobody may tell you what to choose.</source>
         <translation>请设置您自己的登录密码。密码只能由您本人知道：工作人员看不到，任何人都不得要求您使用指定的密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="221"/>
+        <location filename="../../ui/candidate_view.py" line="217"/>
         <source>Strength %v of 4</source>
         <translation>强度 %v / 4</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="225"/>
+        <location filename="../../ui/candidate_view.py" line="221"/>
         <source>Set password</source>
         <translation>设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="229"/>
+        <location filename="../../ui/candidate_view.py" line="225"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="230"/>
+        <location filename="../../ui/candidate_view.py" line="226"/>
         <source>Password again</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="231"/>
+        <location filename="../../ui/candidate_view.py" line="227"/>
         <source>Verification question</source>
         <translation>密码验证问题</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="232"/>
+        <location filename="../../ui/candidate_view.py" line="228"/>
         <source>Answer</source>
         <translation>答案</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="233"/>
+        <location filename="../../ui/candidate_view.py" line="229"/>
         <source>Strength</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="281"/>
+        <location filename="../../ui/candidate_view.py" line="291"/>
         <source>Your password is set. Please hand the screen back to the staff.</source>
         <translation>密码已设置。请将屏幕交还工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="294"/>
+        <location filename="../../ui/candidate_view.py" line="304"/>
         <source>Staff: your password</source>
         <translation>工作人员：请输入您的密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="318"/>
+        <location filename="../../ui/candidate_view.py" line="344"/>
         <source>Please hand the screen back to the staff.</source>
         <translation>请将屏幕交还工作人员。</translation>
     </message>
@@ -654,28 +378,28 @@
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="118"/>
+        <location filename="../../ui/app.py" line="120"/>
         <source>Backup made: %1</source>
         <extracomment>Where automatic backups go on a plugged-in removable drive.</extracomment>
         <translation>已备份：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="124"/>
+        <location filename="../../ui/app.py" line="128"/>
         <source>The automatic backup failed: %1</source>
         <translation>自动备份失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="218"/>
+        <location filename="../../ui/app.py" line="223"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="219"/>
+        <location filename="../../ui/app.py" line="224"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first, or restore the station from a backup.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo），或从备份恢复报名点。</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="226"/>
+        <location filename="../../ui/app.py" line="231"/>
         <source>Restore from a backup…</source>
         <translation>从备份恢复…</translation>
     </message>
@@ -688,57 +412,62 @@
         <translation>导出县区上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="50"/>
+        <location filename="../../ui/export_dialog.py" line="51"/>
         <source>Other folder…</source>
         <translation>其他文件夹…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="57"/>
+        <location filename="../../ui/export_dialog.py" line="58"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="59"/>
+        <location filename="../../ui/export_dialog.py" line="60"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="69"/>
+        <location filename="../../ui/export_dialog.py" line="70"/>
         <source>Removable drive</source>
         <translation>U 盘</translation>
     </message>
     <message>
         <location filename="../../ui/export_dialog.py" line="76"/>
+        <source>Counting the signed records…</source>
+        <translation>正在统计已签字的记录…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="84"/>
         <source>%1 signed records to export, about %2.</source>
         <translation>待导出已签字记录 %1 条，约 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="86"/>
+        <location filename="../../ui/export_dialog.py" line="94"/>
         <source>Export to folder</source>
         <translation>导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="98"/>
+        <location filename="../../ui/export_dialog.py" line="110"/>
         <source>No removable drive found: insert a USB drive or choose a folder.</source>
         <translation>没有找到 U 盘：请插入 U 盘或选择一个文件夹。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="102"/>
+        <location filename="../../ui/export_dialog.py" line="114"/>
         <source>Nothing to export: no signed records wait for the county.</source>
         <translation>没有待导出的已签字记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="106"/>
+        <location filename="../../ui/export_dialog.py" line="118"/>
         <source>Not enough room on %1: %2 free, about %3 needed. Use another drive.</source>
         <translation>%1 空间不足：剩余 %2，约需 %3。请换一个 U 盘。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="127"/>
+        <location filename="../../ui/export_dialog.py" line="139"/>
         <source>Writing batch files…</source>
         <translation>正在写入批次文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="132"/>
+        <location filename="../../ui/export_dialog.py" line="144"/>
         <source>Written and checked: %1</source>
         <translation>已写入并校验：%1</translation>
     </message>
@@ -776,29 +505,29 @@
         <translation>正在检查…</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="84"/>
+        <location filename="../../ui/health_dialog.py" line="82"/>
         <source>OK</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="85"/>
+        <location filename="../../ui/health_dialog.py" line="83"/>
         <source>Attention</source>
         <translation>需处理</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="86"/>
+        <location filename="../../ui/health_dialog.py" line="84"/>
         <source>Info</source>
         <translation>信息</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/health_dialog.py" line="102"/>
+        <location filename="../../ui/health_dialog.py" line="100"/>
         <source>%n item(s) need attention.</source>
         <translation>
             <numerusform>有 %n 项需要处理。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="104"/>
+        <location filename="../../ui/health_dialog.py" line="102"/>
         <source>All is well.</source>
         <translation>一切正常。</translation>
     </message>
@@ -806,47 +535,42 @@
 <context>
     <name>HistoryDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="213"/>
+        <location filename="../../ui/record_actions.py" line="232"/>
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="223"/>
-        <source>(current, not printed yet)</source>
-        <translation>（当前，尚未打印）</translation>
-    </message>
-    <message>
-        <location filename="../../ui/record_actions.py" line="230"/>
+        <location filename="../../ui/record_actions.py" line="236"/>
         <source>Version %1</source>
         <translation>第 %1 版</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="248"/>
+        <location filename="../../ui/record_actions.py" line="250"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="248"/>
+        <location filename="../../ui/record_actions.py" line="250"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="248"/>
+        <location filename="../../ui/record_actions.py" line="250"/>
         <source>What</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="248"/>
+        <location filename="../../ui/record_actions.py" line="250"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="257"/>
+        <location filename="../../ui/record_actions.py" line="259"/>
         <source>Versions (changes highlighted)</source>
         <translation>各版本（变动已标出）</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="259"/>
+        <location filename="../../ui/record_actions.py" line="261"/>
         <source>Who did what</source>
         <translation>操作记录</translation>
     </message>
@@ -854,149 +578,218 @@
 <context>
     <name>Labels</name>
     <message>
-        <location filename="../../ui/labels.py" line="15"/>
+        <location filename="../../ui/labels.py" line="19"/>
         <source>Collecting</source>
         <translation>采集中</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="16"/>
+        <location filename="../../ui/labels.py" line="20"/>
         <source>Awaiting review</source>
         <translation>待确认</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="17"/>
+        <location filename="../../ui/labels.py" line="21"/>
         <source>Confirmed</source>
         <translation>已确认</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="18"/>
+        <location filename="../../ui/labels.py" line="22"/>
         <source>Signed</source>
         <translation>已签字</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="19"/>
+        <location filename="../../ui/labels.py" line="23"/>
         <source>Exported</source>
         <translation>已导出</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="20"/>
+        <location filename="../../ui/labels.py" line="24"/>
         <source>Received by county</source>
         <translation>县区已接收</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="21"/>
+        <location filename="../../ui/labels.py" line="25"/>
         <source>Approved</source>
         <translation>审核通过</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="22"/>
+        <location filename="../../ui/labels.py" line="26"/>
         <source>Rejected</source>
         <translation>审核未通过</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="28"/>
+        <location filename="../../ui/labels.py" line="32"/>
         <source>Operator</source>
         <translation>采集员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="29"/>
+        <location filename="../../ui/labels.py" line="33"/>
         <source>Supervisor</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="30"/>
+        <location filename="../../ui/labels.py" line="34"/>
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="36"/>
+        <location filename="../../ui/labels.py" line="40"/>
         <source>Current student</source>
         <translation>应届</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="37"/>
+        <location filename="../../ui/labels.py" line="41"/>
         <source>Former student</source>
         <translation>往届</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="38"/>
+        <location filename="../../ui/labels.py" line="42"/>
         <source>Social candidate</source>
         <translation>社会考生</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="44"/>
+        <location filename="../../ui/labels.py" line="48"/>
         <source>Resident ID card</source>
         <translation>居民身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="45"/>
+        <location filename="../../ui/labels.py" line="49"/>
         <source>HK/Macau/Taiwan residence permit</source>
         <translation>港澳台居民居住证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="48"/>
+        <location filename="../../ui/labels.py" line="52"/>
         <source>Foreigner&apos;s permanent residence ID</source>
         <translation>外国人永久居留身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="56"/>
+        <location filename="../../ui/labels.py" line="60"/>
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="57"/>
+        <location filename="../../ui/labels.py" line="61"/>
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="64"/>
+        <location filename="../../ui/labels.py" line="68"/>
         <source>Father</source>
         <translation>父亲</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="65"/>
+        <location filename="../../ui/labels.py" line="69"/>
         <source>Mother</source>
         <translation>母亲</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="66"/>
+        <location filename="../../ui/labels.py" line="70"/>
         <source>Grandfather (paternal)</source>
         <translation>祖父</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="67"/>
+        <location filename="../../ui/labels.py" line="71"/>
         <source>Grandmother (paternal)</source>
         <translation>祖母</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="68"/>
+        <location filename="../../ui/labels.py" line="72"/>
         <source>Grandfather (maternal)</source>
         <translation>外祖父</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="69"/>
+        <location filename="../../ui/labels.py" line="73"/>
         <source>Grandmother (maternal)</source>
         <translation>外祖母</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="70"/>
+        <location filename="../../ui/labels.py" line="74"/>
         <source>Elder brother</source>
         <translation>兄</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="71"/>
+        <location filename="../../ui/labels.py" line="75"/>
         <source>Elder sister</source>
         <translation>姐</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="72"/>
+        <location filename="../../ui/labels.py" line="76"/>
         <source>Other relative</source>
         <translation>其他亲属</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="73"/>
+        <location filename="../../ui/labels.py" line="77"/>
         <source>Other guardian</source>
         <translation>其他监护人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="128"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="129"/>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+</context>
+<context>
+    <name>LifecycleBar</name>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="41"/>
+        <source>Candidate check (F4)</source>
+        <extracomment>States from which only a supervisor&apos;s unlock leads back to editing.</extracomment>
+        <translation>考生核对 (F4)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="43"/>
+        <source>Print form (Ctrl+P)</source>
+        <translation>打印登记表 (Ctrl+P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="44"/>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="45"/>
+        <source>Signed… (F9)</source>
+        <translation>已签字… (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="46"/>
+        <source>Unlock…</source>
+        <translation>解锁…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="47"/>
+        <source>History…</source>
+        <translation>修改历史…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="103"/>
+        <source>checked by the candidate</source>
+        <translation>考生已核对</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="104"/>
+        <source>password set</source>
+        <translation>已设置密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="105"/>
+        <source>form printed</source>
+        <translation>已打印登记表</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="108"/>
+        <source>Before confirming: %1</source>
+        <translation>确认前须完成：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="163"/>
+        <source>Registration form</source>
+        <translation>考生报名登记表</translation>
     </message>
 </context>
 <context>
@@ -1032,7 +825,7 @@
         <translation>正在打开报名点数据库…</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="95"/>
+        <location filename="../../ui/login.py" line="97"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
@@ -1056,241 +849,242 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../ui/main_window.py" line="54"/>
+        <location filename="../../ui/main_window.py" line="121"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="56"/>
+        <location filename="../../ui/main_window.py" line="123"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="62"/>
+        <location filename="../../ui/main_window.py" line="59"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="68"/>
+        <location filename="../../ui/main_window.py" line="65"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="96"/>
+        <location filename="../../ui/main_window.py" line="93"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="98"/>
-        <location filename="../../ui/main_window.py" line="196"/>
+        <location filename="../../ui/main_window.py" line="95"/>
+        <location filename="../../ui/main_window.py" line="233"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="144"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="132"/>
+        <location filename="../../ui/main_window.py" line="148"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="135"/>
+        <location filename="../../ui/main_window.py" line="151"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="138"/>
+        <location filename="../../ui/main_window.py" line="154"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="139"/>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141"/>
-        <location filename="../../ui/main_window.py" line="290"/>
+        <location filename="../../ui/main_window.py" line="157"/>
+        <location filename="../../ui/main_window.py" line="326"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
-        <location filename="../../ui/main_window.py" line="324"/>
+        <location filename="../../ui/main_window.py" line="160"/>
+        <location filename="../../ui/main_window.py" line="360"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="147"/>
-        <location filename="../../ui/main_window.py" line="349"/>
+        <location filename="../../ui/main_window.py" line="163"/>
+        <location filename="../../ui/main_window.py" line="385"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
+        <location filename="../../ui/main_window.py" line="166"/>
         <source>Export for county</source>
         <translation>导出上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="153"/>
-        <location filename="../../ui/main_window.py" line="443"/>
+        <location filename="../../ui/main_window.py" line="169"/>
+        <location filename="../../ui/main_window.py" line="495"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="171"/>
         <source>Batches</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="175"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161"/>
+        <location filename="../../ui/main_window.py" line="177"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="162"/>
+        <location filename="../../ui/main_window.py" line="178"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="163"/>
+        <location filename="../../ui/main_window.py" line="179"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="164"/>
+        <location filename="../../ui/main_window.py" line="180"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="182"/>
+        <location filename="../../ui/main_window.py" line="219"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="223"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="187"/>
+        <location filename="../../ui/main_window.py" line="224"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="188"/>
+        <location filename="../../ui/main_window.py" line="225"/>
         <source>Same question and answer as several others</source>
         <translation>与多名考生验证问题和答案相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="189"/>
+        <location filename="../../ui/main_window.py" line="226"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="190"/>
+        <location filename="../../ui/main_window.py" line="227"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="191"/>
+        <location filename="../../ui/main_window.py" line="228"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="192"/>
+        <location filename="../../ui/main_window.py" line="229"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="193"/>
+        <location filename="../../ui/main_window.py" line="230"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="194"/>
+        <location filename="../../ui/main_window.py" line="231"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="198"/>
+        <location filename="../../ui/main_window.py" line="235"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="229"/>
+        <location filename="../../ui/main_window.py" line="266"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="239"/>
+        <location filename="../../ui/main_window.py" line="276"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="275"/>
+        <location filename="../../ui/main_window.py" line="312"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="297"/>
+        <location filename="../../ui/main_window.py" line="333"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="311"/>
+        <location filename="../../ui/main_window.py" line="347"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="338"/>
+        <location filename="../../ui/main_window.py" line="374"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="344"/>
+        <location filename="../../ui/main_window.py" line="380"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="358"/>
+        <location filename="../../ui/main_window.py" line="397"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="382"/>
+        <location filename="../../ui/main_window.py" line="435"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="384"/>
+        <location filename="../../ui/main_window.py" line="437"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="390"/>
+        <location filename="../../ui/main_window.py" line="443"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="397"/>
+        <location filename="../../ui/main_window.py" line="449"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="405"/>
+        <location filename="../../ui/main_window.py" line="457"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="445"/>
+        <location filename="../../ui/main_window.py" line="497"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1298,12 +1092,13 @@
 <context>
     <name>Operations</name>
     <message>
-        <location filename="../../ui/operations.py" line="95"/>
+        <location filename="../../ui/operations.py" line="122"/>
         <source>Could not finish</source>
+        <extracomment>Operations started and not yet reported back (their work may still use the store).</extracomment>
         <translation>操作未完成</translation>
     </message>
     <message>
-        <location filename="../../ui/operations.py" line="107"/>
+        <location filename="../../ui/operations.py" line="151"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1311,20 +1106,63 @@
 <context>
     <name>OperatorMirror</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="337"/>
+        <location filename="../../ui/candidate_view.py" line="363"/>
         <source>Candidate is typing:</source>
         <translation>考生正在输入：</translation>
     </message>
 </context>
 <context>
+    <name>PhotoPanel</name>
+    <message>
+        <location filename="../../ui/form_photo.py" line="40"/>
+        <source>No photo</source>
+        <translation>暂无照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_photo.py" line="41"/>
+        <source>Take photo (F3)</source>
+        <translation>拍照 (F3)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_photo.py" line="44"/>
+        <source>Photo from file…</source>
+        <translation>从文件导入照片…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_photo.py" line="50"/>
+        <source>Photo checked…</source>
+        <translation>照片已核实…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_photo.py" line="104"/>
+        <source>The photo is stored when the record is saved.</source>
+        <translation>保存记录时一并保存照片。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_photo.py" line="116"/>
+        <source>Save the record first, then import its photo.</source>
+        <translation>请先保存记录，再导入照片。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_photo.py" line="120"/>
+        <source>Photo from file</source>
+        <translation>从文件导入照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_photo.py" line="131"/>
+        <source>Store a photo from a file instead of the camera</source>
+        <translation>以文件照片代替现场拍照</translation>
+    </message>
+</context>
+<context>
     <name>PrintPreview</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="62"/>
+        <location filename="../../ui/record_actions.py" line="61"/>
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="64"/>
+        <location filename="../../ui/record_actions.py" line="63"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1332,42 +1170,42 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../ui/queue_model.py" line="148"/>
+        <location filename="../../ui/queue_model.py" line="154"/>
         <source>Yes</source>
         <translation>有</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="148"/>
+        <location filename="../../ui/queue_model.py" line="154"/>
         <source>No</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="156"/>
+        <location filename="../../ui/queue_model.py" line="162"/>
         <source>Registration no.</source>
         <translation>报名号</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="157"/>
+        <location filename="../../ui/queue_model.py" line="163"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="158"/>
+        <location filename="../../ui/queue_model.py" line="164"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="159"/>
+        <location filename="../../ui/queue_model.py" line="165"/>
         <source>ID number</source>
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="160"/>
+        <location filename="../../ui/queue_model.py" line="166"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="161"/>
+        <location filename="../../ui/queue_model.py" line="167"/>
         <source>Photo</source>
         <translation>照片</translation>
     </message>
@@ -1426,7 +1264,7 @@
         <translation>正在校验整个备份…</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="109"/>
+        <location filename="../../ui/restore_dialog.py" line="110"/>
         <source>Station %1 restored from the backup of %2.</source>
         <translation>已从 %2 的备份恢复报名点 %1。</translation>
     </message>
@@ -1500,83 +1338,83 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="30"/>
+        <location filename="../../ui/settings_dialog.py" line="32"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="38"/>
+        <location filename="../../ui/settings_dialog.py" line="40"/>
         <source>None (type the card&apos;s data)</source>
         <translation>无（手工录入证件信息）</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="39"/>
+        <location filename="../../ui/settings_dialog.py" line="41"/>
         <source>Demo reader</source>
         <translation>演示读卡器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="48"/>
+        <location filename="../../ui/settings_dialog.py" line="50"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="49"/>
+        <location filename="../../ui/settings_dialog.py" line="51"/>
         <source>Demo pictures</source>
         <translation>演示图片</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="51"/>
+        <location filename="../../ui/settings_dialog.py" line="53"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="59"/>
+        <location filename="../../ui/settings_dialog.py" line="61"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="69"/>
+        <location filename="../../ui/settings_dialog.py" line="72"/>
         <source>Install county key…</source>
         <translation>安装县区公钥…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="76"/>
+        <location filename="../../ui/settings_dialog.py" line="79"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="77"/>
+        <location filename="../../ui/settings_dialog.py" line="80"/>
         <source>ID-card reader</source>
         <translation>身份证阅读器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="78"/>
+        <location filename="../../ui/settings_dialog.py" line="81"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="79"/>
+        <location filename="../../ui/settings_dialog.py" line="82"/>
         <source>Camera resolution</source>
         <translation>摄像头分辨率</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="80"/>
+        <location filename="../../ui/settings_dialog.py" line="83"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="81"/>
-        <location filename="../../ui/settings_dialog.py" line="105"/>
+        <location filename="../../ui/settings_dialog.py" line="84"/>
+        <location filename="../../ui/settings_dialog.py" line="109"/>
         <source>County key</source>
         <translation>县区公钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="95"/>
+        <location filename="../../ui/settings_dialog.py" line="97"/>
         <source>Not installed: batches cannot be exported yet.</source>
         <translation>尚未安装：暂不能导出批次文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="116"/>
+        <location filename="../../ui/settings_dialog.py" line="99"/>
         <source>Confirm this fingerprint with the county by phone.</source>
         <translation>请与县区电话核对此指纹。</translation>
     </message>
@@ -1584,32 +1422,32 @@
 <context>
     <name>SignDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="116"/>
+        <location filename="../../ui/record_actions.py" line="114"/>
         <source>Signed paper form</source>
         <translation>纸质登记表签字确认</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="118"/>
+        <location filename="../../ui/record_actions.py" line="116"/>
         <source>The candidate and the guardian have signed the printed form</source>
         <translation>考生及其监护人已在打印的登记表上签字</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="127"/>
+        <location filename="../../ui/record_actions.py" line="125"/>
         <source>Archive box</source>
         <translation>存档盒号</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="128"/>
+        <location filename="../../ui/record_actions.py" line="126"/>
         <source>Page</source>
         <translation>页码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="141"/>
+        <location filename="../../ui/record_actions.py" line="140"/>
         <source>Only sign here once both signatures are on the paper.</source>
         <translation>请在考生和监护人都已在纸质表上签字后再确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="144"/>
+        <location filename="../../ui/record_actions.py" line="143"/>
         <source>Where is the paper archived? Box and page are required.</source>
         <translation>纸质表存放在哪里？请填写盒号和页码。</translation>
     </message>
@@ -1617,27 +1455,27 @@
 <context>
     <name>UnlockDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="162"/>
+        <location filename="../../ui/record_actions.py" line="169"/>
         <source>Unlock for correction</source>
         <translation>解锁更正</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="172"/>
+        <location filename="../../ui/record_actions.py" line="179"/>
         <source>The printed form becomes void: the record must be checked, printed and signed again.</source>
         <translation>原打印的登记表作废：记录须重新核对、打印并签字。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="178"/>
+        <location filename="../../ui/record_actions.py" line="185"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="179"/>
+        <location filename="../../ui/record_actions.py" line="186"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="180"/>
+        <location filename="../../ui/record_actions.py" line="187"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>

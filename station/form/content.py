@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from station import codes
+from station import codes, fields
+from station.fields import Category
 from station.idnumber import DocumentType
-from station.validation import FIELD_LABELS, Category
 
 from .qr import qr_text
 
@@ -69,7 +69,7 @@ def yes_no(value: Any) -> str:
 
 def display_values(record: Mapping[str, Any]) -> dict[str, str]:
     """Field name → the text printed for it (codes shown as names)."""
-    out = {name: "" if record.get(name) is None else str(record.get(name)) for name in FIELD_LABELS}
+    out = {name: "" if record.get(name) is None else str(record.get(name)) for name in fields.NAMES}
     out["gender"] = _name(codes.genders(), out["gender"])
     out["ethnicity"] = _name(codes.ethnicities(), out["ethnicity"])
     out["political_status"] = _name(codes.political_statuses(), out["political_status"])
@@ -83,7 +83,7 @@ def display_values(record: Mapping[str, Any]) -> dict[str, str]:
 def printed_texts(form: FormData) -> list[tuple[str, str]]:
     """(Chinese label, text) of every variable text on the form, for the glyph check."""
     values = display_values(form.record)
-    texts = [(FIELD_LABELS[name][0], text) for name, text in values.items()]
+    texts = [(fields.label_zh(name), text) for name, text in values.items()]
     texts += [
         ("报名点名称", form.station_name),
         ("报名点代码", form.station_code),

@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from station.validation import FIELD_LABELS
+from station import fields
 
 from .content import FormData, display_values
 from .fonts import FontChain
@@ -153,7 +153,7 @@ def _pair(label_a: str, a: str, label_b: str, b: str, width: float) -> list[Cell
 
 
 def _label(name: str) -> str:
-    return FIELD_LABELS[name][0]
+    return fields.label_zh(name)
 
 
 def _header(p: _Page, form: FormData) -> float:
@@ -205,7 +205,12 @@ def _school(p: _Page, top: float, v: dict[str, str]) -> float:
     if v["school_code"]:
         school += f"（学校代码 {v['school_code']}）"
     student = v["student_number"] or "—"
-    y = _row(p, MARGIN, top, _pair(_label("category"), v["category"], "学籍号", student, WIDTH))
+    y = _row(
+        p,
+        MARGIN,
+        top,
+        _pair(_label("category"), v["category"], _label("student_number"), student, WIDTH),
+    )
     y = _row(p, MARGIN, y, [Cell(_label("school_name"), school or "—", WIDTH)])
     y = _row(p, MARGIN, y, [Cell(_label("home_address"), v["home_address"], WIDTH)], h=ROW * 1.3)
     return _row(p, MARGIN, y, [Cell(_label("phone"), v["phone"], WIDTH)])

@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
-from station import xlsx
+from station import fields, xlsx
 from station.fileio import atomic_write_bytes, check_output
 from sync.county import db
 
@@ -31,12 +31,10 @@ def export_roster(engine: Engine, out: Path) -> tuple[int, int]:
         [
             "报名号",
             "报名点",
-            "姓名",
-            "证件号码",
-            "性别",
-            "出生日期",
-            "考生类别",
-            "毕业学校",
+            *(
+                fields.label_zh(f)
+                for f in ("name", "id_number", "gender", "birth_date", "category", "school_name")
+            ),
             "版本",
             "状态",
             "审核意见",
@@ -90,7 +88,9 @@ def export_roster(engine: Engine, out: Path) -> tuple[int, int]:
             .order_by(t.c.id_number, t.c.station)
         ).all()
     dup_sheet = wb.create_sheet("跨报名点重复")
-    dup_sheet.append(["证件号码", "报名点", "报名号", "姓名", "版本"])
+    dup_sheet.append(
+        [fields.label_zh("id_number"), "报名点", "报名号", fields.label_zh("name"), "版本"]
+    )
     for d in dups:
         dup_sheet.append(xlsx.row(dup_sheet, d))
     buffer = io.BytesIO()
