@@ -203,7 +203,7 @@ def test(args: list[str]) -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     if sh(PYTHON, "-m", "ruff", "check", ".", env=env) != 0:
         return 1
-    if sh(PYTHON, "-m", "mypy", env=env) != 0:  # station/ and sync/ ([tool.mypy] files)
+    if sh(PYTHON, "-m", "mypy", env=env) != 0:  # station/, sync/ and ui/ ([tool.mypy] files)
         return 1
     # pytest exits 5 when it collected no test: that is a failure here too.
     return sh(PYTHON, "-m", "pytest", *args, env=env)

@@ -35,7 +35,7 @@ def _engine(path: Path, key: bytes, *, exclusive: bool = False) -> Engine:
     engine = create_engine(url, hide_parameters=True, **pool)
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _pragmas(dbapi_conn, _record) -> None:
         # Transactions are begun by us (below), not by the driver's own guesswork.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -54,7 +54,7 @@ def _engine(path: Path, key: bytes, *, exclusive: bool = False) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _begin(conn) -> None:
         # IMMEDIATE takes the write lock up front: two processes (desk and CLI) appending to
         # the audit chain wait for each other instead of failing half-way with "locked".
         # Reads (Store.read) begin deferred so that they never wait for a writer's lock.

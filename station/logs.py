@@ -51,7 +51,7 @@ class MaskingFormatter(logging.Formatter):
 class _FileHandler(logging.handlers.RotatingFileHandler):
     """Makes its folder when the first record arrives, not when the program starts."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
 

@@ -381,7 +381,7 @@ def test_rejected_record_shows_the_county_reason(qtbot, seeded_dir: Path) -> Non
     ctx = auth.login(seeded_dir, *OPERATOR)
     form = opened(qtbot, CandidateForm(ctx, rejected))
     assert "县区审核未通过" in form.banner.text() and "学籍信息待核实" in form.banner.text()
-    assert form.actions.unlock_button.isVisibleTo(form)
+    assert form.lifecycle.unlock_button.isVisibleTo(form)
     ctx.close()
 
 

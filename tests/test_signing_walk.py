@@ -42,9 +42,9 @@ def _click(qtbot, widget) -> None:
 
 
 def _candidate_check(qtbot, form: CandidateForm, password_attempts: list[str]) -> None:
-    qtbot.mouseClick(form.actions.check_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: form.actions.candidate_view is not None, timeout=5000)
-    view = form.actions.candidate_view
+    qtbot.mouseClick(form.lifecycle.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.lifecycle.candidate_view is not None, timeout=5000)
+    view = form.lifecycle.candidate_view
     for i in range(len(view.groups)):
         _click(qtbot, view.findChild(QPushButton, f"right{i}"))
     qtbot.waitUntil(lambda: view.pages.currentWidget() is view.password_page, timeout=5000)
@@ -55,9 +55,9 @@ def _candidate_check(qtbot, form: CandidateForm, password_attempts: list[str]) -
         qtbot.keyClicks(view.confirm, attempt)
         # The operator's screen shows only dots and the meter.
         qtbot.waitUntil(
-            lambda a=attempt: form.actions.mirror.dots.text() == "●" * len(a), timeout=3000
+            lambda a=attempt: form.lifecycle.mirror.dots.text() == "●" * len(a), timeout=3000
         )
-        assert attempt not in form.actions.mirror.dots.text()
+        assert attempt not in form.lifecycle.mirror.dots.text()
         type_text(view.answer_edit, "王老师")
         _click(qtbot, view.done_button)
         # Checked and stored off the GUI thread; the button comes back when it is done.
@@ -74,10 +74,10 @@ def _candidate_check(qtbot, form: CandidateForm, password_attempts: list[str]) -
 
 
 def _print(qtbot, form: CandidateForm) -> bytes:
-    _click(qtbot, form.actions.print_button)
+    _click(qtbot, form.lifecycle.print_button)
     # Rendered off the GUI thread: the preview opens when the PDF is ready.
-    qtbot.waitUntil(lambda: form.actions.preview is not None, timeout=15000)
-    preview = form.actions.preview
+    qtbot.waitUntil(lambda: form.lifecycle.preview is not None, timeout=15000)
+    preview = form.lifecycle.preview
     assert preview.pages == 1
     pdf = preview.pdf
     preview.accept()
@@ -86,8 +86,8 @@ def _print(qtbot, form: CandidateForm) -> bytes:
 
 
 def _sign(qtbot, form: CandidateForm, box: str, page: str) -> None:
-    _click(qtbot, form.actions.sign_button)
-    dialog = form.actions.sign_dialog
+    _click(qtbot, form.lifecycle.sign_button)
+    dialog = form.lifecycle.sign_dialog
     dialog.attest.setChecked(True)
     qtbot.keyClicks(dialog.box, box)
     qtbot.keyClicks(dialog.page, page)
@@ -108,7 +108,7 @@ def test_the_whole_signing_path(qtbot, station_dir: Path) -> None:
 
 def _the_whole_signing_path(qtbot, ctx: auth.Context, candidate_id: int) -> None:
     form = opened(qtbot, CandidateForm(ctx, candidate_id))
-    assert form.actions.check_button.isEnabled() and not form.actions.confirm_button.isEnabled()
+    assert form.lifecycle.check_button.isEnabled() and not form.lifecycle.confirm_button.isEnabled()
 
     with ctx.store.read() as s:
         own = records.get(s, candidate_id).id_number[-8:-2]
@@ -118,8 +118,8 @@ def _the_whole_signing_path(qtbot, ctx: auth.Context, candidate_id: int) -> None
     pdf1 = _print(qtbot, form)
     text1 = _pdf_text(pdf1)
     assert "记录版本 第 1 版" in text1 and "替代" not in text1
-    assert form.actions.confirm_button.isEnabled()
-    _click(qtbot, form.actions.confirm_button)
+    assert form.lifecycle.confirm_button.isEnabled()
+    _click(qtbot, form.lifecycle.confirm_button)
     settled(qtbot, form)
     assert form.state == State.CONFIRMED
     _sign(qtbot, form, "3", "17")
@@ -134,9 +134,9 @@ def _the_whole_signing_path(qtbot, ctx: auth.Context, candidate_id: int) -> None
         )
 
     # A supervisor unlocks at the operator's desk, with a reason.
-    assert form.actions.unlock_button.isVisible()
-    _click(qtbot, form.actions.unlock_button)
-    dialog = form.actions.unlock_dialog
+    assert form.lifecycle.unlock_button.isVisible()
+    _click(qtbot, form.lifecycle.unlock_button)
+    dialog = form.lifecycle.unlock_dialog
     qtbot.keyClicks(dialog.login, SUPERVISOR[0])
     qtbot.keyClicks(dialog.password, SUPERVISOR[1])
     type_text(dialog.reason, "考生手机号码变更")
@@ -155,7 +155,7 @@ def _the_whole_signing_path(qtbot, ctx: auth.Context, candidate_id: int) -> None
     pdf2 = _print(qtbot, form)
     text2 = _pdf_text(pdf2)
     assert "记录版本 第 2 版" in text2 and "替代第 1 版" in text2
-    _click(qtbot, form.actions.confirm_button)
+    _click(qtbot, form.lifecycle.confirm_button)
     settled(qtbot, form)
     _sign(qtbot, form, "3", "18")
 
@@ -164,9 +164,9 @@ def _the_whole_signing_path(qtbot, ctx: auth.Context, candidate_id: int) -> None
         assert [v.version for v in versions] == [1, 2]
         unlock = s.scalar(select(AuditEvent).where(AuditEvent.action == "unlock"))
         assert unlock.actor == SUPERVISOR[0] and unlock.reason == "考生手机号码变更"
-    _click(qtbot, form.actions.history_button)
-    qtbot.waitUntil(lambda: form.actions.history_dialog is not None, timeout=5000)
-    history = form.actions.history_dialog
+    _click(qtbot, form.lifecycle.history_button)
+    qtbot.waitUntil(lambda: form.lifecycle.history_dialog is not None, timeout=5000)
+    history = form.lifecycle.history_dialog
     assert history.versions.columnCount() == 2
     changed_rows = {
         history.versions.verticalHeaderItem(r).text() for r, _c in history.changed_cells
@@ -187,12 +187,12 @@ def test_candidate_screen_is_modal_and_refuses_a_record_changed_meanwhile(
         (candidate_id,) = seeding.seed(admin, 1, "ready", rng_seed=22)
     ctx = auth.login(station_dir, *OPERATOR)
     form = opened(qtbot, CandidateForm(ctx, candidate_id))
-    _click(qtbot, form.actions.check_button)
-    qtbot.waitUntil(lambda: form.actions.candidate_view is not None, timeout=5000)
-    view = form.actions.candidate_view
+    _click(qtbot, form.lifecycle.check_button)
+    qtbot.waitUntil(lambda: form.lifecycle.candidate_view is not None, timeout=5000)
+    view = form.lifecycle.candidate_view
     assert view.windowModality() == Qt.WindowModality.ApplicationModal
-    form.actions.candidate_check()  # a second press opens no second screen
-    assert form.actions.candidate_view is view
+    form.lifecycle.candidate_check()  # a second press opens no second screen
+    assert form.lifecycle.candidate_view is view
     # The record changes behind the candidate's back: their "correct" no longer counts.
     records.update(
         ctx,

@@ -241,6 +241,7 @@ def offer_restore(data_dir: Path) -> bool:
 
 def run(data_dir: Path, kiosk: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
     app.setWindowIcon(QIcon(str(resource_path("icons", "station.png"))))
     # Chinese text on a PC without Chinese fonts (a bare Linux desk): the bundled font.
     QFontDatabase.addApplicationFont(str(resource_path("fonts", "wqy-microhei.ttc")))

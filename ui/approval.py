@@ -22,6 +22,7 @@ from station.errors import StationError
 from station.roles import Permission
 from ui import i18n
 from ui.operations import Operation, show_error, start
+from ui.widgets import named
 
 ERROR_STYLE = "color: #b00020"
 
@@ -44,11 +45,11 @@ class ApprovalDialog(QDialog):
         self.authorise: Callable[[str, str, str], Any] | None = None
         self.checking: Operation | None = None
         self.setWindowTitle(self.tr("Supervisor approval"))
-        self.login = QLineEdit(objectName="approverLogin")
-        self.password = QLineEdit(objectName="approverPassword")
+        self.login = named(QLineEdit(), "approverLogin")
+        self.password = named(QLineEdit(), "approverPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reason = QLineEdit(objectName="approvalReason")
-        self.error = QLabel(objectName="approvalError")
+        self.reason = named(QLineEdit(), "approvalReason")
+        self.error = named(QLabel(), "approvalError")
         self.error.setStyleSheet(ERROR_STYLE)
         form = QFormLayout()
         form.addRow(QLabel(action_text))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from station.auth import Context
 from ui.operations import Operation, show_error, start
+from ui.widgets import named
 
 
 class BatchesDialog(QDialog):
@@ -39,7 +40,7 @@ class BatchesDialog(QDialog):
             )
         )
         self.hint.setWordWrap(True)
-        self.table = QTableWidget(0, 5, self, objectName="batchTable")
+        self.table = named(QTableWidget(0, 5, self), "batchTable")
         self.table.setHorizontalHeaderLabels(
             [self.tr("No."), self.tr("State"), self.tr("Records"), self.tr("Made"), self.tr("File")]
         )
@@ -48,9 +49,9 @@ class BatchesDialog(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.resend_button = QPushButton(self.tr("Write again…"), objectName="resend")
+        self.resend_button = named(QPushButton(self.tr("Write again…")), "resend")
         self.resend_button.clicked.connect(lambda: self.resend())
-        self.resync_button = QPushButton(self.tr("Resync with the county…"), objectName="resync")
+        self.resync_button = named(QPushButton(self.tr("Resync with the county…")), "resync")
         self.resync_button.clicked.connect(lambda: self.resync())
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.reject)

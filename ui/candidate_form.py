@@ -43,7 +43,7 @@ from ui.form_photo import PhotoPanel
 from ui.labels import choice_label, field_label, group_label
 from ui.operations import Operation, start
 from ui.record_session import RecordSession
-from ui.widgets import CodeCombo, EnterMovesOn
+from ui.widgets import CodeCombo, EnterMovesOn, named
 
 ERROR_STYLE = "color: #b00020"
 WARNING_STYLE = "color: #8a5a00"
@@ -87,13 +87,13 @@ class CandidateForm(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.revalidate)
         self.photo_panel = PhotoPanel(self.session, camera, self)
-        self.actions = LifecycleBar(self.session, self)
+        self.lifecycle = LifecycleBar(self.session, self)
         self._build()
         self.session.loaded.connect(self._loaded)
         self.session.reloaded.connect(self._show_record)
         self.session.changed.connect(self.saved)
         self.session.duplicate.connect(self.open_existing)
-        self.actions.candidate_said_wrong.connect(self._candidate_said_wrong)
+        self.lifecycle.candidate_said_wrong.connect(self._candidate_said_wrong)
         self.setEnabled(candidate_id is None)  # a stored record: once it is read
         self.session.load()
         self.revalidate()
@@ -143,7 +143,7 @@ class CandidateForm(QWidget):
             values, self._unsaved = self._unsaved, None
             self.apply_unsaved(values)
         self.revalidate()
-        self.actions.update_actions()
+        self.lifecycle.update_actions()
 
     def keep_unsaved(self) -> bool:
         """Keep what was typed since the last save, if anything changed. True if kept."""
@@ -174,7 +174,7 @@ class CandidateForm(QWidget):
     # --- building -----------------------------------------------------------------------
 
     def _line(self, name: str, max_length: int) -> QLineEdit:
-        edit = QLineEdit(objectName=name)
+        edit = named(QLineEdit(), name)
         edit.setMaxLength(max_length)
         edit.textEdited.connect(self._changed)
         edit.installEventFilter(self._enter)
@@ -185,15 +185,16 @@ class CandidateForm(QWidget):
         combo = CodeCombo(items, editable=editable)
         combo.setObjectName(name)
         combo.currentTextChanged.connect(self._changed)
-        if combo.lineEdit() is not None:
-            combo.lineEdit().installEventFilter(self._enter)
+        line = combo.lineEdit()
+        if line is not None:
+            line.installEventFilter(self._enter)
         self.inputs[name] = combo
         return combo
 
     def _row(
         self, grid: QGridLayout, row: int, col: int, label: str, name: str, widget: QWidget
     ) -> None:
-        error = QLabel(objectName=f"{name}_error")
+        error = named(QLabel(), f"{name}_error")
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)
         self.errors[name] = error
@@ -204,30 +205,28 @@ class CandidateForm(QWidget):
         grid.addWidget(error, row * 2 + 1, col * 2 + 1)
 
     def _build(self) -> None:
-        self.banner = QLabel(objectName="lockedBanner")
+        self.banner = named(QLabel(), "lockedBanner")
         self.banner.setStyleSheet(
             "background: #fff3cd; color: #664d03; padding: 8px; font-weight: bold"
         )
         self.banner.setWordWrap(True)
         self.banner.hide()
-        self.card_note = QLabel(objectName="cardNote")
+        self.card_note = named(QLabel(), "cardNote")
         self.card_note.setStyleSheet("color: #0b5394")
         self.card_note.hide()
 
         boxes = [self._group_box(group) for group in Group]
         self.inputs["school_code"].activated.connect(self._school_chosen)  # type: ignore[attr-defined]
 
-        self.read_card_button = QPushButton(self.tr("Read ID card (F2)"), objectName="readCard")
+        self.read_card_button = named(QPushButton(self.tr("Read ID card (F2)")), "readCard")
         self.read_card_button.clicked.connect(self.read_card)
         self.read_card_button.setEnabled(self.reader is not None)
-        self.unlock_card_button = QPushButton(
-            self.tr("Change card fields…"), objectName="unlockCard"
-        )
+        self.unlock_card_button = named(QPushButton(self.tr("Change card fields…")), "unlockCard")
         self.unlock_card_button.clicked.connect(self.unlock_card_fields)
         self.unlock_card_button.hide()
-        self.save_button = QPushButton(self.tr("Save (Ctrl+S)"), objectName="save")
+        self.save_button = named(QPushButton(self.tr("Save (Ctrl+S)")), "save")
         self.save_button.clicked.connect(self.save)
-        self.summary = QLabel(objectName="summary")
+        self.summary = named(QLabel(), "summary")
         self.summary.setWordWrap(True)
 
         side = QVBoxLayout()
@@ -247,11 +246,11 @@ class CandidateForm(QWidget):
         layout.addWidget(self.card_note)
         layout.addLayout(body)
         layout.addWidget(self.summary)
-        layout.addWidget(self.actions)
+        layout.addWidget(self.lifecycle)
 
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
-        QShortcut(QKeySequence(Qt.Key.Key_F2), self, activated=self.read_card)
-        QShortcut(QKeySequence(Qt.Key.Key_F3), self, activated=self.photo_panel.take_photo)
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save)
+        QShortcut(QKeySequence(Qt.Key.Key_F2), self).activated.connect(self.read_card)
+        QShortcut(QKeySequence(Qt.Key.Key_F3), self).activated.connect(self.photo_panel.take_photo)
         # Tab order follows the paper form: the registry's order.
         order = list(registry.NAMES)
         for a, b in itertools.pairwise(order):
@@ -271,7 +270,7 @@ class CandidateForm(QWidget):
 
     def _input(self, field: Field) -> QWidget:
         if field.input is Input.CHECK:
-            check = QCheckBox(self.tr("Applies for an allocation place"), objectName=field.name)
+            check = named(QCheckBox(self.tr("Applies for an allocation place")), field.name)
             check.toggled.connect(self._changed)
             self.inputs[field.name] = check
             return check

@@ -36,6 +36,7 @@ from station.fields import Group
 from ui import i18n
 from ui.labels import field_label, group_label, value_text
 from ui.operations import Operation, show_error, start
+from ui.widgets import named
 
 BIG = "font-size: 22px"
 HUGE = "font-size: 30px; font-weight: bold"
@@ -113,7 +114,7 @@ class CandidateView(QDialog):
         return groups
 
     def _group_page(self, index: int, title: str, rows: list[tuple[str, str]]) -> QWidget:
-        page = QWidget(objectName=f"group{index}")
+        page = named(QWidget(), f"group{index}")
         heading = QLabel(
             self.tr("Step %1 of %2: is this correct?")
             .replace("%1", str(index + 1))
@@ -138,8 +139,8 @@ class CandidateView(QDialog):
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
             box.addWidget(name, row, 0)
             box.addWidget(shown, row, 1)
-        right = QPushButton(self.tr("Correct"), objectName=f"right{index}")
-        wrong = QPushButton(self.tr("Something is wrong"), objectName=f"wrong{index}")
+        right = named(QPushButton(self.tr("Correct")), f"right{index}")
+        wrong = named(QPushButton(self.tr("Something is wrong")), f"wrong{index}")
         for button in (right, wrong):
             button.setMinimumHeight(60)
             button.setStyleSheet(BIG)
@@ -191,7 +192,7 @@ class CandidateView(QDialog):
     # --- the password -------------------------------------------------------------------
 
     def _password_page(self) -> QWidget:
-        page = QWidget(objectName="passwordPage")
+        page = named(QWidget(), "passwordPage")
         page.setStyleSheet("QLabel, QLineEdit, QComboBox, QPushButton { font-size: 20px; }")
         intro = QLabel(
             self.tr(
@@ -201,24 +202,24 @@ class CandidateView(QDialog):
         )
         intro.setWordWrap(True)
         intro.setStyleSheet(BIG)
-        self.password = QLineEdit(objectName="candidatePassword")
+        self.password = named(QLineEdit(), "candidatePassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.confirm = QLineEdit(objectName="candidateConfirm")
+        self.confirm = named(QLineEdit(), "candidateConfirm")
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        self.question = QComboBox(objectName="question")
+        self.question = named(QComboBox(), "question")
         self.question.setEditable(True)
         self.question.addItems(passwords.QUESTIONS)
-        self.answer_edit = QLineEdit(objectName="answer")
+        self.answer_edit = named(QLineEdit(), "answer")
         for edit in (self.password, self.confirm, self.answer_edit):
             edit.setStyleSheet(BIG)
             edit.textChanged.connect(self._judge_timer.start)
-        self.meter = QProgressBar(objectName="strength")
+        self.meter = named(QProgressBar(), "strength")
         self.meter.setRange(0, 4)
         self.meter.setFormat(self.tr("Strength %v of 4"))
-        self.reasons = QLabel(objectName="passwordReasons")
+        self.reasons = named(QLabel(), "passwordReasons")
         self.reasons.setWordWrap(True)
         self.reasons.setStyleSheet("font-size: 18px; color: #b00020")
-        self.done_button = QPushButton(self.tr("Set password"), objectName="setPassword")
+        self.done_button = named(QPushButton(self.tr("Set password")), "setPassword")
         self.done_button.setMinimumHeight(60)
         self.done_button.clicked.connect(self.set_password)
         form = QFormLayout()
@@ -295,15 +296,15 @@ class CandidateView(QDialog):
     # --- back to the operator -----------------------------------------------------------
 
     def _handback_page(self) -> QWidget:
-        page = QWidget(objectName="handbackPage")
-        self.handback_note = QLabel(objectName="handbackNote")
+        page = named(QWidget(), "handbackPage")
+        self.handback_note = named(QLabel(), "handbackNote")
         self.handback_note.setWordWrap(True)
         self.handback_note.setStyleSheet(HUGE)
-        self.pin = QLineEdit(objectName="operatorPin")
+        self.pin = named(QLineEdit(), "operatorPin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText(self.tr("Staff: your password"))
         self.pin.returnPressed.connect(self.hand_back)
-        self.pin_error = QLabel(objectName="pinError")
+        self.pin_error = named(QLabel(), "pinError")
         self.pin_error.setStyleSheet("color: #b00020")
         layout = QVBoxLayout(page)
         layout.addWidget(self.handback_note)
@@ -356,8 +357,8 @@ class OperatorMirror(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.dots = QLabel(objectName="mirrorDots")
-        self.meter = QProgressBar(objectName="mirrorStrength")
+        self.dots = named(QLabel(), "mirrorDots")
+        self.meter = named(QProgressBar(), "mirrorStrength")
         self.meter.setRange(0, 4)
         layout = QHBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Candidate is typing:")))

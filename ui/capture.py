@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from station.errors import StationError
 from ui import i18n
+from ui.widgets import named
 
 CHECK_INTERVAL = 0.1  # seconds between checked frames
 _orphans: set[tuple[Any, Any]] = set()  # camera threads still stuck after their dialog closed
@@ -123,24 +124,24 @@ class CaptureDialog(QDialog):
         self.last_good: tuple[np.ndarray, Any] | None = None
         self.passing_since: float | None = None
         self.frames = 0
-        self.thread: QThread | None = None
+        self.camera_thread: QThread | None = None
         self.worker: CameraWorker | None = None
 
-        self.view = QLabel(objectName="preview")
+        self.view = named(QLabel(), "preview")
         self.view.setMinimumSize(480, 360)
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.view.setStyleSheet("background: #222; color: #eee")
-        self.instruction = QLabel(objectName="instruction")
+        self.instruction = named(QLabel(), "instruction")
         self.instruction.setStyleSheet("font-size: 20px; font-weight: bold")
         self.instruction.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.capture_button = QPushButton(self.tr("Capture (Space)"), objectName="capture")
+        self.capture_button = named(QPushButton(self.tr("Capture (Space)")), "capture")
         self.capture_button.setEnabled(False)
         self.capture_button.clicked.connect(self.capture)
-        self.retry_button = QPushButton(self.tr("Retry"), objectName="retry")
+        self.retry_button = named(QPushButton(self.tr("Retry")), "retry")
         self.retry_button.hide()
         self.retry_button.clicked.connect(self.start)
-        self.auto = QCheckBox(
-            self.tr("Capture automatically after one second"), objectName="autoCapture"
+        self.auto = named(
+            QCheckBox(self.tr("Capture automatically after one second")), "autoCapture"
         )
         cancel = QPushButton(self.tr("Cancel"))
         cancel.clicked.connect(self.reject)
@@ -154,7 +155,7 @@ class CaptureDialog(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.instruction)
         layout.addLayout(buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.capture)
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self).activated.connect(self.capture)
         self.start()
 
     # --- camera thread ------------------------------------------------------------------
@@ -163,19 +164,19 @@ class CaptureDialog(QDialog):
         self.stop()
         self.retry_button.hide()
         self.instruction.setText(self.tr("Starting the camera…"))
-        self.thread = QThread(self)
+        self.camera_thread = QThread(self)
         self.worker = CameraWorker(self.open_camera, self.profile)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self.camera_thread)
+        self.camera_thread.started.connect(self.worker.run)
         self.worker.frame.connect(self.show_frame)
         self.worker.failed.connect(self.camera_failed)
-        self.worker.stopped.connect(self.thread.quit)
-        self.thread.start()
+        self.worker.stopped.connect(self.camera_thread.quit)
+        self.camera_thread.start()
 
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
-        thread, worker = self.thread, self.worker
+        thread, worker = self.camera_thread, self.worker
         if thread is not None:
             thread.quit()
             if not thread.wait(3000):
@@ -185,7 +186,7 @@ class CaptureDialog(QDialog):
                 _orphans.add((thread, worker))
                 thread.finished.connect(lambda: _orphans.discard((thread, worker)))
         self.worker = None
-        self.thread = None
+        self.camera_thread = None
 
     def camera_failed(self, message: str) -> None:
         self.capture_button.setEnabled(False)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from station.auth import Context
 from ui.operations import run_with_progress, start
+from ui.widgets import named
 
 
 def _mb(n: int) -> str:
@@ -43,19 +44,19 @@ class ExportDialog(QDialog):
         self.records, self.needed = 0, 0
         self.estimated = False  # the count of records waiting is read off the GUI thread
         self.drives = drive_mod.removable_drives() if drives is None else drives
-        self.target = QComboBox(objectName="exportTarget")
+        self.target = named(QComboBox(), "exportTarget")
         for drive in self.drives:
             self.target.addItem(
                 f"{drive.label} ({drive.path}) — {self.tr('free')} {_mb(drive.free_bytes)}", drive
             )
-        other = QPushButton(self.tr("Other folder…"), objectName="otherFolder")
+        other = named(QPushButton(self.tr("Other folder…")), "otherFolder")
         other.clicked.connect(self.choose_folder)
-        self.summary = QLabel(objectName="exportSummary")
+        self.summary = named(QLabel(), "exportSummary")
         self.summary.setWordWrap(True)
-        self.problem = QLabel(objectName="exportProblem")
+        self.problem = named(QLabel(), "exportProblem")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b00020")
-        self.export_button = QPushButton(self.tr("Export"), objectName="export")
+        self.export_button = named(QPushButton(self.tr("Export")), "export")
         self.export_button.clicked.connect(self.export)
         cancel = QPushButton(self.tr("Close"))
         cancel.clicked.connect(self.reject)

@@ -15,6 +15,7 @@ from station.lifecycle import Action, State
 from ui.candidate_view import CandidateView, OperatorMirror
 from ui.operations import Operation
 from ui.record_session import RecordSession
+from ui.widgets import named
 
 #: States from which only a supervisor's unlock leads back to editing.
 UNLOCKABLE = (State.SIGNED, State.EXPORTED, State.ACKNOWLEDGED, State.REJECTED)
@@ -35,16 +36,14 @@ class LifecycleBar(QWidget):
         self.history_dialog: Any = None
         self.printing: Operation | None = None
         self.opening: Operation | None = None
-        self.checklist = QLabel(objectName="checklist")
+        self.checklist = named(QLabel(), "checklist")
         self.checklist.setWordWrap(True)
-        self.check_button = QPushButton(
-            self.tr("Candidate check (F4)"), objectName="candidateCheck"
-        )
-        self.print_button = QPushButton(self.tr("Print form (Ctrl+P)"), objectName="printForm")
-        self.confirm_button = QPushButton(self.tr("Confirm"), objectName="confirm")
-        self.sign_button = QPushButton(self.tr("Signed… (F9)"), objectName="sign")
-        self.unlock_button = QPushButton(self.tr("Unlock…"), objectName="unlock")
-        self.history_button = QPushButton(self.tr("History…"), objectName="history")
+        self.check_button = named(QPushButton(self.tr("Candidate check (F4)")), "candidateCheck")
+        self.print_button = named(QPushButton(self.tr("Print form (Ctrl+P)")), "printForm")
+        self.confirm_button = named(QPushButton(self.tr("Confirm")), "confirm")
+        self.sign_button = named(QPushButton(self.tr("Signed… (F9)")), "sign")
+        self.unlock_button = named(QPushButton(self.tr("Unlock…")), "unlock")
+        self.history_button = named(QPushButton(self.tr("History…")), "history")
         self.mirror = OperatorMirror()
         self.mirror.hide()
         bar = QHBoxLayout()
@@ -63,9 +62,9 @@ class LifecycleBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.checklist)
         layout.addLayout(bar)
-        QShortcut(QKeySequence(Qt.Key.Key_F4), parent, activated=self.candidate_check)
-        QShortcut(QKeySequence.StandardKey.Print, parent, activated=self.print_form)
-        QShortcut(QKeySequence(Qt.Key.Key_F9), parent, activated=self.sign)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), parent).activated.connect(self.candidate_check)
+        QShortcut(QKeySequence.StandardKey.Print, parent).activated.connect(self.print_form)
+        QShortcut(QKeySequence(Qt.Key.Key_F9), parent).activated.connect(self.sign)
         session.reloaded.connect(self.update_actions)
         session.busy_changed.connect(lambda _busy: self.update_actions())
         self.update_actions()

@@ -16,6 +16,7 @@ from station.photo.stored import PhotoInput
 from station.roles import Permission
 from ui.approval import ApprovalDialog
 from ui.record_session import RecordSession
+from ui.widgets import named
 
 WARNING_STYLE = "color: #8a5a00"
 
@@ -33,21 +34,21 @@ class PhotoPanel(QWidget):
         self.pending: PhotoInput | None = None
         self.capture_dialog: QDialog | None = None
         self.approval: ApprovalDialog | None = None
-        self.photo = QLabel(objectName="photo")
+        self.photo = named(QLabel(), "photo")
         self.photo.setFixedSize(120, 160)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.photo.setStyleSheet("border: 1px solid #999")
         self.photo.setText(self.tr("No photo"))
-        self.take_button = QPushButton(self.tr("Take photo (F3)"), objectName="takePhoto")
+        self.take_button = named(QPushButton(self.tr("Take photo (F3)")), "takePhoto")
         self.take_button.clicked.connect(self.take_photo)
         self.take_button.setEnabled(camera is not None)
-        self.import_button = QPushButton(self.tr("Photo from file…"), objectName="importPhoto")
+        self.import_button = named(QPushButton(self.tr("Photo from file…")), "importPhoto")
         self.import_button.clicked.connect(lambda: self.import_photo())
-        self.note = QLabel(objectName="photoNote")
+        self.note = named(QLabel(), "photoNote")
         self.note.setWordWrap(True)
         self.note.setStyleSheet(WARNING_STYLE)
         self.note.setMaximumWidth(180)
-        self.clear_flag_button = QPushButton(self.tr("Photo checked…"), objectName="clearPhotoFlag")
+        self.clear_flag_button = named(QPushButton(self.tr("Photo checked…")), "clearPhotoFlag")
         self.clear_flag_button.clicked.connect(self.clear_photo_flag)
         self.clear_flag_button.hide()
         layout = QVBoxLayout(self)

@@ -23,6 +23,7 @@ from station.auth import Context
 from ui import i18n
 from ui.health_checks import printer
 from ui.operations import Operation, start
+from ui.widgets import named
 
 _COLOURS = {
     health.Status.OK: "#2e7d32",
@@ -36,8 +37,8 @@ class HealthDialog(QDialog):
         super().__init__(parent)
         self.context = context
         self.setWindowTitle(self.tr("Station health"))
-        self.summary = QLabel(objectName="healthSummary")
-        self.table = QTableWidget(0, 3, self, objectName="healthTable")
+        self.summary = named(QLabel(), "healthSummary")
+        self.table = named(QTableWidget(0, 3, self), "healthTable")
         self.table.setHorizontalHeaderLabels(
             [self.tr("State"), self.tr("Check"), self.tr("Finding")]
         )
@@ -48,7 +49,7 @@ class HealthDialog(QDialog):
         self.table.setColumnWidth(0, 90)
         self.table.setColumnWidth(1, 150)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.refresh_button = QPushButton(self.tr("Check again"), objectName="healthRefresh")
+        self.refresh_button = named(QPushButton(self.tr("Check again")), "healthRefresh")
         buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.refresh_button.clicked.connect(self.refresh)
         buttons.rejected.connect(self.reject)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
+from ui.widgets import named
+
 _INPUT = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -27,7 +29,7 @@ class LogoutWarning(QWidget):
         super().__init__(None)
         self.setObjectName("logoutWarning")
         self.setWindowTitle(self.tr("Logging out soon"))
-        self.label = QLabel(objectName="logoutCountdown")
+        self.label = named(QLabel(), "logoutCountdown")
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
 

@@ -24,6 +24,7 @@ from station.auth import Context
 from station.errors import StationError
 from ui import i18n
 from ui.operations import Operation, start
+from ui.widgets import named
 
 
 class LoginDialog(QDialog):
@@ -37,16 +38,16 @@ class LoginDialog(QDialog):
         self.context: Context | None = None
         self._op: Operation | None = None
         self.setWindowTitle(self.tr("Registration station — log in"))
-        self.login_edit = QLineEdit(objectName="login")
-        self.password_edit = QLineEdit(objectName="password")
+        self.login_edit = named(QLineEdit(), "login")
+        self.password_edit = named(QLineEdit(), "password")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.status = QLabel(objectName="status")
-        self.error_label = QLabel(objectName="error")
+        self.status = named(QLabel(), "status")
+        self.error_label = named(QLabel(), "error")
         self.error_label.setStyleSheet("color: #b00020")
         self.error_label.setWordWrap(True)
         form = QFormLayout()
         if station_name:
-            form.addRow(QLabel(station_name, objectName="stationName"))
+            form.addRow(named(QLabel(station_name), "stationName"))
         form.addRow(self.tr("Login"), self.login_edit)
         form.addRow(self.tr("Password"), self.password_edit)
         self.buttons = QDialogButtonBox(

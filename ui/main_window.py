@@ -36,6 +36,7 @@ from ui.labels import role_label, state_label
 from ui.operations import Operation, run_with_progress, show_error, start
 from ui.queue_model import QueueModel
 from ui.roster_dialog import RosterPreview, import_summary, import_work, preview_work
+from ui.widgets import named
 
 
 class MainWindow(QMainWindow):
@@ -54,27 +55,27 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Registration station"))
 
         self.model = QueueModel(context)
-        self.search = QLineEdit(objectName="search")
+        self.search = named(QLineEdit(), "search")
         self.search.setPlaceholderText(
             self.tr("Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)")
         )
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.model.set_filter)
         self.search.returnPressed.connect(self.open_current)
-        self.state_filter = QComboBox(objectName="stateFilter")
+        self.state_filter = named(QComboBox(), "stateFilter")
         self.state_filter.addItem(self.tr("All states"), "")
         for state in State:
             self.state_filter.addItem(state_label(state.value), state.value)
         self.state_filter.currentIndexChanged.connect(
             lambda: self.model.set_state(self.state_filter.currentData())
         )
-        self.school_filter = QComboBox(objectName="schoolFilter")
+        self.school_filter = named(QComboBox(), "schoolFilter")
         self._fill_schools()
         self.school_filter.currentIndexChanged.connect(
             lambda: self.model.set_school(self.school_filter.currentData())
         )
 
-        self.table = QTableView(objectName="queue")
+        self.table = named(QTableView(), "queue")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._actions()
         # Counts live in a permanent label; transient messages (imports) use showMessage.
-        self.counts = QLabel(objectName="counts")
+        self.counts = named(QLabel(), "counts")
         self.statusBar().addPermanentWidget(self.counts)
         self.model.modelReset.connect(self._update_status)
         self._update_status()
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
     def _action(
         self, toolbar: QToolBar, text: str, shortcut: QKeySequence | str, slot: Any, name: str
     ) -> QAction:
-        action = QAction(text, self, objectName=name)
+        action = named(QAction(text, self), name)
         action.setShortcut(QKeySequence(shortcut))
         action.setToolTip(
             f"{text} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _actions(self) -> None:
-        bar = QToolBar(self.tr("Actions"), objectName="actions")
+        bar = named(QToolBar(self.tr("Actions")), "actions")
         bar.setMovable(False)
         self.addToolBar(bar)
         self.new_action = self._action(
@@ -210,7 +211,7 @@ class MainWindow(QMainWindow):
         from station import passwords
 
         context = self.context
-        self.refusals_dialog = None
+        self.refusals_dialog: QDialog | None = None
         return start(self, lambda _p: passwords.refusals_by_school(context), self._show_refusals)
 
     def _show_refusals(self, counts: dict[str, dict[str, int]]) -> None:
@@ -493,9 +494,9 @@ class MainWindow(QMainWindow):
 
         dialog = QDialog(self)
         dialog.setWindowTitle(self.tr("Check a paper form"))
-        scan = QLineEdit(objectName="qrInput")
+        scan = named(QLineEdit(), "qrInput")
         scan.setPlaceholderText(self.tr("Scan the QR code of the printed form"))
-        result = QLabel(objectName="qrResult")
+        result = named(QLabel(), "qrResult")
         result.setWordWrap(True)
 
         context = self.context

@@ -39,6 +39,7 @@ from ui import i18n
 from ui.labels import field_label
 from ui.operations import show_error
 from ui.record_session import RecordSession
+from ui.widgets import named
 
 PRINT_DPI = 300  # sharp on paper; 1200 dpi would ask for half a gigabyte per A4 page
 
@@ -55,10 +56,10 @@ class PrintPreview(QDialog):
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.document = QPdfDocument(self)
         self.document.load(self._buffer)
-        view = QPdfView(self, objectName="pdfView")
+        view = named(QPdfView(self), "pdfView")
         view.setDocument(self.document)
         view.setZoomMode(QPdfView.ZoomMode.FitInView)
-        print_button = QPushButton(self.tr("Print…"), objectName="printButton")
+        print_button = named(QPushButton(self.tr("Print…")), "printButton")
         print_button.clicked.connect(self.print_pdf)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
@@ -112,13 +113,13 @@ class SignDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle(self.tr("Signed paper form"))
-        self.attest = QCheckBox(
-            self.tr("The candidate and the guardian have signed the printed form"),
-            objectName="attest",
+        self.attest = named(
+            QCheckBox(self.tr("The candidate and the guardian have signed the printed form")),
+            "attest",
         )
-        self.box = QLineEdit(objectName="archiveBox")
-        self.page = QLineEdit(objectName="archivePage")
-        self.error = QLabel(objectName="signError")
+        self.box = named(QLineEdit(), "archiveBox")
+        self.page = named(QLineEdit(), "archivePage")
+        self.error = named(QLabel(), "signError")
         self.error.setStyleSheet("color: #b00020")
         form = QFormLayout()
         form.addRow(self.attest)
@@ -167,11 +168,11 @@ class UnlockDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle(self.tr("Unlock for correction"))
-        self.login = QLineEdit(objectName="unlockLogin")
-        self.password = QLineEdit(objectName="unlockPassword")
+        self.login = named(QLineEdit(), "unlockLogin")
+        self.password = named(QLineEdit(), "unlockPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reason = QLineEdit(objectName="unlockReason")
-        self.error = QLabel(objectName="unlockError")
+        self.reason = named(QLineEdit(), "unlockReason")
+        self.error = named(QLabel(), "unlockError")
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
         note = QLabel(
@@ -231,7 +232,7 @@ class HistoryDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("History"))
         fields = list(registry.NAMES)
-        self.versions = QTableWidget(len(fields), len(versions), objectName="versions")
+        self.versions = named(QTableWidget(len(fields), len(versions)), "versions")
         self.versions.setHorizontalHeaderLabels(
             [self.tr("Version %1").replace("%1", str(v.version)) for v in versions]
         )
@@ -245,7 +246,7 @@ class HistoryDialog(QDialog):
                     item.setBackground(self.CHANGED)
                     self.changed_cells.append((row, col))
                 self.versions.setItem(row, col, item)
-        self.events = QTableWidget(len(events), 4, objectName="events")
+        self.events = named(QTableWidget(len(events), 4), "events")
         self.events.setHorizontalHeaderLabels(
             [self.tr("Time"), self.tr("Who"), self.tr("What"), self.tr("Reason")]
         )

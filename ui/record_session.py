@@ -67,7 +67,7 @@ class RecordSession(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
         reload: bool = True,
         announce: bool = True,
-        on_finished: Callable[[], None] | None = None,
+        on_finished: Callable[[], object] | None = None,
     ) -> Operation:
         """``work()`` off the GUI thread, then (``reload``) the record read again in the same
         step; ``on_success(result)`` after ``record`` is fresh and (``announce``: the stored
@@ -133,7 +133,7 @@ class RecordSession(QObject):
         photo: PhotoInput | None,
         source: str,
         on_saved: Callable[[Any], None],
-        on_finished: Callable[[], None] | None = None,
+        on_finished: Callable[[], object] | None = None,
     ) -> Operation:
         candidate_id = self.candidate_id
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from station.keyslots import KeySlots
 from ui import i18n
 from ui.operations import Operation, start
+from ui.widgets import named
 
 
 class RestoreDialog(QDialog):
@@ -35,21 +36,23 @@ class RestoreDialog(QDialog):
         self.result_text = ""
         self.operation: Operation | None = None
         self.setWindowTitle(self.tr("Restore from a backup"))
-        self.file_edit = QLineEdit(objectName="backupFile")
+        self.file_edit = named(QLineEdit(), "backupFile")
         browse = QPushButton(self.tr("Choose…"))
         browse.clicked.connect(self.choose)
-        self.login_edit = QLineEdit(objectName="login")
-        self.password_edit = QLineEdit(objectName="password")
+        self.login_edit = named(QLineEdit(), "login")
+        self.password_edit = named(QLineEdit(), "password")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.replace_box = QCheckBox(
-            self.tr("Replace the station in this folder (it is kept aside, not deleted)"),
-            objectName="replace",
+        self.replace_box = named(
+            QCheckBox(
+                self.tr("Replace the station in this folder (it is kept aside, not deleted)")
+            ),
+            "replace",
         )
         self.replace_box.setVisible(KeySlots(data_dir).exists())
-        self.error_label = QLabel(objectName="error")
+        self.error_label = named(QLabel(), "error")
         self.error_label.setStyleSheet("color: #b00020")
         self.error_label.setWordWrap(True)
-        self.status = QLabel(objectName="status")
+        self.status = named(QLabel(), "status")
         row = QHBoxLayout()
         row.addWidget(self.file_edit, 1)
         row.addWidget(browse)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from station import roster
 from station.auth import Context
+from ui.widgets import named
 
 
 class RosterPreview(QDialog):
@@ -32,9 +33,9 @@ class RosterPreview(QDialog):
 
     def __init__(self, result: roster.ImportResult, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.result = result
+        self.import_result = result
         self.setWindowTitle(self.tr("Roster import: preview"))
-        summary = QLabel(objectName="rosterSummary")
+        summary = named(QLabel(), "rosterSummary")
         summary.setText(
             self.tr(
                 "%1 rows in sheet “%2”: %3 can be imported, %4 are already here, %5 conflict with stored"
@@ -49,9 +50,7 @@ class RosterPreview(QDialog):
         )
         summary.setWordWrap(True)
         problems = [(p, row) for row in result.problem_rows for p in row.problems]
-        self.table = QTableWidget(
-            len(problems) + len(result.warnings), 4, objectName="rosterProblems"
-        )
+        self.table = named(QTableWidget(len(problems) + len(result.warnings), 4), "rosterProblems")
         self.table.setHorizontalHeaderLabels(
             [self.tr("Row"), self.tr("Name"), self.tr("Column"), self.tr("Reason")]
         )
@@ -66,13 +65,12 @@ class RosterPreview(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         buttons = QDialogButtonBox()
-        self.import_button = QPushButton(
-            self.tr("Import %1 rows").replace("%1", str(result.imported)), objectName="rosterImport"
+        self.import_button = named(
+            QPushButton(self.tr("Import %1 rows").replace("%1", str(result.imported))),
+            "rosterImport",
         )
         self.import_button.setEnabled(result.imported > 0)
-        self.errors_button = QPushButton(
-            self.tr("Save errors workbook…"), objectName="rosterErrors"
-        )
+        self.errors_button = named(QPushButton(self.tr("Save errors workbook…")), "rosterErrors")
         self.errors_button.setEnabled(bool(result.problem_rows))
         buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.errors_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -94,7 +92,7 @@ class RosterPreview(QDialog):
             if not chosen:
                 return None
             path = Path(chosen)
-        roster.write_errors(self.result, path)
+        roster.write_errors(self.import_result, path)
         return path
 
 

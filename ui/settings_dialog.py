@@ -23,6 +23,7 @@ from station.errors import StationError
 from station.roles import Permission, allows
 from ui import i18n
 from ui.operations import show_error, start
+from ui.widgets import named
 
 
 class SettingsDialog(QDialog):
@@ -31,11 +32,11 @@ class SettingsDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(self.tr("Settings"))
         current = settings_mod.load(ctx.data_dir)
-        self.language = QComboBox(objectName="language")
+        self.language = named(QComboBox(), "language")
         self.language.addItem("中文（简体）", "zh_CN")
         self.language.addItem("English", "en")
         self.language.setCurrentIndex(max(self.language.findData(current.language), 0))
-        self.reader = QComboBox(objectName="cardReader")
+        self.reader = named(QComboBox(), "cardReader")
         self.reader.setEditable(True)
         self.reader.addItem(self.tr("None (type the card's data)"), "")
         self.reader.addItem(self.tr("Demo reader"), "demo")
@@ -46,17 +47,17 @@ class SettingsDialog(QDialog):
             self.reader.setCurrentIndex(index)
         else:
             self.reader.setEditText(current.card_reader)
-        self.camera = QComboBox(objectName="camera")
+        self.camera = named(QComboBox(), "camera")
         self.camera.addItem(self.tr("None"), "")
         self.camera.addItem(self.tr("Demo pictures"), "demo")
         for index in range(4):
             self.camera.addItem(self.tr("Camera %1").replace("%1", str(index)), str(index))
         self.camera.setCurrentIndex(max(self.camera.findData(current.camera), 0))
-        self.resolution = QComboBox(objectName="cameraResolution")
+        self.resolution = named(QComboBox(), "cameraResolution")
         for size in ("640x480", "1280x720", "1920x1080"):
             self.resolution.addItem(size, size)
         self.resolution.setCurrentIndex(max(self.resolution.findData(current.camera_resolution), 0))
-        self.idle = QSpinBox(objectName="inactivity")
+        self.idle = named(QSpinBox(), "inactivity")
         self.idle.setRange(1, 120)
         self.idle.setSuffix(self.tr(" min"))
         self.idle.setValue(current.inactivity_minutes)
@@ -64,16 +65,14 @@ class SettingsDialog(QDialog):
         admin = allows(ctx.operator.role, Permission.MANAGE_KEYS)
         for widget in (self.reader, self.idle, self.camera, self.resolution):
             widget.setEnabled(admin)
-        self.county_key = QLabel(objectName="countyKey")
+        self.county_key = named(QLabel(), "countyKey")
         self.county_key.setWordWrap(True)
         self.county_key.setText("…")
         self.reading_key = start(self, lambda _p: _fingerprint_text(ctx), self._show_fingerprint)
-        self.county_button = QPushButton(
-            self.tr("Install county key…"), objectName="installCountyKey"
-        )
+        self.county_button = named(QPushButton(self.tr("Install county key…")), "installCountyKey")
         self.county_button.setEnabled(admin)
         self.county_button.clicked.connect(self.install_county_key)
-        self.error = QLabel(objectName="settingsError")
+        self.error = named(QLabel(), "settingsError")
         self.error.setStyleSheet("color: #b00020")
         form = QFormLayout()
         form.addRow(self.tr("Language"), self.language)

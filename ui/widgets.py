@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QLineEdit, QWidget
+
+ObjectT = TypeVar("ObjectT", bound=QObject)
+
+
+def named(obj: ObjectT, name: str) -> ObjectT:
+    """``obj`` with its object name set (what tests and style sheets find it by); the typed
+    form of Qt's ``objectName=`` keyword, which the PySide6 stubs do not know."""
+    obj.setObjectName(name)
+    return obj
 
 
 class CodeCombo(QComboBox):
@@ -68,7 +79,8 @@ class EnterMovesOn(QObject):
         if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return False
         completer = obj.completer() if isinstance(obj, QLineEdit) else None
-        if completer is not None and completer.popup().isVisible():
+        popup = completer.popup() if completer is not None else None
+        if popup is not None and popup.isVisible():
             return False
         tab = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(obj, tab)

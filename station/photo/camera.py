@@ -119,12 +119,13 @@ def default_backend() -> int:
 
 
 class OpenCVCamera(_Closing):
-    """A webcam by device index. ``width``/``height`` are requested; the camera may choose
-    another size, which the properties then report."""
+    """A webcam by device index (or a device path such as ``/dev/video2``). ``width`` and
+    ``height`` are requested; the camera may choose another size, which the properties then
+    report."""
 
     def __init__(
         self,
-        device_index: int = 0,
+        device_index: int | str = 0,
         width: int = 640,
         height: int = 480,
         *,
