@@ -288,8 +288,7 @@ def test_the_desk_backs_up_on_its_timer_and_at_logout(qtbot, station_dir: Path) 
     i18n.install("zh_CN")
     desk = Desk(station_dir)
     ctx = auth.login(station_dir, *ADMIN)
-    window = desk.open_main(ctx)
-    qtbot.addWidget(window)
+    window = desk.open_main(ctx)  # the desk deletes it at the logout
     assert desk.backups.isActive()  # hourly by default (backup_interval_minutes)
     op = desk.backup_now()
     assert op is not None
@@ -297,8 +296,10 @@ def test_the_desk_backs_up_on_its_timer_and_at_logout(qtbot, station_dir: Path) 
     qtbot.waitUntil(lambda: any(folder.glob("*-hourly.zkbackup")), timeout=20_000)
     qtbot.waitUntil(lambda: not op.running, timeout=20_000)
     assert "已备份" in window.statusBar().currentMessage()
-    desk.logout()
+    window.close()  # the window's X at the end of the day logs out, backup first
+    qtbot.waitUntil(lambda: desk.window is None, timeout=20_000)
     assert any(folder.glob("*-logout.zkbackup"))
+    assert desk.login is not None and desk.login.isVisible()
     assert not desk.backups.isActive()
     if desk.login is not None:
         desk.login.close()

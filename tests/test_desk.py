@@ -254,8 +254,7 @@ def test_auto_logout_fires_and_returns_to_login(qtbot, seeded_dir: Path) -> None
 
 def test_input_postpones_auto_logout(qtbot, seeded_dir: Path) -> None:
     desk = Desk(seeded_dir)
-    window = desk.open_main(auth.login(seeded_dir, *OPERATOR))
-    qtbot.addWidget(window)
+    window = desk.open_main(auth.login(seeded_dir, *OPERATOR))  # deleted at the logout
     desk.watcher.stop()
     desk.watcher.timeout_ms, desk.watcher.warn_ms = 1500, 1000
     desk.watcher.start()
@@ -264,6 +263,7 @@ def test_input_postpones_auto_logout(qtbot, seeded_dir: Path) -> None:
         qtbot.keyClick(window.search, Qt.Key.Key_A)
     assert desk.window is window
     desk.logout()
+    qtbot.waitUntil(lambda: desk.window is None, timeout=10_000)
     desk.login.close()
 
 
@@ -277,19 +277,19 @@ def test_language_switch_from_settings(qtbot, seeded_dir: Path) -> None:
     window = desk.open_main(auth.login(seeded_dir, *ADMIN))  # the desk deletes it later
     idle(qtbot)
     assert window.findChild(QAction, "newCandidate").text() == "新增考生"
-    dialog = SettingsDialog(window.context, window)
-    qtbot.addWidget(dialog)
+    dialog = SettingsDialog(window.context, window)  # goes with the window
     dialog.language.setCurrentIndex(dialog.language.findData("en"))
     dialog.save()
+    idle(qtbot)
     assert settings_mod.load(seeded_dir).language == "en"
-    english = desk.apply_settings(window.context)
-    qtbot.addWidget(english)
+    english = desk.apply_settings(window.context)  # deleted at the logout
     idle(qtbot)
     assert english.findChild(QAction, "newCandidate").text() == "New candidate"
     assert english.model.headerData(1, Qt.Orientation.Horizontal) == "State"
     assert english.model.index(0, 1).data() == "Awaiting review"
     i18n.install("zh_CN")
     desk.logout()
+    qtbot.waitUntil(lambda: desk.window is None, timeout=10_000)
     desk.login.close()
 
 
@@ -347,6 +347,7 @@ def test_roster_import_with_preview(qtbot, window: MainWindow, tmp_path: Path) -
     reasons = [table.item(r, 3).text() for r in range(table.rowCount()) if table.item(r, 3)]
     assert any("数字" in r for r in reasons)  # 孙3: a digit in a name, with its reason
     saved = preview.save_errors(tmp_path / "错误.xlsx")
+    idle(qtbot)
     assert saved is not None and saved.exists()
 
     qtbot.mouseClick(preview.import_button, Qt.MouseButton.LeftButton)
@@ -395,6 +396,7 @@ def test_camera_choice_in_settings(qtbot, seeded_dir: Path) -> None:
         dialog.camera.setCurrentIndex(dialog.camera.findData("0"))
         dialog.resolution.setCurrentIndex(dialog.resolution.findData("1280x720"))
         dialog.save()
+        idle(qtbot)
     saved = settings_mod.load(seeded_dir)
     assert (saved.camera, saved.camera_resolution) == ("0", "1280x720")
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -96,6 +96,7 @@ class Desk(QObject):
         self.backups = QTimer(self)
         self.backups.timeout.connect(self.backup_now)
         self.backup_op: Operation | None = None
+        self.logging_out: Operation | None = None
 
     def backup_now(self, reason: str = "hourly") -> Operation | None:
         """A backup off the GUI thread, into the data folder and any removable drive."""
@@ -146,6 +147,7 @@ class Desk(QObject):
     def open_main(self, ctx: Context) -> MainWindow:
         self.window = MainWindow(ctx, self.reader, self.camera)
         self.window.logout_requested.connect(self.logout)
+        self.window.close_means_logout = True  # the window's X logs out (backup included)
         self.window.settings_changed.connect(lambda: self.apply_settings(ctx))
         self.watcher = InactivityWatcher(ctx.settings.inactivity_minutes * 60_000, parent=self)
         self.watcher.timed_out.connect(self.logout)
@@ -171,45 +173,55 @@ class Desk(QObject):
         old = self.window
         window = self.open_main(ctx)
         if old is not None:
+            old.close_means_logout = False
             old.close()
             old.deleteLater()
         return window
 
-    def logout(self) -> None:
+    def logout(self) -> Operation | None:
+        """Close the station for this operator: open dialogs closed, their work let end, the
+        logout backup made off the GUI thread (with a progress dialog), then the store closed
+        and the login shown. A failed backup is logged and the logout goes on."""
+        window = self.window
+        if window is None or self.logging_out is not None:
+            return None
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
         self.backups.stop()
-        if self.window is not None:
-            self._backup_before_closing(self.window.context)
-            for dialog in self.window.findChildren(QObject):
-                if (
-                    hasattr(dialog, "reject")
-                    and hasattr(dialog, "isVisible")
-                    and dialog.isVisible()
-                ):
-                    dialog.reject()
-            operations.wait_all()  # closing a form still stores (or discards) its typing
-            self.window.context.close()
-            self.window.close()
-            self.window.deleteLater()
-            self.window = None
-        self.show_login()
+        for dialog in window.findChildren(QObject):
+            if hasattr(dialog, "reject") and hasattr(dialog, "isVisible") and dialog.isVisible():
+                dialog.reject()
+        operations.wait_all()  # closing a form still stores (or discards) its typing
+        ctx = window.context
 
-    def _backup_before_closing(self, ctx: Context) -> None:
-        """The logout backup, with the station still open: it runs here, on the GUI thread,
-        because the store closes right after it (a few seconds at most, with a busy cursor)."""
-        from station import backup
+        def work(_progress: Any) -> Any:
+            from station import backup
 
-        if self.backup_op is not None and self.backup_op.running:
-            self.backup_op.wait()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            backup.auto_backup(ctx, "logout")
-        except Exception as exc:  # the logout goes on; the log says what the backup lacked
+            return backup.auto_backup(ctx, "logout")
+
+        def failed(exc: BaseException) -> None:
+            # The logout goes on; the log says what the backup lacked.
             log.error("logout backup failed: %s", getattr(exc, "message_en", exc))
-        finally:
-            QApplication.restoreOverrideCursor()
+            finish()
+
+        def finish(_made: Any = None) -> None:
+            ctx.close()
+            window.close_means_logout = False
+            window.close()
+            window.deleteLater()
+            self.window = None
+            self.logging_out = None
+            self.show_login()
+
+        self.logging_out = operations.run_with_progress(
+            window,
+            QApplication.translate("Desk", "Making the logout backup…"),
+            work,
+            finish,
+            failed,
+        )
+        return self.logging_out
 
     def _quit_if_no_window(self) -> None:
         if self.window is None:
@@ -250,7 +262,8 @@ def run(data_dir: Path, kiosk: bool = False) -> int:
     except StationError as exc:
         logs.configure(data_dir, "station")
         logging.getLogger(__name__).error("settings refused: %s", exc.message_en)
-        QMessageBox.critical(None, "报名点采集站", exc.message_zh)
+        # The language is a setting: say it in both.
+        QMessageBox.critical(None, "报名点采集站", f"{exc.message_zh}\n\n{exc.message_en}")
         return 2
     logs.configure(data_dir, "station", settings.log_level)
     crash.install()

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -51,6 +51,9 @@ class MainWindow(QMainWindow):
         self.station_title = ""
         self.is_demo = False
         self.ready = False  # the first look at the store is back
+        # Set by the desk: closing the window logs out, so that the store is closed and the
+        # logout backup made (an operator ends the day with the window's X).
+        self.close_means_logout = False
         self.loading: Operation | None = None
         self.setWindowTitle(self.tr("Registration station"))
 
@@ -126,6 +129,13 @@ class MainWindow(QMainWindow):
         self.model.set_rows(rows)
         self._fill_schools()
         self.ready = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.close_means_logout:
+            event.ignore()
+            self.logout_requested.emit()
+            return
+        super().closeEvent(event)
 
     # --- actions ------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from station import roster
 from station.auth import Context
+from ui.operations import start
 from ui.widgets import named
 
 
@@ -92,7 +93,12 @@ class RosterPreview(QDialog):
             if not chosen:
                 return None
             path = Path(chosen)
-        roster.write_errors(self.import_result, path)
+        result, target = self.import_result, path
+        self.saving = start(
+            self,
+            lambda _p: roster.write_errors(result, target),
+            lambda _r: self.errors_button.setText(self.tr("Errors saved")),
+        )
         return path
 
 

@@ -125,22 +125,39 @@ class SettingsDialog(QDialog):
         )
 
     def save(self) -> None:
-        current = settings_mod.load(self.ctx.data_dir)
-        current.language = self.language.currentData()
-        if self.reader.isEnabled():
-            index = self.reader.findText(self.reader.currentText())
-            current.card_reader = (
-                self.reader.itemData(index) if index >= 0 else self.reader.currentText().strip()
-            )
-            current.inactivity_minutes = self.idle.value()
-            current.camera = self.camera.currentData()
-            current.camera_resolution = self.resolution.currentData()
-        try:
+        """Checked and written off the GUI thread; the dialog closes once it is stored."""
+        data_dir = self.ctx.data_dir
+        language = self.language.currentData()
+        station_wide = self.reader.isEnabled()
+        index = self.reader.findText(self.reader.currentText())
+        reader = self.reader.itemData(index) if index >= 0 else self.reader.currentText().strip()
+        idle, camera, resolution = (
+            self.idle.value(),
+            self.camera.currentData(),
+            self.resolution.currentData(),
+        )
+
+        def work(_progress: Any) -> settings_mod.Settings:
+            current = settings_mod.load(data_dir)
+            current.language = language
+            if station_wide:
+                current.card_reader = reader
+                current.inactivity_minutes = idle
+                current.camera = camera
+                current.camera_resolution = resolution
             current.check()
-            settings_mod.save(self.ctx.data_dir, current)
-        except StationError as exc:
+            settings_mod.save(data_dir, current)
+            return current
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, StationError):
+                show_error(self, exc)
+                return
             self.error.setText(i18n.message(exc))
-            return
+
+        self.saving = start(self, work, self._saved, refused)
+
+    def _saved(self, current: settings_mod.Settings) -> None:
         self.ctx.settings.language = current.language
         self.ctx.settings.card_reader = current.card_reader
         self.ctx.settings.inactivity_minutes = current.inactivity_minutes

@@ -4,27 +4,27 @@
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/approval.py" line="46"/>
+        <location filename="../../ui/approval.py" line="47"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="55"/>
+        <location filename="../../ui/approval.py" line="56"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="56"/>
+        <location filename="../../ui/approval.py" line="57"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="57"/>
+        <location filename="../../ui/approval.py" line="58"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="76"/>
+        <location filename="../../ui/approval.py" line="77"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -32,107 +32,107 @@
 <context>
     <name>BatchesDialog</name>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="33"/>
+        <location filename="../../ui/batches_dialog.py" line="34"/>
         <source>Batches for the county</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="36"/>
+        <location filename="../../ui/batches_dialog.py" line="37"/>
         <source>A batch without a receipt may not have reached the county. If the county says a batch is missing, select it and write it again: the file is the same, byte for byte.</source>
         <translation>没有回执的批次可能还没有送到县区。县区报告缺少某个批次时，选中它并重新写出：文件与原来的逐字节相同。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <location filename="../../ui/batches_dialog.py" line="45"/>
         <source>No.</source>
         <translation>批次号</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <location filename="../../ui/batches_dialog.py" line="45"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <location filename="../../ui/batches_dialog.py" line="45"/>
         <source>Records</source>
         <translation>记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <location filename="../../ui/batches_dialog.py" line="45"/>
         <source>Made</source>
         <translation>导出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="44"/>
+        <location filename="../../ui/batches_dialog.py" line="45"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="51"/>
+        <location filename="../../ui/batches_dialog.py" line="52"/>
         <source>Write again…</source>
         <translation>重新写出…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="53"/>
+        <location filename="../../ui/batches_dialog.py" line="54"/>
         <source>Resync with the county…</source>
         <translation>与县区对账…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="55"/>
+        <location filename="../../ui/batches_dialog.py" line="56"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="83"/>
+        <location filename="../../ui/batches_dialog.py" line="84"/>
         <source>No receipt yet</source>
         <translation>尚无回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="84"/>
+        <location filename="../../ui/batches_dialog.py" line="85"/>
         <source>Acknowledged</source>
         <translation>已回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="90"/>
+        <location filename="../../ui/batches_dialog.py" line="91"/>
         <source>Not written yet</source>
         <translation>尚未写出</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="118"/>
+        <location filename="../../ui/batches_dialog.py" line="119"/>
         <source>Write the batch to</source>
         <translation>把批次写到</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="128"/>
+        <location filename="../../ui/batches_dialog.py" line="129"/>
         <source>Batch #%1 was written again: %2</source>
         <translation>第 %1 号批次已重新写出：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="137"/>
+        <location filename="../../ui/batches_dialog.py" line="138"/>
         <source>The county&apos;s station state file</source>
         <translation>县区签发的报名点状态文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="147"/>
+        <location filename="../../ui/batches_dialog.py" line="148"/>
         <source>The station is in step with the county.</source>
         <translation>本报名点与县区一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="148"/>
+        <location filename="../../ui/batches_dialog.py" line="149"/>
         <source>The county lacks batches: %1. Write them again.</source>
         <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="152"/>
+        <location filename="../../ui/batches_dialog.py" line="153"/>
         <source>The station now continues after the county&apos;s batch #%1.</source>
         <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="155"/>
+        <location filename="../../ui/batches_dialog.py" line="156"/>
         <source>%1 records are held by the county and marked acknowledged.</source>
         <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="161"/>
+        <location filename="../../ui/batches_dialog.py" line="162"/>
         <source>The county holds candidates this station no longer has: %1</source>
         <translation>县区有、本机已没有的考生（请核对）：%1</translation>
     </message>
@@ -140,12 +140,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="511"/>
+        <location filename="../../ui/candidate_form.py" line="510"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="514"/>
+        <location filename="../../ui/candidate_form.py" line="513"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -153,12 +153,12 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="274"/>
+        <location filename="../../ui/candidate_form.py" line="273"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="220"/>
+        <location filename="../../ui/candidate_form.py" line="221"/>
         <source>Read ID card (F2)</source>
         <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
         <translation>读身份证 (F2)</translation>
@@ -169,59 +169,59 @@
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="228"/>
+        <location filename="../../ui/candidate_form.py" line="227"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="325"/>
+        <location filename="../../ui/candidate_form.py" line="324"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="332"/>
+        <location filename="../../ui/candidate_form.py" line="331"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="377"/>
+        <location filename="../../ui/candidate_form.py" line="376"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="379"/>
+        <location filename="../../ui/candidate_form.py" line="378"/>
         <source>%n problem(s) left.</source>
         <translation>
             <numerusform>还有 %n 处问题。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="429"/>
+        <location filename="../../ui/candidate_form.py" line="428"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="460"/>
+        <location filename="../../ui/candidate_form.py" line="459"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="472"/>
+        <location filename="../../ui/candidate_form.py" line="471"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="476"/>
+        <location filename="../../ui/candidate_form.py" line="475"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="481"/>
+        <location filename="../../ui/candidate_form.py" line="480"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="492"/>
+        <location filename="../../ui/candidate_form.py" line="491"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
@@ -229,82 +229,82 @@
 <context>
     <name>CandidateView</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="63"/>
+        <location filename="../../ui/candidate_view.py" line="64"/>
         <source>Please check your information</source>
         <translation>请核对您的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="118"/>
+        <location filename="../../ui/candidate_view.py" line="119"/>
         <source>Step %1 of %2: is this correct?</source>
         <translation>第 %1 步 / 共 %2 步：以下信息是否正确？</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="141"/>
+        <location filename="../../ui/candidate_view.py" line="142"/>
         <source>Correct</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="142"/>
+        <location filename="../../ui/candidate_view.py" line="143"/>
         <source>Something is wrong</source>
         <translation>有误</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="167"/>
+        <location filename="../../ui/candidate_view.py" line="168"/>
         <source>Thank you. Please hand the screen back: the staff will correct: %1</source>
         <translation>谢谢。请将屏幕交还工作人员，工作人员将更正：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="198"/>
+        <location filename="../../ui/candidate_view.py" line="199"/>
         <source>Set your own login password. Only you should know it: the staff cannot see it, and nobody may tell you what to choose.</source>
         <translation>请设置您自己的登录密码。密码只能由您本人知道：工作人员看不到，任何人都不得要求您使用指定的密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="217"/>
+        <location filename="../../ui/candidate_view.py" line="218"/>
         <source>Strength %v of 4</source>
         <translation>强度 %v / 4</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="221"/>
+        <location filename="../../ui/candidate_view.py" line="222"/>
         <source>Set password</source>
         <translation>设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="225"/>
+        <location filename="../../ui/candidate_view.py" line="226"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="226"/>
+        <location filename="../../ui/candidate_view.py" line="227"/>
         <source>Password again</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="227"/>
+        <location filename="../../ui/candidate_view.py" line="228"/>
         <source>Verification question</source>
         <translation>密码验证问题</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="228"/>
+        <location filename="../../ui/candidate_view.py" line="229"/>
         <source>Answer</source>
         <translation>答案</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="229"/>
+        <location filename="../../ui/candidate_view.py" line="230"/>
         <source>Strength</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="291"/>
+        <location filename="../../ui/candidate_view.py" line="292"/>
         <source>Your password is set. Please hand the screen back to the staff.</source>
         <translation>密码已设置。请将屏幕交还工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="304"/>
+        <location filename="../../ui/candidate_view.py" line="305"/>
         <source>Staff: your password</source>
         <translation>工作人员：请输入您的密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="344"/>
+        <location filename="../../ui/candidate_view.py" line="345"/>
         <source>Please hand the screen back to the staff.</source>
         <translation>请将屏幕交还工作人员。</translation>
     </message>
@@ -312,37 +312,37 @@
 <context>
     <name>CaptureDialog</name>
     <message>
-        <location filename="../../ui/capture.py" line="119"/>
+        <location filename="../../ui/capture.py" line="120"/>
         <source>Take photo</source>
         <translation>拍照</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="136"/>
+        <location filename="../../ui/capture.py" line="137"/>
         <source>Capture (Space)</source>
         <translation>拍照（空格）</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="139"/>
+        <location filename="../../ui/capture.py" line="140"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="143"/>
+        <location filename="../../ui/capture.py" line="144"/>
         <source>Capture automatically after one second</source>
         <translation>合格一秒后自动拍照</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="145"/>
+        <location filename="../../ui/capture.py" line="146"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="165"/>
+        <location filename="../../ui/capture.py" line="166"/>
         <source>Starting the camera…</source>
         <translation>正在打开摄像头…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="230"/>
+        <location filename="../../ui/capture.py" line="231"/>
         <source>Good: hold still</source>
         <translation>合格，请保持不动</translation>
     </message>
@@ -378,28 +378,33 @@
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="120"/>
+        <location filename="../../ui/app.py" line="121"/>
         <source>Backup made: %1</source>
         <extracomment>Where automatic backups go on a plugged-in removable drive.</extracomment>
         <translation>已备份：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="128"/>
+        <location filename="../../ui/app.py" line="129"/>
         <source>The automatic backup failed: %1</source>
         <translation>自动备份失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="223"/>
+        <location filename="../../ui/app.py" line="219"/>
+        <source>Making the logout backup…</source>
+        <translation>正在备份，备份完成后退出登录…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="235"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="224"/>
+        <location filename="../../ui/app.py" line="236"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first, or restore the station from a backup.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo），或从备份恢复报名点。</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="231"/>
+        <location filename="../../ui/app.py" line="243"/>
         <source>Restore from a backup…</source>
         <translation>从备份恢复…</translation>
     </message>
@@ -407,67 +412,67 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../ui/export_dialog.py" line="42"/>
+        <location filename="../../ui/export_dialog.py" line="43"/>
         <source>Export for the county</source>
         <translation>导出县区上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="51"/>
+        <location filename="../../ui/export_dialog.py" line="52"/>
         <source>Other folder…</source>
         <translation>其他文件夹…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="58"/>
+        <location filename="../../ui/export_dialog.py" line="59"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="60"/>
+        <location filename="../../ui/export_dialog.py" line="61"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="70"/>
+        <location filename="../../ui/export_dialog.py" line="71"/>
         <source>Removable drive</source>
         <translation>U 盘</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="76"/>
+        <location filename="../../ui/export_dialog.py" line="77"/>
         <source>Counting the signed records…</source>
         <translation>正在统计已签字的记录…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="84"/>
+        <location filename="../../ui/export_dialog.py" line="85"/>
         <source>%1 signed records to export, about %2.</source>
         <translation>待导出已签字记录 %1 条，约 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="94"/>
+        <location filename="../../ui/export_dialog.py" line="95"/>
         <source>Export to folder</source>
         <translation>导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="110"/>
+        <location filename="../../ui/export_dialog.py" line="111"/>
         <source>No removable drive found: insert a USB drive or choose a folder.</source>
         <translation>没有找到 U 盘：请插入 U 盘或选择一个文件夹。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="114"/>
+        <location filename="../../ui/export_dialog.py" line="115"/>
         <source>Nothing to export: no signed records wait for the county.</source>
         <translation>没有待导出的已签字记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="118"/>
+        <location filename="../../ui/export_dialog.py" line="119"/>
         <source>Not enough room on %1: %2 free, about %3 needed. Use another drive.</source>
         <translation>%1 空间不足：剩余 %2，约需 %3。请换一个 U 盘。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="139"/>
+        <location filename="../../ui/export_dialog.py" line="140"/>
         <source>Writing batch files…</source>
         <translation>正在写入批次文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="144"/>
+        <location filename="../../ui/export_dialog.py" line="145"/>
         <source>Written and checked: %1</source>
         <translation>已写入并校验：%1</translation>
     </message>
@@ -475,59 +480,59 @@
 <context>
     <name>HealthDialog</name>
     <message>
-        <location filename="../../ui/health_dialog.py" line="38"/>
+        <location filename="../../ui/health_dialog.py" line="39"/>
         <source>Station health</source>
         <translation>报名点健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="42"/>
+        <location filename="../../ui/health_dialog.py" line="43"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="42"/>
+        <location filename="../../ui/health_dialog.py" line="43"/>
         <source>Check</source>
         <translation>检查项</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="42"/>
+        <location filename="../../ui/health_dialog.py" line="43"/>
         <source>Finding</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="51"/>
+        <location filename="../../ui/health_dialog.py" line="52"/>
         <source>Check again</source>
         <translation>重新检查</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="67"/>
+        <location filename="../../ui/health_dialog.py" line="68"/>
         <source>Checking…</source>
         <translation>正在检查…</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="82"/>
+        <location filename="../../ui/health_dialog.py" line="83"/>
         <source>OK</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="83"/>
+        <location filename="../../ui/health_dialog.py" line="84"/>
         <source>Attention</source>
         <translation>需处理</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="84"/>
+        <location filename="../../ui/health_dialog.py" line="85"/>
         <source>Info</source>
         <translation>信息</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/health_dialog.py" line="100"/>
+        <location filename="../../ui/health_dialog.py" line="101"/>
         <source>%n item(s) need attention.</source>
         <translation>
             <numerusform>有 %n 项需要处理。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="102"/>
+        <location filename="../../ui/health_dialog.py" line="103"/>
         <source>All is well.</source>
         <translation>一切正常。</translation>
     </message>
@@ -535,42 +540,42 @@
 <context>
     <name>HistoryDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="232"/>
+        <location filename="../../ui/record_actions.py" line="233"/>
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="236"/>
+        <location filename="../../ui/record_actions.py" line="237"/>
         <source>Version %1</source>
         <translation>第 %1 版</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="250"/>
+        <location filename="../../ui/record_actions.py" line="251"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="250"/>
+        <location filename="../../ui/record_actions.py" line="251"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="250"/>
+        <location filename="../../ui/record_actions.py" line="251"/>
         <source>What</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="250"/>
+        <location filename="../../ui/record_actions.py" line="251"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="259"/>
+        <location filename="../../ui/record_actions.py" line="260"/>
         <source>Versions (changes highlighted)</source>
         <translation>各版本（变动已标出）</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="261"/>
+        <location filename="../../ui/record_actions.py" line="262"/>
         <source>Who did what</source>
         <translation>操作记录</translation>
     </message>
@@ -742,52 +747,52 @@
         <translation>考生核对 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="43"/>
+        <location filename="../../ui/form_lifecycle.py" line="42"/>
         <source>Print form (Ctrl+P)</source>
         <translation>打印登记表 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="44"/>
+        <location filename="../../ui/form_lifecycle.py" line="43"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="45"/>
+        <location filename="../../ui/form_lifecycle.py" line="44"/>
         <source>Signed… (F9)</source>
         <translation>已签字… (F9)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="46"/>
+        <location filename="../../ui/form_lifecycle.py" line="45"/>
         <source>Unlock…</source>
         <translation>解锁…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="47"/>
+        <location filename="../../ui/form_lifecycle.py" line="46"/>
         <source>History…</source>
         <translation>修改历史…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="103"/>
+        <location filename="../../ui/form_lifecycle.py" line="102"/>
         <source>checked by the candidate</source>
         <translation>考生已核对</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="104"/>
+        <location filename="../../ui/form_lifecycle.py" line="103"/>
         <source>password set</source>
         <translation>已设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="105"/>
+        <location filename="../../ui/form_lifecycle.py" line="104"/>
         <source>form printed</source>
         <translation>已打印登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="108"/>
+        <location filename="../../ui/form_lifecycle.py" line="107"/>
         <source>Before confirming: %1</source>
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="163"/>
+        <location filename="../../ui/form_lifecycle.py" line="162"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
@@ -795,37 +800,37 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../ui/login.py" line="39"/>
+        <location filename="../../ui/login.py" line="40"/>
         <source>Registration station — log in</source>
         <translation>报名点采集站 — 登录</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="50"/>
+        <location filename="../../ui/login.py" line="51"/>
         <source>Login</source>
         <translation>登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="51"/>
+        <location filename="../../ui/login.py" line="52"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="55"/>
+        <location filename="../../ui/login.py" line="56"/>
         <source>Log in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="56"/>
+        <location filename="../../ui/login.py" line="57"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="72"/>
+        <location filename="../../ui/login.py" line="73"/>
         <source>Opening the station database…</source>
         <translation>正在打开报名点数据库…</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="97"/>
+        <location filename="../../ui/login.py" line="98"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
@@ -833,12 +838,12 @@
 <context>
     <name>LogoutWarning</name>
     <message>
-        <location filename="../../ui/inactivity.py" line="29"/>
+        <location filename="../../ui/inactivity.py" line="31"/>
         <source>Logging out soon</source>
         <translation>即将自动退出</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/inactivity.py" line="37"/>
+        <location filename="../../ui/inactivity.py" line="39"/>
         <source>No input for a while: logging out in %n second(s). Touch any key to stay.</source>
         <translation>
             <numerusform>长时间无操作：%n 秒后自动退出登录。按任意键继续使用。</numerusform>
@@ -848,243 +853,243 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="54"/>
-        <location filename="../../ui/main_window.py" line="121"/>
+        <location filename="../../ui/main_window.py" line="58"/>
+        <location filename="../../ui/main_window.py" line="125"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="123"/>
+        <location filename="../../ui/main_window.py" line="127"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="59"/>
+        <location filename="../../ui/main_window.py" line="63"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="65"/>
+        <location filename="../../ui/main_window.py" line="69"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="93"/>
+        <location filename="../../ui/main_window.py" line="97"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="95"/>
-        <location filename="../../ui/main_window.py" line="233"/>
+        <location filename="../../ui/main_window.py" line="99"/>
+        <location filename="../../ui/main_window.py" line="244"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="148"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="154"/>
+        <location filename="../../ui/main_window.py" line="165"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="166"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="157"/>
-        <location filename="../../ui/main_window.py" line="326"/>
+        <location filename="../../ui/main_window.py" line="168"/>
+        <location filename="../../ui/main_window.py" line="337"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="160"/>
-        <location filename="../../ui/main_window.py" line="360"/>
+        <location filename="../../ui/main_window.py" line="171"/>
+        <location filename="../../ui/main_window.py" line="371"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="163"/>
-        <location filename="../../ui/main_window.py" line="385"/>
+        <location filename="../../ui/main_window.py" line="174"/>
+        <location filename="../../ui/main_window.py" line="396"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="166"/>
+        <location filename="../../ui/main_window.py" line="177"/>
         <source>Export for county</source>
         <translation>导出上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="169"/>
-        <location filename="../../ui/main_window.py" line="495"/>
+        <location filename="../../ui/main_window.py" line="180"/>
+        <location filename="../../ui/main_window.py" line="506"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="171"/>
+        <location filename="../../ui/main_window.py" line="182"/>
         <source>Batches</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="175"/>
+        <location filename="../../ui/main_window.py" line="186"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177"/>
+        <location filename="../../ui/main_window.py" line="188"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="178"/>
+        <location filename="../../ui/main_window.py" line="189"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="179"/>
+        <location filename="../../ui/main_window.py" line="190"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="180"/>
+        <location filename="../../ui/main_window.py" line="191"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="219"/>
+        <location filename="../../ui/main_window.py" line="230"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="223"/>
+        <location filename="../../ui/main_window.py" line="234"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="224"/>
+        <location filename="../../ui/main_window.py" line="235"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="225"/>
+        <location filename="../../ui/main_window.py" line="236"/>
         <source>Same question and answer as several others</source>
         <translation>与多名考生验证问题和答案相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="226"/>
+        <location filename="../../ui/main_window.py" line="237"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="227"/>
+        <location filename="../../ui/main_window.py" line="238"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="228"/>
+        <location filename="../../ui/main_window.py" line="239"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="229"/>
+        <location filename="../../ui/main_window.py" line="240"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="230"/>
+        <location filename="../../ui/main_window.py" line="241"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="231"/>
+        <location filename="../../ui/main_window.py" line="242"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="235"/>
+        <location filename="../../ui/main_window.py" line="246"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="266"/>
+        <location filename="../../ui/main_window.py" line="277"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="276"/>
+        <location filename="../../ui/main_window.py" line="287"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="312"/>
+        <location filename="../../ui/main_window.py" line="323"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="333"/>
+        <location filename="../../ui/main_window.py" line="344"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="347"/>
+        <location filename="../../ui/main_window.py" line="358"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="374"/>
+        <location filename="../../ui/main_window.py" line="385"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="380"/>
+        <location filename="../../ui/main_window.py" line="391"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="397"/>
+        <location filename="../../ui/main_window.py" line="408"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="435"/>
+        <location filename="../../ui/main_window.py" line="446"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="437"/>
+        <location filename="../../ui/main_window.py" line="448"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="443"/>
+        <location filename="../../ui/main_window.py" line="454"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="449"/>
+        <location filename="../../ui/main_window.py" line="460"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="457"/>
+        <location filename="../../ui/main_window.py" line="468"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="497"/>
+        <location filename="../../ui/main_window.py" line="508"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1106,7 +1111,7 @@
 <context>
     <name>OperatorMirror</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="363"/>
+        <location filename="../../ui/candidate_view.py" line="364"/>
         <source>Candidate is typing:</source>
         <translation>考生正在输入：</translation>
     </message>
@@ -1114,42 +1119,42 @@
 <context>
     <name>PhotoPanel</name>
     <message>
-        <location filename="../../ui/form_photo.py" line="40"/>
+        <location filename="../../ui/form_photo.py" line="41"/>
         <source>No photo</source>
         <translation>暂无照片</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="41"/>
+        <location filename="../../ui/form_photo.py" line="42"/>
         <source>Take photo (F3)</source>
         <translation>拍照 (F3)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="44"/>
+        <location filename="../../ui/form_photo.py" line="45"/>
         <source>Photo from file…</source>
         <translation>从文件导入照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="50"/>
+        <location filename="../../ui/form_photo.py" line="51"/>
         <source>Photo checked…</source>
         <translation>照片已核实…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="104"/>
+        <location filename="../../ui/form_photo.py" line="105"/>
         <source>The photo is stored when the record is saved.</source>
         <translation>保存记录时一并保存照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="116"/>
+        <location filename="../../ui/form_photo.py" line="117"/>
         <source>Save the record first, then import its photo.</source>
         <translation>请先保存记录，再导入照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="120"/>
+        <location filename="../../ui/form_photo.py" line="121"/>
         <source>Photo from file</source>
         <translation>从文件导入照片</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="131"/>
+        <location filename="../../ui/form_photo.py" line="132"/>
         <source>Store a photo from a file instead of the camera</source>
         <translation>以文件照片代替现场拍照</translation>
     </message>
@@ -1157,12 +1162,12 @@
 <context>
     <name>PrintPreview</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="61"/>
+        <location filename="../../ui/record_actions.py" line="62"/>
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="63"/>
+        <location filename="../../ui/record_actions.py" line="64"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1213,58 +1218,58 @@
 <context>
     <name>RestoreDialog</name>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="37"/>
+        <location filename="../../ui/restore_dialog.py" line="38"/>
         <source>Restore from a backup</source>
         <translation>从备份恢复</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="39"/>
+        <location filename="../../ui/restore_dialog.py" line="40"/>
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="45"/>
+        <location filename="../../ui/restore_dialog.py" line="47"/>
         <source>Replace the station in this folder (it is kept aside, not deleted)</source>
         <translation>替换此目录中的报名点（原数据另存，不删除）</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="57"/>
-        <location filename="../../ui/restore_dialog.py" line="84"/>
+        <location filename="../../ui/restore_dialog.py" line="60"/>
+        <location filename="../../ui/restore_dialog.py" line="87"/>
         <source>Backup file</source>
         <translation>备份文件</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="58"/>
+        <location filename="../../ui/restore_dialog.py" line="61"/>
         <source>Login at the time</source>
         <translation>备份时的登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="59"/>
+        <location filename="../../ui/restore_dialog.py" line="62"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="62"/>
+        <location filename="../../ui/restore_dialog.py" line="65"/>
         <source>Any account that was valid when the backup was made opens it, or the recovery code with the login __recovery__.</source>
         <translation>备份当时有效的任何账号都能打开它；也可以用恢复码，登录名填 __recovery__。</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="70"/>
+        <location filename="../../ui/restore_dialog.py" line="73"/>
         <source>Restore</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="84"/>
+        <location filename="../../ui/restore_dialog.py" line="87"/>
         <source>Station backups (*.zkbackup)</source>
         <translation>报名点备份 (*.zkbackup)</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="98"/>
+        <location filename="../../ui/restore_dialog.py" line="101"/>
         <source>Checking the whole backup…</source>
         <translation>正在校验整个备份…</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="110"/>
+        <location filename="../../ui/restore_dialog.py" line="113"/>
         <source>Station %1 restored from the backup of %2.</source>
         <translation>已从 %2 的备份恢复报名点 %1。</translation>
     </message>
@@ -1272,12 +1277,12 @@
 <context>
     <name>Roster</name>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="123"/>
+        <location filename="../../ui/roster_dialog.py" line="127"/>
         <source>Imported %1 candidates; %2 were already here; %3 rows were not imported.</source>
         <translation>已导入 %1 名考生；%2 名已存在；%3 行未导入。</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="131"/>
+        <location filename="../../ui/roster_dialog.py" line="135"/>
         <source>The import was cancelled; the rows before it are stored.</source>
         <translation>导入已取消；取消前的行已保存。</translation>
     </message>
@@ -1285,12 +1290,12 @@
 <context>
     <name>RosterPreview</name>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="36"/>
+        <location filename="../../ui/roster_dialog.py" line="38"/>
         <source>Roster import: preview</source>
         <translation>花名册导入：预览</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="40"/>
+        <location filename="../../ui/roster_dialog.py" line="42"/>
         <source>%1 rows in sheet “%2”: %3 can be imported, %4 are already here, %5 conflict with stored records, %6 have errors.</source>
         <translation>工作表“%2”共 %1 行：可导入 %3 行，已存在 %4 行，与已有记录冲突 %5 行，有错误 %6 行。</translation>
     </message>
@@ -1330,45 +1335,50 @@
         <translation>保存错误明细…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster_dialog.py" line="92"/>
+        <location filename="../../ui/roster_dialog.py" line="91"/>
         <source>Save errors workbook</source>
         <translation>保存错误明细</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster_dialog.py" line="100"/>
+        <source>Errors saved</source>
+        <translation>错误明细已保存</translation>
     </message>
 </context>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="32"/>
+        <location filename="../../ui/settings_dialog.py" line="33"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="40"/>
+        <location filename="../../ui/settings_dialog.py" line="41"/>
         <source>None (type the card&apos;s data)</source>
         <translation>无（手工录入证件信息）</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="41"/>
+        <location filename="../../ui/settings_dialog.py" line="42"/>
         <source>Demo reader</source>
         <translation>演示读卡器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="50"/>
+        <location filename="../../ui/settings_dialog.py" line="51"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="51"/>
+        <location filename="../../ui/settings_dialog.py" line="52"/>
         <source>Demo pictures</source>
         <translation>演示图片</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="53"/>
+        <location filename="../../ui/settings_dialog.py" line="54"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="61"/>
+        <location filename="../../ui/settings_dialog.py" line="62"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
@@ -1378,43 +1388,43 @@
         <translation>安装县区公钥…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="79"/>
+        <location filename="../../ui/settings_dialog.py" line="78"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="80"/>
+        <location filename="../../ui/settings_dialog.py" line="79"/>
         <source>ID-card reader</source>
         <translation>身份证阅读器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="81"/>
+        <location filename="../../ui/settings_dialog.py" line="80"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="82"/>
+        <location filename="../../ui/settings_dialog.py" line="81"/>
         <source>Camera resolution</source>
         <translation>摄像头分辨率</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="83"/>
+        <location filename="../../ui/settings_dialog.py" line="82"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="84"/>
-        <location filename="../../ui/settings_dialog.py" line="109"/>
+        <location filename="../../ui/settings_dialog.py" line="83"/>
+        <location filename="../../ui/settings_dialog.py" line="108"/>
         <source>County key</source>
         <translation>县区公钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="97"/>
+        <location filename="../../ui/settings_dialog.py" line="96"/>
         <source>Not installed: batches cannot be exported yet.</source>
         <translation>尚未安装：暂不能导出批次文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="99"/>
+        <location filename="../../ui/settings_dialog.py" line="98"/>
         <source>Confirm this fingerprint with the county by phone.</source>
         <translation>请与县区电话核对此指纹。</translation>
     </message>
@@ -1422,32 +1432,32 @@
 <context>
     <name>SignDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="114"/>
+        <location filename="../../ui/record_actions.py" line="115"/>
         <source>Signed paper form</source>
         <translation>纸质登记表签字确认</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="116"/>
+        <location filename="../../ui/record_actions.py" line="117"/>
         <source>The candidate and the guardian have signed the printed form</source>
         <translation>考生及其监护人已在打印的登记表上签字</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="125"/>
+        <location filename="../../ui/record_actions.py" line="126"/>
         <source>Archive box</source>
         <translation>存档盒号</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="126"/>
+        <location filename="../../ui/record_actions.py" line="127"/>
         <source>Page</source>
         <translation>页码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="140"/>
+        <location filename="../../ui/record_actions.py" line="141"/>
         <source>Only sign here once both signatures are on the paper.</source>
         <translation>请在考生和监护人都已在纸质表上签字后再确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="143"/>
+        <location filename="../../ui/record_actions.py" line="144"/>
         <source>Where is the paper archived? Box and page are required.</source>
         <translation>纸质表存放在哪里？请填写盒号和页码。</translation>
     </message>
@@ -1455,27 +1465,27 @@
 <context>
     <name>UnlockDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="169"/>
+        <location filename="../../ui/record_actions.py" line="170"/>
         <source>Unlock for correction</source>
         <translation>解锁更正</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="179"/>
+        <location filename="../../ui/record_actions.py" line="180"/>
         <source>The printed form becomes void: the record must be checked, printed and signed again.</source>
         <translation>原打印的登记表作废：记录须重新核对、打印并签字。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="185"/>
+        <location filename="../../ui/record_actions.py" line="186"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="186"/>
+        <location filename="../../ui/record_actions.py" line="187"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="187"/>
+        <location filename="../../ui/record_actions.py" line="188"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
