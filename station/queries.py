@@ -17,6 +17,7 @@ from station import anchor, audit, records
 from station.auth import Context
 from station.lifecycle import Facts, State
 from station.models import AuditEvent, Candidate, Station
+from station.photo import duplicates
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class RecordView:
     updated_at: dt.datetime | None
     photo: bytes | None
     photo_flag: str  # a near-duplicate flag no supervisor has cleared yet ("" if none)
+    photo_flag_en: str  # the same in English
     #: The candidate itself, detached, for judging a password against their own data
     #: (station.passwords.judge); nothing is loaded from it lazily.
     candidate: Any
@@ -56,6 +58,7 @@ def record_view(ctx: Context, candidate_id: int) -> RecordView:
     with ctx.store.read() as s:
         c = records.get(s, candidate_id)
         photo = c.photo
+        flag = photo.flag if photo is not None and not photo.flag_cleared_by else ""
         return RecordView(
             c.id,
             c.registration_no,
@@ -65,7 +68,8 @@ def record_view(ctx: Context, candidate_id: int) -> RecordView:
             c.version,
             c.updated_at,
             photo.jpeg if photo is not None else None,
-            photo.flag if photo is not None and not photo.flag_cleared_by else "",
+            flag,
+            duplicates.flag_in(flag, "en"),
             c,
         )
 

@@ -137,3 +137,13 @@ def test_refused_imports_leave_no_approval_behind(operator_ctx: auth.Context) ->
     with operator_ctx.store.read() as s:
         actions = {e.action for e in s.scalars(select(AuditEvent))}
     assert not actions & {"photo_import_approved", "photo_flag_cleared"}
+
+
+def test_a_near_duplicate_flag_reads_in_the_desk_language() -> None:
+    from station.photo.duplicates import flag_in, flag_texts
+
+    zh, en = flag_texts(["2741050100001", "2741050100007"])
+    assert flag_in(zh, "zh_CN") == zh
+    assert flag_in(zh, "en") == en
+    assert "2741050100001, 2741050100007" in en and not any("\u4e00" <= c <= "\u9fff" for c in en)
+    assert flag_in("审核员手写的说明", "en") == "审核员手写的说明"  # not ours: shown as stored

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from station.photo.stored import PhotoInput
 from station.roles import Permission
+from ui import i18n
 from ui.approval import ApprovalDialog
 from ui.record_session import RecordSession
 from ui.widgets import named
@@ -69,7 +70,8 @@ class PhotoPanel(QWidget):
             return
         if record.view.photo:
             self.show_photo(record.view.photo)
-        self.note.setText(record.view.photo_flag)
+        english = i18n.current() == "en"
+        self.note.setText(record.view.photo_flag_en if english else record.view.photo_flag)
         self.set_locked(record.view.state.locked)
 
     def set_locked(self, locked: bool) -> None:
@@ -143,7 +145,7 @@ class PhotoPanel(QWidget):
             return
         ctx, candidate_id = self.session.ctx, record.view.id
         self._approve(
-            record.view.photo_flag,
+            record.view.photo_flag_en if i18n.current() == "en" else record.view.photo_flag,
             lambda login, password, reason: photo_review.clear_flag(
                 ctx, candidate_id, login, password, reason
             ),

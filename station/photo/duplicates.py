@@ -10,6 +10,7 @@ and the queue never pay for it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -66,6 +67,28 @@ def near_matches(
     return sorted(found, key=lambda m: m[1])
 
 
+_FLAG = "与报名号 {} 的照片高度相似，请审核员核实是否同一人重复报名或照片被重复使用"
+_FLAG_EN = (
+    "The photo closely resembles that of {}: a supervisor checks whether one person registered"
+    " twice or a photo was reused"
+)
+_FLAG_RE = re.compile(r"与报名号 (.+) 的照片高度相似")
+
+
+def flag_texts(similar: list[str]) -> tuple[str, str]:
+    """(Chinese, English) text of a near-duplicate flag naming the similar 报名号. The store
+    keeps the Chinese one (what the CLI and the county see)."""
+    return _FLAG.format("、".join(similar)), _FLAG_EN.format(", ".join(similar))
+
+
+def flag_in(flag: str, language: str) -> str:
+    """A stored flag in the desk's language (a text not made by :func:`flag_texts` as is)."""
+    if language != "en":
+        return flag
+    found = _FLAG_RE.match(flag)
+    return flag_texts(found.group(1).split("、"))[1] if found else flag
+
+
 def flag_near_duplicates(s: Session, ctx: Context, c: Candidate, photo: Photo) -> None:
     """Set the photo's flag (and audit it) when it nearly matches another candidate's."""
     if not photo.phash:
@@ -79,10 +102,8 @@ def flag_near_duplicates(s: Session, ctx: Context, c: Candidate, photo: Photo) -
                 )
             ).all()
         )
-        listed = "、".join(numbers.get(m[0], str(m[0])) for m in matches[:5])
-        photo.flag = (
-            f"与报名号 {listed} 的照片高度相似，请审核员核实是否同一人重复报名或照片被重复使用"
-        )
+        similar = [numbers.get(m[0], str(m[0])) for m in matches[:5]]
+        photo.flag = flag_texts(similar)[0]
         audit.append(
             s,
             ctx.operator.login,
