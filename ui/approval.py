@@ -18,10 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from station.auth import Context
-from station.errors import StationError
 from station.roles import Permission
-from ui import i18n
-from ui.operations import Operation, show_error, start
+from ui.operations import Operation, refusal_in, start
 from ui.widgets import named
 
 ERROR_STYLE = "color: #b00020"
@@ -97,16 +95,13 @@ class ApprovalDialog(QDialog):
 
         self.buttons.setEnabled(False)
         self.checking = start(
-            self, work, self._approved, self._refused, lambda: self.buttons.setEnabled(True)
+            self,
+            work,
+            self._approved,
+            refusal_in(self.error, self.password.clear),
+            lambda: self.buttons.setEnabled(True),
         )
 
     def _approved(self, approver: str) -> None:
         self.approver = approver
         self.accept()
-
-    def _refused(self, exc: BaseException) -> None:
-        if not isinstance(exc, StationError):
-            show_error(self, exc)
-            return
-        self.error.setText(i18n.message(exc))
-        self.password.clear()

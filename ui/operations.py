@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QWidget
 
 from ui import i18n
 
@@ -121,6 +121,26 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str | None = N
     QMessageBox.warning(
         parent, title or QApplication.translate("Operations", "Could not finish"), text
     )
+
+
+def refusal_in(
+    label: QLabel, then: Callable[[], object] | None = None
+) -> Callable[[BaseException], None]:
+    """A dialog's failure handler: a refusal by the core (a ``StationError``) is said in the
+    dialog's own ``label``, in the desk's language, then ``then()`` (clear a password); any
+    other exception is a bug, for :func:`show_error`."""
+
+    def failed(exc: BaseException) -> None:
+        from station.errors import StationError
+
+        if not isinstance(exc, StationError):
+            show_error(label.window(), exc)
+            return
+        label.setText(i18n.message(exc))
+        if then is not None:
+            then()
+
+    return failed
 
 
 def start(

@@ -34,10 +34,8 @@ from PySide6.QtWidgets import (
 
 from station import fields as registry
 from station import queries, records
-from station.errors import StationError
-from ui import i18n
 from ui.labels import field_label
-from ui.operations import show_error
+from ui.operations import refusal_in
 from ui.record_session import RecordSession
 from ui.widgets import named
 
@@ -150,15 +148,9 @@ class SignDialog(QDialog):
         self.session.run(
             lambda: records.sign(ctx, candidate_id, reference),
             lambda _result: self.accept(),
-            self._refused,
+            refusal_in(self.error),
             on_finished=lambda: self.buttons.setEnabled(True),
         )
-
-    def _refused(self, exc: BaseException) -> None:
-        if not isinstance(exc, StationError):
-            show_error(self, exc)
-            return
-        self.error.setText(i18n.message(exc))
 
 
 class UnlockDialog(QDialog):
@@ -206,16 +198,9 @@ class UnlockDialog(QDialog):
         self.session.run(
             lambda: records.unlock(ctx, candidate_id, reason, approver=approver),
             lambda _result: self.accept(),
-            self._refused,
+            refusal_in(self.error, self.password.clear),
             on_finished=lambda: self.buttons.setEnabled(True),
         )
-
-    def _refused(self, exc: BaseException) -> None:
-        if not isinstance(exc, StationError):
-            show_error(self, exc)
-            return
-        self.error.setText(i18n.message(exc))
-        self.password.clear()
 
 
 class HistoryDialog(QDialog):

@@ -21,8 +21,7 @@ from station import settings as settings_mod
 from station.auth import Context
 from station.errors import StationError
 from station.roles import Permission, allows
-from ui import i18n
-from ui.operations import show_error, start
+from ui.operations import refusal_in, start
 from ui.widgets import named
 
 
@@ -114,14 +113,11 @@ class SettingsDialog(QDialog):
             station_side.install_county_key(ctx, chosen)
             return _fingerprint_text(ctx)
 
-        def refused(exc: BaseException) -> None:
-            if not isinstance(exc, StationError):
-                show_error(self, exc)
-                return
-            self.error.setText(i18n.message(exc))
-
         self.installing = start(
-            self, install, lambda text: self._show_fingerprint(text, installed_now=True), refused
+            self,
+            install,
+            lambda text: self._show_fingerprint(text, installed_now=True),
+            refusal_in(self.error),
         )
 
     def save(self) -> None:
@@ -149,13 +145,7 @@ class SettingsDialog(QDialog):
             settings_mod.save(data_dir, current)
             return current
 
-        def refused(exc: BaseException) -> None:
-            if not isinstance(exc, StationError):
-                show_error(self, exc)
-                return
-            self.error.setText(i18n.message(exc))
-
-        self.saving = start(self, work, self._saved, refused)
+        self.saving = start(self, work, self._saved, refusal_in(self.error))
 
     def _saved(self, current: settings_mod.Settings) -> None:
         self.ctx.settings.language = current.language
