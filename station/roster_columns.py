@@ -46,11 +46,13 @@ class Column:
 TEXT_CODE_FIELDS = frozenset({"household_division", "school_code", "student_number"})
 
 
-#: One column per record field, in the registry's order, with its rules from the registry.
-COLUMNS: tuple[Column, ...] = tuple(
-    Column(f.name, f.need, f.kind, f.roster_hint, f.example, f.choices, f.aliases)
-    for f in fields.FIELDS
-)
+def column_of(f: fields.Field) -> Column:
+    """A field's roster column: its rules, hint and aliases from the registry."""
+    return Column(f.name, f.need, f.kind, f.roster_hint, f.example, f.choices, f.aliases)
+
+
+#: One column per record field, in the registry's order.
+COLUMNS: tuple[Column, ...] = tuple(column_of(f) for f in fields.FIELDS)
 BY_FIELD = {c.field: c for c in COLUMNS}
 
 # Written by the station's own export and errors workbook; read back without a warning.

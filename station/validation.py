@@ -629,12 +629,14 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
 
 
 def _too_long(d: CandidateData, issues: list[Issue]) -> list[Issue]:
-    # A field with another problem already says it; the length is checked once that is fixed.
-    already = {i.field for i in issues if i.is_error}
+    # Free text only: an ID number, a phone or a code is judged by its own form, which
+    # already says when it is too long.
+    already = {i.field for i in issues if i.code == "too_long"}
     out = []
     for name, limit in MAX_LENGTH.items():
         value = getattr(d, name)
-        if name not in already and isinstance(value, str) and len(value) > limit:
+        free_text = fields.BY_NAME[name].kind is fields.Kind.TEXT
+        if free_text and name not in already and isinstance(value, str) and len(value) > limit:
             out.append(
                 _issue(
                     name, "too_long", f"不能超过 {limit} 个字", f"longer than {limit} characters"

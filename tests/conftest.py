@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 
 # Before anything imports Qt: the suite runs without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -66,7 +67,8 @@ def _desk_work_ends_before_its_store_closes(monkeypatch: pytest.MonkeyPatch) -> 
     close = Context.close
 
     def closing(self: Context) -> None:
-        desk_work_ended()
+        if threading.current_thread() is threading.main_thread():  # (the desk's own logout
+            desk_work_ended()  # closes it in its worker, after the rest of the work ended)
         close(self)
 
     monkeypatch.setattr(Context, "close", closing)

@@ -92,7 +92,9 @@ def test_a_changed_limit_reaches_validation_roster_and_form(monkeypatch, qtbot, 
         fields, "FIELDS", tuple(changed if f.name == "school_name" else f for f in FIELDS)
     )
     monkeypatch.setitem(fields.MAX_LENGTH, "school_name", 120)
-    assert changed.roster_hint.endswith("不超过 120 字")
+    from station.roster_columns import column_of
+
+    assert column_of(changed).hint.endswith("不超过 120 字")  # the template's hint says it
     ok = validation.validate_candidate({"school_name": "校" * 120})
     assert not [i for i in ok.for_field("school_name") if i.code == "too_long"]
     over = validation.validate_candidate({"school_name": "校" * 121})

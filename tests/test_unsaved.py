@@ -16,7 +16,7 @@ from ui import i18n
 from ui.main_window import MainWindow
 
 from .factories import OPERATOR, record_for
-from .qt_helpers import idle, settled, type_text
+from .qt_helpers import idle, type_text
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def test_typing_is_kept_and_offered_back_after_a_crash(qtbot, station_dir: Path)
     type_text(form.findChild(QLineEdit, "name"), "张三丰")
     type_text(form.findChild(QLineEdit, "id_number"), record_for(3)["id_number"])
     assert form.keep_unsaved() is True  # what the 5-second timer does
-    settled(qtbot, form)
+    idle(qtbot)
     # The desk dies here: no save, no close. The store is opened again, as after a restart.
     window.context.close()
     ctx = auth.login(station_dir, *OPERATOR)
@@ -66,10 +66,10 @@ def test_a_save_or_a_deliberate_close_leaves_nothing_to_offer(qtbot, station_dir
     dialog = window.new_candidate()
     type_text(dialog.form.findChild(QLineEdit, "name"), "李四")
     assert dialog.form.keep_unsaved()
-    settled(qtbot, dialog.form)
+    idle(qtbot)
     assert drafts.take(window.context) is not None
     dialog.reject()  # the operator closes the form on purpose
-    settled(qtbot, dialog.form)
+    idle(qtbot)
     assert drafts.take(window.context) is None
     window.offer_recovery()
     idle(qtbot)
@@ -82,7 +82,7 @@ def test_the_kept_values_are_encrypted_at_rest(qtbot, station_dir: Path) -> None
     dialog = window.new_candidate()
     type_text(dialog.form.findChild(QLineEdit, "name"), "王五")
     assert dialog.form.keep_unsaved()
-    settled(qtbot, dialog.form)
+    idle(qtbot)
     window.context.close()
     for path in station_dir.iterdir():
         if path.is_file():

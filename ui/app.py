@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from station import __version__, logs
 from station import settings as settings_mod
@@ -179,9 +179,10 @@ class Desk(QObject):
         return window
 
     def logout(self) -> Operation | None:
-        """Close the station for this operator: open dialogs closed, their work let end, the
-        logout backup made off the GUI thread (with a progress dialog), then the store closed
-        and the login shown. A failed backup is logged and the logout goes on."""
+        """Close the station for this operator. The window stops taking input and open
+        dialogs close at once; then, off the GUI thread, the work still running ends, the
+        logout backup is made (a failure is logged and the logout goes on) and the store
+        closes; no new work starts meanwhile. Then the login shows."""
         window = self.window
         if window is None or self.logging_out is not None:
             return None
@@ -189,24 +190,33 @@ class Desk(QObject):
             self.watcher.stop()
             self.watcher = None
         self.backups.stop()
+        window.setEnabled(False)
         for dialog in window.findChildren(QObject):
             if hasattr(dialog, "reject") and hasattr(dialog, "isVisible") and dialog.isVisible():
-                dialog.reject()
-        operations.wait_all()  # closing a form still stores (or discards) its typing
+                dialog.reject()  # a form still stores (or discards) its typing: started now
         ctx = window.context
+        progress = QProgressDialog(
+            QApplication.translate("Desk", "Making the logout backup…"), "", 0, 0
+        )
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+        progress.setMinimumDuration(0)
+        progress.show()
 
-        def work(_progress: Any) -> Any:
+        def work(_progress: Any) -> None:
             from station import backup
 
-            return backup.auto_backup(ctx, "logout")
-
-        def failed(exc: BaseException) -> None:
-            # The logout goes on; the log says what the backup lacked.
-            log.error("logout backup failed: %s", getattr(exc, "message_en", exc))
-            finish()
-
-        def finish(_made: Any = None) -> None:
+            operations.wait_all(but=op)
+            try:
+                backup.auto_backup(ctx, "logout")
+            except Exception as exc:
+                log.error("logout backup failed: %s", getattr(exc, "message_en", exc))
             ctx.close()
+
+        def finish() -> None:
+            operations.stop_starting(False)
+            progress.close()
+            progress.deleteLater()
             window.close_means_logout = False
             window.close()
             window.deleteLater()
@@ -214,14 +224,12 @@ class Desk(QObject):
             self.logging_out = None
             self.show_login()
 
-        self.logging_out = operations.run_with_progress(
-            window,
-            QApplication.translate("Desk", "Making the logout backup…"),
-            work,
-            finish,
-            failed,
-        )
-        return self.logging_out
+        op = operations.Operation(work, self)
+        op.failed.connect(lambda exc: log.error("logout: %s", exc))
+        op.finished.connect(finish)
+        self.logging_out = op.start()
+        operations.stop_starting()  # reports still arriving start nothing new
+        return op
 
     def _quit_if_no_window(self) -> None:
         if self.window is None:

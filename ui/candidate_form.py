@@ -148,8 +148,8 @@ class CandidateForm(QWidget):
     def keep_unsaved(self) -> bool:
         """Keep what was typed since the last save, if anything changed. True if kept."""
         values = self.raw()
-        if values == self._kept or self.state.locked:
-            return False
+        if values == self._kept or self.state.locked or self.saving:
+            return False  # (a save under way clears the kept typing itself)
         if self.candidate_id is not None and self.session.record is None:
             return False  # a stored record not read yet: nothing of it was typed
         self.session.keep_unsaved(values)
@@ -318,21 +318,22 @@ class CandidateForm(QWidget):
 
     def _set_locked(self, locked: bool) -> None:
         record = self.session.record
+        lines = [self.notice] if self.notice else []
         if locked and record is not None:
-            self.banner.setText(
-                self.tr(
-                    "This record is %1 and locked. Corrections need a supervisor to unlock it."
-                ).replace("%1", _state_text(self.state))
-            )
             if self.state == State.REJECTED and record.view.state_reason:
                 # The county's reason, so that the correction can start from it.
-                self.banner.setText(
+                lines.append(
                     self.tr(
                         "The county rejected this record: %1. A supervisor unlocks it for correction."
                     ).replace("%1", record.view.state_reason)
                 )
-        elif self.notice:
-            self.banner.setText(self.notice)
+            else:
+                lines.append(
+                    self.tr(
+                        "This record is %1 and locked. Corrections need a supervisor to unlock it."
+                    ).replace("%1", _state_text(self.state))
+                )
+        self.banner.setText("\n".join(lines))
         self.banner.setVisible(locked or bool(self.notice))
         for name, widget in self.inputs.items():
             editable = not locked and name not in self.card_fields

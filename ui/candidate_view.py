@@ -157,6 +157,8 @@ class CandidateView(QDialog):
         return page
 
     def answer(self, index: int, correct: bool) -> None:
+        if self.reviewing is not None and self.reviewing.running:
+            return  # "all correct" is being stored: a second answer would contradict it
         self.answers[self.groups[index][0]] = correct
         if index + 1 < len(self.groups):
             self.pages.setCurrentIndex(index + 1)
@@ -171,11 +173,13 @@ class CandidateView(QDialog):
             self.pages.setCurrentWidget(self.handback_page)
         else:
             ctx, candidate_id, shown = self.ctx, self.candidate_id, self.shown
+            self.group_pages[index].setEnabled(False)  # until it is stored (or refused)
             self.reviewing = start(
                 self,
                 lambda _progress: records.record_review(ctx, candidate_id, shown=shown),
                 lambda _result: self._reviewed(),
                 self._review_refused,
+                lambda: self.group_pages[index].setEnabled(True),
             )
 
     def _reviewed(self) -> None:

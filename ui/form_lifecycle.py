@@ -113,13 +113,15 @@ class LifecycleBar(QWidget):
     # --- the candidate's check ----------------------------------------------------------
 
     def candidate_check(self) -> None:
-        if self.session.record is None or self.session.state != State.READY:
+        if not self.check_button.isEnabled():  # the shortcut follows the button
             return
         if self.candidate_view is not None and self.candidate_view.isVisible():
             return  # one candidate screen at a time
         if self.opening is not None and self.opening.running:
             return
-        ctx, candidate_id = self.session.ctx, self.session.record.view.id
+        record = self.session.record
+        assert record is not None  # the button is enabled only for a stored record
+        ctx, candidate_id = self.session.ctx, record.view.id
         self.candidate_view = None
         # What the candidate checks is read at the moment the screen opens.
         self.opening = self.session.run(
@@ -145,11 +147,13 @@ class LifecycleBar(QWidget):
     def print_form(self) -> None:
         """Render the registration form off the GUI thread (fonts, barcode, PDF), then show
         the preview; "printed" is recorded by the core as it renders."""
-        if self.session.record is None or (self.printing is not None and self.printing.running):
+        if not self.print_button.isEnabled():
             return
         from station.form.service import print_form
 
-        ctx, candidate_id = self.session.ctx, self.session.record.view.id
+        record = self.session.record
+        assert record is not None  # the button is enabled only for a stored record
+        ctx, candidate_id = self.session.ctx, record.view.id
         self.preview = None
         self.printing = self.session.run(
             lambda: print_form(ctx, candidate_id), self._show_preview, announce=False
@@ -168,7 +172,7 @@ class LifecycleBar(QWidget):
             self.session.transition(Action.CONFIRM)
 
     def sign(self) -> None:
-        if self.session.record is None or self.session.state != State.CONFIRMED:
+        if not self.sign_button.isEnabled() or self._dialog_open(self.sign_dialog):
             return
         from ui.record_actions import SignDialog
 
@@ -176,19 +180,25 @@ class LifecycleBar(QWidget):
         self.sign_dialog.open()
 
     def unlock(self) -> None:
-        if self.session.record is None:
+        if not self.unlock_button.isEnabled() or self._dialog_open(self.unlock_dialog):
             return
         from ui.record_actions import UnlockDialog
 
         self.unlock_dialog = UnlockDialog(self.session, self)
         self.unlock_dialog.open()
 
+    @staticmethod
+    def _dialog_open(dialog: Any) -> bool:
+        return dialog is not None and dialog.isVisible()
+
     def history(self) -> None:
-        if self.session.record is None:
+        if not self.history_button.isEnabled():
             return
         from ui.record_actions import HistoryDialog
 
-        ctx, candidate_id = self.session.ctx, self.session.record.view.id
+        record = self.session.record
+        assert record is not None  # the button is enabled only for a stored record
+        ctx, candidate_id = self.session.ctx, record.view.id
         self.history_dialog = None
 
         def show(history: tuple[list[queries.VersionView], list[queries.EventView]]) -> None:

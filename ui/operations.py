@@ -9,6 +9,7 @@ dialog with a cancel button.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog
 from ui import i18n
 
 Work = Callable[["Progress"], Any]
+log = logging.getLogger(__name__)
 
 
 class Progress:
@@ -65,10 +67,15 @@ class Operation(QObject):
         self.running = False
         self.finished.connect(self._done)
 
-    def start(self) -> Operation:
+    def start(self, pool: QThreadPool | None = None) -> Operation:
+        """Run on ``pool`` (default: Qt's global pool). While the desk is closing the store
+        (:func:`stop_starting`) new work is not started: it would find the store closed."""
+        if _stopped:
+            log.info("not started while the store closes: %s", getattr(self.work, "__name__", ""))
+            return self
         self.running = True
         _running.add(self)
-        QThreadPool.globalInstance().start(_Runner(self))
+        (pool or QThreadPool.globalInstance()).start(_Runner(self))
         return self
 
     def cancel(self) -> None:
@@ -91,6 +98,13 @@ class Operation(QObject):
 
 #: Operations started and not yet reported back (their work may still use the store).
 _running: set[Operation] = set()
+_stopped = False
+
+
+def stop_starting(stopped: bool = True) -> None:
+    """From now on (until called with False) no new operation starts: the store is closing."""
+    global _stopped
+    _stopped = stopped
 
 
 def busy() -> bool:
@@ -102,10 +116,10 @@ def busy() -> bool:
     return bool(_running)
 
 
-def wait_all(timeout: float = 30.0) -> bool:
-    """Block until every started operation's work has ended: the store closes next (logout,
-    quit). True if all ended within ``timeout`` seconds each."""
-    return all(op.wait(timeout) for op in list(_running))
+def wait_all(timeout: float = 30.0, but: Operation | None = None) -> bool:
+    """Block until every started operation's work (``but`` one) has ended: the store closes
+    next (logout, quit). True if all ended within ``timeout`` seconds each."""
+    return all(op.wait(timeout) for op in list(_running) if op is not but)
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> None:
@@ -149,15 +163,17 @@ def start(
     on_success: Callable[[Any], None],
     on_failure: Callable[[BaseException], None] | None = None,
     on_finished: Callable[[], None] | None = None,
+    pool: QThreadPool | None = None,
 ) -> Operation:
     """Start ``work`` off the GUI thread: ``on_success(result)``, else ``on_failure(exc)``
-    (by default the one error message, :func:`show_error`), then ``on_finished()``."""
+    (by default the one error message, :func:`show_error`), then ``on_finished()``. A
+    ``pool`` of one thread runs its operations one after another, in the order started."""
     op = Operation(work, parent)
     op.succeeded.connect(on_success)
     op.failed.connect(on_failure or (lambda exc: show_error(parent, exc)))
     if on_finished is not None:
         op.finished.connect(on_finished)
-    return op.start()
+    return op.start(pool)
 
 
 def run_with_progress(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QWidget
 
 from station import drafts, queries, records
@@ -42,7 +42,12 @@ class RecordSession(QObject):
         self.record: DeskRecord | None = None
         self.schools: list[tuple[str, str]] = []
         self.ready = False
-        self.operations: list[Operation] = []
+        self.operations: list[Operation] = []  # what the operator waits for
+        self.background: list[Operation] = []  # keeping unsaved typing: nobody waits for it
+        # One thread: the record's jobs run one after another in the order asked, so that a
+        # keep, a save and a discard of the typing, or two reads, never overtake each other.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
 
     # --- what the form reads ------------------------------------------------------------
 
@@ -68,15 +73,17 @@ class RecordSession(QObject):
         reload: bool = True,
         announce: bool = True,
         on_finished: Callable[[], object] | None = None,
+        background: bool = False,
     ) -> Operation:
         """``work()`` off the GUI thread, then (``reload``) the record read again in the same
         step; ``on_success(result)`` after ``record`` is fresh and (``announce``: the stored
         record changed) ``changed`` is emitted."""
 
+        known_id = self.candidate_id  # read here: a job never looks at the session's state
+
         def step(_progress: Any) -> tuple[Any, DeskRecord | None]:
             result = work()
-            target = getattr(result, "id", None) if self.candidate_id is None else None
-            candidate_id = self.candidate_id if target is None else target
+            candidate_id = known_id if known_id is not None else getattr(result, "id", None)
             fresh = queries.desk_record(self.ctx, candidate_id) if reload and candidate_id else None
             return result, fresh
 
@@ -92,7 +99,8 @@ class RecordSession(QObject):
                 on_success(result)
 
         def finished() -> None:
-            self.busy_changed.emit(self.busy)
+            if not background:
+                self.busy_changed.emit(self.busy)
             if on_finished is not None:
                 on_finished()
 
@@ -102,14 +110,18 @@ class RecordSession(QObject):
             done,
             on_failure or (lambda exc: show_error(self.widget, exc)),
             finished,
+            self.pool,
         )
-        self.operations = [o for o in self.operations if o.running] + [op]
-        self.busy_changed.emit(True)
+        if background:
+            self.background = [o for o in self.background if o.running] + [op]
+        else:
+            self.operations = [o for o in self.operations if o.running] + [op]
+            self.busy_changed.emit(True)
         return op
 
     def wait(self, timeout: float = 30.0) -> None:
         """Let running work end (the store it uses is about to close)."""
-        for op in self.operations:
+        for op in self.operations + self.background:
             op.wait(timeout)
 
     # --- the calls ----------------------------------------------------------------------
@@ -163,10 +175,12 @@ class RecordSession(QObject):
 
     def keep_unsaved(self, values: dict[str, Any]) -> Operation:
         candidate_id = self.candidate_id
-        return self.run(lambda: drafts.keep(self.ctx, candidate_id, values), reload=False)
+        return self.run(
+            lambda: drafts.keep(self.ctx, candidate_id, values), reload=False, background=True
+        )
 
     def discard_unsaved(self) -> Operation:
-        return self.run(lambda: drafts.clear(self.ctx), reload=False)
+        return self.run(lambda: drafts.clear(self.ctx), reload=False, background=True)
 
     def find_id_number(self, number: str) -> Operation:
         """Whether another stored record has this ID number (``duplicate`` if so)."""
