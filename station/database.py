@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from station.errors import DiskFullError, NotInitialisedError, StoreError
 
@@ -31,7 +31,15 @@ def _engine(path: Path, key: bytes, *, exclusive: bool = False) -> Engine:
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
     # hide_parameters: a failed statement's values (names, ID numbers) must not reach a log.
     # One connection when exclusive: a second one in this process would find the lock taken.
-    pool = {"poolclass": StaticPool} if exclusive else {}
+    # Otherwise a queue of connections, each used by one thread at a time: the dialect's
+    # default (one connection per thread, at most five, closing the oldest thread's when a
+    # sixth thread comes) could close a connection another thread is using; the desk works
+    # from many threads (its operations, a form's own job thread, backups).
+    pool: dict[str, Any] = (
+        {"poolclass": StaticPool}
+        if exclusive
+        else {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+    )
     engine = create_engine(url, hide_parameters=True, **pool)
 
     @event.listens_for(engine, "connect")

@@ -167,3 +167,32 @@ def test_full_check_runs_daily_and_after_an_unclean_stop(
     wal = station_dir / "station.db-wal"
     wal.write_bytes(b"x" * 10)  # what a power cut leaves behind
     assert database._unclean_shutdown(station_dir / "station.db")
+
+
+def test_many_threads_reading_at_once_keep_their_connections(admin_ctx: auth.Context) -> None:
+    # The desk reads and writes from many threads (its operations, each form's job thread,
+    # the backups). A pool that closes another thread's connection once a sixth thread
+    # comes crashed the desk; each thread now keeps its connection for as long as it reads.
+    import threading
+    import time
+
+    records.create(admin_ctx, record_for(1))
+    errors: list[BaseException] = []
+    start = threading.Barrier(10)
+
+    def reader() -> None:
+        try:
+            with admin_ctx.store.read() as s:
+                s.execute(text("SELECT count(*) FROM candidates")).scalar_one()
+                start.wait(timeout=10)  # all ten hold a connection at the same moment
+                time.sleep(0.05)
+                s.execute(text("SELECT count(*) FROM candidates")).scalar_one()
+        except BaseException as exc:  # collected: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert errors == []
