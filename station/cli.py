@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from station import cli_records as records_cli
 from station import fields, jsonio
 from station.cli_files import (
     cmd_backup,
@@ -373,6 +374,7 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=positive_int)
     p.add_argument("--unmasked", action="store_true", help="显示完整证件号码")
     p.add_argument("--json", action="store_true")
+    records_cli.add_commands(add, cand_sub)  # confirm, sign, unlock, release-card-fields
 
     p = add("seed", cmd_seed, "生成演示考生 / synthetic demo candidates")
     p.add_argument("--count", type=int, required=True)

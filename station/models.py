@@ -129,6 +129,9 @@ class Candidate(Base):
     form_printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     archive_ref: Mapped[str] = mapped_column(String(64), default="")
     state_reason: Mapped[str] = mapped_column(String(200), default="")
+    #: Fields read from the ID card (comma-separated names, station.fields.CARD_FIELDS): they
+    #: stay read-only until a supervisor releases them (records.release_card_fields).
+    card_fields: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))

@@ -49,6 +49,7 @@ class RecordView:
     photo: bytes | None
     photo_flag: str  # a near-duplicate flag no supervisor has cleared yet ("" if none)
     photo_flag_en: str  # the same in English
+    card_fields: tuple[str, ...]  # read from the ID card: read-only until a supervisor releases
     #: The candidate itself, detached, for judging a password against their own data
     #: (station.passwords.judge); nothing is loaded from it lazily.
     candidate: Any
@@ -70,6 +71,7 @@ def record_view(ctx: Context, candidate_id: int) -> RecordView:
             photo.jpeg if photo is not None else None,
             flag,
             duplicates.flag_in(flag, "en"),
+            tuple(records.card_fields_of(c)),
             c,
         )
 

@@ -23,6 +23,8 @@ from station import audit, idnumber, lifecycle, pinyin, regno
 from station.audit import canonical_json
 from station.auth import Context
 from station.errors import DuplicateCandidate, NotFound, TransitionRefused, ValidationFailed
+from station.fields import CARD_FIELDS
+from station.fields import label_zh as field_label_zh
 from station.lifecycle import Action, Facts, State
 from station.models import Candidate, CandidateVersion, Photo, utcnow
 from station.photo import duplicates
@@ -253,6 +255,7 @@ def create_in(
     is_demo: bool = False,
     source: str = "manual",
     checked: Result | None = None,
+    card_fields: Sequence[str] = (),
 ) -> Candidate:
     ctx.require(Permission.COLLECT)
     result = checked or _validated(ctx, raw)
@@ -269,6 +272,7 @@ def create_in(
         updated_by=ctx.operator.login,
         archive_ref="",
         state_reason="",
+        card_fields=_card_fields(card_fields),
     )
     _apply(c, result.data)
     s.add(c)
@@ -281,10 +285,40 @@ def create_in(
         "create",
         candidate_id=c.id,
         version=c.version,
-        detail={"registration_no": c.registration_no, "source": source, "demo": is_demo},
+        detail={
+            "registration_no": c.registration_no,
+            "source": source,
+            "demo": is_demo,
+            **({"card_fields": card_fields_of(c)} if c.card_fields else {}),
+        },
     )
     settle_ready_in(s, ctx, c)
     return c
+
+
+def _card_fields(names: Sequence[str]) -> str:
+    """The stored form: names of card fields, in the registry's order, comma-separated."""
+    wanted = set(names)
+    unknown = wanted - set(CARD_FIELDS)
+    if unknown:
+        raise ValueError(f"not fields an ID card fills: {sorted(unknown)}")
+    return ",".join(f for f in CARD_FIELDS if f in wanted)
+
+
+def card_fields_of(c: Candidate) -> list[str]:
+    """The fields of this record read from the ID card (read-only until released)."""
+    return [f for f in (c.card_fields or "").split(",") if f]
+
+
+def _refuse_card_field_changes(c: Candidate, data: CandidateData) -> None:
+    changed = [f for f in card_fields_of(c) if getattr(c, f) != getattr(data, f)]
+    if changed:
+        names = "、".join(field_label_zh(f) for f in changed)
+        raise TransitionRefused(
+            "card_fields_locked",
+            f"{names}读自身份证，修改须经审核员批准",
+            f"{', '.join(changed)} were read from the ID card: a supervisor must approve a change",
+        )
 
 
 def bulk_create_in(
@@ -338,18 +372,31 @@ def bulk_create_in(
 
 
 def create(
-    ctx: Context, raw: Mapping[str, Any], photo: PhotoInput | None = None, *, source: str = "manual"
+    ctx: Context,
+    raw: Mapping[str, Any],
+    photo: PhotoInput | None = None,
+    *,
+    source: str = "manual",
+    card_fields: Sequence[str] = (),
 ) -> Saved:
-    """Store a new candidate; raise ValidationFailed / DuplicateCandidate and store nothing."""
+    """Store a new candidate; raise ValidationFailed / DuplicateCandidate and store nothing.
+    ``card_fields``: the fields read from the ID card, kept read-only from now on."""
     checked = _validated(ctx, raw)  # once: its warnings go back to the caller
     with ctx.store.session() as s:
-        c = create_in(s, ctx, raw, photo, source=source, checked=checked)
+        c = create_in(s, ctx, raw, photo, source=source, checked=checked, card_fields=card_fields)
         return Saved(c.id, c.registration_no, c.state, c.version, list(checked.issues))
 
 
 def update_in(
-    s: Session, ctx: Context, c: Candidate, raw: Mapping[str, Any], photo: PhotoInput | None
+    s: Session,
+    ctx: Context,
+    c: Candidate,
+    raw: Mapping[str, Any],
+    photo: PhotoInput | None,
+    card_fields: Sequence[str] = (),
 ) -> list[str]:
+    """Store an edit. Fields read from the ID card before are refused a change; ``card_fields``
+    read from the card now (a roster's record completed at the desk) join them."""
     ctx.require(Permission.COLLECT)
     if State(c.state).locked:
         raise TransitionRefused(
@@ -359,7 +406,20 @@ def update_in(
         )
     result = _validated(ctx, raw)
     _ensure_unique_id_number(s, result.data.id_number, c.id)
+    _refuse_card_field_changes(c, result.data)
     changed = _apply(c, result.data)
+    if card_fields:
+        before = card_fields_of(c)
+        c.card_fields = _card_fields([*before, *card_fields])
+        if card_fields_of(c) != before:
+            audit.append(
+                s,
+                ctx.operator.login,
+                "card_read",
+                candidate_id=c.id,
+                version=c.version,
+                detail={"card_fields": card_fields_of(c)},
+            )
     if photo is not None:
         _store_photo(s, ctx, c, photo)
         changed.append("photo")
@@ -383,11 +443,16 @@ def update_in(
 
 
 def update(
-    ctx: Context, candidate_id: int, raw: Mapping[str, Any], photo: PhotoInput | None = None
+    ctx: Context,
+    candidate_id: int,
+    raw: Mapping[str, Any],
+    photo: PhotoInput | None = None,
+    *,
+    card_fields: Sequence[str] = (),
 ) -> Saved:
     with ctx.store.session() as s:
         c = get(s, candidate_id)
-        update_in(s, ctx, c, raw, photo)
+        update_in(s, ctx, c, raw, photo, card_fields)
         return Saved(c.id, c.registration_no, c.state, c.version, [])
 
 
@@ -525,10 +590,50 @@ def record_review(ctx: Context, candidate_id: int, *, shown: tuple[int, Any] | N
         record_review_in(s, ctx, c)
 
 
+def release_card_fields(
+    ctx: Context, candidate_id: int, reason: str, *, approver: tuple[str, str] | None = None
+) -> Saved:
+    """A supervisor lets the fields read from the ID card be changed (the card was misread,
+    or the candidate's document changed), with a reason; audited under the supervisor's
+    name. At an operator's desk the supervisor approves with their own login and password."""
+    from station import auth
+    from station.roles import allows
+
+    if not reason.strip():
+        raise TransitionRefused("reason_required", "请填写原因", "a reason is required")
+    if not allows(ctx.operator.role, Permission.UNLOCK):
+        if approver is None:
+            raise TransitionRefused(
+                "permission",
+                "修改身份证读取的信息须经审核员批准",
+                "a supervisor must approve changing fields read from the ID card",
+            )
+        auth.approve(
+            ctx, *approver, Permission.UNLOCK, "card_fields_release_approved",
+            candidate_id=candidate_id, reason=reason.strip(),
+        )  # fmt: skip
+    with ctx.store.session() as s:
+        c = get(s, candidate_id)
+        released = card_fields_of(c)
+        c.card_fields = ""
+        audit.append(
+            s,
+            ctx.operator.login,
+            "card_fields_released",
+            candidate_id=c.id,
+            version=c.version,
+            reason=reason.strip(),
+            detail={"card_fields": released},
+        )
+        return Saved(c.id, c.registration_no, c.state, c.version, [])
+
+
 def unlock(
     ctx: Context, candidate_id: int, reason: str, *, approver: tuple[str, str] | None = None
 ) -> Saved:
-    """Unlock a signed (exported, acknowledged, rejected) record for correction (审核员解锁).
+    """Reopen a confirmed (printed), signed, exported, acknowledged or rejected record for
+    correction (审核员解锁); a new version starts and its form must be printed and signed
+    again.
 
     A supervisor logged in does it directly; at an operator's desk a supervisor approves with
     their own login and password, and the unlock is recorded under the supervisor's name.
@@ -541,16 +646,24 @@ def unlock(
     acting = ctx
     with ctx.store.read() as s:  # refuse what cannot be done before anyone approves it
         state = State(get(s, candidate_id).state)
+    # A confirmed record's form is printed: back to editing is a supervisor's act too.
+    action = Action.REOPEN if state is State.CONFIRMED else Action.UNLOCK
     lifecycle.check(
-        state, Action.UNLOCK, Role.SUPERVISOR, Facts(), reason
+        state, action, Role.SUPERVISOR, Facts(), reason
     )  # state and reason; the role is the approver's, checked by approve()
-    if approver is not None and not allows(ctx.operator.role, Permission.UNLOCK):
+    if not allows(ctx.operator.role, Permission.UNLOCK):
+        if approver is None:
+            raise TransitionRefused(
+                "permission",
+                "此操作需要报名点负责人（审核员）批准",
+                "a supervisor must approve reopening the record",
+            )
         info = auth.approve(
             ctx, *approver, Permission.UNLOCK, "unlock_approved",
             candidate_id=candidate_id, reason=reason.strip(),
         )  # fmt: skip
         acting = dataclasses.replace(ctx, operator=info)
-    return transition(acting, candidate_id, Action.UNLOCK, reason)
+    return transition(acting, candidate_id, action, reason)
 
 
 def bulk_transition_in(

@@ -421,3 +421,60 @@ def test_one_changed_candidate_updates_its_line_with_or_without_a_filter(
     idle(qtbot)
     assert [r.name for r in model.rows] == ["欧阳询"]
     assert model.rowCount() == 1
+
+
+def test_card_fields_stay_read_only_after_save_and_reopen(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station import queries
+
+    dialog = window.new_candidate()
+    form = dialog.form
+    activate(qtbot, dialog)
+    qtbot.keyClick(form.inputs["phone"], Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: bool(form.inputs["id_number"].text()), timeout=5000)
+    values = record_for(77)
+    for name in ("political_status", "household_division", "category"):
+        form.inputs[name].set_value(values[name])
+    form.inputs["school_code"].set_value(values["school_code"])
+    type_text(form.inputs["school_name"], values["school_name"])
+    form.inputs["student_number"].setText("G" + form.inputs["id_number"].text())
+    form.inputs["phone"].setText(values["phone"])
+    type_text(form.inputs["guardian_name"], values["guardian_name"])
+    form.inputs["guardian_relation"].set_value(values["guardian_relation"])
+    form.inputs["guardian_phone"].setText(values["guardian_phone"])
+    form.revalidate()
+    assert form.save_button.isEnabled(), {n: e.text() for n, e in form.errors.items() if e.text()}
+    form.save()
+    qtbot.waitUntil(lambda: form.candidate_id is not None, timeout=5000)
+    idle(qtbot)
+    candidate_id = form.candidate_id
+
+    # Opened again (another day, another operator): the card's fields are still protected.
+    again = opened(qtbot, CandidateForm(window.context, candidate_id))
+    for name in ("name", "id_number", "birth_date"):
+        assert again.inputs[name].isReadOnly(), name
+    assert not again.inputs["gender"].isEnabled() and not again.inputs["ethnicity"].isEnabled()
+    assert not again.inputs["phone"].isReadOnly()
+    assert again.unlock_card_button.isVisible()
+
+    # A supervisor releases them, with a reason: kept with the record.
+    from PySide6.QtWidgets import QDialog
+
+    from ui.approval import ApprovalDialog
+
+    def approve_as_supervisor(dialog: ApprovalDialog) -> int:
+        dialog.login.setText(SUPERVISOR[0])
+        dialog.password.setText(SUPERVISOR[1])
+        dialog.reason.setText("身份证信息读取有误")
+        dialog._approve()
+        qtbot.waitUntil(lambda: not dialog.busy(), timeout=5000)
+        return QDialog.DialogCode.Accepted if dialog.approver else QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(ApprovalDialog, "exec", approve_as_supervisor)
+    again.unlock_card_fields()
+    idle(qtbot)
+    assert not again.inputs["name"].isReadOnly()
+    assert queries.record_view(window.context, candidate_id).card_fields == ()
+    third = opened(qtbot, CandidateForm(window.context, candidate_id))
+    assert not third.inputs["name"].isReadOnly() and not third.unlock_card_button.isVisible()

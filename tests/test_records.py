@@ -277,3 +277,62 @@ def test_unlock_refused_before_anyone_approves(operator_ctx: auth.Context) -> No
     records.unlock(operator_ctx, saved.id, "电话变更", approver=("shenhe", "supervisor-password-1"))
     with operator_ctx.store.read() as s:
         assert records.get(s, saved.id).version == 2
+
+
+# --- fields read from the ID card stay protected ----------------------------------------------
+
+
+def test_card_fields_are_kept_with_the_record_until_a_supervisor_releases_them(
+    station_dir: Path, operator_ctx: auth.Context
+) -> None:
+    from station.errors import AuthError, PermissionDenied, TransitionRefused
+
+    from .factories import OPERATOR, SUPERVISOR
+
+    read = ("name", "id_number", "gender", "birth_date", "ethnicity")
+    saved = records.create(operator_ctx, record_for(41), source="card", card_fields=read)
+    with operator_ctx.store.read() as s:
+        c = records.get(s, saved.id)
+        values = records.record_values(c)
+        assert records.card_fields_of(c) == list(read)
+    # Any later edit of those fields is refused; the others are free.
+    with pytest.raises(TransitionRefused) as refused:
+        records.update(operator_ctx, saved.id, {**values, "name": "张冠李"})
+    assert refused.value.code == "card_fields_locked" and "姓名" in refused.value.message_zh
+    records.update(operator_ctx, saved.id, {**values, "phone": "13912345678"})
+    values["phone"] = "13912345678"
+    # Releasing them needs a supervisor, with a reason.
+    with pytest.raises(TransitionRefused):
+        records.release_card_fields(operator_ctx, saved.id, "证件信息读错")
+    with pytest.raises(PermissionDenied):
+        records.release_card_fields(operator_ctx, saved.id, "证件信息读错", approver=OPERATOR)
+    with pytest.raises(AuthError):
+        records.release_card_fields(
+            operator_ctx, saved.id, "证件信息读错", approver=(SUPERVISOR[0], "wrong")
+        )
+    records.release_card_fields(operator_ctx, saved.id, "证件信息读错", approver=SUPERVISOR)
+    records.update(operator_ctx, saved.id, {**values, "name": "张冠李"})
+    with operator_ctx.store.read() as s:
+        assert records.card_fields_of(records.get(s, saved.id)) == []
+        events = {
+            e.action: e
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.candidate_id == saved.id))
+        }
+    assert json.loads(events["create"].detail)["card_fields"] == list(read)
+    assert events["card_fields_released"].reason == "证件信息读错"
+    assert events["card_fields_release_approved"].actor == SUPERVISOR[0]
+
+
+def test_a_card_read_for_a_roster_record_protects_its_fields_from_then_on(
+    operator_ctx: auth.Context,
+) -> None:
+    from station.errors import TransitionRefused
+
+    saved = records.create(operator_ctx, record_for(42))  # as from a roster import
+    with operator_ctx.store.read() as s:
+        values = records.record_values(records.get(s, saved.id))
+    records.update(operator_ctx, saved.id, values, card_fields=("name", "id_number"))
+    with pytest.raises(TransitionRefused):
+        records.update(operator_ctx, saved.id, {**values, "name": "李四"})
+    with pytest.raises(ValueError):
+        records.create(operator_ctx, record_for(43), card_fields=("phone",))  # not on a card

@@ -208,3 +208,30 @@ def test_candidate_screen_is_modal_and_refuses_a_record_changed_meanwhile(
     view.hand_back()
     qtbot.waitUntil(lambda: not view.checking.running, timeout=5000)  # checked off the GUI thread
     ctx.close()
+
+
+def test_a_confirmed_record_goes_back_to_editing_with_a_supervisor(
+    qtbot, station_dir: Path
+) -> None:
+    with auth.login(station_dir, *ADMIN) as admin:
+        (candidate_id,) = seeding.seed(admin, 1, "confirmed", rng_seed=23)
+    ctx = auth.login(station_dir, *OPERATOR)
+    form = opened(qtbot, CandidateForm(ctx, candidate_id))
+    assert form.state == State.CONFIRMED and form.inputs["phone"].isReadOnly()
+    assert form.lifecycle.unlock_button.isVisible()  # the way out of "confirmed"
+    _click(qtbot, form.lifecycle.unlock_button)
+    dialog = form.lifecycle.unlock_dialog
+    qtbot.keyClicks(dialog.login, OPERATOR[0])  # the operator alone: refused, in words
+    qtbot.keyClicks(dialog.password, OPERATOR[1])
+    type_text(dialog.reason, "考生发现电话写错")
+    dialog.unlock()
+    settled(qtbot, form)
+    assert dialog.error.text() and form.state == State.CONFIRMED
+    dialog.login.clear()
+    qtbot.keyClicks(dialog.login, SUPERVISOR[0])
+    qtbot.keyClicks(dialog.password, SUPERVISOR[1])
+    dialog.unlock()
+    settled(qtbot, form)
+    assert form.state in (State.DRAFT, State.READY) and not form.inputs["phone"].isReadOnly()
+    assert _get(ctx, candidate_id).version == 2
+    ctx.close()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import fields as registry
-from station import idnumber
+from station import idnumber, records
 from station.auth import Context
 from station.errors import StationError
 from station.fields import CARD_FIELDS, Field, Group, Input
@@ -135,10 +135,15 @@ class CandidateForm(QWidget):
         record = self.session.record
         if record is None:
             return
-        for name, value in record.view.values.items():
-            self.set_value(name, value)
+        if self.raw() == self._kept:  # nothing typed since: show what is stored
+            for name, value in record.view.values.items():
+                self.set_value(name, value)
+            self._kept = self.raw()
+        # Fields read from the ID card, now or before: read-only until a supervisor releases.
+        self.card_fields |= set(record.view.card_fields)
         self._set_locked(record.view.state.locked)
-        self._kept = self.raw()
+        if not record.view.state.locked:
+            self._lock_card_fields(bool(self.card_fields))
         if self._unsaved is not None:
             values, self._unsaved = self._unsaved, None
             self.apply_unsaved(values)
@@ -410,7 +415,12 @@ class CandidateForm(QWidget):
         source = "card" if self.card_fields else "manual"
         values = self.raw()
         self._save_op = self.session.save(
-            values, self.photo_panel.pending, source, self._saved, self.revalidate
+            values,
+            self.photo_panel.pending,
+            source,
+            self._saved,
+            self.revalidate,
+            card_fields=tuple(sorted(self.card_fields)),
         )
         self.save_button.setEnabled(False)
 
@@ -421,6 +431,7 @@ class CandidateForm(QWidget):
     def _saved(self, _saved: Any) -> None:
         self.photo_panel.pending = None
         self._kept = self.raw()
+        self._show_record()  # as stored (normalised: a phone's +86, full-width digits)
 
     def read_card(self) -> None:
         if self.reader is None or self.state.locked:
@@ -463,23 +474,36 @@ class CandidateForm(QWidget):
         self.revalidate()
 
     def _lock_card_fields(self, locked: bool) -> None:
+        """The fields in ``card_fields`` read-only (``locked``) or all of them editable."""
         for name in CARD_FIELDS:
             widget = self.inputs[name]
+            protected = locked and name in self.card_fields
             if isinstance(widget, QLineEdit):
-                widget.setReadOnly(locked)
+                widget.setReadOnly(protected)
             else:
-                widget.setEnabled(not locked)
-            widget.setToolTip(self.tr("From the ID card") if locked else "")
-        self.unlock_card_button.setVisible(locked)
+                widget.setEnabled(not protected)
+            widget.setToolTip(self.tr("From the ID card") if protected else "")
+        self.unlock_card_button.setVisible(locked and bool(self.card_fields))
 
     def unlock_card_fields(self) -> None:
+        """A supervisor approves changing the fields read from the ID card. For a stored
+        record that is kept (and audited) with it: they stay editable on every reopen."""
         dialog = ApprovalDialog(self.ctx, self.tr("Change fields read from the ID card"), self)
+        record = self.session.record
+        if record is not None and record.view.card_fields:
+            ctx, candidate_id = self.ctx, record.view.id
+            dialog.authorise = lambda login, password, reason: records.release_card_fields(
+                ctx, candidate_id, reason, approver=(login, password)
+            )
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._lock_card_fields(False)
             self.card_fields.clear()
+            self._lock_card_fields(False)
             self.card_note.setText(
                 self.tr("Card fields unlocked by %1.").replace("%1", dialog.approver or "")
             )
+            self.card_note.show()
+            if record is not None:
+                self.session.reload(announce=True)
             self.revalidate()
 
     def show_notice(self, text: str) -> None:

@@ -18,7 +18,7 @@ from ui.record_session import RecordSession
 from ui.widgets import named
 
 #: States from which only a supervisor's unlock leads back to editing.
-UNLOCKABLE = (State.SIGNED, State.EXPORTED, State.ACKNOWLEDGED, State.REJECTED)
+UNLOCKABLE = (State.CONFIRMED, State.SIGNED, State.EXPORTED, State.ACKNOWLEDGED, State.REJECTED)
 
 
 class LifecycleBar(QWidget):

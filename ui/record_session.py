@@ -146,14 +146,19 @@ class RecordSession(QObject):
         source: str,
         on_saved: Callable[[Any], None],
         on_finished: Callable[[], object] | None = None,
+        card_fields: tuple[str, ...] = (),
     ) -> Operation:
+        """Store the typed ``values`` (a new record, or an edit); ``card_fields``: the fields
+        read from the ID card, which the record keeps read-only."""
         candidate_id = self.candidate_id
 
         def work() -> Any:
             if candidate_id is None:
-                saved = records.create(self.ctx, values, photo, source=source)
+                saved = records.create(
+                    self.ctx, values, photo, source=source, card_fields=card_fields
+                )
             else:
-                saved = records.update(self.ctx, candidate_id, values)
+                saved = records.update(self.ctx, candidate_id, values, card_fields=card_fields)
             drafts.clear(self.ctx)
             return saved
 
