@@ -10,6 +10,7 @@ under a banner.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -33,7 +34,7 @@ from station import fields as registry
 from station import idnumber, records
 from station.auth import Context
 from station.errors import StationError
-from station.fields import CARD_FIELDS, Field, Group, Input
+from station.fields import CARD_FIELDS, Field, Group, Input, Need
 from station.lifecycle import State
 from station.validation import Result, validate_candidate
 from ui import i18n
@@ -43,6 +44,7 @@ from ui.form_photo import PhotoPanel
 from ui.labels import choice_label, field_label, group_label
 from ui.operations import Operation, start
 from ui.record_session import RecordSession
+from ui.step_bar import Step, StepBar, progress
 from ui.widgets import CodeCombo, EnterMovesOn, named
 
 ERROR_STYLE = "color: #b00020"
@@ -62,6 +64,7 @@ class CandidateForm(QWidget):
 
     saved = Signal(int)  # the stored record changed (candidate id)
     open_existing = Signal(int)  # the ID number belongs to a stored candidate
+    next_candidate = Signal()  # done with this one: the next candidate, in a new form
 
     def __init__(
         self,
@@ -88,6 +91,9 @@ class CandidateForm(QWidget):
         self._timer.timeout.connect(self.revalidate)
         self.photo_panel = PhotoPanel(self.session, camera, self)
         self.lifecycle = LifecycleBar(self.session, self)
+        self.steps = StepBar(self)
+        self.steps.activated.connect(lambda step: self.run_step(Step(step)))
+        self.photo_panel.taken.connect(self.update_steps)
         self._build()
         self.session.loaded.connect(self._loaded)
         self.session.reloaded.connect(self._show_record)
@@ -233,6 +239,8 @@ class CandidateForm(QWidget):
         self.save_button.clicked.connect(self.save)
         self.summary = named(QLabel(), "summary")
         self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.linkActivated.connect(self.focus_field)
 
         side = QVBoxLayout()
         side.addWidget(self.photo_panel)
@@ -247,6 +255,7 @@ class CandidateForm(QWidget):
         body.addLayout(fields, 1)
         body.addLayout(side)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.steps)
         layout.addWidget(self.banner)
         layout.addWidget(self.card_note)
         layout.addLayout(body)
@@ -254,6 +263,9 @@ class CandidateForm(QWidget):
         layout.addWidget(self.lifecycle)
 
         QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the next step, whatever it is
+            QShortcut(QKeySequence(keys), self).activated.connect(self.steps.next_button.click)
+        QShortcut(QKeySequence("Ctrl+N"), self).activated.connect(lambda: self.run_step(Step.NEXT))
         QShortcut(QKeySequence(Qt.Key.Key_F2), self).activated.connect(self.read_card)
         QShortcut(QKeySequence(Qt.Key.Key_F3), self).activated.connect(self.photo_panel.take_photo)
         # Tab order follows the paper form: the registry's order.
@@ -268,9 +280,10 @@ class CandidateForm(QWidget):
         grid = QGridLayout(box)
         for position, field in enumerate(registry.in_group(group)):
             row, col = divmod(position, 2)
-            self._row(
-                grid, row, col, field_label(field, mnemonic=True), field.name, self._input(field)
-            )
+            caption = field_label(field, mnemonic=True)
+            if field.need is Need.REQUIRED:  # marked before anyone types
+                caption += " *"
+            self._row(grid, row, col, caption, field.name, self._input(field))
         return box
 
     def _input(self, field: Field) -> QWidget:
@@ -376,16 +389,70 @@ class CandidateForm(QWidget):
             bad = any(i.is_error for i in shown)
             base = CARD_STYLE if name in self.card_fields else ""
             widget.setStyleSheet(INVALID_BORDER if bad else base)
-        missing = len(result.errors)
         self.save_button.setEnabled(result.ok and not self.state.locked and not self.saving)
-        self.summary.setText(
-            self.tr("All fields are valid.")
-            if result.ok
-            else self.tr("%n problem(s) left.", "", missing)
-        )
+        self._show_problems(result)
         if parsed is not None and self.candidate_id is None:
             self._check_duplicate(parsed.number)
+        self.update_steps()
         return result
+
+    def _show_problems(self, result: Result) -> None:
+        """What is missing or wrong, by name: each a link to its field."""
+        if result.ok:
+            self.summary.setText(self.tr("All fields are valid."))
+            return
+        zh = i18n.current() == "zh_CN"
+        links = [
+            f'<a href="{html.escape(i.field)}">{html.escape(field_label(registry.BY_NAME[i.field]))}'
+            f"</a>：{html.escape(i.message_zh if zh else i.message_en)}"
+            for i in result.errors
+            if i.field in registry.BY_NAME
+        ]
+        self.summary.setText(
+            self.tr("%n problem(s) left:", "", len(result.errors)) + " " + "；".join(links)
+        )
+
+    # --- steps --------------------------------------------------------------------------
+
+    def update_steps(self) -> None:
+        problems = len(self.result.errors) if self.result is not None else 0
+        self.steps.show_progress(
+            progress(
+                self.session.record is not None,
+                self.state,
+                self.session.facts,
+                problems,
+                self.photo_panel.pending is not None,
+            )
+        )
+
+    def run_step(self, step: Step) -> None:
+        """Do one step of the record (the step bar's link, its next button, or a key)."""
+        if step is Step.DATA:
+            if self.result is not None and self.result.errors:
+                self.focus_field(self.result.errors[0].field)
+            else:
+                self.save()
+        elif step is Step.PHOTO:
+            if self.photo_panel.camera is not None:
+                self.photo_panel.take_photo()
+            else:
+                self.photo_panel.import_photo()
+        elif step is Step.CHECK:
+            self.lifecycle.candidate_check()
+        elif step is Step.PRINT:
+            self.lifecycle.print_form()
+        elif step is Step.CONFIRM:
+            self.lifecycle.confirm()
+        elif step is Step.SIGN:
+            self.lifecycle.sign()
+        elif step is Step.NEXT and self.raw() == self._kept and not self.session.busy:
+            self.next_candidate.emit()  # (unsaved typing first needs saving or Esc)
+
+    def focus_field(self, name: str) -> None:
+        widget = self.inputs.get(name)
+        if widget is not None:
+            widget.setFocus()
 
     def _derive(self, raw: dict[str, Any]) -> idnumber.IdNumber | None:
         """Birth date and gender follow a valid ID number."""
@@ -520,7 +587,11 @@ class CandidateForm(QWidget):
 
 
 class CandidateDialog(QDialog):
-    """The form in its own window: Esc closes, the queue stays behind it."""
+    """The form in its own window, from the first field to the signed record: it stays open
+    through save, check, print and confirmation. Esc closes it; the queue stays behind it.
+    ``next_candidate``: done here, the operator asks for the next one."""
+
+    next_candidate = Signal()
 
     def __init__(
         self,
@@ -540,10 +611,10 @@ class CandidateDialog(QDialog):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
-        self.form.saved.connect(lambda _id: self.accept())
+        self.form.next_candidate.connect(self.next_candidate)
         # Closed on purpose (saved or not): nothing is offered back later.
         self.finished.connect(lambda _r: self.form.discard_unsaved())
-        self.resize(1000, 760)
+        self.resize(1000, 800)
 
 
 def _state_text(state: State) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -24,7 +24,9 @@ WARNING_STYLE = "color: #8a5a00"
 
 class PhotoPanel(QWidget):
     """``pending`` holds a photo taken before the record was first saved; the form saves it
-    with the record."""
+    with the record. ``taken``: a photo that passed the checks was taken."""
+
+    taken = Signal()
 
     def __init__(
         self, session: RecordSession, camera: Callable[[], Any] | None, parent: QWidget
@@ -105,8 +107,10 @@ class PhotoPanel(QWidget):
         if self.session.candidate_id is None:
             self.pending = photo
             self.note.setText(self.tr("The photo is stored when the record is saved."))
+            self.taken.emit()
             return
         self.session.set_photo(photo)
+        self.taken.emit()
 
     def import_photo(self, path: str | None = None) -> None:
         """The camera failed: a supervisor authorises a photo from a file, with a reason."""

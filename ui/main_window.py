@@ -307,6 +307,7 @@ class MainWindow(QMainWindow):
         dialog = CandidateDialog(self.context, candidate_id, self.reader, self, self.camera)
         dialog.form.open_existing.connect(lambda existing: self._switch_to(dialog, existing))
         dialog.form.saved.connect(self.candidate_changed)
+        dialog.next_candidate.connect(lambda: self._next_after(dialog))
         self.current_dialog = dialog
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.show()
@@ -322,6 +323,11 @@ class MainWindow(QMainWindow):
         opened.form.show_notice(
             self.tr("This ID number is already registered here: its record is opened.")
         )
+
+    def _next_after(self, dialog: CandidateDialog) -> None:
+        """Done with one candidate: the next one in a fresh form, the queue where it was."""
+        dialog.accept()
+        self.open_candidate(None)
 
     def new_candidate(self) -> CandidateDialog:
         return self.open_candidate(None)

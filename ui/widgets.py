@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QLineEdit, QWidget
 
@@ -37,6 +37,9 @@ class CodeCombo(QComboBox):
             completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             self.setCompleter(completer)
+            # A choice from the list is final: on to the next field, as Enter does elsewhere,
+            # instead of leaving the cursor where the next typing would be appended.
+            completer.activated.connect(lambda _text: QTimer.singleShot(0, self._move_on))
         self.set_items(items)
 
     def set_items(self, items: list[tuple[str, str]]) -> None:
@@ -47,6 +50,13 @@ class CodeCombo(QComboBox):
         for code, label in items:
             self.addItem(label, code)
         self.blockSignals(False)
+
+    def _move_on(self) -> None:
+        line = self.lineEdit()
+        target = line if line is not None and line.hasFocus() else self
+        if target.hasFocus():  # a Tab, so that the form's paper order decides where
+            tab = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(target, tab)
 
     def value(self) -> str:
         text = self.currentText().strip()

@@ -4,27 +4,27 @@
 <context>
     <name>ApprovalDialog</name>
     <message>
-        <location filename="../../ui/approval.py" line="47"/>
+        <location filename="../../ui/approval.py" line="45"/>
         <source>Supervisor approval</source>
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="56"/>
+        <location filename="../../ui/approval.py" line="54"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="57"/>
+        <location filename="../../ui/approval.py" line="55"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="58"/>
+        <location filename="../../ui/approval.py" line="56"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="77"/>
+        <location filename="../../ui/approval.py" line="75"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -140,12 +140,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="510"/>
+        <location filename="../../ui/candidate_form.py" line="606"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="513"/>
+        <location filename="../../ui/candidate_form.py" line="609"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -153,75 +153,75 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="273"/>
+        <location filename="../../ui/candidate_form.py" line="291"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="221"/>
+        <location filename="../../ui/candidate_form.py" line="232"/>
         <source>Read ID card (F2)</source>
         <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="224"/>
+        <location filename="../../ui/candidate_form.py" line="235"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="227"/>
+        <location filename="../../ui/candidate_form.py" line="238"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="324"/>
+        <location filename="../../ui/candidate_form.py" line="351"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="331"/>
+        <location filename="../../ui/candidate_form.py" line="345"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="376"/>
+        <location filename="../../ui/candidate_form.py" line="402"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="378"/>
-        <source>%n problem(s) left.</source>
+        <location filename="../../ui/candidate_form.py" line="412"/>
+        <source>%n problem(s) left:</source>
         <translation>
-            <numerusform>还有 %n 处问题。</numerusform>
+            <numerusform>还有 %n 处问题：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="428"/>
+        <location filename="../../ui/candidate_form.py" line="507"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="459"/>
+        <location filename="../../ui/candidate_form.py" line="538"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="471"/>
+        <location filename="../../ui/candidate_form.py" line="552"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="475"/>
+        <location filename="../../ui/candidate_form.py" line="558"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="480"/>
+        <location filename="../../ui/candidate_form.py" line="569"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="491"/>
+        <location filename="../../ui/candidate_form.py" line="583"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
@@ -249,62 +249,62 @@
         <translation>有误</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="168"/>
+        <location filename="../../ui/candidate_view.py" line="170"/>
         <source>Thank you. Please hand the screen back: the staff will correct: %1</source>
         <translation>谢谢。请将屏幕交还工作人员，工作人员将更正：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="199"/>
+        <location filename="../../ui/candidate_view.py" line="203"/>
         <source>Set your own login password. Only you should know it: the staff cannot see it, and nobody may tell you what to choose.</source>
         <translation>请设置您自己的登录密码。密码只能由您本人知道：工作人员看不到，任何人都不得要求您使用指定的密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="218"/>
+        <location filename="../../ui/candidate_view.py" line="222"/>
         <source>Strength %v of 4</source>
         <translation>强度 %v / 4</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="222"/>
+        <location filename="../../ui/candidate_view.py" line="226"/>
         <source>Set password</source>
         <translation>设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="226"/>
+        <location filename="../../ui/candidate_view.py" line="230"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="227"/>
+        <location filename="../../ui/candidate_view.py" line="231"/>
         <source>Password again</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="228"/>
+        <location filename="../../ui/candidate_view.py" line="232"/>
         <source>Verification question</source>
         <translation>密码验证问题</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="229"/>
+        <location filename="../../ui/candidate_view.py" line="233"/>
         <source>Answer</source>
         <translation>答案</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="230"/>
+        <location filename="../../ui/candidate_view.py" line="234"/>
         <source>Strength</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="292"/>
+        <location filename="../../ui/candidate_view.py" line="296"/>
         <source>Your password is set. Please hand the screen back to the staff.</source>
         <translation>密码已设置。请将屏幕交还工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="305"/>
+        <location filename="../../ui/candidate_view.py" line="309"/>
         <source>Staff: your password</source>
         <translation>工作人员：请输入您的密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="345"/>
+        <location filename="../../ui/candidate_view.py" line="349"/>
         <source>Please hand the screen back to the staff.</source>
         <translation>请将屏幕交还工作人员。</translation>
     </message>
@@ -389,22 +389,22 @@
         <translation>自动备份失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="219"/>
+        <location filename="../../ui/app.py" line="199"/>
         <source>Making the logout backup…</source>
         <translation>正在备份，备份完成后退出登录…</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="235"/>
+        <location filename="../../ui/app.py" line="243"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="236"/>
+        <location filename="../../ui/app.py" line="244"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first, or restore the station from a backup.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo），或从备份恢复报名点。</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="243"/>
+        <location filename="../../ui/app.py" line="251"/>
         <source>Restore from a backup…</source>
         <translation>从备份恢复…</translation>
     </message>
@@ -540,42 +540,42 @@
 <context>
     <name>HistoryDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="233"/>
+        <location filename="../../ui/record_actions.py" line="218"/>
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="237"/>
+        <location filename="../../ui/record_actions.py" line="222"/>
         <source>Version %1</source>
         <translation>第 %1 版</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="251"/>
+        <location filename="../../ui/record_actions.py" line="236"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="251"/>
+        <location filename="../../ui/record_actions.py" line="236"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="251"/>
+        <location filename="../../ui/record_actions.py" line="236"/>
         <source>What</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="251"/>
+        <location filename="../../ui/record_actions.py" line="236"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="260"/>
+        <location filename="../../ui/record_actions.py" line="245"/>
         <source>Versions (changes highlighted)</source>
         <translation>各版本（变动已标出）</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="262"/>
+        <location filename="../../ui/record_actions.py" line="247"/>
         <source>Who did what</source>
         <translation>操作记录</translation>
     </message>
@@ -753,8 +753,8 @@
     </message>
     <message>
         <location filename="../../ui/form_lifecycle.py" line="43"/>
-        <source>Confirm</source>
-        <translation>确认</translation>
+        <source>Confirm (F8)</source>
+        <translation>确认 (F8)</translation>
     </message>
     <message>
         <location filename="../../ui/form_lifecycle.py" line="44"/>
@@ -772,27 +772,27 @@
         <translation>修改历史…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="102"/>
+        <location filename="../../ui/form_lifecycle.py" line="103"/>
         <source>checked by the candidate</source>
         <translation>考生已核对</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="103"/>
+        <location filename="../../ui/form_lifecycle.py" line="104"/>
         <source>password set</source>
         <translation>已设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="104"/>
+        <location filename="../../ui/form_lifecycle.py" line="105"/>
         <source>form printed</source>
         <translation>已打印登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="107"/>
+        <location filename="../../ui/form_lifecycle.py" line="108"/>
         <source>Before confirming: %1</source>
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="162"/>
+        <location filename="../../ui/form_lifecycle.py" line="167"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
@@ -911,19 +911,19 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="168"/>
-        <location filename="../../ui/main_window.py" line="337"/>
+        <location filename="../../ui/main_window.py" line="343"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="171"/>
-        <location filename="../../ui/main_window.py" line="371"/>
+        <location filename="../../ui/main_window.py" line="377"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="174"/>
-        <location filename="../../ui/main_window.py" line="396"/>
+        <location filename="../../ui/main_window.py" line="402"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
@@ -934,7 +934,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="180"/>
-        <location filename="../../ui/main_window.py" line="506"/>
+        <location filename="../../ui/main_window.py" line="512"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
@@ -1034,62 +1034,62 @@
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="323"/>
+        <location filename="../../ui/main_window.py" line="324"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="344"/>
+        <location filename="../../ui/main_window.py" line="350"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="358"/>
+        <location filename="../../ui/main_window.py" line="364"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="385"/>
+        <location filename="../../ui/main_window.py" line="391"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="391"/>
+        <location filename="../../ui/main_window.py" line="397"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="408"/>
+        <location filename="../../ui/main_window.py" line="414"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="446"/>
+        <location filename="../../ui/main_window.py" line="452"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="448"/>
+        <location filename="../../ui/main_window.py" line="454"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="454"/>
+        <location filename="../../ui/main_window.py" line="460"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="460"/>
+        <location filename="../../ui/main_window.py" line="466"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="468"/>
+        <location filename="../../ui/main_window.py" line="474"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="508"/>
+        <location filename="../../ui/main_window.py" line="514"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1097,13 +1097,13 @@
 <context>
     <name>Operations</name>
     <message>
-        <location filename="../../ui/operations.py" line="122"/>
+        <location filename="../../ui/operations.py" line="136"/>
         <source>Could not finish</source>
         <extracomment>Operations started and not yet reported back (their work may still use the store).</extracomment>
         <translation>操作未完成</translation>
     </message>
     <message>
-        <location filename="../../ui/operations.py" line="151"/>
+        <location filename="../../ui/operations.py" line="187"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1111,7 +1111,7 @@
 <context>
     <name>OperatorMirror</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="364"/>
+        <location filename="../../ui/candidate_view.py" line="368"/>
         <source>Candidate is typing:</source>
         <translation>考生正在输入：</translation>
     </message>
@@ -1119,42 +1119,42 @@
 <context>
     <name>PhotoPanel</name>
     <message>
-        <location filename="../../ui/form_photo.py" line="41"/>
+        <location filename="../../ui/form_photo.py" line="44"/>
         <source>No photo</source>
         <translation>暂无照片</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="42"/>
+        <location filename="../../ui/form_photo.py" line="45"/>
         <source>Take photo (F3)</source>
         <translation>拍照 (F3)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="45"/>
+        <location filename="../../ui/form_photo.py" line="48"/>
         <source>Photo from file…</source>
         <translation>从文件导入照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="51"/>
+        <location filename="../../ui/form_photo.py" line="54"/>
         <source>Photo checked…</source>
         <translation>照片已核实…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="105"/>
+        <location filename="../../ui/form_photo.py" line="109"/>
         <source>The photo is stored when the record is saved.</source>
         <translation>保存记录时一并保存照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="117"/>
+        <location filename="../../ui/form_photo.py" line="123"/>
         <source>Save the record first, then import its photo.</source>
         <translation>请先保存记录，再导入照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="121"/>
+        <location filename="../../ui/form_photo.py" line="127"/>
         <source>Photo from file</source>
         <translation>从文件导入照片</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="132"/>
+        <location filename="../../ui/form_photo.py" line="138"/>
         <source>Store a photo from a file instead of the camera</source>
         <translation>以文件照片代替现场拍照</translation>
     </message>
@@ -1162,12 +1162,12 @@
 <context>
     <name>PrintPreview</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="62"/>
+        <location filename="../../ui/record_actions.py" line="60"/>
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="64"/>
+        <location filename="../../ui/record_actions.py" line="62"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1348,83 +1348,83 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="33"/>
+        <location filename="../../ui/settings_dialog.py" line="32"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="41"/>
+        <location filename="../../ui/settings_dialog.py" line="40"/>
         <source>None (type the card&apos;s data)</source>
         <translation>无（手工录入证件信息）</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="42"/>
+        <location filename="../../ui/settings_dialog.py" line="41"/>
         <source>Demo reader</source>
         <translation>演示读卡器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="51"/>
+        <location filename="../../ui/settings_dialog.py" line="50"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="52"/>
+        <location filename="../../ui/settings_dialog.py" line="51"/>
         <source>Demo pictures</source>
         <translation>演示图片</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="54"/>
+        <location filename="../../ui/settings_dialog.py" line="53"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="62"/>
+        <location filename="../../ui/settings_dialog.py" line="61"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="72"/>
+        <location filename="../../ui/settings_dialog.py" line="71"/>
         <source>Install county key…</source>
         <translation>安装县区公钥…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="78"/>
+        <location filename="../../ui/settings_dialog.py" line="77"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="79"/>
+        <location filename="../../ui/settings_dialog.py" line="78"/>
         <source>ID-card reader</source>
         <translation>身份证阅读器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="80"/>
+        <location filename="../../ui/settings_dialog.py" line="79"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="81"/>
+        <location filename="../../ui/settings_dialog.py" line="80"/>
         <source>Camera resolution</source>
         <translation>摄像头分辨率</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="82"/>
+        <location filename="../../ui/settings_dialog.py" line="81"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="83"/>
-        <location filename="../../ui/settings_dialog.py" line="108"/>
+        <location filename="../../ui/settings_dialog.py" line="82"/>
+        <location filename="../../ui/settings_dialog.py" line="107"/>
         <source>County key</source>
         <translation>县区公钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="96"/>
+        <location filename="../../ui/settings_dialog.py" line="95"/>
         <source>Not installed: batches cannot be exported yet.</source>
         <translation>尚未安装：暂不能导出批次文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="98"/>
+        <location filename="../../ui/settings_dialog.py" line="97"/>
         <source>Confirm this fingerprint with the county by phone.</source>
         <translation>请与县区电话核对此指纹。</translation>
     </message>
@@ -1432,60 +1432,129 @@
 <context>
     <name>SignDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="115"/>
+        <location filename="../../ui/record_actions.py" line="113"/>
         <source>Signed paper form</source>
         <translation>纸质登记表签字确认</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="117"/>
+        <location filename="../../ui/record_actions.py" line="115"/>
         <source>The candidate and the guardian have signed the printed form</source>
         <translation>考生及其监护人已在打印的登记表上签字</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="126"/>
+        <location filename="../../ui/record_actions.py" line="124"/>
         <source>Archive box</source>
         <translation>存档盒号</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="127"/>
+        <location filename="../../ui/record_actions.py" line="125"/>
         <source>Page</source>
         <translation>页码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="141"/>
+        <location filename="../../ui/record_actions.py" line="139"/>
         <source>Only sign here once both signatures are on the paper.</source>
         <translation>请在考生和监护人都已在纸质表上签字后再确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="144"/>
+        <location filename="../../ui/record_actions.py" line="142"/>
         <source>Where is the paper archived? Box and page are required.</source>
         <translation>纸质表存放在哪里？请填写盒号和页码。</translation>
     </message>
 </context>
 <context>
+    <name>StepBar</name>
+    <message>
+        <location filename="../../ui/step_bar.py" line="43"/>
+        <source>Data</source>
+        <extracomment>States in which the record is past confirmation / past signing.</extracomment>
+        <translation>资料</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="44"/>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="45"/>
+        <source>Candidate check</source>
+        <translation>考生核对</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="46"/>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="47"/>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="48"/>
+        <source>Sign</source>
+        <translation>签字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="49"/>
+        <source>Next candidate</source>
+        <translation>下一位考生</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="93"/>
+        <source>%n problem(s) in the fields</source>
+        <translation>还有 %n 处问题</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="95"/>
+        <source>save the record with its photo first</source>
+        <translation>请先保存资料并采集照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="97"/>
+        <source>the record is not complete yet</source>
+        <translation>资料或照片尚未完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="99"/>
+        <source>print the form first</source>
+        <translation>请先打印登记表</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="101"/>
+        <source>rejected by the county: a supervisor unlocks it</source>
+        <translation>县区审核未通过：须由审核员解锁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/step_bar.py" line="151"/>
+        <source>Next: %1 (%2)</source>
+        <translation>下一步：%1（%2）</translation>
+    </message>
+</context>
+<context>
     <name>UnlockDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="170"/>
+        <location filename="../../ui/record_actions.py" line="162"/>
         <source>Unlock for correction</source>
         <translation>解锁更正</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="180"/>
+        <location filename="../../ui/record_actions.py" line="172"/>
         <source>The printed form becomes void: the record must be checked, printed and signed again.</source>
         <translation>原打印的登记表作废：记录须重新核对、打印并签字。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="186"/>
+        <location filename="../../ui/record_actions.py" line="178"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="187"/>
+        <location filename="../../ui/record_actions.py" line="179"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="188"/>
+        <location filename="../../ui/record_actions.py" line="180"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>

@@ -1,0 +1,104 @@
+"""One candidate, one window: the form stays open from the first field to the signed record,
+shows its steps, names its problems and lets the keys flow in paper order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from station import auth, seeding
+from station.idcard.demo import DemoReader
+from ui import i18n
+from ui.candidate_form import CandidateForm
+from ui.main_window import MainWindow
+from ui.step_bar import Step
+
+from .factories import ADMIN, OPERATOR
+from .qt_helpers import activate, idle, opened, type_text
+
+
+@pytest.fixture(autouse=True)
+def chinese(qapp) -> None:
+    i18n.install("zh_CN")
+
+
+def test_required_fields_are_marked_and_problems_are_links_to_their_fields(
+    qtbot, admin_ctx
+) -> None:
+    form = opened(qtbot, CandidateForm(admin_ctx))
+    captions = {
+        label.buddy().objectName(): label.text()
+        for label in form.findChildren(QLabel)
+        if label.buddy() is not None
+    }
+    assert captions["name"].endswith("*") and captions["phone"].endswith("*")
+    assert not captions["school_name"].endswith("*")  # required only for some candidates
+    type_text(form.inputs["name"], "李雷")
+    form.revalidate()
+    text = form.summary.text()
+    assert 'href="id_number"' in text and "证件号码" in text and 'href="name"' not in text
+    form.summary.linkActivated.emit("phone")
+    assert QApplication.focusWidget() is form.inputs["phone"]
+    assert form.steps.current.next is Step.DATA and "处问题" in form.steps.why.text()
+
+
+def test_enter_on_a_list_choice_takes_it_and_moves_on(qtbot, admin_ctx) -> None:
+    form = opened(qtbot, CandidateForm(admin_ctx))
+    activate(qtbot, form)
+    combo = form.inputs["ethnicity"]
+    line = combo.lineEdit()
+    type_text(line, "回")
+    popup = combo.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    political = form.inputs["political_status"]
+    qtbot.waitUntil(
+        lambda: QApplication.focusWidget() in (political, political.lineEdit()), timeout=3000
+    )
+    assert combo.value() == "03"  # 回族
+    focused = QApplication.focusWidget()
+    type_text(focused, "团")  # typed into the next field, not appended to 回族
+    assert combo.value() == "03"
+
+
+def test_the_form_stays_open_through_the_steps_and_ctrl_n_starts_the_next(
+    qtbot, station_dir: Path
+) -> None:
+    with auth.login(station_dir, *ADMIN) as admin:
+        (candidate_id,) = seeding.seed(admin, 1, "confirmed", rng_seed=61)
+    ctx = auth.login(station_dir, *OPERATOR)
+    window = MainWindow(ctx, DemoReader(today=dt.date(2026, 11, 29)))
+    qtbot.addWidget(window)
+    window.show()
+    idle(qtbot)
+    dialog = window.open_candidate(candidate_id)
+    form = dialog.form
+    qtbot.waitUntil(lambda: form.session.record is not None, timeout=5000)
+    idle(qtbot)
+    assert form.steps.current.next is Step.SIGN
+    assert form.steps.labels[Step.PRINT].text().startswith("✔")
+    # Signed from the step bar's next button; the window stays open, now showing "next".
+    form.steps.next_button.click()
+    qtbot.waitUntil(lambda: form.lifecycle.sign_dialog is not None, timeout=3000)
+    sign = form.lifecycle.sign_dialog
+    sign.attest.setChecked(True)
+    qtbot.keyClicks(sign.box, "2")
+    qtbot.keyClicks(sign.page, "5")
+    sign.sign()
+    idle(qtbot)
+    assert dialog.isVisible() and form.steps.current.next is Step.NEXT
+    activate(qtbot, dialog)
+    qtbot.keyClick(form, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.current_dialog is not dialog, timeout=3000)
+    assert not dialog.isVisible() and window.current_dialog.form.candidate_id is None
+    idle(qtbot)
+    row = next(r for r in window.model.all_rows if r.id == candidate_id)
+    assert row.state == "signed"  # the queue followed, line by line
+    window.current_dialog.reject()
+    idle(qtbot)
+    ctx.close()
