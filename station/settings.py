@@ -74,6 +74,10 @@ class Settings:
     # keeping the newest `backup_keep` and one a day in data/backups (and on a removable drive).
     backup_interval_minutes: int = 60
     backup_keep: int = 24
+    # Where the registration form prints in one action: "" the system's default printer, a
+    # printer's name (remembered when one is chosen in the print dialog), or "pdf:FOLDER" to
+    # write each form as a PDF file into FOLDER (a desk without a printer of its own).
+    printer: str = ""
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None
@@ -156,6 +160,11 @@ class Settings:
         from station.regno import check_template
 
         check_template(self.registration_no_template)
+        if not isinstance(self.printer, str) or len(self.printer) > 500:
+            raise UsageError(
+                "设置项 printer 应为打印机名称、空白（默认打印机）或 pdf:文件夹",
+                "printer must be a printer's name, empty (the default) or pdf:FOLDER",
+            )
 
 
 def load(directory: Path) -> Settings:

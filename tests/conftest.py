@@ -74,6 +74,29 @@ def _desk_work_ends_before_its_store_closes(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(Context, "close", closing)
 
 
+class _NoPrinters:
+    """The machine running the tests has no printer, whatever is installed on it."""
+
+    @staticmethod
+    def defaultPrinter() -> object:
+        from PySide6.QtPrintSupport import QPrinterInfo
+
+        return QPrinterInfo()
+
+    printerInfo = defaultPrinter
+
+    @staticmethod
+    def defaultPrinterName() -> str:
+        return ""
+
+
+@pytest.fixture(autouse=True)
+def _no_real_printer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's own printer must not print test forms: only "pdf:FOLDER" prints here.
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        monkeypatch.setattr("ui.printing.QPrinterInfo", _NoPrinters)
+
+
 @pytest.fixture
 def admin_ctx(station_dir: Path) -> Iterator[Context]:
     with auth.login(station_dir, *ADMIN) as ctx:

@@ -102,3 +102,39 @@ def test_the_form_stays_open_through_the_steps_and_ctrl_n_starts_the_next(
     window.current_dialog.reject()
     idle(qtbot)
     ctx.close()
+
+
+def test_the_form_prints_in_one_action_where_the_station_prints(
+    qtbot, station_dir: Path, tmp_path: Path
+) -> None:
+    from station import records
+    from station import settings as settings_mod
+
+    with auth.login(station_dir, *ADMIN) as admin:
+        (candidate_id,) = seeding.seed(admin, 1, "ready", rng_seed=62)
+    folder = tmp_path / "printed"
+    folder.mkdir()
+    ctx = auth.login(station_dir, *OPERATOR)
+    ctx.settings.printer = f"pdf:{folder}"
+    form = opened(qtbot, CandidateForm(ctx, candidate_id))
+    activate(qtbot, form)
+    qtbot.keyClick(form, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: any(folder.iterdir()), timeout=15_000)
+    idle(qtbot)
+    assert form.lifecycle.preview is None  # no detour through the preview
+    (pdf,) = folder.iterdir()
+    assert pdf.read_bytes()[:4] == b"%PDF" and str(folder) in form.lifecycle.print_note.text()
+    with ctx.store.read() as s:
+        assert records.get(s, candidate_id).form_printed_at is not None
+    # With nowhere to print, the preview says why; a printer chosen there is remembered.
+    ctx.settings.printer = f"pdf:{tmp_path / 'gone'}"
+    form.lifecycle.print_form()
+    qtbot.waitUntil(lambda: form.lifecycle.preview is not None, timeout=15_000)
+    preview = form.lifecycle.preview
+    assert "打印机" in preview.note.text()
+    preview.printed.emit("Office-Laser")
+    idle(qtbot)
+    assert settings_mod.load(station_dir).printer == "Office-Laser"
+    preview.accept()
+    idle(qtbot)
+    ctx.close()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from station import queries
 from station.lifecycle import Action, State
 from ui.candidate_view import CandidateView, OperatorMirror
-from ui.operations import Operation
+from ui.operations import Operation, start
 from ui.record_session import RecordSession
 from ui.widgets import named
 
@@ -37,6 +37,7 @@ class LifecycleBar(QWidget):
         self.printing: Operation | None = None
         self.opening: Operation | None = None
         self.checklist = named(QLabel(), "checklist")
+        self.print_note = named(QLabel(), "printNote")
         self.checklist.setWordWrap(True)
         self.check_button = named(QPushButton(self.tr("Candidate check (F4)")), "candidateCheck")
         self.print_button = named(QPushButton(self.tr("Print form (Ctrl+P)")), "printForm")
@@ -61,9 +62,13 @@ class LifecycleBar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.checklist)
+        layout.addWidget(self.print_note)
         layout.addLayout(bar)
         QShortcut(QKeySequence(Qt.Key.Key_F4), parent).activated.connect(self.candidate_check)
         QShortcut(QKeySequence.StandardKey.Print, parent).activated.connect(self.print_form)
+        QShortcut(QKeySequence("Ctrl+Shift+P"), parent).activated.connect(
+            lambda: self.print_form(preview=True)
+        )
         QShortcut(QKeySequence(Qt.Key.Key_F8), parent).activated.connect(self.confirm)
         QShortcut(QKeySequence(Qt.Key.Key_F9), parent).activated.connect(self.sign)
         session.reloaded.connect(self.update_actions)
@@ -145,9 +150,10 @@ class LifecycleBar(QWidget):
 
     # --- print, confirm, sign, unlock, history --------------------------------------------
 
-    def print_form(self) -> None:
-        """Render the registration form off the GUI thread (fonts, barcode, PDF), then show
-        the preview; "printed" is recorded by the core as it renders."""
+    def print_form(self, preview: bool = False) -> None:
+        """Render the registration form off the GUI thread (fonts, barcode, PDF), then print
+        it on the station's printer in one action; with ``preview``, or when the station has
+        no printer, show it first. "Printed" is recorded by the core as it renders."""
         if not self.print_button.isEnabled():
             return
         from station.form.service import print_form
@@ -157,16 +163,58 @@ class LifecycleBar(QWidget):
         ctx, candidate_id = self.session.ctx, record.view.id
         self.preview = None
         self.printing = self.session.run(
-            lambda: print_form(ctx, candidate_id), self._show_preview, announce=False
+            lambda: print_form(ctx, candidate_id),
+            lambda printed: self._printed(printed, preview),
+            announce=False,
         )
         self.update_actions()
 
-    def _show_preview(self, printed: Any) -> None:
+    def _printed(self, printed: Any, preview: bool) -> None:
+        from ui import printing
+
+        setting = self.session.ctx.settings.printer
+        note = ""
+        if not preview:
+            record = self.session.record
+            name = f"{record.view.registration_no}-v{record.view.version}.pdf" if record else ""
+            printer = printing.station_printer(setting, name or "form.pdf")
+            if printer is not None and printing.render(
+                printing.PdfPages(printed.pdf).document, printer
+            ):
+                self.print_note.setText(
+                    self.tr("Printed on %1.").replace("%1", printing.where(setting))
+                )
+                self.session.reload(announce=True)
+                return
+            note = self.tr(
+                "No printer is set up at this desk: choose one with Print…; it is remembered."
+            )
+        self._show_preview(printed, note)
+
+    def _show_preview(self, printed: Any, note: str = "") -> None:
         from ui.record_actions import PrintPreview
 
-        self.preview = PrintPreview(printed.pdf, self.tr("Registration form"), self)
+        self.preview = PrintPreview(printed.pdf, self.tr("Registration form"), self, note)
+        self.preview.printed.connect(self._remember_printer)
         self.preview.finished.connect(lambda _r: self.session.reload(announce=True))
         self.preview.open()
+
+    def _remember_printer(self, name: str) -> None:
+        """The printer chosen in the print dialog is the station's from now on."""
+        from station import settings as settings_mod
+
+        ctx = self.session.ctx
+        if not name or ctx.settings.printer == name:
+            return
+        ctx.settings.printer = name
+
+        def save(_progress: Any) -> None:
+            current = settings_mod.load(ctx.data_dir)
+            current.printer = name
+            settings_mod.save(ctx.data_dir, current)
+
+        start(self, save, lambda _r: None)
+        self.print_note.setText(self.tr("Printed on %1.").replace("%1", name))
 
     def confirm(self) -> None:
         if self.confirm_button.isEnabled():

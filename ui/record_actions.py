@@ -12,11 +12,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize
-from PySide6.QtGui import QBrush, QColor, QPainter
-from PySide6.QtPdf import QPdfDocument
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,34 +31,40 @@ from PySide6.QtWidgets import (
 
 from station import fields as registry
 from station import queries, records
+from ui import printing
 from ui.labels import field_label
 from ui.operations import refusal_in
 from ui.record_session import RecordSession
 from ui.widgets import named
 
-PRINT_DPI = 300  # sharp on paper; 1200 dpi would ask for half a gigabyte per A4 page
-
 
 class PrintPreview(QDialog):
-    """The form as it will print; Print opens the system's print dialog."""
+    """The form as it will print; Print opens the system's print dialog, and the printer
+    chosen there is remembered as the station's (the next form prints there in one action).
+    ``printed``: the name of the printer it went to."""
 
-    def __init__(self, pdf: bytes, title: str, parent: QWidget | None = None) -> None:
+    printed = Signal(str)
+
+    def __init__(
+        self, pdf: bytes, title: str, parent: QWidget | None = None, note: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.pdf = pdf
-        self._bytes = QByteArray(pdf)
-        self._buffer = QBuffer(self._bytes, self)
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self.document = QPdfDocument(self)
-        self.document.load(self._buffer)
+        self.pages_ = printing.PdfPages(pdf)
+        self.document = self.pages_.document
         view = named(QPdfView(self), "pdfView")
         view.setDocument(self.document)
         view.setZoomMode(QPdfView.ZoomMode.FitInView)
+        self.note = named(QLabel(note), "printNote")
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(note))
         print_button = named(QPushButton(self.tr("Print…")), "printButton")
         print_button.clicked.connect(self.print_pdf)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
         layout.addWidget(view, 1)
         layout.addWidget(print_button)
         layout.addWidget(close)
@@ -74,33 +77,14 @@ class PrintPreview(QDialog):
     def print_pdf(self) -> bool:
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-        printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
-        printer.setResolution(PRINT_DPI)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setResolution(printing.PRINT_DPI)
         if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
             return False
-        return self.render_to(printer)
-
-    def render_to(self, printer: Any) -> bool:
-        """Each page at PRINT_DPI, its aspect ratio kept, centred on the printable area."""
-        painter = QPainter()
-        if not painter.begin(printer):
+        if not printing.render(self.document, printer):
             return False
-        try:
-            for page in range(self.document.pageCount()):
-                if page:
-                    printer.newPage()
-                area = painter.viewport()
-                points = self.document.pagePointSize(page)  # 1/72 inch
-                scale = min(area.width() / points.width(), area.height() / points.height())
-                size = QSize(int(points.width() * scale), int(points.height() * scale))
-                image = self.document.render(page, size)
-                if image.isNull():  # out of memory on a small PC: say so, print nothing
-                    return False
-                x = area.x() + (area.width() - size.width()) // 2
-                y = area.y() + (area.height() - size.height()) // 2
-                painter.drawImage(QRect(x, y, size.width(), size.height()), image)
-        finally:
-            painter.end()
+        self.printed.emit(printer.printerName())
+        self.accept()  # printed: nothing left to do here
         return True
 
 

@@ -540,42 +540,42 @@
 <context>
     <name>HistoryDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="218"/>
+        <location filename="../../ui/record_actions.py" line="202"/>
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="222"/>
+        <location filename="../../ui/record_actions.py" line="206"/>
         <source>Version %1</source>
         <translation>第 %1 版</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="236"/>
+        <location filename="../../ui/record_actions.py" line="220"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="236"/>
+        <location filename="../../ui/record_actions.py" line="220"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="236"/>
+        <location filename="../../ui/record_actions.py" line="220"/>
         <source>What</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="236"/>
+        <location filename="../../ui/record_actions.py" line="220"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="245"/>
+        <location filename="../../ui/record_actions.py" line="229"/>
         <source>Versions (changes highlighted)</source>
         <translation>各版本（变动已标出）</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="247"/>
+        <location filename="../../ui/record_actions.py" line="231"/>
         <source>Who did what</source>
         <translation>操作记录</translation>
     </message>
@@ -741,58 +741,69 @@
 <context>
     <name>LifecycleBar</name>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="41"/>
+        <location filename="../../ui/form_lifecycle.py" line="42"/>
         <source>Candidate check (F4)</source>
         <extracomment>States from which only a supervisor&apos;s unlock leads back to editing.</extracomment>
         <translation>考生核对 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="42"/>
+        <location filename="../../ui/form_lifecycle.py" line="43"/>
         <source>Print form (Ctrl+P)</source>
         <translation>打印登记表 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="43"/>
+        <location filename="../../ui/form_lifecycle.py" line="44"/>
         <source>Confirm (F8)</source>
         <translation>确认 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="44"/>
+        <location filename="../../ui/form_lifecycle.py" line="45"/>
         <source>Signed… (F9)</source>
         <translation>已签字… (F9)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="45"/>
+        <location filename="../../ui/form_lifecycle.py" line="46"/>
         <source>Unlock…</source>
         <translation>解锁…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="46"/>
+        <location filename="../../ui/form_lifecycle.py" line="47"/>
         <source>History…</source>
         <translation>修改历史…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="103"/>
+        <location filename="../../ui/form_lifecycle.py" line="108"/>
         <source>checked by the candidate</source>
         <translation>考生已核对</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="104"/>
+        <location filename="../../ui/form_lifecycle.py" line="109"/>
         <source>password set</source>
         <translation>已设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="105"/>
+        <location filename="../../ui/form_lifecycle.py" line="110"/>
         <source>form printed</source>
         <translation>已打印登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="108"/>
+        <location filename="../../ui/form_lifecycle.py" line="113"/>
         <source>Before confirming: %1</source>
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="167"/>
+        <location filename="../../ui/form_lifecycle.py" line="185"/>
+        <location filename="../../ui/form_lifecycle.py" line="217"/>
+        <source>Printed on %1.</source>
+        <translation>已在 %1 打印。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="190"/>
+        <source>No printer is set up at this desk: choose one with Print…; it is remembered.</source>
+        <translation>本机尚未设置打印机：请用“打印…”选择一台，下次将直接使用。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="197"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
@@ -1162,12 +1173,12 @@
 <context>
     <name>PrintPreview</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="60"/>
+        <location filename="../../ui/record_actions.py" line="62"/>
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="62"/>
+        <location filename="../../ui/record_actions.py" line="64"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1432,32 +1443,32 @@
 <context>
     <name>SignDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="113"/>
+        <location filename="../../ui/record_actions.py" line="97"/>
         <source>Signed paper form</source>
         <translation>纸质登记表签字确认</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="115"/>
+        <location filename="../../ui/record_actions.py" line="99"/>
         <source>The candidate and the guardian have signed the printed form</source>
         <translation>考生及其监护人已在打印的登记表上签字</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="124"/>
+        <location filename="../../ui/record_actions.py" line="108"/>
         <source>Archive box</source>
         <translation>存档盒号</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="125"/>
+        <location filename="../../ui/record_actions.py" line="109"/>
         <source>Page</source>
         <translation>页码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="139"/>
+        <location filename="../../ui/record_actions.py" line="123"/>
         <source>Only sign here once both signatures are on the paper.</source>
         <translation>请在考生和监护人都已在纸质表上签字后再确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="142"/>
+        <location filename="../../ui/record_actions.py" line="126"/>
         <source>Where is the paper archived? Box and page are required.</source>
         <translation>纸质表存放在哪里？请填写盒号和页码。</translation>
     </message>
@@ -1534,27 +1545,27 @@
 <context>
     <name>UnlockDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="162"/>
+        <location filename="../../ui/record_actions.py" line="146"/>
         <source>Unlock for correction</source>
         <translation>解锁更正</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="172"/>
+        <location filename="../../ui/record_actions.py" line="156"/>
         <source>The printed form becomes void: the record must be checked, printed and signed again.</source>
         <translation>原打印的登记表作废：记录须重新核对、打印并签字。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="178"/>
+        <location filename="../../ui/record_actions.py" line="162"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="179"/>
+        <location filename="../../ui/record_actions.py" line="163"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="180"/>
+        <location filename="../../ui/record_actions.py" line="164"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
