@@ -143,6 +143,7 @@ class CaptureDialog(QDialog):
         self.auto = named(
             QCheckBox(self.tr("Capture automatically after one second")), "autoCapture"
         )
+        self.auto.setChecked(True)  # one key less per candidate; untick to take it by hand
         cancel = QPushButton(self.tr("Cancel"))
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
