@@ -590,35 +590,60 @@ def record_review(ctx: Context, candidate_id: int, *, shown: tuple[int, Any] | N
         record_review_in(s, ctx, c)
 
 
+def _as_supervisor(
+    ctx: Context,
+    candidate_id: int,
+    reason: str,
+    approver: tuple[str, str] | None,
+    approval: str,
+    refusal: tuple[str, str],
+) -> Context:
+    """The context a supervisor's act runs in: the logged-in supervisor's own, or, at an
+    operator's desk, the approving supervisor's (their password checked and the approval
+    audited as ``approval``); without an approver the operator is refused (``refusal``)."""
+    import dataclasses
+
+    from station import auth
+    from station.roles import allows
+
+    if allows(ctx.operator.role, Permission.UNLOCK):
+        return ctx
+    if approver is None:
+        raise TransitionRefused("permission", *refusal)
+    info = auth.approve(
+        ctx,
+        *approver,
+        Permission.UNLOCK,
+        approval,
+        candidate_id=candidate_id,
+        reason=reason.strip(),
+    )
+    return dataclasses.replace(ctx, operator=info)
+
+
 def release_card_fields(
     ctx: Context, candidate_id: int, reason: str, *, approver: tuple[str, str] | None = None
 ) -> Saved:
     """A supervisor lets the fields read from the ID card be changed (the card was misread,
     or the candidate's document changed), with a reason; audited under the supervisor's
     name. At an operator's desk the supervisor approves with their own login and password."""
-    from station import auth
-    from station.roles import allows
-
     if not reason.strip():
         raise TransitionRefused("reason_required", "请填写原因", "a reason is required")
-    if not allows(ctx.operator.role, Permission.UNLOCK):
-        if approver is None:
-            raise TransitionRefused(
-                "permission",
-                "修改身份证读取的信息须经审核员批准",
-                "a supervisor must approve changing fields read from the ID card",
-            )
-        auth.approve(
-            ctx, *approver, Permission.UNLOCK, "card_fields_release_approved",
-            candidate_id=candidate_id, reason=reason.strip(),
-        )  # fmt: skip
+    acting = _as_supervisor(
+        ctx,
+        candidate_id,
+        reason,
+        approver,
+        "card_fields_release_approved",
+        ("修改身份证读取的信息须经审核员批准", "a supervisor must approve changing card fields"),
+    )
     with ctx.store.session() as s:
         c = get(s, candidate_id)
         released = card_fields_of(c)
         c.card_fields = ""
         audit.append(
             s,
-            ctx.operator.login,
+            acting.operator.login,
             "card_fields_released",
             candidate_id=c.id,
             version=c.version,
@@ -638,12 +663,6 @@ def unlock(
     A supervisor logged in does it directly; at an operator's desk a supervisor approves with
     their own login and password, and the unlock is recorded under the supervisor's name.
     """
-    import dataclasses
-
-    from station import auth
-    from station.roles import allows
-
-    acting = ctx
     with ctx.store.read() as s:  # refuse what cannot be done before anyone approves it
         state = State(get(s, candidate_id).state)
     # A confirmed record's form is printed: back to editing is a supervisor's act too.
@@ -651,18 +670,14 @@ def unlock(
     lifecycle.check(
         state, action, Role.SUPERVISOR, Facts(), reason
     )  # state and reason; the role is the approver's, checked by approve()
-    if not allows(ctx.operator.role, Permission.UNLOCK):
-        if approver is None:
-            raise TransitionRefused(
-                "permission",
-                "此操作需要报名点负责人（审核员）批准",
-                "a supervisor must approve reopening the record",
-            )
-        info = auth.approve(
-            ctx, *approver, Permission.UNLOCK, "unlock_approved",
-            candidate_id=candidate_id, reason=reason.strip(),
-        )  # fmt: skip
-        acting = dataclasses.replace(ctx, operator=info)
+    acting = _as_supervisor(
+        ctx,
+        candidate_id,
+        reason,
+        approver,
+        "unlock_approved",
+        ("此操作需要报名点负责人（审核员）批准", "a supervisor must approve reopening the record"),
+    )
     return transition(acting, candidate_id, action, reason)
 
 
