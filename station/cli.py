@@ -474,6 +474,12 @@ def main(
     """Run one command. Without a command: ``default`` (the desk opens it), else help."""
     robust_streams()
     parser = build_parser(extend)
+    given = sys.argv[1:] if argv is None else list(argv)
+    if any("\x00" in a for a in given):
+        # A shell cannot pass one; a caller in-process can, and no file name may hold one.
+        print("错误：参数中含有空字符（\\0），无法使用", file=sys.stderr)
+        print("error: an argument contains a NUL character", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or default
     if handler is None:

@@ -273,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     robust_streams()
     parser = build_parser()
+    given = sys.argv[1:] if argv is None else list(argv)
+    if any("\x00" in a for a in given):  # only an in-process caller can pass one
+        print("错误：参数中含有空字符（\\0），无法使用", file=sys.stderr)
+        print("error: an argument contains a NUL character", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -109,3 +109,16 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     )
     assert done.stdout == "x" * 80 + "\n"
     assert done.stderr == ""  # no "Broken pipe", no "Exception ignored"
+
+
+def test_an_argument_with_a_nul_character_is_refused_in_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Found by tests/test_fuzz.py: `key export --out "\0"` ended in an internal error.
+    from station.cli import main as station_main
+    from sync.county_cli import main as county_main
+
+    assert station_main(["key", "export", "--out", "\x00"]) == 2
+    assert county_main(["station", "list", "--db", "a\x00b"]) == 2
+    err = capsys.readouterr().err
+    assert "空字符" in err and "Traceback" not in err
