@@ -88,7 +88,7 @@ RULES: dict[Action, Rule] = {
             Action.REOPEN,
             frozenset({State.CONFIRMED}),
             State.DRAFT,
-            Permission.COLLECT,
+            Permission.UNLOCK,  # the form is printed: a supervisor's act, as unlocking
             needs_reason=True,
             new_version=True,
         ),

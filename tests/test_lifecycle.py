@@ -129,3 +129,13 @@ def test_county_states_need_a_verified_county_document(state: State, action: Act
     with pytest.raises(TransitionRefused) as info:
         check(state, action, Role.ADMIN, unverified, reason="原因")
     assert info.value.code == "county_document_required"
+
+
+def test_only_a_supervisor_reopens_a_confirmed_record() -> None:
+    from station.errors import TransitionRefused
+    from station.lifecycle import Action, Facts, State, check
+    from station.roles import Role
+
+    with pytest.raises(TransitionRefused):
+        check(State.CONFIRMED, Action.REOPEN, Role.OPERATOR, Facts(), "电话写错")
+    assert check(State.CONFIRMED, Action.REOPEN, Role.SUPERVISOR, Facts(), "电话写错")

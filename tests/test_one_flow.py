@@ -138,3 +138,70 @@ def test_the_form_prints_in_one_action_where_the_station_prints(
     preview.accept()
     idle(qtbot)
     ctx.close()
+
+
+def test_unsaved_typing_holds_the_form_and_survives_a_reload(qtbot, station_dir: Path) -> None:
+    with auth.login(station_dir, *ADMIN) as admin:
+        (candidate_id,) = seeding.seed(admin, 1, "ready", rng_seed=63)
+    ctx = auth.login(station_dir, *OPERATOR)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    idle(qtbot)
+    dialog = window.open_candidate(candidate_id)
+    form = dialog.form
+    qtbot.waitUntil(lambda: form.session.record is not None, timeout=5000)
+    idle(qtbot)
+    form.inputs["phone"].setText("13912345678")
+    form.revalidate()
+    assert form.keep_unsaved()  # the draft keeper ran: the typing is still not saved
+    assert form.steps.current.next is Step.DATA  # not "done": it is not stored yet
+    form.session.reload()  # a reload (after a photo, a print...) keeps what was typed
+    idle(qtbot)
+    assert form.inputs["phone"].text() == "13912345678"
+    activate(qtbot, dialog)
+    qtbot.keyClick(form, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(100)
+    assert window.current_dialog is dialog and dialog.isVisible()  # nothing thrown away
+    dialog.reject()
+    idle(qtbot)
+    ctx.close()
+
+
+def test_a_card_read_for_a_roster_candidate_opens_it_and_keeps_the_card_fields(
+    qtbot, station_dir: Path
+) -> None:
+    from station import records
+
+    from .factories import record_for
+
+    reader = DemoReader(today=dt.date(2026, 11, 29))
+    card = DemoReader(today=dt.date(2026, 11, 29)).read_card()
+    with auth.login(station_dir, *ADMIN) as admin:  # as a roster import stores it
+        roster = record_for(64)
+        roster.update(
+            name=card.name,
+            id_number=card.id_number,
+            gender=card.gender,
+            birth_date=card.birth_date,
+            ethnicity=card.ethnicity_code,
+        )
+        saved = records.create(admin, roster, source="roster")
+    ctx = auth.login(station_dir, *OPERATOR)
+    window = MainWindow(ctx, reader)
+    qtbot.addWidget(window)
+    window.show()
+    idle(qtbot)
+    window.new_from_card()  # F2 on the queue: the card belongs to the roster's record
+    qtbot.waitUntil(lambda: window.current_dialog.form.candidate_id == saved.id, timeout=5000)
+    form = window.current_dialog.form
+    qtbot.waitUntil(lambda: form.inputs["name"].isReadOnly(), timeout=5000)
+    idle(qtbot)
+    assert form.dirty and form.steps.current.next is Step.DATA  # the provenance to store
+    form.save()
+    idle(qtbot)
+    with ctx.store.read() as s:
+        assert "id_number" in records.card_fields_of(records.get(s, saved.id))
+    window.current_dialog.reject()
+    idle(qtbot)
+    ctx.close()

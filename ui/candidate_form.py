@@ -86,6 +86,8 @@ class CandidateForm(QWidget):
         self._save_op: Operation | None = None
         self.notice = ""  # shown in the banner over an unlocked record
         self._unsaved: dict[str, Any] | None = None  # kept typing, applied once it is read
+        self._pending_card: Any = None  # a card read for this record before it was opened
+        self.last_card: Any = None  # the last card read into this form
         self._enter = EnterMovesOn(self)
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.revalidate)
@@ -105,7 +107,8 @@ class CandidateForm(QWidget):
         self.revalidate()
         # Unsaved edits are kept every few seconds (station/drafts.py): a power cut or a crash
         # loses at most that much typing.
-        self._kept = self.raw()
+        self._kept = self.raw()  # what the draft keeper last kept
+        self._shown = self.raw()  # what the store holds (or the empty new form): not dirty
         self._keeper = QTimer(self, interval=KEEP_EVERY_MS)
         self._keeper.timeout.connect(self.keep_unsaved)
         self._keeper.start()
@@ -141,12 +144,15 @@ class CandidateForm(QWidget):
         record = self.session.record
         if record is None:
             return
-        if self.raw() == self._kept:  # nothing typed since: show what is stored
+        if self.raw() == self._shown:  # nothing typed since: show what is stored
             for name, value in record.view.values.items():
                 self.set_value(name, value)
-            self._kept = self.raw()
+            self._shown = self._kept = self.raw()
         # Fields read from the ID card, now or before: read-only until a supervisor releases.
         self.card_fields |= set(record.view.card_fields)
+        if self._pending_card is not None:  # read before this record was opened for it
+            card, self._pending_card = self._pending_card, None
+            self.fill_from_card(card)
         self._set_locked(record.view.state.locked)
         if not record.view.state.locked:
             self._lock_card_fields(bool(self.card_fields))
@@ -418,7 +424,7 @@ class CandidateForm(QWidget):
         problems = len(self.result.errors) if self.result is not None else 0
         self.steps.show_progress(
             progress(
-                self.session.record is not None,
+                self.session.record is not None and not self.dirty,
                 self.state,
                 self.session.facts,
                 problems,
@@ -446,8 +452,19 @@ class CandidateForm(QWidget):
             self.lifecycle.confirm()
         elif step is Step.SIGN:
             self.lifecycle.sign()
-        elif step is Step.NEXT and self.raw() == self._kept and not self.session.busy:
+        elif step is Step.NEXT and not self.dirty and not self.session.busy:
             self.next_candidate.emit()  # (unsaved typing first needs saving or Esc)
+
+    @property
+    def dirty(self) -> bool:
+        """Something on the form the store does not hold yet: typing, a photo taken before
+        the first save, or fields just read from the ID card."""
+        stored_card = set(self.session.record.view.card_fields) if self.session.record else set()
+        return (
+            self.raw() != self._shown
+            or self.photo_panel.pending is not None
+            or bool(self.card_fields - stored_card)
+        )
 
     def focus_field(self, name: str) -> None:
         widget = self.inputs.get(name)
@@ -497,7 +514,7 @@ class CandidateForm(QWidget):
 
     def _saved(self, _saved: Any) -> None:
         self.photo_panel.pending = None
-        self._kept = self.raw()
+        self._shown = self._kept = self.raw()
         self._show_record()  # as stored (normalised: a phone's +86, full-width digits)
 
     def read_card(self) -> None:
@@ -519,6 +536,7 @@ class CandidateForm(QWidget):
         self.card_note.setStyleSheet(ERROR_STYLE)
 
     def fill_from_card(self, card: Any) -> None:
+        self.last_card = card
         values = {
             "name": card.name,
             "document_type": card.document_type.value,
@@ -572,6 +590,14 @@ class CandidateForm(QWidget):
             if record is not None:
                 self.session.reload(announce=True)
             self.revalidate()
+
+    def apply_card_when_read(self, card: Any) -> None:
+        """Fill from ``card`` once this (stored) record is read: the card was read for a new
+        record, and its ID number is this record's."""
+        if self.session.record is not None:
+            self.fill_from_card(card)
+        else:
+            self._pending_card = card
 
     def show_notice(self, text: str) -> None:
         self.notice = text

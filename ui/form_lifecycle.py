@@ -194,7 +194,13 @@ class LifecycleBar(QWidget):
     def _show_preview(self, printed: Any, note: str = "") -> None:
         from ui.record_actions import PrintPreview
 
-        self.preview = PrintPreview(printed.pdf, self.tr("Registration form"), self, note)
+        self.preview = PrintPreview(
+            printed.pdf,
+            self.tr("Registration form"),
+            self,
+            note,
+            self.session.ctx.settings.printer,
+        )
         self.preview.printed.connect(self._remember_printer)
         self.preview.finished.connect(lambda _r: self.session.reload(announce=True))
         self.preview.open()

@@ -318,8 +318,11 @@ class MainWindow(QMainWindow):
     def _switch_to(self, dialog: CandidateDialog, existing_id: int) -> None:
         """The ID number is already at this station: open that record, never a second one."""
         dialog.form.open_existing.disconnect()
+        card = dialog.form.last_card if dialog.form.card_fields else None
         dialog.close()
         opened = self.open_candidate(existing_id)
+        if card is not None:  # read for this candidate: its fields come from the card
+            opened.form.apply_card_when_read(card)
         opened.form.show_notice(
             self.tr("This ID number is already registered here: its record is opened.")
         )

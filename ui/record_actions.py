@@ -46,10 +46,16 @@ class PrintPreview(QDialog):
     printed = Signal(str)
 
     def __init__(
-        self, pdf: bytes, title: str, parent: QWidget | None = None, note: str = ""
+        self,
+        pdf: bytes,
+        title: str,
+        parent: QWidget | None = None,
+        note: str = "",
+        printer_name: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.printer_name = printer_name  # the station's: the print dialog starts on it
         self.pdf = pdf
         self.pages_ = printing.PdfPages(pdf)
         self.document = self.pages_.document
@@ -79,6 +85,8 @@ class PrintPreview(QDialog):
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setResolution(printing.PRINT_DPI)
+        if self.printer_name and not self.printer_name.startswith(printing.PDF_PREFIX):
+            printer.setPrinterName(self.printer_name)
         if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
             return False
         if not printing.render(self.document, printer):
