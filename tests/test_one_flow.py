@@ -205,3 +205,57 @@ def test_a_card_read_for_a_roster_candidate_opens_it_and_keeps_the_card_fields(
     window.current_dialog.reject()
     idle(qtbot)
     ctx.close()
+
+
+class _CardOnce:
+    """A reader the desk can watch: one card placed on it, then nothing (a reader does not
+    read a card again until it has been lifted)."""
+
+    polls = True
+
+    def __init__(self, card: object) -> None:
+        self.cards = [card]
+
+    def read_card(self, timeout: float = 5.0) -> object:
+        from station.idcard.reader import NoCard
+
+        if not self.cards:
+            raise NoCard()
+        return self.cards.pop()
+
+
+@pytest.mark.parametrize("on_the_roster", [False, True])
+def test_a_card_placed_on_the_reader_starts_its_record_without_a_key(
+    qtbot, station_dir: Path, monkeypatch: pytest.MonkeyPatch, on_the_roster: bool
+) -> None:
+    from station import records
+    from ui import main_window
+
+    from .factories import record_for
+
+    card = DemoReader(today=dt.date(2026, 11, 29)).read_card()
+    existing = None
+    if on_the_roster:
+        with auth.login(station_dir, *ADMIN) as admin:
+            roster = record_for(65)
+            roster.update(
+                name=card.name,
+                id_number=card.id_number,
+                gender=card.gender,
+                birth_date=card.birth_date,
+                ethnicity=card.ethnicity_code,
+            )
+            existing = records.create(admin, roster, source="roster").id
+    monkeypatch.setattr(main_window, "CARD_WATCH_MS", 50)
+    ctx = auth.login(station_dir, *OPERATOR)
+    window = MainWindow(ctx, _CardOnce(card))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.current_dialog is not None, timeout=5000)  # no key pressed
+    form = window.current_dialog.form
+    qtbot.waitUntil(lambda: form.inputs["id_number"].text() == card.id_number, timeout=5000)
+    assert form.candidate_id == existing
+    assert form.inputs["name"].isReadOnly() and "name" in form.card_fields
+    window.current_dialog.reject()
+    idle(qtbot)
+    ctx.close()

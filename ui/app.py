@@ -57,7 +57,10 @@ def make_camera(setting: str, resolution: str = "640x480") -> Any:
 
 
 class _LazySerialReader:
-    """Opens the port on first use, so a reader plugged in after login still works."""
+    """Opens the port on first use, so a reader plugged in after login still works.
+    ``polls``: the desk watches it for a card placed on it (card first)."""
+
+    polls = True
 
     def __init__(self, port: str, factory: Any) -> None:
         self.port = port
@@ -65,10 +68,14 @@ class _LazySerialReader:
         self.reader: Any = None
 
     def read_card(self, timeout: float = 5.0) -> Any:
+        from station.idcard.reader import NoCard
+
         if self.reader is None:
             self.reader = self.factory(self.port)
         try:
             return self.reader.read_card(timeout)
+        except NoCard:
+            raise  # nothing on the reader: the port stays open for the next look
         except StationError:
             self.close()  # a pulled cable: reopen next time
             raise

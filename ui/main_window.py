@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -38,6 +39,9 @@ from ui.queue_model import QueueModel
 from ui.roster_dialog import RosterPreview, import_summary, import_work, preview_work
 from ui.widgets import named
 
+#: How often the desk looks for a card placed on a reader it can watch (milliseconds).
+CARD_WATCH_MS = 1500
+
 
 class MainWindow(QMainWindow):
     logout_requested = Signal()
@@ -51,6 +55,7 @@ class MainWindow(QMainWindow):
         self.station_title = ""
         self.is_demo = False
         self.ready = False  # the first look at the store is back
+        self.current_dialog: CandidateDialog | None = None
         # Set by the desk: closing the window logs out, so that the store is closed and the
         # logout backup made (an operator ends the day with the window's X).
         self.close_means_logout = False
@@ -111,6 +116,13 @@ class MainWindow(QMainWindow):
         self._update_status()
         self.resize(1200, 760)
         self.loading = start(self, lambda _p: self._look(with_station=True), self._loaded)
+        # Card first: a reader that can be watched is asked every moment whether a card lies on
+        # it; one placed there starts its record (or opens it) without a key press.
+        self.card_watch = QTimer(self, interval=CARD_WATCH_MS)
+        self.card_watch.timeout.connect(self.watch_card)
+        self.watching: Operation | None = None
+        if getattr(reader, "polls", False):
+            self.card_watch.start()
 
     def _look(self, with_station: bool = False) -> tuple[Any, list[Any]]:
         """Off the GUI thread: the station's name and the whole queue."""
@@ -326,6 +338,38 @@ class MainWindow(QMainWindow):
         opened.form.show_notice(
             self.tr("This ID number is already registered here: its record is opened.")
         )
+
+    def watch_card(self) -> Operation | None:
+        """Look for a card on the reader, off the GUI thread, while the queue is in front."""
+        from station.idcard.reader import NoCard
+
+        busy = self.watching is not None and self.watching.running
+        open_record = self.current_dialog is not None and self.current_dialog.isVisible()
+        if busy or open_record or not self.ready or QApplication.activeModalWidget() is not None:
+            return None
+        reader, context = self.reader, self.context
+
+        def look(_progress: Any) -> tuple[Any, int | None] | None:
+            try:
+                card = reader.read_card(timeout=0.3)
+            except NoCard:
+                return None
+            return card, queries.candidate_with_id_number(context, card.id_number)
+
+        def trouble(exc: BaseException) -> None:  # said on the status line, never a dialog
+            self.statusBar().showMessage(i18n.message(exc), 10_000)
+
+        self.watching = start(self, look, self._card_placed, trouble)
+        return self.watching
+
+    def _card_placed(self, found: tuple[Any, int | None] | None) -> None:
+        if found is None:
+            return
+        card, existing = found
+        if existing is None:
+            self.open_candidate(None).form.fill_from_card(card)
+        else:  # a roster's candidate (or one typed earlier): their record, from the card
+            self.open_candidate(existing).form.apply_card_when_read(card)
 
     def _next_after(self, dialog: CandidateDialog) -> None:
         """Done with one candidate: the next one in a fresh form, the queue where it was."""
