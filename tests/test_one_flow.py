@@ -259,3 +259,36 @@ def test_a_card_placed_on_the_reader_starts_its_record_without_a_key(
     window.current_dialog.reject()
     idle(qtbot)
     ctx.close()
+
+
+def test_enter_moves_on_in_the_sign_and_unlock_dialogs(qtbot, station_dir: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.record_actions import SignDialog, UnlockDialog
+
+    with auth.login(station_dir, *ADMIN) as admin:
+        (candidate_id,) = seeding.seed(admin, 1, "confirmed", rng_seed=66)
+    ctx = auth.login(station_dir, *OPERATOR)
+    form = opened(qtbot, CandidateForm(ctx, candidate_id))
+    sign = SignDialog(form.session, form)
+    sign.show()
+    activate(qtbot, sign)
+    sign.attest.setChecked(True)
+    sign.box.setFocus()
+    qtbot.keyClicks(sign.box, "3")
+    qtbot.keyClick(sign.box, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is sign.page and not sign.error.text()  # not signed yet
+    qtbot.keyClicks(sign.page, "17")
+    qtbot.keyClick(sign.page, Qt.Key.Key_Return)  # the last field's Enter signs
+    idle(qtbot)
+    assert form.state == "signed"
+    unlock = UnlockDialog(form.session, form)
+    unlock.show()
+    activate(qtbot, unlock)
+    unlock.login.setFocus()
+    qtbot.keyClicks(unlock.login, "shenhe")
+    qtbot.keyClick(unlock.login, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is unlock.password and not unlock.error.text()
+    unlock.reject()
+    idle(qtbot)
+    ctx.close()

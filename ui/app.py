@@ -164,6 +164,9 @@ class Desk(QObject):
             self.window.showFullScreen()
         else:
             self.window.show()
+        # The first keys after the login go to the search box (a name, an ID number).
+        self.window.activateWindow()
+        self.window.search.setFocus()
         self.window.offer_recovery()
         return self.window
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from station.auth import Context
 from station.roles import Permission
 from ui.operations import Operation, refusal_in, start
-from ui.widgets import named
+from ui.widgets import enter_moves_on, named
 
 ERROR_STYLE = "color: #b00020"
 
@@ -47,6 +47,7 @@ class ApprovalDialog(QDialog):
         self.password = named(QLineEdit(), "approverPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.reason = named(QLineEdit(), "approvalReason")
+        enter_moves_on(self, self.login, self.password)  # Enter on the reason approves
         self.error = named(QLabel(), "approvalError")
         self.error.setStyleSheet(ERROR_STYLE)
         form = QFormLayout()

@@ -35,7 +35,7 @@ from ui import printing
 from ui.labels import field_label
 from ui.operations import refusal_in
 from ui.record_session import RecordSession
-from ui.widgets import named
+from ui.widgets import enter_moves_on, named
 
 
 class PrintPreview(QDialog):
@@ -109,6 +109,7 @@ class SignDialog(QDialog):
         )
         self.box = named(QLineEdit(), "archiveBox")
         self.page = named(QLineEdit(), "archivePage")
+        enter_moves_on(self, self.box)  # box, then page: Enter on the page signs
         self.error = named(QLabel(), "signError")
         self.error.setStyleSheet("color: #b00020")
         form = QFormLayout()
@@ -156,6 +157,7 @@ class UnlockDialog(QDialog):
         self.password = named(QLineEdit(), "unlockPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.reason = named(QLineEdit(), "unlockReason")
+        enter_moves_on(self, self.login, self.password)  # Enter on the reason unlocks
         self.error = named(QLabel(), "unlockError")
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)

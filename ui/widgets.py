@@ -95,3 +95,12 @@ class EnterMovesOn(QObject):
         tab = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(obj, tab)
         return True
+
+
+def enter_moves_on(owner: QObject, *edits: QLineEdit) -> EnterMovesOn:
+    """Enter in each of ``edits`` moves to the next field (the last one's Enter is left to the
+    dialog: its default button)."""
+    mover = EnterMovesOn(owner)
+    for edit in edits:
+        edit.installEventFilter(mover)
+    return mover
