@@ -83,7 +83,11 @@ class _NoPrinters:
 
         return QPrinterInfo()
 
-    printerInfo = defaultPrinter
+    @staticmethod
+    def printerInfo(_name: str) -> object:
+        from PySide6.QtPrintSupport import QPrinterInfo
+
+        return QPrinterInfo()
 
     @staticmethod
     def defaultPrinterName() -> str:

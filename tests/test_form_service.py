@@ -124,7 +124,7 @@ def test_verify_current_older_unknown_and_malformed(
     assert verify_qr(operator_ctx, first.qr_text).match is Match.CURRENT
     confirm(operator_ctx, ready_id)
     assert verify_qr(operator_ctx, first.qr_text).ok
-    records.transition(operator_ctx, ready_id, Action.REOPEN, "地址有误")
+    records.transition(supervisor_ctx, ready_id, Action.REOPEN, "地址有误")  # a supervisor's act
     check = verify_qr(operator_ctx, first.qr_text)
     assert check.match is Match.OLDER and (check.version, check.current_version) == (1, 2)
     assert "作废" in check.message_zh
@@ -177,3 +177,27 @@ def test_print_many_reports_progress_refusals_and_cancel(operator_ctx: Context) 
 
 def test_default_chain_is_built_once() -> None:
     assert service.default_chain() is service.default_chain()
+
+
+def test_a_rendered_form_counts_once_printed_and_not_after_a_change(
+    operator_ctx: Context, ready_id: int
+) -> None:
+    from station.errors import StationError
+    from station.form.service import printed, render_form
+
+    form = render_form(operator_ctx, ready_id, chain=SHIPPED)
+    with operator_ctx.store.read() as s:
+        assert records.get(s, ready_id).form_printed_at is None  # rendered is not printed
+        assert s.scalars(select(PrintedForm)).all() == []
+    printed(operator_ctx, form)
+    with operator_ctx.store.read() as s:
+        assert records.get(s, ready_id).form_printed_at is not None
+        assert len(s.scalars(select(PrintedForm)).all()) == 1
+    stale = render_form(operator_ctx, ready_id, chain=SHIPPED)
+    with operator_ctx.store.session() as s:
+        c = records.get(s, ready_id)
+        records.update_in(
+            s, operator_ctx, c, records.record_values(c) | {"phone": "13700137001"}, None
+        )
+    with pytest.raises(StationError):
+        printed(operator_ctx, stale)  # that paper shows what the store no longer holds

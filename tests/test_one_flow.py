@@ -292,3 +292,23 @@ def test_enter_moves_on_in_the_sign_and_unlock_dialogs(qtbot, station_dir: Path)
     unlock.reject()
     idle(qtbot)
     ctx.close()
+
+
+def test_a_preview_closed_without_printing_prints_nothing(
+    qtbot, station_dir: Path, tmp_path: Path
+) -> None:
+    from station import records
+
+    with auth.login(station_dir, *ADMIN) as admin:
+        (candidate_id,) = seeding.seed(admin, 1, "ready", rng_seed=67)
+    ctx = auth.login(station_dir, *OPERATOR)
+    ctx.settings.printer = f"pdf:{tmp_path / 'nowhere'}"
+    form = opened(qtbot, CandidateForm(ctx, candidate_id))
+    form.lifecycle.print_form()
+    qtbot.waitUntil(lambda: form.lifecycle.preview is not None, timeout=15_000)
+    form.lifecycle.preview.accept()  # looked at, not printed
+    idle(qtbot)
+    with ctx.store.read() as s:
+        assert records.get(s, candidate_id).form_printed_at is None
+    assert not form.lifecycle.confirm_button.isEnabled()
+    ctx.close()

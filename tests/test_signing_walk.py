@@ -80,6 +80,9 @@ def _print(qtbot, form: CandidateForm) -> bytes:
     preview = form.lifecycle.preview
     assert preview.pages == 1
     pdf = preview.pdf
+    # No printer here: the system's print dialog cannot be driven offscreen; it reports the
+    # printer it printed on, as PrintPreview.print_pdf does, and only then the form counts.
+    preview.printed.emit("测试打印机")
     preview.accept()
     settled(qtbot, form)
     return pdf

@@ -156,53 +156,61 @@ class LifecycleBar(QWidget):
         no printer, show it first. "Printed" is recorded by the core as it renders."""
         if not self.print_button.isEnabled():
             return
-        from station.form.service import print_form
+        from station.form.service import render_form
 
         record = self.session.record
         assert record is not None  # the button is enabled only for a stored record
         ctx, candidate_id = self.session.ctx, record.view.id
         self.preview = None
         self.printing = self.session.run(
-            lambda: print_form(ctx, candidate_id),
-            lambda printed: self._printed(printed, preview),
-            announce=False,
+            lambda: render_form(ctx, candidate_id),
+            lambda form: self._rendered(form, preview),
+            reload=False,
         )
         self.update_actions()
 
-    def _printed(self, printed: Any, preview: bool) -> None:
+    def _rendered(self, form: Any, preview: bool) -> None:
         from ui import printing
 
         setting = self.session.ctx.settings.printer
         note = ""
         if not preview:
-            record = self.session.record
-            name = f"{record.view.registration_no}-v{record.view.version}.pdf" if record else ""
-            printer = printing.station_printer(setting, name or "form.pdf")
-            if printer is not None and printing.render(
-                printing.PdfPages(printed.pdf).document, printer
-            ):
-                self.print_note.setText(
-                    self.tr("Printed on %1.").replace("%1", printing.where(setting))
+            name = f"{form.registration_no}-v{form.version}.pdf"
+            printer = printing.station_printer(setting, name)
+            if printer is None:
+                note = self.tr(
+                    "No printer is set up at this desk: choose one with Print…; it is remembered."
                 )
-                self.session.reload(announce=True)
+            elif printing.render(printing.PdfPages(form.pdf).document, printer):
+                self._printed(form, printing.where(setting))
                 return
-            note = self.tr(
-                "No printer is set up at this desk: choose one with Print…; it is remembered."
-            )
-        self._show_preview(printed, note)
+            else:
+                note = self.tr("The printer %1 did not take the form: check it, or choose another.")
+                note = note.replace("%1", printing.where(setting))
+        self._show_preview(form, note)
 
-    def _show_preview(self, printed: Any, note: str = "") -> None:
+    def _printed(self, form: Any, where: str) -> None:
+        """The printer took the form: now it counts as printed (stored, audited)."""
+        from station.form.service import printed
+
+        ctx = self.session.ctx
+        self.session.run(
+            lambda: printed(ctx, form),
+            lambda _r: self.print_note.setText(self.tr("Printed on %1.").replace("%1", where)),
+        )
+
+    def _show_preview(self, form: Any, note: str = "") -> None:
         from ui.record_actions import PrintPreview
 
         self.preview = PrintPreview(
-            printed.pdf,
+            form.pdf,
             self.tr("Registration form"),
             self,
             note,
             self.session.ctx.settings.printer,
         )
+        self.preview.printed.connect(lambda name: self._printed(form, name))
         self.preview.printed.connect(self._remember_printer)
-        self.preview.finished.connect(lambda _r: self.session.reload(announce=True))
         self.preview.open()
 
     def _remember_printer(self, name: str) -> None:
@@ -220,7 +228,6 @@ class LifecycleBar(QWidget):
             settings_mod.save(ctx.data_dir, current)
 
         start(self, save, lambda _r: None)
-        self.print_note.setText(self.tr("Printed on %1.").replace("%1", name))
 
     def confirm(self) -> None:
         if self.confirm_button.isEnabled():

@@ -9,22 +9,22 @@
         <translation>审核员授权</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="54"/>
+        <location filename="../../ui/approval.py" line="55"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="55"/>
+        <location filename="../../ui/approval.py" line="56"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="56"/>
+        <location filename="../../ui/approval.py" line="57"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/approval.py" line="75"/>
+        <location filename="../../ui/approval.py" line="76"/>
         <source>Please give a reason.</source>
         <translation>请填写原因。</translation>
     </message>
@@ -140,12 +140,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="606"/>
+        <location filename="../../ui/candidate_form.py" line="632"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="609"/>
+        <location filename="../../ui/candidate_form.py" line="635"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -153,75 +153,75 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="291"/>
+        <location filename="../../ui/candidate_form.py" line="297"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="232"/>
+        <location filename="../../ui/candidate_form.py" line="238"/>
         <source>Read ID card (F2)</source>
         <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="235"/>
+        <location filename="../../ui/candidate_form.py" line="241"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="238"/>
+        <location filename="../../ui/candidate_form.py" line="244"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="351"/>
+        <location filename="../../ui/candidate_form.py" line="357"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="345"/>
+        <location filename="../../ui/candidate_form.py" line="351"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="402"/>
+        <location filename="../../ui/candidate_form.py" line="408"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="412"/>
+        <location filename="../../ui/candidate_form.py" line="418"/>
         <source>%n problem(s) left:</source>
         <translation>
             <numerusform>还有 %n 处问题：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="507"/>
+        <location filename="../../ui/candidate_form.py" line="524"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="538"/>
+        <location filename="../../ui/candidate_form.py" line="556"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="552"/>
+        <location filename="../../ui/candidate_form.py" line="570"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="558"/>
+        <location filename="../../ui/candidate_form.py" line="576"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="569"/>
+        <location filename="../../ui/candidate_form.py" line="587"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="583"/>
+        <location filename="../../ui/candidate_form.py" line="609"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
@@ -332,17 +332,17 @@
         <translation>合格一秒后自动拍照</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="146"/>
+        <location filename="../../ui/capture.py" line="147"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="166"/>
+        <location filename="../../ui/capture.py" line="167"/>
         <source>Starting the camera…</source>
         <translation>正在打开摄像头…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="231"/>
+        <location filename="../../ui/capture.py" line="232"/>
         <source>Good: hold still</source>
         <translation>合格，请保持不动</translation>
     </message>
@@ -378,33 +378,33 @@
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/app.py" line="121"/>
+        <location filename="../../ui/app.py" line="128"/>
         <source>Backup made: %1</source>
         <extracomment>Where automatic backups go on a plugged-in removable drive.</extracomment>
         <translation>已备份：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="129"/>
+        <location filename="../../ui/app.py" line="136"/>
         <source>The automatic backup failed: %1</source>
         <translation>自动备份失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="199"/>
+        <location filename="../../ui/app.py" line="209"/>
         <source>Making the logout backup…</source>
         <translation>正在备份，备份完成后退出登录…</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="243"/>
+        <location filename="../../ui/app.py" line="253"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="244"/>
+        <location filename="../../ui/app.py" line="254"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first, or restore the station from a backup.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo），或从备份恢复报名点。</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="251"/>
+        <location filename="../../ui/app.py" line="261"/>
         <source>Restore from a backup…</source>
         <translation>从备份恢复…</translation>
     </message>
@@ -540,42 +540,42 @@
 <context>
     <name>HistoryDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="202"/>
+        <location filename="../../ui/record_actions.py" line="212"/>
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="206"/>
+        <location filename="../../ui/record_actions.py" line="216"/>
         <source>Version %1</source>
         <translation>第 %1 版</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="220"/>
+        <location filename="../../ui/record_actions.py" line="230"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="220"/>
+        <location filename="../../ui/record_actions.py" line="230"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="220"/>
+        <location filename="../../ui/record_actions.py" line="230"/>
         <source>What</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="220"/>
+        <location filename="../../ui/record_actions.py" line="230"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="229"/>
+        <location filename="../../ui/record_actions.py" line="239"/>
         <source>Versions (changes highlighted)</source>
         <translation>各版本（变动已标出）</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="231"/>
+        <location filename="../../ui/record_actions.py" line="241"/>
         <source>Who did what</source>
         <translation>操作记录</translation>
     </message>
@@ -792,18 +792,22 @@
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="185"/>
-        <location filename="../../ui/form_lifecycle.py" line="217"/>
+        <location filename="../../ui/form_lifecycle.py" line="188"/>
+        <source>The printer %1 did not take the form: check it, or choose another.</source>
+        <translation>打印机 %1 未能打印：请检查打印机，或选择另一台。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_lifecycle.py" line="199"/>
         <source>Printed on %1.</source>
         <translation>已在 %1 打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="190"/>
+        <location filename="../../ui/form_lifecycle.py" line="182"/>
         <source>No printer is set up at this desk: choose one with Print…; it is remembered.</source>
         <translation>本机尚未设置打印机：请用“打印…”选择一台，下次将直接使用。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="197"/>
+        <location filename="../../ui/form_lifecycle.py" line="207"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
@@ -864,243 +868,244 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="58"/>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="63"/>
+        <location filename="../../ui/main_window.py" line="137"/>
         <source>Registration station</source>
+        <extracomment>How often the desk looks for a card placed on a reader it can watch (milliseconds).</extracomment>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="127"/>
+        <location filename="../../ui/main_window.py" line="139"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="63"/>
+        <location filename="../../ui/main_window.py" line="68"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="69"/>
+        <location filename="../../ui/main_window.py" line="74"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="97"/>
+        <location filename="../../ui/main_window.py" line="102"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="99"/>
-        <location filename="../../ui/main_window.py" line="244"/>
+        <location filename="../../ui/main_window.py" line="104"/>
+        <location filename="../../ui/main_window.py" line="256"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="167"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="171"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="162"/>
+        <location filename="../../ui/main_window.py" line="174"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="165"/>
+        <location filename="../../ui/main_window.py" line="177"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="166"/>
+        <location filename="../../ui/main_window.py" line="178"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="168"/>
-        <location filename="../../ui/main_window.py" line="343"/>
+        <location filename="../../ui/main_window.py" line="180"/>
+        <location filename="../../ui/main_window.py" line="390"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="171"/>
-        <location filename="../../ui/main_window.py" line="377"/>
+        <location filename="../../ui/main_window.py" line="183"/>
+        <location filename="../../ui/main_window.py" line="424"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="174"/>
-        <location filename="../../ui/main_window.py" line="402"/>
+        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="449"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177"/>
+        <location filename="../../ui/main_window.py" line="189"/>
         <source>Export for county</source>
         <translation>导出上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="180"/>
-        <location filename="../../ui/main_window.py" line="512"/>
+        <location filename="../../ui/main_window.py" line="192"/>
+        <location filename="../../ui/main_window.py" line="559"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="182"/>
+        <location filename="../../ui/main_window.py" line="194"/>
         <source>Batches</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="198"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="188"/>
+        <location filename="../../ui/main_window.py" line="200"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="189"/>
+        <location filename="../../ui/main_window.py" line="201"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="190"/>
+        <location filename="../../ui/main_window.py" line="202"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="191"/>
+        <location filename="../../ui/main_window.py" line="203"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="230"/>
+        <location filename="../../ui/main_window.py" line="242"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="234"/>
+        <location filename="../../ui/main_window.py" line="246"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="235"/>
+        <location filename="../../ui/main_window.py" line="247"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="236"/>
+        <location filename="../../ui/main_window.py" line="248"/>
         <source>Same question and answer as several others</source>
         <translation>与多名考生验证问题和答案相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="237"/>
+        <location filename="../../ui/main_window.py" line="249"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="238"/>
+        <location filename="../../ui/main_window.py" line="250"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="239"/>
+        <location filename="../../ui/main_window.py" line="251"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="240"/>
+        <location filename="../../ui/main_window.py" line="252"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="241"/>
+        <location filename="../../ui/main_window.py" line="253"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="242"/>
+        <location filename="../../ui/main_window.py" line="254"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="246"/>
+        <location filename="../../ui/main_window.py" line="258"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="277"/>
+        <location filename="../../ui/main_window.py" line="289"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="287"/>
+        <location filename="../../ui/main_window.py" line="299"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="324"/>
+        <location filename="../../ui/main_window.py" line="339"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="350"/>
+        <location filename="../../ui/main_window.py" line="397"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="364"/>
+        <location filename="../../ui/main_window.py" line="411"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="391"/>
+        <location filename="../../ui/main_window.py" line="438"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="397"/>
+        <location filename="../../ui/main_window.py" line="444"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="414"/>
+        <location filename="../../ui/main_window.py" line="461"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="452"/>
+        <location filename="../../ui/main_window.py" line="499"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="454"/>
+        <location filename="../../ui/main_window.py" line="501"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="460"/>
+        <location filename="../../ui/main_window.py" line="507"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="466"/>
+        <location filename="../../ui/main_window.py" line="513"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="474"/>
+        <location filename="../../ui/main_window.py" line="521"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="514"/>
+        <location filename="../../ui/main_window.py" line="561"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1173,12 +1178,12 @@
 <context>
     <name>PrintPreview</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="62"/>
+        <location filename="../../ui/record_actions.py" line="68"/>
         <source>Print…</source>
         <translation>打印…</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="64"/>
+        <location filename="../../ui/record_actions.py" line="70"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1443,32 +1448,32 @@
 <context>
     <name>SignDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="97"/>
+        <location filename="../../ui/record_actions.py" line="105"/>
         <source>Signed paper form</source>
         <translation>纸质登记表签字确认</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="99"/>
+        <location filename="../../ui/record_actions.py" line="107"/>
         <source>The candidate and the guardian have signed the printed form</source>
         <translation>考生及其监护人已在打印的登记表上签字</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="108"/>
+        <location filename="../../ui/record_actions.py" line="117"/>
         <source>Archive box</source>
         <translation>存档盒号</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="109"/>
+        <location filename="../../ui/record_actions.py" line="118"/>
         <source>Page</source>
         <translation>页码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="123"/>
+        <location filename="../../ui/record_actions.py" line="132"/>
         <source>Only sign here once both signatures are on the paper.</source>
         <translation>请在考生和监护人都已在纸质表上签字后再确认。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="126"/>
+        <location filename="../../ui/record_actions.py" line="135"/>
         <source>Where is the paper archived? Box and page are required.</source>
         <translation>纸质表存放在哪里？请填写盒号和页码。</translation>
     </message>
@@ -1545,27 +1550,27 @@
 <context>
     <name>UnlockDialog</name>
     <message>
-        <location filename="../../ui/record_actions.py" line="146"/>
+        <location filename="../../ui/record_actions.py" line="155"/>
         <source>Unlock for correction</source>
         <translation>解锁更正</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="156"/>
+        <location filename="../../ui/record_actions.py" line="166"/>
         <source>The printed form becomes void: the record must be checked, printed and signed again.</source>
         <translation>原打印的登记表作废：记录须重新核对、打印并签字。</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="162"/>
+        <location filename="../../ui/record_actions.py" line="172"/>
         <source>Supervisor login</source>
         <translation>审核员登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="163"/>
+        <location filename="../../ui/record_actions.py" line="173"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/record_actions.py" line="164"/>
+        <location filename="../../ui/record_actions.py" line="174"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>

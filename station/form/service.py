@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
@@ -109,7 +110,10 @@ def _local(utc: dt.datetime) -> dt.datetime:
     return utc.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
 
 
-def _print(s: Session, ctx: Context, c: Candidate, chain: FontChain) -> PrintedForm:
+def _print(
+    s: Session, ctx: Context, c: Candidate, chain: FontChain, *, keep: bool = True
+) -> PrintedForm:
+    """Render the form; ``keep``: store the print (and its audit and lifecycle fact) now."""
     snap = _snapshot(s, c)
     station = s.get(Station, 1)
     assert station is not None
@@ -132,14 +136,21 @@ def _print(s: Session, ctx: Context, c: Candidate, chain: FontChain) -> PrintedF
     # Refuse before anything is stored or drawn: a missing glyph would print as a blank box.
     chain.require(printed_texts(form))
     pdf = layout.render(form, chain)
+    printed = PrintedForm(c.id, snap.registration_no, snap.version, print_no, snap.digest, pdf, now)
+    if keep:
+        _keep(s, ctx, c, printed)
+    return printed
+
+
+def _keep(s: Session, ctx: Context, c: Candidate, printed: PrintedForm) -> None:
     s.add(
         PrintedFormRow(
             candidate_id=c.id,
-            version=snap.version,
-            print_no=print_no,
-            digest=snap.digest,
-            pdf=pdf,
-            printed_at=now,
+            version=printed.version,
+            print_no=printed.print_no,
+            digest=printed.digest,
+            pdf=printed.pdf,
+            printed_at=printed.printed_at,
             printed_by=ctx.operator.login,
         )
     )
@@ -150,10 +161,37 @@ def _print(s: Session, ctx: Context, c: Candidate, chain: FontChain) -> PrintedF
         ctx.operator.login,
         "form_print",
         candidate_id=c.id,
-        version=snap.version,
-        detail={"print_no": print_no, "digest": snap.digest},
+        version=printed.version,
+        detail={"print_no": printed.print_no, "digest": printed.digest},
     )
-    return PrintedForm(c.id, snap.registration_no, snap.version, print_no, snap.digest, pdf, now)
+
+
+def render_form(ctx: Context, candidate_id: int, *, chain: FontChain | None = None) -> PrintedForm:
+    """The form of one record, rendered but not yet counted as printed: the desk stores it
+    with :func:`printed` once the printer has taken it (a preview closed without printing
+    prints nothing)."""
+    ctx.require(Permission.COLLECT)
+    with ctx.store.read() as s:
+        return _print(s, ctx, records.get(s, candidate_id), chain or default_chain(), keep=False)
+
+
+def printed(ctx: Context, form: PrintedForm) -> None:
+    """A rendered form went to the printer: store it as printed (its number, its PDF for the
+    paper check, the audit event, the lifecycle fact). Refused when the record changed since
+    it was rendered: that paper shows a record the store no longer holds."""
+    ctx.require(Permission.COLLECT)
+    with ctx.store.session() as s:
+        c = records.get(s, form.candidate_id)
+        now = _snapshot(s, c)
+        if (now.version, now.digest) != (form.version, form.digest):
+            raise StationError(
+                "打印期间记录已被修改：这张登记表已作废，请重新打印",
+                "the record changed while the form was printing: print it again",
+            )
+        number = _next_print_no(s, c.id, form.version)
+        if number != form.print_no:  # another print of this version came first
+            form = dataclasses.replace(form, print_no=number)
+        _keep(s, ctx, c, form)
 
 
 def print_form(ctx: Context, candidate_id: int, *, chain: FontChain | None = None) -> PrintedForm:
