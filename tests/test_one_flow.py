@@ -312,3 +312,19 @@ def test_a_preview_closed_without_printing_prints_nothing(
         assert records.get(s, candidate_id).form_printed_at is None
     assert not form.lifecycle.confirm_button.isEnabled()
     ctx.close()
+
+
+def test_an_unsaved_record_offers_no_later_step_and_says_why(qtbot, station_dir: Path) -> None:
+    with auth.login(station_dir, *ADMIN) as admin:
+        (ready,) = seeding.seed(admin, 1, "ready", rng_seed=68)
+    ctx = auth.login(station_dir, *OPERATOR)
+    new = opened(qtbot, CandidateForm(ctx))
+    bar = new.lifecycle
+    for button in (bar.check_button, bar.print_button, bar.confirm_button, bar.sign_button):
+        assert not button.isEnabled()  # F4, Ctrl+P, F8 and F9 do nothing here...
+    assert new.steps.current.next is Step.DATA and new.steps.why.text()  # ...and it says why
+    # A stored record, opened again, shows what is still to do before confirming.
+    again = opened(qtbot, CandidateForm(ctx, ready))
+    assert again.lifecycle.checklist.isVisibleTo(again)
+    assert "考生已核对" in again.lifecycle.checklist.text()
+    ctx.close()
