@@ -68,3 +68,16 @@ def synthetic_id(i: int, sequence: int = 11) -> str:
 def record_for(i: int, **overrides: Any) -> dict[str, Any]:
     number = synthetic_id(i)
     return valid_record(id_number=number, student_number="G" + number, **overrides)
+
+
+def record_of_card(card: Any, n: int) -> dict[str, Any]:
+    """A roster's record of the person on ``card`` (an ID card read by a reader)."""
+    record = record_for(n)
+    record.update(
+        name=card.name,
+        id_number=card.id_number,
+        gender=card.gender,
+        birth_date=card.birth_date,
+        ethnicity=card.ethnicity_code,
+    )
+    return record

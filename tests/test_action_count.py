@@ -23,7 +23,7 @@ from ui import i18n
 from ui.candidate_form import CandidateForm
 from ui.main_window import MainWindow
 
-from .factories import ADMIN, OPERATOR, record_for
+from .factories import ADMIN, OPERATOR, record_for, record_of_card
 from .qt_helpers import activate, idle, type_text
 from .test_capture import _frame_folder
 
@@ -154,14 +154,7 @@ def test_a_new_candidate_from_the_card(qtbot, desk: MainWindow) -> None:
 def test_a_candidate_from_the_roster(qtbot, desk: MainWindow, station_dir: Path) -> None:
     with auth.login(station_dir, *ADMIN) as admin:  # as a roster import stores it
         card = DemoReader(today=dt.date(2026, 11, 29)).read_card()
-        roster = record_for(82)
-        roster.update(
-            name=card.name,
-            id_number=card.id_number,
-            gender=card.gender,
-            birth_date=card.birth_date,
-            ethnicity=card.ethnicity_code,
-        )
+        roster = record_of_card(card, 82)
         saved = records.create(admin, roster, source="roster")
     desk.refresh()
     idle(qtbot)

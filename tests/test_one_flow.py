@@ -17,7 +17,7 @@ from ui.candidate_form import CandidateForm
 from ui.main_window import MainWindow
 from ui.step_bar import Step
 
-from .factories import ADMIN, OPERATOR
+from .factories import ADMIN, OPERATOR, record_of_card
 from .qt_helpers import activate, idle, opened, type_text
 
 
@@ -173,19 +173,10 @@ def test_a_card_read_for_a_roster_candidate_opens_it_and_keeps_the_card_fields(
 ) -> None:
     from station import records
 
-    from .factories import record_for
-
     reader = DemoReader(today=dt.date(2026, 11, 29))
     card = DemoReader(today=dt.date(2026, 11, 29)).read_card()
     with auth.login(station_dir, *ADMIN) as admin:  # as a roster import stores it
-        roster = record_for(64)
-        roster.update(
-            name=card.name,
-            id_number=card.id_number,
-            gender=card.gender,
-            birth_date=card.birth_date,
-            ethnicity=card.ethnicity_code,
-        )
+        roster = record_of_card(card, 64)
         saved = records.create(admin, roster, source="roster")
     ctx = auth.login(station_dir, *OPERATOR)
     window = MainWindow(ctx, reader)
@@ -231,20 +222,11 @@ def test_a_card_placed_on_the_reader_starts_its_record_without_a_key(
     from station import records
     from ui import main_window
 
-    from .factories import record_for
-
     card = DemoReader(today=dt.date(2026, 11, 29)).read_card()
     existing = None
     if on_the_roster:
         with auth.login(station_dir, *ADMIN) as admin:
-            roster = record_for(65)
-            roster.update(
-                name=card.name,
-                id_number=card.id_number,
-                gender=card.gender,
-                birth_date=card.birth_date,
-                ethnicity=card.ethnicity_code,
-            )
+            roster = record_of_card(card, 65)
             existing = records.create(admin, roster, source="roster").id
     monkeypatch.setattr(main_window, "CARD_WATCH_MS", 50)
     ctx = auth.login(station_dir, *OPERATOR)
