@@ -384,8 +384,9 @@ class CandidateForm(QWidget):
         for name, label in self.errors.items():
             issues = result.for_field(name)
             widget = self.inputs[name]
-            # Empty fields the operator has not reached yet are not shouted at.
-            shown = [i for i in issues if name in touched or i.code != "required"]
+            # Empty fields the operator has not reached yet are not shouted at (their star and
+            # the list of problems say it): whatever the check's code ("required", "empty").
+            shown = issues if name in touched else []
             if shown:
                 first = shown[0]
                 label.setText(first.message_zh if zh else first.message_en)
