@@ -147,3 +147,36 @@ def test_a_near_duplicate_flag_reads_in_the_desk_language() -> None:
     assert flag_in(zh, "en") == en
     assert "2741050100001, 2741050100007" in en and not any("\u4e00" <= c <= "\u9fff" for c in en)
     assert flag_in("审核员手写的说明", "en") == "审核员手写的说明"  # not ours: shown as stored
+
+
+def test_the_near_duplicate_scan_finds_what_a_plain_loop_finds() -> None:
+    import random
+
+    from station.photo.duplicates import _HashIndex
+
+    rng = random.Random(7)
+    index = _HashIndex()
+    base = rng.getrandbits(64)
+    for candidate in range(1, 2001):
+        # Some near the probe (a few bits off), the rest anywhere.
+        value = (
+            base ^ sum(1 << rng.randrange(64) for _ in range(rng.randrange(4)))
+            if (candidate % 50 == 0)
+            else rng.getrandbits(64)
+        )
+        index.by_candidate[candidate] = (candidate, value)
+    expected = sorted(
+        (c, (base ^ h).bit_count())
+        for c, (_p, h) in index.by_candidate.items()
+        if c != 100 and (base ^ h).bit_count() <= 10
+    )
+    found = index.near(base, exclude=100, limit=10)
+    assert sorted(found) == expected and len(found) >= 30
+    assert [d for _c, d in found] == sorted(d for _c, d in found)  # nearest first
+
+
+def test_the_index_is_warmed_after_a_login(operator_ctx: auth.Context, good_jpeg: bytes) -> None:
+    from station import warmup
+
+    records.create(operator_ctx, record_for(90), PhotoInput(good_jpeg, "camera", True))
+    assert warmup.warm(operator_ctx) == 1  # the hash of the one photo, before any save

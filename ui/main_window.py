@@ -140,6 +140,11 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(title)
         self.model.set_rows(rows)
         self._fill_schools()
+        if not self.ready:  # once per login: what the first save needs, loaded now
+            from station import warmup
+
+            context = self.context
+            start(self, lambda _p: warmup.warm(context), lambda _n: None)
         self.ready = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
