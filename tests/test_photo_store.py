@@ -173,6 +173,12 @@ def test_the_near_duplicate_scan_finds_what_a_plain_loop_finds() -> None:
     found = index.near(base, exclude=100, limit=10)
     assert sorted(found) == expected and len(found) >= 30
     assert [d for _c, d in found] == sorted(d for _c, d in found)  # nearest first
+    # Photos stored since (as a refresh takes them in): appended, and found as well.
+    for candidate in range(3000, 3010):
+        value = base ^ (1 << candidate % 64)
+        index.by_candidate[candidate] = (candidate, value)
+        index.added.append((candidate, value))
+    assert {c for c, _d in index.near(base, exclude=100, limit=10)} >= set(range(3000, 3010))
 
 
 def test_the_index_is_warmed_after_a_login(operator_ctx: auth.Context, good_jpeg: bytes) -> None:

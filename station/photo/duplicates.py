@@ -39,6 +39,7 @@ class _HashIndex:
     by_candidate: dict[int, tuple[int, int]] = field(default_factory=dict)  # cand -> (photo, hash)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrays: Any = None  # (candidate ids, hashes) as numpy arrays; None: to be built again
+    added: list[tuple[int, int]] = field(default_factory=list)  # new since the arrays
 
     def refresh(self, s: Session, below: int) -> None:
         """Take in the photos committed since the last look, up to (not including) ``below``:
@@ -53,9 +54,12 @@ class _HashIndex:
                 .order_by(Photo.id)
             )
             for photo_id, candidate_id, phash in rows:
+                if candidate_id in self.by_candidate:
+                    self.arrays = None  # a photo replaced: built again from the dict
+                else:
+                    self.added.append((candidate_id, int(phash, 16)))
                 self.by_candidate[candidate_id] = (photo_id, int(phash, 16))
                 self.last_photo_id = photo_id
-                self.arrays = None
 
     def near(self, value: int, exclude: int, limit: int) -> list[tuple[int, int]]:
         """``(candidate, distance)`` within ``limit`` bits of ``value``, nearest first: one XOR
@@ -69,6 +73,16 @@ class _HashIndex:
                     np.fromiter(self.by_candidate, np.int64, n),
                     np.fromiter((h for _p, h in self.by_candidate.values()), np.uint64, n),
                 )
+            elif self.added:  # new candidates since: appended (a copy of bytes, not a rebuild)
+                self.arrays = (
+                    np.concatenate(
+                        (self.arrays[0], np.array([c for c, _h in self.added], np.int64))
+                    ),
+                    np.concatenate(
+                        (self.arrays[1], np.array([h for _c, h in self.added], np.uint64))
+                    ),
+                )
+            self.added.clear()
             candidates, hashes = self.arrays
         distances = np.bitwise_count(hashes ^ np.uint64(value))
         hit = (distances <= limit) & (candidates != exclude)
