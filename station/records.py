@@ -220,10 +220,21 @@ def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> P
     return row
 
 
-def facts_of(s: Session, ctx: Context, c: Candidate, *, county_verified: bool = False) -> Facts:
+def facts_of(
+    s: Session,
+    ctx: Context,
+    c: Candidate,
+    *,
+    county_verified: bool = False,
+    valid: bool | None = None,
+) -> Facts:
+    """What the lifecycle's guards look at. ``valid``: the caller has just validated exactly
+    the values stored (a save): not validated a second time."""
     photo = s.get(Photo, c.photo_id) if c.photo_id else None
+    if valid is None:
+        valid = validate_candidate(record_values(c), ctx.settings.policy()).ok
     return Facts(
-        record_valid=validate_candidate(record_values(c), ctx.settings.policy()).ok,
+        record_valid=valid,
         # A photo flagged as another candidate's look-alike waits for a supervisor.
         photo_ok=bool(photo and photo.quality_ok and (not photo.flag or photo.flag_cleared_by)),
         candidate_reviewed=c.candidate_reviewed_at is not None,
@@ -234,11 +245,12 @@ def facts_of(s: Session, ctx: Context, c: Candidate, *, county_verified: bool = 
     )
 
 
-def settle_ready_in(s: Session, ctx: Context, c: Candidate) -> None:
-    """Draft ⇄ ready follows the data: complete with a good photo is ready, otherwise draft."""
+def settle_ready_in(s: Session, ctx: Context, c: Candidate, valid: bool | None = None) -> None:
+    """Draft ⇄ ready follows the data: complete with a good photo is ready, otherwise draft.
+    ``valid``: what the caller's validation of the stored values said (one per save)."""
     if c.state == State.DRAFT and c.photo_id is None:
         return  # cannot become ready; spares a roster import a second validation per row
-    facts = facts_of(s, ctx, c)
+    facts = facts_of(s, ctx, c, valid=valid)
     complete = facts.record_valid and facts.photo_ok
     if c.state == State.DRAFT and complete:
         transition_in(s, ctx, c, Action.MARK_READY, facts=facts)
@@ -292,7 +304,7 @@ def create_in(
             **({"card_fields": card_fields_of(c)} if c.card_fields else {}),
         },
     )
-    settle_ready_in(s, ctx, c)
+    settle_ready_in(s, ctx, c, valid=result.ok)
     return c
 
 
@@ -438,7 +450,7 @@ def update_in(
             version=c.version,
             detail={"fields": changed},
         )
-    settle_ready_in(s, ctx, c)
+    settle_ready_in(s, ctx, c, valid=result.ok)
     return changed
 
 

@@ -336,3 +336,27 @@ def test_a_card_read_for_a_roster_record_protects_its_fields_from_then_on(
         records.update(operator_ctx, saved.id, {**values, "name": "李四"})
     with pytest.raises(ValueError):
         records.create(operator_ctx, record_for(43), card_fields=("phone",))  # not on a card
+
+
+def test_a_save_validates_the_record_once(
+    operator_ctx: auth.Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station.photo.stored import PhotoInput, placeholder_jpeg
+
+    calls = []
+    real = records.validate_candidate
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(records, "validate_candidate", counted)
+    saved = records.create(
+        operator_ctx, record_for(44), PhotoInput(placeholder_jpeg(), "demo", quality_ok=True)
+    )
+    assert saved.state == State.READY and len(calls) == 1  # ready from that one validation
+    calls.clear()
+    with operator_ctx.store.read() as s:
+        values = records.record_values(records.get(s, saved.id))
+    records.update(operator_ctx, saved.id, {**values, "phone": "13912345670"})
+    assert len(calls) == 1
