@@ -125,9 +125,7 @@ class LifecycleBar(QWidget):
             return  # one candidate screen at a time
         if self.opening is not None and self.opening.running:
             return
-        record = self.session.record
-        assert record is not None  # the button is enabled only for a stored record
-        ctx, candidate_id = self.session.ctx, record.view.id
+        ctx, candidate_id = self._stored()
         self.candidate_view = None
         # What the candidate checks is read at the moment the screen opens.
         self.opening = self.session.run(
@@ -153,14 +151,12 @@ class LifecycleBar(QWidget):
     def print_form(self, preview: bool = False) -> None:
         """Render the registration form off the GUI thread (fonts, barcode, PDF), then print
         it on the station's printer in one action; with ``preview``, or when the station has
-        no printer, show it first. "Printed" is recorded by the core as it renders."""
+        no printer, show it first. It counts as printed once a printer took it."""
         if not self.print_button.isEnabled():
             return
         from station.form.service import render_form
 
-        record = self.session.record
-        assert record is not None  # the button is enabled only for a stored record
-        ctx, candidate_id = self.session.ctx, record.view.id
+        ctx, candidate_id = self._stored()
         self.preview = None
         self.printing = self.session.run(
             lambda: render_form(ctx, candidate_id),
@@ -249,6 +245,12 @@ class LifecycleBar(QWidget):
         self.unlock_dialog = UnlockDialog(self.session, self)
         self.unlock_dialog.open()
 
+    def _stored(self) -> tuple[Any, int]:
+        """(context, candidate id) of the stored record an enabled button acts on."""
+        record = self.session.record
+        assert record is not None  # the buttons are enabled only for a stored record
+        return self.session.ctx, record.view.id
+
     @staticmethod
     def _dialog_open(dialog: Any) -> bool:
         return dialog is not None and dialog.isVisible()
@@ -258,9 +260,7 @@ class LifecycleBar(QWidget):
             return
         from ui.record_actions import HistoryDialog
 
-        record = self.session.record
-        assert record is not None  # the button is enabled only for a stored record
-        ctx, candidate_id = self.session.ctx, record.view.id
+        ctx, candidate_id = self._stored()
         self.history_dialog = None
 
         def show(history: tuple[list[queries.VersionView], list[queries.EventView]]) -> None:

@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         self.loading: Operation | None = None
         self.setWindowTitle(self.tr("Registration station"))
 
-        self.model = QueueModel(context)
+        self.model = QueueModel()
         self.search = named(QLineEdit(), "search")
         self.search.setPlaceholderText(
             self.tr("Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)")

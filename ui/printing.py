@@ -29,10 +29,6 @@ class PdfPages:
         self.document = QPdfDocument()
         self.document.load(self._buffer)
 
-    @property
-    def count(self) -> int:
-        return self.document.pageCount()
-
 
 def station_printer(setting: str, file_name: str) -> QPrinter | None:
     """The printer the station prints to in one action, or None when there is none (no

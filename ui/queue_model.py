@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from station import idnumber, pinyin
-from station.auth import Context
 from station.queries import QueueRow
 from ui.labels import state_label
 
@@ -37,9 +36,8 @@ def matches(row: Row, query: str) -> bool:
 class QueueModel(QAbstractTableModel):
     COLUMNS = 6
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.context = context
         self.all_rows: list[Row] = []
         self.rows: list[Row] = []
         self.text = ""

@@ -57,8 +57,8 @@ class PrintPreview(QDialog):
         self.setWindowTitle(title)
         self.printer_name = printer_name  # the station's: the print dialog starts on it
         self.pdf = pdf
-        self.pages_ = printing.PdfPages(pdf)
-        self.document = self.pages_.document
+        self._pages = printing.PdfPages(pdf)  # keeps the bytes QtPdf reads lazily alive
+        self.document = self._pages.document
         view = named(QPdfView(self), "pdfView")
         view.setDocument(self.document)
         view.setZoomMode(QPdfView.ZoomMode.FitInView)

@@ -43,7 +43,6 @@ class RecordSession(QObject):
         self.schools: list[tuple[str, str]] = []
         self.ready = False
         self.operations: list[Operation] = []  # what the operator waits for
-        self.background: list[Operation] = []  # keeping unsaved typing: nobody waits for it
         # One thread: the record's jobs run one after another in the order asked, so that a
         # keep, a save and a discard of the typing, or two reads, never overtake each other.
         self.pool = QThreadPool(self)
@@ -112,17 +111,10 @@ class RecordSession(QObject):
             finished,
             self.pool,
         )
-        if background:
-            self.background = [o for o in self.background if o.running] + [op]
-        else:
+        if not background:  # (keeping unsaved typing: nobody waits for it)
             self.operations = [o for o in self.operations if o.running] + [op]
             self.busy_changed.emit(True)
         return op
-
-    def wait(self, timeout: float = 30.0) -> None:
-        """Let running work end (the store it uses is about to close)."""
-        for op in self.operations + self.background:
-            op.wait(timeout)
 
     # --- the calls ----------------------------------------------------------------------
 

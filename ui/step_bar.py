@@ -97,7 +97,7 @@ def progress(
         blocked = QCoreApplication.translate("StepBar", "the record is not complete yet")
     elif following is Step.CONFIRM and state is State.READY and not f.form_printed:
         blocked = QCoreApplication.translate("StepBar", "print the form first")
-    if not signed and state in (State.REJECTED,):
+    if state is State.REJECTED:
         blocked = QCoreApplication.translate(
             "StepBar", "rejected by the county: a supervisor unlocks it"
         )
