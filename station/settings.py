@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,11 @@ class Settings:
     # printer's name (remembered when one is chosen in the print dialog), or "pdf:FOLDER" to
     # write each form as a PDF file into FOLDER (a desk without a printer of its own).
     printer: str = ""
+    # Upload to the county (sync/upload.py): the intake service's address ("" = USB only) and
+    # the SHA-256 of its TLS certificate, checked with the county by phone at setup (the
+    # certificate itself is kept beside this file, intake-certificate.pem).
+    intake_url: str = ""
+    intake_pin: str = ""
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None
@@ -130,6 +136,20 @@ class Settings:
                     f"设置项 kdf.{name} 应在 {low} 与 {high} 之间（密码保护强度的下限与上限）",
                     f"setting kdf.{name} must be between {low} and {high}",
                 )
+        if not isinstance(self.intake_url, str) or (
+            self.intake_url and not self.intake_url.startswith(("http://", "https://"))
+        ):
+            raise UsageError(
+                "设置项 intake_url 应为 https://… 或 http://… 地址",
+                "setting intake_url must be an https:// or http:// address",
+            )
+        if not isinstance(self.intake_pin, str) or (
+            self.intake_pin and not re.fullmatch(r"[0-9a-f]{64}", self.intake_pin)
+        ):
+            raise UsageError(
+                "设置项 intake_pin 应为 64 位十六进制（证书 SHA-256）",
+                "setting intake_pin must be 64 hex digits (the certificate's SHA-256)",
+            )
         for category, pair in self.age_rules.items():
             if not (
                 isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) for v in pair)

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from station.cli_parser import BilingualParser, closed_pipe, global_options, robust_streams
+from station.cli_parser import (
+    BilingualParser,
+    closed_pipe,
+    global_options,
+    positive_int,
+    robust_streams,
+)
 from station.errors import StationError, UsageError
 
 
@@ -101,7 +107,8 @@ def cmd_station_list(args: argparse.Namespace) -> int:
     from sync.county.registry import list_stations
 
     for s in list_stations(_engine(args)):
-        print(f"{s['station']}  {s['fingerprint']}  {s['name']}")
+        off = f"  已停用 / disabled: {s['disabled']}" if s["disabled"] is not None else ""
+        print(f"{s['station']}  {s['fingerprint']}  {s['name']}{off}")
     return 0
 
 
@@ -197,6 +204,92 @@ def cmd_roster_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.county import db
+    from sync.county.service import CONFIG_ENV, ServiceConfig
+
+    home = _home(args)
+    os.environ["COUNTY_PASSPHRASE"] = _passphrase()
+    home.keys(os.environ["COUNTY_PASSPHRASE"])  # a wrong passphrase stops here, not per worker
+    url = home.db_url(args.db)
+    engine = _engine(args)
+    if engine.dialect.name == "sqlite" and args.workers > 1:
+        raise UsageError(
+            "SQLite 只能用一个工作进程（--workers 1）；多个工作进程请用 PostgreSQL（--db postgresql://…）",
+            "SQLite takes one worker (--workers 1); use PostgreSQL for several",
+        )
+    engine.dispose()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError(
+            "--tls-cert 与 --tls-key 须同时给出", "give both --tls-cert and --tls-key, or neither"
+        )
+    for name in (args.tls_cert, args.tls_key):
+        if name and not Path(name).is_file():
+            raise UsageError(f"文件 {name} 不存在", f"no file {name}")
+    config = ServiceConfig(
+        data_dir=str(home.root),
+        db_url=url if url != db.default_url(home.root) else None,
+        max_body_bytes=args.max_mb * 1024 * 1024,
+        rate_per_minute=args.rate,
+    )
+    os.environ[CONFIG_ENV] = config.to_env()
+    scheme = "https" if args.tls_cert else "http"
+    print(
+        f"县区接收服务 / county intake: {scheme}://{args.host}:{args.port}  "
+        f"（{args.workers} 个工作进程 / workers；Ctrl+C 停止 / to stop）",
+        flush=True,
+    )
+    uvicorn.run(
+        "sync.county.service:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+        access_log=False,  # the service writes its own, without the client's address
+        log_config=_serve_logging(),
+        timeout_graceful_shutdown=args.grace,
+        server_header=False,
+    )
+    return 0
+
+
+def _serve_logging() -> dict[str, Any]:
+    """uvicorn's own messages and the service's access lines on stderr (and, through the
+    root logger, in the county's log file)."""
+    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(message)s"}},
+        "handlers": {"stderr": {**handler, "formatter": "plain"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
+            "county.access": {"handlers": ["stderr"], "level": "INFO"},
+            "county.service": {"handlers": ["stderr"], "level": "INFO"},
+        },
+    }
+
+
+def cmd_station_disable(args: argparse.Namespace) -> int:
+    from sync.county.receive import disable_station
+
+    disable_station(_engine(args), args.station, args.reason)
+    print(f"报名点 {args.station} 已停用：其上传将被拒绝 / disabled")
+    return 0
+
+
+def cmd_station_enable(args: argparse.Namespace) -> int:
+    from sync.county.receive import enable_station
+
+    was = enable_station(_engine(args), args.station)
+    print(f"报名点 {args.station} {'已恢复' if was else '本未停用'} / enabled")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = BilingualParser(
         prog="county",
@@ -237,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("list", cmd_station_list, "列出已登记报名点", st_sub)
     p = add(
+        "disable", cmd_station_disable, "停用报名点：拒绝其上传（电脑丢失、报名点撤销）", st_sub
+    )
+    p.add_argument("station", metavar="STATION")
+    p.add_argument("--reason", required=True, help="原因（记入数据库，拒绝时告知报名点）")
+    p = add("enable", cmd_station_enable, "恢复已停用的报名点", st_sub)
+    p.add_argument("station", metavar="STATION")
+    p = add(
         "state",
         cmd_station_state,
         "写出本县区所持该报名点状态 (签名)，供恢复后的报名点 station resync",
@@ -250,6 +350,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "验证并入库，写回执")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--receipts", help="回执目录 (默认 data-dir/receipts)")
+
+    p = add("serve", cmd_serve, "运行接收服务：报名点联网上传批次 / run the intake service")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="监听地址 (默认 127.0.0.1；局域网用 0.0.0.0)"
+    )
+    p.add_argument("--port", type=positive_int, default=8440, help="端口 (默认 8440)")
+    p.add_argument("--tls-cert", metavar="PEM", help="TLS 证书 (报名点设置时核对其指纹)")
+    p.add_argument("--tls-key", metavar="PEM", help="TLS 私钥")
+    p.add_argument(
+        "--workers", type=positive_int, default=1, help="工作进程数 (默认 1；多于 1 需 PostgreSQL)"
+    )
+    p.add_argument("--max-mb", type=positive_int, default=64, help="单个请求上限 MB (默认 64)")
+    p.add_argument(
+        "--rate", type=positive_int, default=120, help="每个报名点每分钟请求上限 (默认 120)"
+    )
+    p.add_argument(
+        "--grace", type=positive_int, default=30, help="停止时等待进行中请求的秒数 (默认 30)"
+    )
 
     rv = add("review", None, "资格审核 / review")
     rv_sub = rv.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

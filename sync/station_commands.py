@@ -160,6 +160,91 @@ def cmd_batch_ack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch_upload(args: argparse.Namespace) -> int:
+    """Exit 0 when every batch is acknowledged, 1 when some still wait (or were refused)."""
+    from sync import upload
+
+    with _login(args) as ctx:
+        target = upload.target_of(ctx, args.url)
+        if target is None:
+            upload.upload(ctx)  # raises the message that says how to set it up
+        assert target is not None
+
+        def show(done: int, total: int) -> None:
+            print(f"上传 {done}/{total} / uploading", file=sys.stderr, flush=True)
+
+        report = upload.upload(ctx, target, attempts=args.attempts, progress=show)
+    zh, en = report.words()
+    for seq in report.acknowledged:
+        print(f"#{seq} acknowledged")
+    for seq in report.already:
+        print(f"#{seq} acknowledged (received before)")
+    for seq in report.waiting:
+        print(f"#{seq} waiting")
+    print(f"{zh} / {en}", file=sys.stderr if not report.done else sys.stdout)
+    return 0 if report.done else 1
+
+
+def cmd_intake_set(args: argparse.Namespace) -> int:
+    from station.errors import UsageError
+    from sync import upload
+
+    with _login(args) as ctx:
+        url = args.url
+        certificate = pin = None
+        if url.strip().startswith("https://"):
+            certificate = upload.fetch_certificate(url)
+            seen = upload.pin_of(certificate)
+            print(f"服务器证书指纹 / certificate SHA-256:\n  {upload.shown_pin(seen)}")
+            if args.pin:
+                pin = args.pin
+            elif sys.stdin.isatty():
+                answer = input("与县区电话核对一致后输入 yes / type yes once checked by phone: ")
+                if answer.strip().lower() != "yes":
+                    print("未保存 / not saved", file=sys.stderr)
+                    return 1
+                pin = seen
+            else:
+                raise UsageError(
+                    "请与县区电话核对上面的指纹，再用 --pin 给出县区告知的指纹",
+                    "check the fingerprint above with the county, then give it with --pin",
+                )
+        target = upload.configure(ctx, url, pin, certificate)
+        county = upload.check_county(target, ctx)
+    print(f"已设置县区接收服务 / intake set: {target.url}（县区 / county {county}）")
+    if not target.tls:
+        print(
+            "注意：未加密连接（批次本身已加密签名），仅限内网或测试 / note: plain http",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_intake_show(args: argparse.Namespace) -> int:
+    from sync import upload
+
+    with _login(args, read_only=True) as ctx:
+        target = upload.target_of(ctx)
+        if target is None:
+            print("未设置：只用 U 盘 / not set: USB only")
+            return 0
+        print(f"地址 / address: {target.url}")
+        if target.tls:
+            print(f"证书指纹 / certificate: {upload.shown_pin(target.pin)}")
+        online = upload.reachable(target)
+        print("连接 / reachable: " + ("是 / yes" if online else "否 / no"))
+    return 0
+
+
+def cmd_intake_off(args: argparse.Namespace) -> int:
+    from sync import upload
+
+    with _login(args) as ctx:
+        upload.configure(ctx, "", None, None)
+    print("已关闭联网上传：只用 U 盘 / upload off: USB only")
+    return 0
+
+
 def cmd_review_import(args: argparse.Namespace) -> int:
     from sync import station_side
 
@@ -229,6 +314,30 @@ def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p = add("ack", cmd_batch_ack, "导入县区回执", batch_sub)
     p.add_argument("receipt", metavar="RECEIPT")
+    p = add(
+        "upload",
+        cmd_batch_upload,
+        "联网上传尚无回执的批次并确认回执 (退出码 0 全部确认, 1 仍有等待)",
+        batch_sub,
+    )
+    p.add_argument("--url", help="接收服务地址 (默认 station intake set 所设)")
+    p.add_argument(
+        "--attempts", type=positive_int, default=5, help="每个批次连接失败时的尝试次数 (默认 5)"
+    )
+
+    intake = add("intake", None, "县区接收服务 / the county's intake service (upload)")
+    intake.set_defaults(handler=_help(intake))
+    intake_sub = intake.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add(
+        "set",
+        cmd_intake_set,
+        "设置接收服务地址并核对其证书指纹 (管理员) / set the address, pin the certificate",
+        intake_sub,
+    )
+    p.add_argument("url", metavar="URL", help="例如 https://10.1.2.3:8440")
+    p.add_argument("--pin", help="县区告知的证书指纹 (SHA-256，64 位十六进制)")
+    add("show", cmd_intake_show, "显示接收服务设置并测试连接", intake_sub)
+    add("off", cmd_intake_off, "关闭联网上传 (只用 U 盘)", intake_sub)
 
     p = add(
         "resync",

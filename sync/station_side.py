@@ -469,6 +469,36 @@ def list_batches(ctx: Context) -> list[dict[str, Any]]:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A sealed batch the county has not acknowledged: what an upload sends, byte for byte."""
+
+    sequence: int
+    data: bytes
+    records: int
+
+
+def unacknowledged(ctx: Context) -> list[Outgoing]:
+    """Every sealed batch without a receipt, by sequence (written to a file or not)."""
+    ctx.require(Permission.EXPORT)
+    with ctx.store.read() as s:
+        return [
+            Outgoing(b.sequence, b.data, b.record_count)
+            for b in s.scalars(
+                select(Batch).where(Batch.data.is_not(None)).order_by(Batch.sequence)
+            )
+            if b.data is not None
+        ]
+
+
+def request_signer(ctx: Context) -> tuple[str, Ed25519PrivateKey]:
+    """The station code and its signing key, which signs upload requests as it signs batches."""
+    ctx.require(Permission.EXPORT)
+    with ctx.store.read() as s:
+        st = station_row(s)
+        return st.code, Ed25519PrivateKey.from_private_bytes(st.signing_key)
+
+
 # --- receipts and review results ------------------------------------------------------------
 
 
@@ -501,8 +531,12 @@ def county_document(s: Session, data: bytes, doc_type: str) -> dict[str, Any]:
 
 def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
     """Verify the county's signed receipt (回执) and mark that batch's records acknowledged."""
+    return ack_receipt_data(ctx, read_document(receipt_path))
+
+
+def ack_receipt_data(ctx: Context, data: bytes) -> AckResult:
+    """:func:`ack_receipt` for a receipt's bytes (from a file, or the intake's answer)."""
     ctx.require(Permission.EXPORT)
-    data = read_document(receipt_path)
     with ctx.store.session() as s:
         doc = county_document(s, data, RECEIPT)
         batch = s.get(Batch, doc.get("sequence"))

@@ -101,6 +101,28 @@ candidates = Table(
 )
 
 
+# A station the county has stopped taking batches from (a lost or stolen PC, a point closed):
+# its requests to the intake service are refused until it is enabled again. A table of its
+# own, so that a database made before it gains it by create_all.
+station_access = Table(
+    "station_access",
+    metadata,
+    Column("code", String(16), ForeignKey("stations.code"), primary_key=True),
+    Column("disabled_at", DateTime, nullable=False),
+    Column("reason", String(200), nullable=False),
+)
+
+# The nonces of signed requests seen inside the replay window (sync/request_auth.py), shared
+# by every worker of the intake service; older rows are pruned.
+request_nonces = Table(
+    "request_nonces",
+    metadata,
+    Column("station", String(16), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", DateTime, nullable=False, index=True),
+)
+
+
 # Review files issued to each station, numbered: a station applies them in order and refuses
 # an older one (a newer decision is never undone by an old file).
 review_issues = Table(

@@ -142,7 +142,7 @@ def check(
     station = conn.execute(select(db.stations).where(db.stations.c.code == m["station"])).first()
     if station is None:
         raise BatchRefused(UNKNOWN_STATION, f"station {m['station']} is not registered here")
-    signer = _signer(station, m)
+    signer = signer_of(station, m)
     bf.verify_signature(parsed, signer)
     # In the order of docs/batch-format.md §7: 4, 4a, 5.
     if (
@@ -178,7 +178,7 @@ def check(
     return checked
 
 
-def _signer(station: Any, m: dict[str, Any]) -> bytes:
+def signer_of(station: Any, m: dict[str, Any]) -> bytes:
     """The key this batch must be signed with: the registered one, or the new key of a
     hand-over that the registered key signed (station/signing.py). A hand-over from any
     other key (the one this station handed over from, say) is refused."""

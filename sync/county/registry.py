@@ -67,8 +67,16 @@ def register_station(
 
 def list_stations(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
+        disabled = dict(
+            conn.execute(select(db.station_access.c.code, db.station_access.c.reason)).all()
+        )
         return [
-            {"station": r.code, "name": r.name, "fingerprint": r.fingerprint}
+            {
+                "station": r.code,
+                "name": r.name,
+                "fingerprint": r.fingerprint,
+                "disabled": disabled.get(r.code),
+            }
             for r in conn.execute(select(db.stations).order_by(db.stations.c.code))
         ]
 

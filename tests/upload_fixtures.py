@@ -1,0 +1,121 @@
+"""Builders for the upload tests: a county with its intake service running as a real
+``county serve`` process on loopback, and stations with sealed batches (no tests here)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+
+from station import seeding
+from sync import station_side
+from sync.county import db, registry
+
+from .sync_fixtures import PASSPHRASE, _free_port, install, login, make_county, make_station
+
+
+@dataclass
+class County:
+    home: Path
+    public: Path
+    db_url: str
+
+    def engine(self) -> Engine:
+        return db.connect(self.db_url)
+
+
+def make_county_home(root: Path, db_url: str | None = None) -> County:
+    home = root / "county"
+    _keys, public = make_county(home)
+    return County(home, public, db_url or db.default_url(home))
+
+
+def station_with_batches(
+    root: Path, county: County, number: int, records: int, *, per_batch: int = 5
+) -> Path:
+    """A registered station whose ``records`` signed records are sealed into batches."""
+    directory = make_station(root, number)
+    install(directory, county.public)
+    outbox = root / f"outbox{number}"
+    outbox.mkdir()
+    with login(directory) as ctx:
+        seeding.seed(ctx, records, "signed", rng_seed=number)
+        engine = county.engine()
+        registry.register_station(engine, station_side.station_public_key(ctx), "410105")
+        engine.dispose()
+        station_side.export_batches(ctx, outbox, max_records=per_batch)
+    return directory
+
+
+@dataclass
+class Service:
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", errors="replace")
+
+
+def _env() -> dict[str, str]:
+    env = {**os.environ, "COUNTY_PASSPHRASE": PASSPHRASE, "PYTHONUNBUFFERED": "1"}
+    env.pop("COUNTY_HOME", None)
+    return env
+
+
+def start_service(
+    county: County, *extra: str, port: int | None = None, log: Path | None = None
+) -> Service:
+    """``county serve`` as its own process; returns once /health answers."""
+    port = port or _free_port()
+    log = log or county.home / f"serve-{port}.log"
+    args = [sys.executable, "-m", "sync.county_cli", "--data-dir", str(county.home)]
+    if county.db_url != db.default_url(county.home):
+        args += ["--db", county.db_url]
+    args += ["serve", "--port", str(port), *extra]
+    out = log.open("ab")
+    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=_env())
+    out.close()
+    scheme = "https" if "--tls-cert" in extra else "http"
+    service = Service(f"{scheme}://127.0.0.1:{port}", port, process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"county serve exited {process.returncode}:\n{service.output()}")
+        try:
+            if httpx.get(service.url + "/health", verify=False, timeout=2).status_code == 200:
+                return service
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_service(service, kill=True)
+    raise AssertionError(f"county serve did not answer /health:\n{service.output()}")
+
+
+def stop_service(service: Service, *, kill: bool = False) -> int:
+    if service.process.poll() is None:
+        service.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+    try:
+        return service.process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        service.process.kill()
+        return service.process.wait(timeout=10)
+
+
+@contextmanager
+def running(county: County, *extra: str) -> Iterator[Service]:
+    service = start_service(county, *extra)
+    try:
+        yield service
+    finally:
+        stop_service(service)
