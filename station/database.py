@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -343,6 +344,9 @@ def known_revisions() -> set[str]:
     return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
 
 
+_MIGRATE_LOCK = threading.Lock()
+
+
 def migrate(store: Store) -> None:
     """Bring the schema to the newest revision."""
     from alembic import command
@@ -350,7 +354,10 @@ def migrate(store: Store) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with store.engine.begin() as conn:
+    # Alembic's command installs a module-wide proxy (alembic.context) and removes it after:
+    # two stores opened at once in one process (two stations uploading side by side) would
+    # remove each other's and fail with KeyError('config').
+    with _MIGRATE_LOCK, store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -40,20 +40,27 @@ def make_county_home(root: Path, db_url: str | None = None) -> County:
 
 
 def station_with_batches(
-    root: Path, county: County, number: int, records: int, *, per_batch: int = 5
+    root: Path, county: County, number: int, records: int, *, per_batch: int | None = 5
 ) -> Path:
-    """A registered station whose ``records`` signed records are sealed into batches."""
+    """A registered station whose ``records`` signed records are sealed into batches of
+    ``per_batch`` (None: not exported yet)."""
     directory = make_station(root, number)
     install(directory, county.public)
-    outbox = root / f"outbox{number}"
-    outbox.mkdir()
     with login(directory) as ctx:
         seeding.seed(ctx, records, "signed", rng_seed=number)
         engine = county.engine()
         registry.register_station(engine, station_side.station_public_key(ctx), "410105")
         engine.dispose()
-        station_side.export_batches(ctx, outbox, max_records=per_batch)
+    if per_batch is not None:
+        seal(directory, per_batch)
     return directory
+
+
+def seal(directory: Path, per_batch: int) -> None:
+    outbox = directory.parent / f"{directory.name}-outbox"
+    outbox.mkdir(exist_ok=True)
+    with login(directory) as ctx:
+        station_side.export_batches(ctx, outbox, max_records=per_batch)
 
 
 @dataclass
