@@ -293,3 +293,40 @@ def test_a_new_station_key_is_taken_with_its_hand_over(tmp_path: Path) -> None:
         station_side.export_batches(ctx, tmp_path)
     with running(county) as service, login(directory) as ctx:
         assert upload.upload(ctx, upload.Target(service.url)).done
+
+
+def test_stopping_the_service_finishes_the_request_in_flight(tmp_path: Path) -> None:
+    """SIGTERM while a batch is half sent: the service takes the rest, stores it, answers
+    with the receipt, and only then exits (cleanly)."""
+    import signal
+    import socket
+
+    county = make_county_home(tmp_path)
+    directory = station_with_batches(tmp_path, county, 3, 5)
+    code, key, batches = _outgoing(directory)
+    body = batches[0].data
+    path = f"/stations/{code}/batches/1"
+    headers = request_auth.sign(key, code, "PUT", path, body)
+    service = start_service(county)
+    head = (
+        f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        + "\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", service.port), timeout=30) as conn:
+        conn.sendall(head + body[: len(body) // 2])
+        time.sleep(0.5)
+        service.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        conn.sendall(body[len(body) // 2 :])
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    # uvicorn ends by re-raising the signal it was stopped with, after the shutdown.
+    assert service.process.wait(timeout=60) in (0, -signal.SIGTERM)
+    assert "Finished server process" in service.output()
+    with login(directory) as ctx:
+        receipt = answer.partition(b"\r\n\r\n")[2]
+        assert station_side.ack_receipt_data(ctx, receipt).acknowledged == 5

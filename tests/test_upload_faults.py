@@ -239,7 +239,7 @@ def _run(tmp_path: Path, db_url: str | None, workers: int, monkeypatch: pytest.M
             assert acks == 14
             code = station_side.station_public_key(ctx).station
         with engine.connect() as conn:
-            count = lambda t: conn.scalar(  # noqa: E731
+            count = lambda t, code=code: conn.scalar(  # noqa: E731
                 select(func.count()).select_from(t).where(t.c.station == code)
             )
             assert (count(db.batches), count(db.versions), count(db.candidates)) == (7, 14, 14)

@@ -118,9 +118,13 @@ class _RateLimit:
             return (1 - tokens) / self.rate
 
 
-def _refusal(code: str, detail: str, *, missing: int | None = None, **headers: str) -> Response:
+def _refusal(
+    code: str, detail: str, *, missing: int | None = None, retry_after: int | None = None
+) -> Response:
     body = Refusal(code=code, detail=detail, missing=missing).model_dump(exclude_none=True)
-    response = JSONResponse(body, status_code=_STATUS.get(code, 422), headers=headers or None)
+    response = JSONResponse(body, status_code=_STATUS.get(code, 422))
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     response.headers["X-ZK-Code"] = code
     return response
 
@@ -244,7 +248,7 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
             return _refusal(
                 RATE_LIMITED,
                 f"too many requests from station {station}",
-                **{"Retry-After": str(max(1, round(wait)))},
+                retry_after=max(1, round(wait)),
             )
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > config.max_body_bytes:
