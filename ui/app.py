@@ -183,6 +183,7 @@ class Desk(QObject):
         old = self.window
         window = self.open_main(ctx)
         if old is not None:
+            old.upload_status.stop()
             old.close_means_logout = False
             old.close()
             old.deleteLater()
@@ -200,6 +201,7 @@ class Desk(QObject):
             self.watcher.stop()
             self.watcher = None
         self.backups.stop()
+        window.upload_status.stop()  # a run waiting between tries ends now
         window.setEnabled(False)
         for dialog in window.findChildren(QObject):
             if hasattr(dialog, "reject") and hasattr(dialog, "isVisible") and dialog.isVisible():

@@ -28,9 +28,12 @@ from ui.widgets import named
 
 
 class BatchesDialog(QDialog):
-    def __init__(self, context: Context, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: Context, parent: QWidget | None = None, uploader: Any = None
+    ) -> None:
         super().__init__(parent)
         self.context = context
+        self.uploader = uploader  # ui.upload_status.UploadStatus, when the desk has one
         self.setWindowTitle(self.tr("Batches for the county"))
         self.hint = QLabel(
             self.tr(
@@ -51,12 +54,22 @@ class BatchesDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.resend_button = named(QPushButton(self.tr("Write again…")), "resend")
         self.resend_button.clicked.connect(lambda: self.resend())
+        self.send_button = named(QPushButton(self.tr("Send now")), "sendNow")
+        self.send_button.setToolTip(self.tr("Send the batches without a receipt to the county"))
+        self.send_button.clicked.connect(lambda: self.send_now())
+        self.upload_state = named(QLabel(), "uploadState")
+        self.upload_state.setWordWrap(True)
+        if uploader is not None:
+            uploader.reported.connect(self._uploaded)
+            if uploader.report is not None:
+                self.upload_state.setText(uploader.toolTip())
         self.resync_button = named(QPushButton(self.tr("Resync with the county…")), "resync")
         self.resync_button.clicked.connect(lambda: self.resync())
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.reject)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.send_button)
         buttons.addWidget(self.resend_button)
         buttons.addWidget(self.resync_button)
         buttons.addStretch()
@@ -64,6 +77,7 @@ class BatchesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint)
         layout.addWidget(self.table)
+        layout.addWidget(self.upload_state)
         layout.addLayout(buttons)
         self.rows: list[dict[str, Any]] = []
         self.operation: Operation | None = None
@@ -107,7 +121,28 @@ class BatchesDialog(QDialog):
         rows = {i.row() for i in self.table.selectedItems()}
         return self.rows[rows.pop()] if len(rows) == 1 else None
 
+    def send_now(self) -> Operation | None:
+        """Upload every batch without a receipt now (the status bar's indicator does it)."""
+        if self.uploader is None:
+            return None
+        op = self.uploader.send_now()
+        if op is not None:
+            self.send_button.setEnabled(False)
+            self.upload_state.setText(self.tr("Sending…"))
+        return op
+
+    def _uploaded(self, report: Any) -> None:
+        self.upload_state.setText(self.uploader.toolTip())
+        self.reload()
+
     def _selection_changed(self) -> None:
+        waiting = any(b["state"] != "acknowledged" for b in self.rows)
+        self.send_button.setEnabled(
+            self.uploader is not None
+            and self.uploader.configured()
+            and self.uploader.running is None
+            and waiting
+        )
         batch = self.selected()
         self.resend_button.setEnabled(batch is not None and batch["state"] != "acknowledged")
 

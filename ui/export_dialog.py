@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -32,9 +33,14 @@ def _mb(n: int) -> str:
 
 class ExportDialog(QDialog):
     def __init__(
-        self, ctx: Context, parent: QWidget | None = None, drives: list[Any] | None = None
+        self,
+        ctx: Context,
+        parent: QWidget | None = None,
+        drives: list[Any] | None = None,
+        uploader: Any = None,
     ) -> None:
         super().__init__(parent)
+        self.uploader = uploader  # ui.upload_status.UploadStatus, when the desk has one
         from sync import drives as drive_mod
         from sync import station_side
 
@@ -56,6 +62,11 @@ class ExportDialog(QDialog):
         self.problem = named(QLabel(), "exportProblem")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b00020")
+        # Where the county's intake is set up, the batches also go over the network.
+        self.send = named(QCheckBox(self.tr("Also send to the county over the network")), "send")
+        online = uploader is not None and uploader.configured()
+        self.send.setVisible(online)
+        self.send.setChecked(online)
         self.export_button = named(QPushButton(self.tr("Export")), "export")
         self.export_button.clicked.connect(self.export)
         cancel = QPushButton(self.tr("Close"))
@@ -72,6 +83,7 @@ class ExportDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.summary)
         layout.addWidget(self.problem)
+        layout.addWidget(self.send)
         layout.addLayout(buttons)
         self.target.currentIndexChanged.connect(self.check_room)
         self.summary.setText(self.tr("Counting the signed records…"))
@@ -141,8 +153,10 @@ class ExportDialog(QDialog):
 
     def _done(self, paths: list[Path]) -> None:
         self.written = paths
-        self.summary.setText(
-            self.tr("Written and checked: %1").replace("%1", ", ".join(p.name for p in paths))
-        )
+        text = self.tr("Written and checked: %1").replace("%1", ", ".join(p.name for p in paths))
+        if self.send.isChecked() and self.uploader is not None:
+            self.uploader.send_now()
+            text += "\n" + self.tr("Sending to the county: see the status bar.")
+        self.summary.setText(text)
         self.export_button.setEnabled(False)
         self.records = 0

@@ -37,6 +37,7 @@ from ui.labels import role_label, state_label
 from ui.operations import Operation, run_with_progress, show_error, start
 from ui.queue_model import QueueModel
 from ui.roster_dialog import RosterPreview, import_summary, import_work, preview_work
+from ui.upload_status import UploadStatus
 from ui.widgets import named
 
 #: How often the desk looks for a card placed on a reader it can watch (milliseconds).
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         # Counts live in a permanent label; transient messages (imports) use showMessage.
         self.counts = named(QLabel(), "counts")
         self.statusBar().addPermanentWidget(self.counts)
+        self.upload_status = UploadStatus(context, self)
+        self.statusBar().addPermanentWidget(self.upload_status)
         self.model.modelReset.connect(self._update_status)
         self._update_status()
         self.resize(1200, 760)
@@ -472,7 +475,7 @@ class MainWindow(QMainWindow):
     def export_batches(self) -> QDialog:
         from ui.export_dialog import ExportDialog
 
-        dialog = ExportDialog(self.context, self)
+        dialog = ExportDialog(self.context, self, uploader=self.upload_status)
         dialog.finished.connect(lambda _r: self.refresh())
         self.export_dialog = dialog
         dialog.open()
@@ -551,7 +554,7 @@ class MainWindow(QMainWindow):
         """Exported batches and receipts; write a lost batch again; resync after a restore."""
         from ui.batches_dialog import BatchesDialog
 
-        dialog = BatchesDialog(self.context, self)
+        dialog = BatchesDialog(self.context, self, uploader=self.upload_status)
         dialog.finished.connect(lambda _r: self.refresh())
         dialog.open()
         return dialog

@@ -32,107 +32,122 @@
 <context>
     <name>BatchesDialog</name>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="34"/>
+        <location filename="../../ui/batches_dialog.py" line="37"/>
         <source>Batches for the county</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="37"/>
+        <location filename="../../ui/batches_dialog.py" line="40"/>
         <source>A batch without a receipt may not have reached the county. If the county says a batch is missing, select it and write it again: the file is the same, byte for byte.</source>
         <translation>没有回执的批次可能还没有送到县区。县区报告缺少某个批次时，选中它并重新写出：文件与原来的逐字节相同。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="45"/>
+        <location filename="../../ui/batches_dialog.py" line="48"/>
         <source>No.</source>
         <translation>批次号</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="45"/>
+        <location filename="../../ui/batches_dialog.py" line="48"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="45"/>
+        <location filename="../../ui/batches_dialog.py" line="48"/>
         <source>Records</source>
         <translation>记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="45"/>
+        <location filename="../../ui/batches_dialog.py" line="48"/>
         <source>Made</source>
         <translation>导出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="45"/>
+        <location filename="../../ui/batches_dialog.py" line="48"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="52"/>
+        <location filename="../../ui/batches_dialog.py" line="55"/>
         <source>Write again…</source>
         <translation>重新写出…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="54"/>
+        <location filename="../../ui/batches_dialog.py" line="57"/>
+        <source>Send now</source>
+        <translation>立即上传</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="58"/>
+        <source>Send the batches without a receipt to the county</source>
+        <translation>把尚无回执的批次联网发给县区</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="66"/>
         <source>Resync with the county…</source>
         <translation>与县区对账…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="56"/>
+        <location filename="../../ui/batches_dialog.py" line="68"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="84"/>
+        <location filename="../../ui/batches_dialog.py" line="98"/>
         <source>No receipt yet</source>
         <translation>尚无回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="85"/>
+        <location filename="../../ui/batches_dialog.py" line="99"/>
         <source>Acknowledged</source>
         <translation>已回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="91"/>
+        <location filename="../../ui/batches_dialog.py" line="105"/>
         <source>Not written yet</source>
         <translation>尚未写出</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="119"/>
+        <location filename="../../ui/batches_dialog.py" line="131"/>
+        <source>Sending…</source>
+        <translation>正在上传…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="154"/>
         <source>Write the batch to</source>
         <translation>把批次写到</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="129"/>
+        <location filename="../../ui/batches_dialog.py" line="164"/>
         <source>Batch #%1 was written again: %2</source>
         <translation>第 %1 号批次已重新写出：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="138"/>
+        <location filename="../../ui/batches_dialog.py" line="173"/>
         <source>The county&apos;s station state file</source>
         <translation>县区签发的报名点状态文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="148"/>
+        <location filename="../../ui/batches_dialog.py" line="183"/>
         <source>The station is in step with the county.</source>
         <translation>本报名点与县区一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="149"/>
+        <location filename="../../ui/batches_dialog.py" line="184"/>
         <source>The county lacks batches: %1. Write them again.</source>
         <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="153"/>
+        <location filename="../../ui/batches_dialog.py" line="188"/>
         <source>The station now continues after the county&apos;s batch #%1.</source>
         <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="156"/>
+        <location filename="../../ui/batches_dialog.py" line="191"/>
         <source>%1 records are held by the county and marked acknowledged.</source>
         <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="162"/>
+        <location filename="../../ui/batches_dialog.py" line="197"/>
         <source>The county holds candidates this station no longer has: %1</source>
         <translation>县区有、本机已没有的考生（请核对）：%1</translation>
     </message>
@@ -140,12 +155,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="632"/>
+        <location filename="../../ui/candidate_form.py" line="633"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="635"/>
+        <location filename="../../ui/candidate_form.py" line="636"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -184,44 +199,44 @@
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="408"/>
+        <location filename="../../ui/candidate_form.py" line="409"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="418"/>
+        <location filename="../../ui/candidate_form.py" line="419"/>
         <source>%n problem(s) left:</source>
         <translation>
             <numerusform>还有 %n 处问题：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="524"/>
+        <location filename="../../ui/candidate_form.py" line="525"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="556"/>
+        <location filename="../../ui/candidate_form.py" line="557"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="570"/>
+        <location filename="../../ui/candidate_form.py" line="571"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="576"/>
+        <location filename="../../ui/candidate_form.py" line="577"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="587"/>
+        <location filename="../../ui/candidate_form.py" line="588"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="609"/>
+        <location filename="../../ui/candidate_form.py" line="610"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
@@ -389,22 +404,22 @@
         <translation>自动备份失败：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="209"/>
+        <location filename="../../ui/app.py" line="211"/>
         <source>Making the logout backup…</source>
         <translation>正在备份，备份完成后退出登录…</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="253"/>
+        <location filename="../../ui/app.py" line="255"/>
         <source>Registration station</source>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="254"/>
+        <location filename="../../ui/app.py" line="256"/>
         <source>There is no station in %1. Run `station init` (or `station demo`) first, or restore the station from a backup.</source>
         <translation>%1 中没有报名点。请先运行 station init（或 station demo），或从备份恢复报名点。</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="261"/>
+        <location filename="../../ui/app.py" line="263"/>
         <source>Restore from a backup…</source>
         <translation>从备份恢复…</translation>
     </message>
@@ -412,69 +427,79 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../ui/export_dialog.py" line="43"/>
+        <location filename="../../ui/export_dialog.py" line="49"/>
         <source>Export for the county</source>
         <translation>导出县区上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="52"/>
+        <location filename="../../ui/export_dialog.py" line="58"/>
         <source>Other folder…</source>
         <translation>其他文件夹…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="59"/>
+        <location filename="../../ui/export_dialog.py" line="66"/>
+        <source>Also send to the county over the network</source>
+        <translation>同时联网上传给县区</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="70"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="61"/>
+        <location filename="../../ui/export_dialog.py" line="72"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="71"/>
+        <location filename="../../ui/export_dialog.py" line="82"/>
         <source>Removable drive</source>
         <translation>U 盘</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="77"/>
+        <location filename="../../ui/export_dialog.py" line="89"/>
         <source>Counting the signed records…</source>
         <translation>正在统计已签字的记录…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="85"/>
+        <location filename="../../ui/export_dialog.py" line="97"/>
         <source>%1 signed records to export, about %2.</source>
         <translation>待导出已签字记录 %1 条，约 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="95"/>
+        <location filename="../../ui/export_dialog.py" line="107"/>
         <source>Export to folder</source>
         <translation>导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="111"/>
+        <location filename="../../ui/export_dialog.py" line="123"/>
         <source>No removable drive found: insert a USB drive or choose a folder.</source>
         <translation>没有找到 U 盘：请插入 U 盘或选择一个文件夹。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="115"/>
+        <location filename="../../ui/export_dialog.py" line="127"/>
         <source>Nothing to export: no signed records wait for the county.</source>
         <translation>没有待导出的已签字记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="119"/>
+        <location filename="../../ui/export_dialog.py" line="131"/>
         <source>Not enough room on %1: %2 free, about %3 needed. Use another drive.</source>
         <translation>%1 空间不足：剩余 %2，约需 %3。请换一个 U 盘。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="140"/>
+        <location filename="../../ui/export_dialog.py" line="152"/>
         <source>Writing batch files…</source>
         <translation>正在写入批次文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="145"/>
+        <location filename="../../ui/export_dialog.py" line="156"/>
         <source>Written and checked: %1</source>
         <translation>已写入并校验：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="159"/>
+        <source>Sending to the county: see the status bar.</source>
+        <translation>正在联网上传给县区：见窗口底部状态栏。</translation>
     </message>
 </context>
 <context>
@@ -792,22 +817,22 @@
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="188"/>
+        <location filename="../../ui/form_lifecycle.py" line="184"/>
         <source>The printer %1 did not take the form: check it, or choose another.</source>
         <translation>打印机 %1 未能打印：请检查打印机，或选择另一台。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="199"/>
+        <location filename="../../ui/form_lifecycle.py" line="195"/>
         <source>Printed on %1.</source>
         <translation>已在 %1 打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="182"/>
+        <location filename="../../ui/form_lifecycle.py" line="178"/>
         <source>No printer is set up at this desk: choose one with Print…; it is remembered.</source>
         <translation>本机尚未设置打印机：请用“打印…”选择一台，下次将直接使用。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="207"/>
+        <location filename="../../ui/form_lifecycle.py" line="203"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
@@ -868,244 +893,244 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="63"/>
-        <location filename="../../ui/main_window.py" line="137"/>
+        <location filename="../../ui/main_window.py" line="64"/>
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>Registration station</source>
         <extracomment>How often the desk looks for a card placed on a reader it can watch (milliseconds).</extracomment>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="139"/>
+        <location filename="../../ui/main_window.py" line="142"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="68"/>
+        <location filename="../../ui/main_window.py" line="69"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="74"/>
+        <location filename="../../ui/main_window.py" line="75"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="102"/>
+        <location filename="../../ui/main_window.py" line="103"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="104"/>
-        <location filename="../../ui/main_window.py" line="256"/>
+        <location filename="../../ui/main_window.py" line="105"/>
+        <location filename="../../ui/main_window.py" line="264"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="167"/>
+        <location filename="../../ui/main_window.py" line="175"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="171"/>
+        <location filename="../../ui/main_window.py" line="179"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="174"/>
+        <location filename="../../ui/main_window.py" line="182"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177"/>
+        <location filename="../../ui/main_window.py" line="185"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="178"/>
+        <location filename="../../ui/main_window.py" line="186"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="180"/>
-        <location filename="../../ui/main_window.py" line="390"/>
+        <location filename="../../ui/main_window.py" line="188"/>
+        <location filename="../../ui/main_window.py" line="398"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="183"/>
-        <location filename="../../ui/main_window.py" line="424"/>
+        <location filename="../../ui/main_window.py" line="191"/>
+        <location filename="../../ui/main_window.py" line="432"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
-        <location filename="../../ui/main_window.py" line="449"/>
+        <location filename="../../ui/main_window.py" line="194"/>
+        <location filename="../../ui/main_window.py" line="457"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="189"/>
+        <location filename="../../ui/main_window.py" line="197"/>
         <source>Export for county</source>
         <translation>导出上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="192"/>
-        <location filename="../../ui/main_window.py" line="559"/>
+        <location filename="../../ui/main_window.py" line="200"/>
+        <location filename="../../ui/main_window.py" line="567"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="194"/>
+        <location filename="../../ui/main_window.py" line="202"/>
         <source>Batches</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="198"/>
+        <location filename="../../ui/main_window.py" line="206"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="200"/>
+        <location filename="../../ui/main_window.py" line="208"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="201"/>
+        <location filename="../../ui/main_window.py" line="209"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="202"/>
+        <location filename="../../ui/main_window.py" line="210"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="203"/>
+        <location filename="../../ui/main_window.py" line="211"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="242"/>
+        <location filename="../../ui/main_window.py" line="250"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="246"/>
+        <location filename="../../ui/main_window.py" line="254"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="247"/>
+        <location filename="../../ui/main_window.py" line="255"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="248"/>
+        <location filename="../../ui/main_window.py" line="256"/>
         <source>Same question and answer as several others</source>
         <translation>与多名考生验证问题和答案相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="249"/>
+        <location filename="../../ui/main_window.py" line="257"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="250"/>
+        <location filename="../../ui/main_window.py" line="258"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251"/>
+        <location filename="../../ui/main_window.py" line="259"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="252"/>
+        <location filename="../../ui/main_window.py" line="260"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="253"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="254"/>
+        <location filename="../../ui/main_window.py" line="262"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="258"/>
+        <location filename="../../ui/main_window.py" line="266"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="289"/>
+        <location filename="../../ui/main_window.py" line="297"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="299"/>
+        <location filename="../../ui/main_window.py" line="307"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="339"/>
+        <location filename="../../ui/main_window.py" line="347"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="397"/>
+        <location filename="../../ui/main_window.py" line="405"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="411"/>
+        <location filename="../../ui/main_window.py" line="419"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="438"/>
+        <location filename="../../ui/main_window.py" line="446"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="444"/>
+        <location filename="../../ui/main_window.py" line="452"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="461"/>
+        <location filename="../../ui/main_window.py" line="469"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="499"/>
+        <location filename="../../ui/main_window.py" line="507"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="501"/>
+        <location filename="../../ui/main_window.py" line="509"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="507"/>
+        <location filename="../../ui/main_window.py" line="515"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="513"/>
+        <location filename="../../ui/main_window.py" line="521"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="521"/>
+        <location filename="../../ui/main_window.py" line="529"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="561"/>
+        <location filename="../../ui/main_window.py" line="569"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1191,42 +1216,42 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location filename="../../ui/queue_model.py" line="154"/>
+        <location filename="../../ui/queue_model.py" line="152"/>
         <source>Yes</source>
         <translation>有</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="154"/>
+        <location filename="../../ui/queue_model.py" line="152"/>
         <source>No</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="162"/>
+        <location filename="../../ui/queue_model.py" line="160"/>
         <source>Registration no.</source>
         <translation>报名号</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="163"/>
+        <location filename="../../ui/queue_model.py" line="161"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="164"/>
+        <location filename="../../ui/queue_model.py" line="162"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="165"/>
+        <location filename="../../ui/queue_model.py" line="163"/>
         <source>ID number</source>
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="166"/>
+        <location filename="../../ui/queue_model.py" line="164"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/queue_model.py" line="167"/>
+        <location filename="../../ui/queue_model.py" line="165"/>
         <source>Photo</source>
         <translation>照片</translation>
     </message>
@@ -1573,6 +1598,65 @@
         <location filename="../../ui/record_actions.py" line="174"/>
         <source>Reason</source>
         <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>UploadStatus</name>
+    <message>
+        <location filename="../../ui/upload_status.py" line="59"/>
+        <source>Upload: waiting</source>
+        <extracomment>How often a desk with nothing waiting looks for new batches to send (a store read; the network is used only when there is something to send). The first look after the login: after the warm-up, not competing with it. Emitted after each run with the core&apos;s report (sync.upload.Report).</extracomment>
+        <translation>联网上传：等待中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="60"/>
+        <source>Click to send the batches to the county now</source>
+        <translation>点击立即把批次上传给县区</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="62"/>
+        <source>Upload: not set up (USB)</source>
+        <translation>联网上传：未设置（用 U 盘）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="64"/>
+        <source>The administrator sets the county&apos;s address: station intake set</source>
+        <translation>由管理员设置县区接收服务地址（设置 → 县区接收服务，或 station intake set）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="79"/>
+        <source>Upload: connecting…</source>
+        <translation>联网上传：正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="86"/>
+        <source>Upload: sending %1 of %2</source>
+        <translation>联网上传：正在发送第 %1 个，共 %2 个</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="101"/>
+        <source>Upload refused: %1</source>
+        <translation>县区拒收：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="106"/>
+        <source>Upload: all acknowledged</source>
+        <translation>联网上传：全部已有回执</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="108"/>
+        <source>Upload: nothing waiting</source>
+        <translation>联网上传：没有待上传的批次</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="114"/>
+        <source>Upload: offline, %1 waiting</source>
+        <translation>联网上传：离线，%1 个批次等待上传</translation>
+    </message>
+    <message>
+        <location filename="../../ui/upload_status.py" line="129"/>
+        <source>Upload stopped: %1</source>
+        <translation>联网上传已停止：%1</translation>
     </message>
 </context>
 </TS>
