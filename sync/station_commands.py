@@ -210,8 +210,7 @@ def cmd_intake_set(args: argparse.Namespace) -> int:
                     "check the fingerprint above with the county, then give it with --pin",
                 )
         target = upload.configure(ctx, url, pin, certificate)
-        county = upload.check_county(target, ctx)
-    print(f"已设置县区接收服务 / intake set: {target.url}（县区 / county {county}）")
+    print(f"已设置县区接收服务 / intake set: {target.url}（县区 / county {target.county}）")
     if not target.tls:
         print(
             "注意：未加密连接（批次本身已加密签名），仅限内网或测试 / note: plain http",

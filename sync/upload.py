@@ -56,6 +56,8 @@ class Target:
     url: str
     pin: str = ""
     certificate: str | None = None
+    #: The county the service answered for (filled by :func:`configure`).
+    county: str = ""
 
     @property
     def tls(self) -> bool:
@@ -111,7 +113,8 @@ def fetch_certificate(url: str, timeout: float = 10.0) -> str:
 def configure(ctx: Context, url: str, pin: str | None, certificate: str | None) -> Target:
     """Store the intake's address and pinned certificate in the settings (``station intake
     set``; admin). ``certificate``: the PEM fetched from the server, which must match
-    ``pin``, the SHA-256 the county read out. An empty ``url`` turns upload off."""
+    ``pin``, the SHA-256 the county read out; the service must answer as the county whose
+    key is installed. Nothing is stored otherwise. An empty ``url`` turns upload off."""
     ctx.require(Permission.MANAGE_KEYS)
     current = settings_mod.load(ctx.data_dir)
     cert_path = ctx.data_dir / CERT_FILE
@@ -135,14 +138,18 @@ def configure(ctx: Context, url: str, pin: str | None, certificate: str | None) 
                 "请与县区核对地址和指纹（可能连到了别的服务器）",
                 f"the server's certificate is {got}, not the pin given: not saved",
             )
-        atomic_write_bytes(cert_path, certificate.encode("ascii"))
         stored_pin = got
+    target = Target(url, stored_pin, certificate if stored_pin else None)
+    target = Target(target.url, target.pin, target.certificate, check_county(target, ctx))
+    if stored_pin:
+        assert certificate is not None
+        atomic_write_bytes(cert_path, certificate.encode("ascii"))
     else:
         cert_path.unlink(missing_ok=True)
     current.intake_url, current.intake_pin = url, stored_pin
     settings_mod.save(ctx.data_dir, current)
     ctx.settings.intake_url, ctx.settings.intake_pin = url, stored_pin
-    return Target(url, stored_pin, certificate if stored_pin else None)
+    return target
 
 
 def target_of(ctx: Context, url: str | None = None) -> Target | None:

@@ -7,18 +7,13 @@ each answer, pinned TLS, and that the access log carries no personal data.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
 from station import seeding
@@ -29,6 +24,7 @@ from sync.county import db, registry
 from .sync_fixtures import install, login, make_station
 from .upload_fixtures import (
     County,
+    certificate,
     make_county_home,
     running,
     seal,
@@ -181,42 +177,10 @@ def test_limits_of_size_and_rate(tmp_path: Path) -> None:
         assert other.status_code == 403
 
 
-def _certificate(path: Path, name: str) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = path / f"{name}.pem", path / f"{name}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def test_tls_with_the_county_certificate_pinned(tmp_path: Path) -> None:
     county = make_county_home(tmp_path)
     directory = station_with_batches(tmp_path, county, 3, 6)
-    cert, key = _certificate(tmp_path, "county")
+    cert, key = certificate(tmp_path, "county")
     service = start_service(county, "--tls-cert", str(cert), "--tls-key", str(key))
     try:
         pem = upload.fetch_certificate(service.url)
@@ -228,7 +192,7 @@ def test_tls_with_the_county_certificate_pinned(tmp_path: Path) -> None:
                 upload.configure(ctx, service.url, "ab" * 32, pem)
             assert upload.target_of(ctx) is None
             target = upload.configure(ctx, service.url, upload.shown_pin(pin), pem)
-            assert upload.check_county(target, ctx) == "410105"
+            assert target.county == "410105"
         with login(directory) as ctx:  # the settings were saved: a new login finds them
             report = upload.upload(ctx)
             assert report.done and report.acknowledged == [1, 2]
@@ -236,7 +200,7 @@ def test_tls_with_the_county_certificate_pinned(tmp_path: Path) -> None:
         stop_service(service)
     # The county's server now presents another certificate (a machine in between, or a new
     # server nobody checked): the station refuses to send, and says why.
-    cert2, key2 = _certificate(tmp_path, "impostor")
+    cert2, key2 = certificate(tmp_path, "impostor")
     with login(directory) as ctx:
         seeding.seed(ctx, 1, "signed", rng_seed=99)
         station_side.export_batches(ctx, tmp_path)

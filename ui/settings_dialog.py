@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -21,7 +23,7 @@ from station import settings as settings_mod
 from station.auth import Context
 from station.errors import StationError
 from station.roles import Permission, allows
-from ui.operations import refusal_in, start
+from ui.operations import Operation, refusal_in, start
 from ui.widgets import named
 
 
@@ -71,6 +73,22 @@ class SettingsDialog(QDialog):
         self.county_button = named(QPushButton(self.tr("Install county key…")), "installCountyKey")
         self.county_button.setEnabled(admin)
         self.county_button.clicked.connect(self.install_county_key)
+        # The county's intake service (联网上传): its address, and its certificate checked
+        # with the county by phone before anything is sent there.
+        self.intake_url = named(QLineEdit(current.intake_url), "intakeUrl")
+        self.intake_url.setPlaceholderText("https://10.0.0.2:8440")
+        self.intake_url.setEnabled(admin)
+        self.intake_state = named(QLabel(), "intakeState")
+        self.intake_state.setWordWrap(True)
+        self.intake_state.setText(
+            self.tr("Not set: batches go to the county on a USB drive.")
+            if not current.intake_url
+            else self.tr("Set: %1").replace("%1", current.intake_url)
+        )
+        self.intake_button = named(QPushButton(self.tr("Check and set…")), "setIntake")
+        self.intake_button.setEnabled(admin)
+        self.intake_button.clicked.connect(lambda: self.set_intake())
+        self.pin_box: QMessageBox | None = None
         self.error = named(QLabel(), "settingsError")
         self.error.setStyleSheet("color: #b00020")
         form = QFormLayout()
@@ -81,6 +99,9 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Log out after no input for"), self.idle)
         form.addRow(self.tr("County key"), self.county_key)
         form.addRow("", self.county_button)
+        form.addRow(self.tr("County intake (upload)"), self.intake_url)
+        form.addRow("", self.intake_state)
+        form.addRow("", self.intake_button)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -119,6 +140,72 @@ class SettingsDialog(QDialog):
             lambda text: self._show_fingerprint(text, installed_now=True),
             refusal_in(self.error),
         )
+
+    def set_intake(self) -> Operation:
+        """Fetch the intake's certificate (off the GUI thread), show its fingerprint to be
+        checked with the county by phone, and only then store the address and the pin."""
+        from sync import upload
+
+        url = self.intake_url.text().strip()
+        self.error.clear()
+
+        def fetch(_progress: Any) -> str | None:
+            if url.startswith("https://"):
+                return upload.fetch_certificate(url)
+            return None
+
+        self.intake_state.setText(self.tr("Connecting…"))
+        return start(self, fetch, lambda pem: self._ask_pin(url, pem), self._intake_refused)
+
+    def _ask_pin(self, url: str, pem: str | None) -> None:
+        from sync import upload
+
+        if pem is None:
+            self._store_intake(url, None, None)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("County intake"),
+            self.tr(
+                "The server's certificate fingerprint is:\n\n%1\n\nRead it out to the county "
+                "by phone. Is it the one the county gave?"
+            ).replace("%1", upload.shown_pin(upload.pin_of(pem))),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("intakePin")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                self._store_intake(url, upload.pin_of(pem), pem)
+            else:
+                self.intake_state.setText(self.tr("Not saved: check the address with the county."))
+
+        box.finished.connect(answered)
+        box.open()
+        self.pin_box = box
+
+    def _store_intake(self, url: str, pin: str | None, pem: str | None) -> None:
+        from sync import upload
+
+        ctx = self.ctx
+
+        def store(_progress: Any) -> str:
+            return upload.configure(ctx, url, pin, pem).county  # checked before storing
+
+        def stored(county: str) -> None:
+            self.intake_state.setText(
+                self.tr("Set: %1 (county %2)").replace("%1", url).replace("%2", county)
+                if url
+                else self.tr("Not set: batches go to the county on a USB drive.")
+            )
+
+        self.storing_intake = start(self, store, stored, self._intake_refused)
+
+    def _intake_refused(self, exc: BaseException) -> None:
+        self.intake_state.setText(self.tr("Not set."))
+        refusal_in(self.error)(exc)
 
     def save(self) -> None:
         """Checked and written off the GUI thread; the dialog closes once it is stored."""

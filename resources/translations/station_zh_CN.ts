@@ -1389,85 +1389,144 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="32"/>
+        <location filename="../../ui/settings_dialog.py" line="34"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="40"/>
+        <location filename="../../ui/settings_dialog.py" line="42"/>
         <source>None (type the card&apos;s data)</source>
         <translation>无（手工录入证件信息）</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="41"/>
+        <location filename="../../ui/settings_dialog.py" line="43"/>
         <source>Demo reader</source>
         <translation>演示读卡器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="50"/>
+        <location filename="../../ui/settings_dialog.py" line="52"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="51"/>
+        <location filename="../../ui/settings_dialog.py" line="53"/>
         <source>Demo pictures</source>
         <translation>演示图片</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="53"/>
+        <location filename="../../ui/settings_dialog.py" line="55"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="61"/>
+        <location filename="../../ui/settings_dialog.py" line="63"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="71"/>
+        <location filename="../../ui/settings_dialog.py" line="73"/>
         <source>Install county key…</source>
         <translation>安装县区公钥…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="77"/>
+        <location filename="../../ui/settings_dialog.py" line="84"/>
+        <location filename="../../ui/settings_dialog.py" line="201"/>
+        <source>Not set: batches go to the county on a USB drive.</source>
+        <translation>未设置：批次用 U 盘交县区。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="86"/>
+        <source>Set: %1</source>
+        <translation>已设置：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="88"/>
+        <source>Check and set…</source>
+        <translation>核对并设置…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="95"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="78"/>
+        <location filename="../../ui/settings_dialog.py" line="96"/>
         <source>ID-card reader</source>
         <translation>身份证阅读器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="79"/>
+        <location filename="../../ui/settings_dialog.py" line="97"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="80"/>
+        <location filename="../../ui/settings_dialog.py" line="98"/>
         <source>Camera resolution</source>
         <translation>摄像头分辨率</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="81"/>
+        <location filename="../../ui/settings_dialog.py" line="99"/>
         <source>Log out after no input for</source>
         <translation>无操作自动退出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="82"/>
-        <location filename="../../ui/settings_dialog.py" line="107"/>
+        <location filename="../../ui/settings_dialog.py" line="100"/>
+        <location filename="../../ui/settings_dialog.py" line="128"/>
         <source>County key</source>
         <translation>县区公钥</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="95"/>
+        <location filename="../../ui/settings_dialog.py" line="102"/>
+        <source>County intake (upload)</source>
+        <translation>县区接收服务（联网上传）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="116"/>
         <source>Not installed: batches cannot be exported yet.</source>
         <translation>尚未安装：暂不能导出批次文件。</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="97"/>
+        <location filename="../../ui/settings_dialog.py" line="118"/>
         <source>Confirm this fingerprint with the county by phone.</source>
         <translation>请与县区电话核对此指纹。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="157"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="168"/>
+        <source>County intake</source>
+        <translation>县区接收服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="170"/>
+        <source>The server&apos;s certificate fingerprint is:
+
+%1
+
+Read it out to the county by phone. Is it the one the county gave?</source>
+        <translation>服务器证书指纹：
+
+%1
+
+请与县区电话逐组核对。是否与县区告知的一致？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="183"/>
+        <source>Not saved: check the address with the county.</source>
+        <translation>未保存：请与县区核对地址和指纹。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="199"/>
+        <source>Set: %1 (county %2)</source>
+        <translation>已设置：%1（县区 %2）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="207"/>
+        <source>Not set.</source>
+        <translation>未设置。</translation>
     </message>
 </context>
 <context>
