@@ -248,6 +248,49 @@ def _county(t: Scratch) -> str:
     return f"verified, ingested ({stored.records} record), receipt acknowledged"
 
 
+def _upload(t: Scratch) -> str:
+    """The same batch again, over the network: the county's intake service (in this process,
+    on loopback) answers "received before" with the same signed receipt."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from sync import request_auth, station_side, upload
+    from sync.county.service import ServiceConfig, create_app
+
+    app = create_app(ServiceConfig(data_dir=str(t.county_dir)), COUNTY_PASSPHRASE)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise AssertionError("the intake service did not start")
+            time.sleep(0.05)
+        code, key = station_side.request_signer(t.ctx)
+        data = t.batches[0].read_bytes()
+        path = f"/stations/{code}/batches/1"
+        with upload.client_for(upload.Target(f"http://127.0.0.1:{port}")) as client:
+            response = client.put(
+                path, content=data, headers=request_auth.sign(key, code, "PUT", path, data)
+            )
+        if response.status_code != 200 or response.headers.get("X-ZK-Outcome") != "already":
+            raise AssertionError(f"intake answered {response.status_code}: {response.text[:200]}")
+        if not station_side.ack_receipt_data(t.ctx, response.content).already:
+            raise AssertionError("the receipt did not name the batch acknowledged before")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    return f"intake service on 127.0.0.1:{port}: received before, same receipt"
+
+
 def _audit(t: Scratch) -> str:
     from station import audit
 
@@ -268,6 +311,7 @@ CORE_STEPS = (
     Step("确认并签字", "confirm and sign", _confirm_and_sign),
     Step("导出批次文件", "export a batch", _export),
     Step("县区核验、入库、回执", "county verify, ingest, receipt", _county),
+    Step("联网上传", "upload to the intake service", _upload),
     Step("审计链", "audit chain", _audit),
 )
 
