@@ -137,7 +137,10 @@ def _ingest_one(
     parsed: bf.Parsed,
     pending_dir: Path,
     receipts_dir: Path,
+    data: bytes | None = None,
 ) -> Outcome:
+    """One batch, from the file at ``path`` or, for an upload, from ``data`` (then ``path``
+    only names it in the outcome)."""
     m = parsed.manifest
     station, seq = str(m["station"]), int(m["sequence"])
     already = False
@@ -150,7 +153,11 @@ def _ingest_one(
                 checked = intake.check(conn, keys, path, parsed, chain)
                 if checked.gap:
                     pending_dir.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, pending_dir / f"{station}-{seq:06d}.zkb")
+                    waiting = pending_dir / f"{station}-{seq:06d}.zkb"
+                    if data is None:
+                        shutil.copyfile(path, waiting)
+                    else:
+                        atomic_write_bytes(waiting, data)
                     missing = chain.next_sequence
                     return Outcome(
                         path,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,22 +149,15 @@ class Intake:
                 f"the address names station {station} #{sequence}, "
                 f"the batch is station {named[0]} #{named[1]}",
             )
-        incoming = self.home.root / "incoming"
-        incoming.mkdir(parents=True, exist_ok=True)
-        path = incoming / f"{station}-{sequence:06d}-{uuid.uuid4().hex}.zkb"
-        path.write_bytes(body)
-        try:
-            return self._ingest(path, parsed)
-        finally:
-            path.unlink(missing_ok=True)
+        return self._ingest(Path(f"{station}-{sequence:06d}.zkb"), parsed, body)
 
-    def _ingest(self, path: Path, parsed: bf.Parsed) -> Received:
+    def _ingest(self, path: Path, parsed: bf.Parsed, body: bytes) -> Received:
         for attempt in range(3):
             try:
                 if self._write_lock is None:
-                    return self._ingest_once(path, parsed)
+                    return self._ingest_once(path, parsed, body)
                 with self._write_lock:
-                    return self._ingest_once(path, parsed)
+                    return self._ingest_once(path, parsed, body)
             except exc.IntegrityError:
                 # Two workers stored the same batch at once (a retry racing its original):
                 # the other one won, and the next attempt finds it received ("already").
@@ -173,10 +165,10 @@ class Intake:
                     raise
         raise AssertionError("unreachable")
 
-    def _ingest_once(self, path: Path, parsed: bf.Parsed) -> Received:
+    def _ingest_once(self, path: Path, parsed: bf.Parsed, body: bytes) -> Received:
         home = self.home
         outcome = ingest._ingest_one(
-            self.engine, self.keys, path, parsed, home.pending, home.receipts
+            self.engine, self.keys, path, parsed, home.pending, home.receipts, body
         )
         if outcome.status == "refused":
             raise BatchRefused(outcome.code, outcome.detail)
