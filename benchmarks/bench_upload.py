@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
+from bench_store import photo_of_size  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from bench_store import photo_of_size  # noqa: E402
 from station import seeding  # noqa: E402
 from station.audit import canonical_json  # noqa: E402
 from sync import batch_format as bf  # noqa: E402
@@ -56,13 +56,21 @@ from sync.station_side import RECEIPT  # noqa: E402
 
 PASSPHRASE = "bench-passphrase"
 TRIVIAL = """
+import os
+
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
-    more = True
+    chunks, more = [], True
     while more:
         message = await receive()
+        chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
+    if scope["path"].startswith("/durable"):  # stored before the answer, as a receipt needs
+        with open("durable.bin", "wb") as f:
+            f.write(b"".join(chunks))
+            f.flush()
+            os.fsync(f.fileno())
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"{}"})
 """
@@ -150,8 +158,17 @@ def trivial_server(root: Path) -> tuple[str, subprocess.Popen[bytes]]:
     (root / "trivial_app.py").write_text(TRIVIAL)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "trivial_app:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "trivial_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],  # fmt: skip
         cwd=root,
     )
     url = f"http://127.0.0.1:{port}"
@@ -187,12 +204,13 @@ def county_server(
     return url, process
 
 
-def put_bare(url: str, stations: list[Station]) -> float:
+def put_bare(url: str, stations: list[Station], prefix: str = "") -> float:
     with httpx.Client(base_url=url, timeout=120) as client:
         t = time.perf_counter()
         for st in stations:
             for seq, path in st.files:
-                response = client.put(f"/stations/{st.code}/batches/{seq}", content=path.read_bytes())
+                where = f"{prefix}/stations/{st.code}/batches/{seq}"
+                response = client.put(where, content=path.read_bytes())
                 assert response.status_code == 200
         return time.perf_counter() - t
 
@@ -288,6 +306,7 @@ def main() -> None:
         served, served_process = county_server(home, None)
         try:
             bare = put_bare(trivial, stations)
+            durable = put_bare(trivial, stations, "/durable")
             ours = put_signed(served, county, stations)
         finally:
             for p in (trivial_process, served_process):
@@ -301,6 +320,8 @@ def main() -> None:
     print("| measurement | time | ratio | target |")
     print("| --- | --- | --- | --- |")
     print(f"| bare: httpx PUT loop to a trivial endpoint | {bare:.2f} s | 1.00× | — |")
+    print(f"| bare + each body written and fsynced before the answer | {durable:.2f} s | "
+          f"{durable / bare:.2f}× | — |")  # fmt: skip
     print(f"| upload: signed PUTs to county serve, ingest, receipts verified | {ours:.2f} s | "
           f"{ours / bare:.2f}× bare | ≤ 2× bare |")  # fmt: skip
     print(f"| county ingest of the same files, in-process | {direct:.2f} s | "

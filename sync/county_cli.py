@@ -211,8 +211,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sync.county.service import CONFIG_ENV, ServiceConfig
 
     home = _home(args)
-    os.environ["COUNTY_PASSPHRASE"] = _passphrase()
-    home.keys(os.environ["COUNTY_PASSPHRASE"])  # a wrong passphrase stops here, not per worker
     url = home.db_url(args.db)
     engine = _engine(args)
     if engine.dialect.name == "sqlite" and args.workers > 1:
@@ -228,6 +226,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for name in (args.tls_cert, args.tls_key):
         if name and not Path(name).is_file():
             raise UsageError(f"文件 {name} 不存在", f"no file {name}")
+    os.environ["COUNTY_PASSPHRASE"] = _passphrase()
+    home.keys(os.environ["COUNTY_PASSPHRASE"])  # a wrong passphrase stops here, not per worker
     config = ServiceConfig(
         data_dir=str(home.root),
         db_url=url if url != db.default_url(home.root) else None,

@@ -294,3 +294,54 @@ def test_stopping_the_service_finishes_the_request_in_flight(tmp_path: Path) -> 
     with login(directory) as ctx:
         receipt = answer.partition(b"\r\n\r\n")[2]
         assert station_side.ack_receipt_data(ctx, receipt).acknowledged == 5
+
+
+def test_the_commands_a_supervisor_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`station intake set|show|off` and `station batch upload` (0 all acknowledged, 1 some
+    wait), in-process; `county serve` refuses several workers on SQLite."""
+    from station.cli import main
+    from sync.station_commands import extend
+
+    from .factories import ADMIN
+
+    county = make_county_home(tmp_path)
+    directory = station_with_batches(tmp_path, county, 3, 4, per_batch=2)
+    monkeypatch.setenv("STATION_HOME", str(directory))
+    monkeypatch.setenv("STATION_OPERATOR", ADMIN[0])
+    monkeypatch.setenv("STATION_PASSWORD", ADMIN[1])
+    station = lambda *args: main(list(args), extend=extend)  # noqa: E731
+
+    assert station("batch", "upload") == 2
+    assert "station intake set" in capsys.readouterr().err
+    cert, key = certificate(tmp_path, "county")
+    service = start_service(county, "--tls-cert", str(cert), "--tls-key", str(key))
+    try:
+        # No terminal and no --pin: the fingerprint is shown, nothing is stored.
+        assert station("intake", "set", service.url) == 2
+        captured = capsys.readouterr()
+        pin = upload.shown_pin(upload.pin_of(cert.read_text()))
+        assert pin in captured.out and "--pin" in captured.err
+        assert station("intake", "set", service.url, "--pin", pin.replace(" ", ":")) == 0
+        assert "410105" in capsys.readouterr().out
+        assert station("intake", "show") == 0
+        shown = capsys.readouterr().out
+        assert pin in shown and "是 / yes" in shown
+        assert station("batch", "upload") == 0
+        out = capsys.readouterr().out
+        assert "#1 acknowledged" in out and "#2 acknowledged" in out
+    finally:
+        stop_service(service)
+    with login(directory) as ctx:
+        seeding.seed(ctx, 1, "signed", rng_seed=7)
+        station_side.export_batches(ctx, tmp_path)
+    assert station("batch", "upload", "--attempts", "1") == 1
+    captured = capsys.readouterr()
+    assert "#3 waiting" in captured.out and "等待重试" in captured.err
+    assert station("intake", "off") == 0
+    assert station("intake", "show") == 0
+    assert "U 盘" in capsys.readouterr().out
+
+    assert county_cli.main(["--data-dir", str(county.home), "serve", "--workers", "2"]) == 2
+    assert "PostgreSQL" in capsys.readouterr().err
