@@ -168,7 +168,7 @@ def trivial_server(root: Path) -> tuple[str, subprocess.Popen[bytes]]:
             "--log-level",
             "warning",
             "--no-access-log",
-        ],  # fmt: skip
+        ],
         cwd=root,
     )
     url = f"http://127.0.0.1:{port}"

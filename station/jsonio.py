@@ -8,6 +8,7 @@ a crafted manifest, receipt, review or key file that was a traceback instead of 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 
@@ -20,8 +21,25 @@ def loads(text: str | bytes) -> Any:
         value = json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
-    _no_surrogates(value)
+    if _may_hold_surrogates(text):
+        _no_surrogates(value)
     return value
+
+
+# A lone surrogate reaches a parsed string only from a \uD800-\uDFFF escape or from a
+# surrogate already in the text: without either, the walk over every string is skipped (it
+# was most of the time spent reading a batch's 500 records).
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _may_hold_surrogates(text: str | bytes) -> bool:
+    try:
+        plain = text.decode("utf-8") if isinstance(text, bytes | bytearray) else text
+        if isinstance(text, str):
+            text.encode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return True  # another encoding, or a surrogate in the text itself: look at all
+    return _ESCAPED_SURROGATE.search(plain) is not None
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

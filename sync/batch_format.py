@@ -194,8 +194,9 @@ def seal_batch(
     )
 
 
-def parse(data: bytes) -> Parsed:
-    """Split the framing and check the manifest's shape; raises BatchRefused(malformed)."""
+def parse(data: bytes, file_hash: str | None = None) -> Parsed:
+    """Split the framing and check the manifest's shape; raises BatchRefused(malformed).
+    ``file_hash``: the data's SHA-256 when the caller has it already (an upload's body)."""
     try:
         if not data.startswith(MAGIC):
             raise ValueError("not a batch file (magic)")
@@ -216,7 +217,7 @@ def parse(data: bytes) -> Parsed:
     except (struct.error, ValueError, UnicodeDecodeError) as exc:
         raise BatchRefused(MALFORMED, str(exc)) from None
     _check_manifest(manifest)
-    return Parsed(manifest_bytes, manifest, sealed, signature, sha256_hex(data))
+    return Parsed(manifest_bytes, manifest, sealed, signature, file_hash or sha256_hex(data))
 
 
 def _check_manifest(m: Any) -> None:

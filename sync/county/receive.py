@@ -78,6 +78,7 @@ class Intake:
         path: str,
         body: bytes,
         station: str,
+        digest: str | None = None,
     ) -> request_auth.Claimed:
         """The request's claims if it is signed by ``station``'s key, fresh and not seen;
         else RequestRefused or BatchRefused (unknown or disabled station)."""
@@ -98,7 +99,8 @@ class Intake:
             raise BatchRefused(
                 STATION_DISABLED, f"station {station} is disabled here: {blocked.reason}"
             )
-        request_auth.verify(claimed, self._request_key(row, claimed, body), method, path, body)
+        key = self._request_key(row, claimed, body)
+        request_auth.verify(claimed, key, method, path, body, digest=digest)
         self._remember_nonce(claimed)
         return claimed
 
@@ -139,9 +141,12 @@ class Intake:
 
     # --- the batch --------------------------------------------------------------------------
 
-    def receive(self, station: str, sequence: int, body: bytes) -> Received:
-        """Verify and ingest one batch; raises BatchRefused (``Gap`` for an early one)."""
-        parsed = bf.parse(body)
+    def receive(
+        self, station: str, sequence: int, body: bytes, digest: str | None = None
+    ) -> Received:
+        """Verify and ingest one batch; raises BatchRefused (``Gap`` for an early one).
+        ``digest``: the body's SHA-256, computed once for the request and the batch."""
+        parsed = bf.parse(body, digest)
         named = (parsed.manifest["station"], parsed.manifest["sequence"])
         if named != (station, sequence):
             raise BatchRefused(

@@ -261,6 +261,7 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
             chunks.append(chunk)
         body = b"".join(chunks)
         try:
+            digest = await run_in_threadpool(request_auth.body_hash, body)
             await run_in_threadpool(
                 intake.authenticate,
                 dict(request.headers),
@@ -268,8 +269,9 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
                 request.url.path,
                 body,
                 station,
+                digest,
             )
-            received = await run_in_threadpool(intake.receive, station, sequence, body)
+            received = await run_in_threadpool(intake.receive, station, sequence, body, digest)
         except request_auth.RequestRefused as refused:
             return _refusal(refused.code, refused.detail)
         except Gap as gap:
