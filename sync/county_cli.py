@@ -233,6 +233,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db_url=url if url != db.default_url(home.root) else None,
         max_body_bytes=args.max_mb * 1024 * 1024,
         rate_per_minute=args.rate,
+        workers=args.workers,
     )
     os.environ[CONFIG_ENV] = config.to_env()
     scheme = "https" if args.tls_cert else "http"

@@ -123,6 +123,8 @@ def test_county_commands_never_end_in_a_traceback(
         make_county(home)
     monkeypatch.setenv("COUNTY_PASSPHRASE", PASSPHRASE)
     monkeypatch.chdir(home)
+    # `county serve` runs until stopped: its options are checked, the server is not started.
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: None)
     _no_traceback(lambda: county_cli.main(["--data-dir", str(home), *path, *args]), capsys)
 
 

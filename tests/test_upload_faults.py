@@ -269,3 +269,26 @@ def test_faults_on_postgresql_with_two_workers(
     tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _run(tmp_path, postgres_url, 2, monkeypatch)
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path, postgres_url: str) -> None:
+    """SIGKILL to `county serve` alone: its workers notice and stop, and the port is free for
+    the service to start again."""
+    import signal
+
+    county = make_county_home(tmp_path, postgres_url)
+    port = _free_port()
+    service = start_service(county, "--workers", "2", port=port)
+    service.process.send_signal(signal.SIGKILL)
+    service.process.wait(10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+        except httpx.HTTPError:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("the workers went on serving without their supervisor")
+    again = start_service(county, port=port)
+    stop_service(again)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +97,10 @@ def start_service(
         args += ["--db", county.db_url]
     args += ["serve", "--port", str(port), *extra]
     out = log.open("ab")
-    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=_env())
+    # A session of its own: a SIGKILL to the service reaches its worker processes too.
+    process = subprocess.Popen(
+        args, stdout=out, stderr=subprocess.STDOUT, env=_env(), start_new_session=True
+    )
     out.close()
     scheme = "https" if "--tls-cert" in extra else "http"
     service = Service(f"{scheme}://127.0.0.1:{port}", port, process, log)
@@ -116,13 +119,24 @@ def start_service(
 
 
 def stop_service(service: Service, *, kill: bool = False) -> int:
+    """SIGTERM (a graceful stop) or SIGKILL to the whole service, workers included."""
     if service.process.poll() is None:
-        service.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        if kill:
+            _signal_group(service.process.pid, signal.SIGKILL)
+        else:
+            service.process.send_signal(signal.SIGTERM)
     try:
-        return service.process.wait(timeout=60)
+        code = service.process.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        service.process.kill()
-        return service.process.wait(timeout=10)
+        _signal_group(service.process.pid, signal.SIGKILL)
+        code = service.process.wait(timeout=10)
+    _signal_group(service.process.pid, signal.SIGKILL)  # any worker left behind
+    return code
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -69,6 +70,7 @@ class ServiceConfig:
     max_body_bytes: int = 64 * 1024 * 1024
     #: Requests per minute per station (a burst of as many is allowed).
     rate_per_minute: int = 120
+    workers: int = 1
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -289,4 +291,21 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """The factory each uvicorn worker calls (``county serve``)."""
-    return create_app(ServiceConfig.from_env())
+    config = ServiceConfig.from_env()
+    if config.workers > 1:
+        _exit_with_parent()
+    return create_app(config)
+
+
+def _exit_with_parent() -> None:
+    """A worker whose supervising process died (killed, not stopped) stops too, instead of
+    holding the port so that `county serve` cannot start again."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        LOG.warning("the supervising process is gone: this worker stops")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
