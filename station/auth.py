@@ -97,6 +97,12 @@ class Context:
 
 
 def normalise_login(login: str) -> str:
+    try:
+        login.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding on the command line
+        raise UsageError(
+            "登录名中有无法识别的字符（不是 UTF-8 文本）", "the login is not valid UTF-8 text"
+        ) from None
     return login.strip().casefold()
 
 

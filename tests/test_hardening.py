@@ -570,10 +570,30 @@ def test_a_photo_must_be_named_by_its_own_hash(tmp_path: Path) -> None:
     parsed = intake.read_file(batch)
     payload = bf.open_payload(parsed, keys.x25519)
     name = next(k for k in payload if k.startswith("photos/"))
+    # Other bytes under the same name, listed in the manifest with their own (true) hash, as
+    # a station's writer that signs what it sends could make them: each entry matches the
+    # manifest, but the name is not the hash of the bytes.
     payload[name] = payload[name] + b"other bytes under the same name"
+    manifest = {
+        **parsed.manifest,
+        "entries": [
+            {**e, "sha256": bf.sha256_hex(payload[name]), "size": len(payload[name])}
+            if e["name"] == name
+            else e
+            for e in parsed.manifest["entries"]
+        ],
+    }
+    forged = bf.Parsed(parsed.manifest_bytes, manifest, parsed.sealed, parsed.signature,
+                       parsed.file_hash)  # fmt: skip
     with pytest.raises(BatchRefused) as refused:
-        intake._contents(batch, parsed, payload)
+        intake._contents(batch, forged, payload)
     assert refused.value.code == HASH_MISMATCH and "named by its hash" in refused.value.detail
+    # And bytes that are not what the manifest lists are refused before that, on opening.
+    assert all(
+        bf.sha256_hex(payload[e["name"]]) == e["sha256"]
+        for e in manifest["entries"]
+        if e["name"] == name
+    )
     engine.dispose()
 
 

@@ -124,13 +124,13 @@ def ingest_files(
 ) -> list[Outcome]:
     good, out = _load(paths)
     for path, parsed in _parsed(good, out):
-        out.append(_ingest_one(engine, keys, path, parsed, pending_dir, receipts_dir))
+        out.append(ingest_one(engine, keys, path, parsed, pending_dir, receipts_dir))
         if out[-1].status == "ok":
-            out += _drain_pending(engine, keys, out[-1].station, pending_dir, receipts_dir)
+            out += drain_pending(engine, keys, out[-1].station, pending_dir, receipts_dir)
     return out
 
 
-def _ingest_one(
+def ingest_one(
     engine: Engine,
     keys: CountyKeys,
     path: Path,
@@ -195,7 +195,7 @@ def _ingest_one(
     )
 
 
-def _drain_pending(
+def drain_pending(
     engine: Engine, keys: CountyKeys, station: str, pending_dir: Path, receipts_dir: Path
 ) -> list[Outcome]:
     out: list[Outcome] = []
@@ -211,7 +211,7 @@ def _drain_pending(
             path.unlink()
             out.append(Outcome(path, "refused", MALFORMED, exc.detail, station, nxt))
             return out
-        result = _ingest_one(engine, keys, path, parsed, pending_dir, receipts_dir)
+        result = ingest_one(engine, keys, path, parsed, pending_dir, receipts_dir)
         out.append(result)
         if result.status != "ok":
             return out

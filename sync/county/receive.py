@@ -172,7 +172,7 @@ class Intake:
 
     def _ingest_once(self, path: Path, parsed: bf.Parsed, body: bytes) -> Received:
         home = self.home
-        outcome = ingest._ingest_one(
+        outcome = ingest.ingest_one(
             self.engine, self.keys, path, parsed, home.pending, home.receipts, body
         )
         if outcome.status == "refused":
@@ -182,7 +182,7 @@ class Intake:
                 missing = intake.chain_state(conn, outcome.station).next_sequence
             raise Gap(missing, outcome.sequence)
         if outcome.status == "ok":
-            ingest._drain_pending(
+            ingest.drain_pending(
                 self.engine, self.keys, outcome.station, home.pending, home.receipts
             )
         assert outcome.receipt is not None
