@@ -291,6 +291,48 @@ def cmd_station_enable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_user_password() -> str:
+    value = os.environ.get("COUNTY_USER_PASSWORD")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "请设置环境变量 COUNTY_USER_PASSWORD", "set COUNTY_USER_PASSWORD: no terminal"
+        )
+    first = getpass.getpass("新用户密码 / password: ")
+    if getpass.getpass("再输入一次 / again: ") != first:
+        raise UsageError("两次输入的密码不一致", "the passwords differ")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from sync.county.accounts import add_user
+
+    user = add_user(_engine(args), args.login, args.name, args.role, _new_user_password())
+    print(f"已添加用户 {user.login}（{user.name}，{user.role.label_zh}）/ user added")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from sync.county.accounts import CountyRole, list_users
+
+    for u in list_users(_engine(args)):
+        flags = (
+            "  已停用 / disabled" if u["disabled"] else "  已锁定 / locked" if u["locked"] else ""
+        )
+        role = CountyRole(str(u["role"])).label_zh
+        print(f"{u['login']}  {u['name']}  {role}{flags}")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from sync.county.accounts import disable_user
+
+    disable_user(_engine(args), args.login)
+    print(f"用户 {args.login} 已停用，其登录已结束 / disabled, sessions ended")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = BilingualParser(
         prog="county",
@@ -351,6 +393,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "验证并入库，写回执")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--receipts", help="回执目录 (默认 data-dir/receipts)")
+
+    us = add("user", None, "审核工作台用户 / county users of the review pages")
+    us_sub = us.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add("add", cmd_user_add, "添加用户 (密码: COUNTY_USER_PASSWORD 或提示输入)", us_sub)
+    p.add_argument("login", metavar="LOGIN")
+    p.add_argument("--name", required=True, help="姓名")
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["clerk", "reviewer", "admin"],
+        help="clerk 经办人 / reviewer 审核人 / admin 管理员",
+    )
+    add("list", cmd_user_list, "列出用户", us_sub)
+    p = add("disable", cmd_user_disable, "停用用户 (其登录立即结束)", us_sub)
+    p.add_argument("login", metavar="LOGIN")
 
     p = add("serve", cmd_serve, "运行接收服务：报名点联网上传批次 / run the intake service")
     p.add_argument(

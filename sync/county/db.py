@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -120,6 +122,75 @@ request_nonces = Table(
     Column("station", String(16), primary_key=True),
     Column("nonce", String(64), primary_key=True),
     Column("seen_at", DateTime, nullable=False, index=True),
+)
+
+
+# --- the review desk (sync/county/web.py) ---------------------------------------------------
+
+county_users = Table(
+    "county_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("login", String(32), nullable=False, unique=True),
+    Column("name", String(60), nullable=False),
+    Column("role", String(16), nullable=False),  # clerk | reviewer | admin
+    Column("password_hash", String(200), nullable=False),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime, nullable=True),
+    Column("disabled_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+county_sessions = Table(
+    "county_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's token
+    Column("user_id", Integer, ForeignKey("county_users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("seen_at", DateTime, nullable=False, index=True),
+)
+
+# Every decision, appended: who, when, on which version, what and why, and the state before.
+review_log = Table(
+    "review_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("login", String(32), nullable=False),
+    Column("station", String(16), nullable=False),
+    Column("registration_no", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("allocation", String(16), nullable=True),
+    Column("previous", String(16), nullable=False),
+    Index("ix_review_log_candidate", "station", "registration_no"),
+)
+
+# What the review lists filter on, per candidate, from its latest version (kept by ingest;
+# a database from before it is indexed when the service starts). A table of its own, so
+# that create_all adds it to an existing database.
+review_index = Table(
+    "review_index",
+    metadata,
+    Column("station", String(16), primary_key=True),
+    Column("registration_no", String(32), primary_key=True),
+    Column("name", String(60), nullable=False, index=True),
+    Column("initials", String(60), nullable=False, index=True),
+    Column("school_code", String(20), nullable=False, index=True),
+    Column("school_name", String(100), nullable=False),
+    Column("category", String(16), nullable=False, index=True),
+    Column("allocation_applied", Boolean, nullable=False),
+    Column("photo_sha256", String(64), nullable=True),
+    Column("phash", String(16), nullable=True),  # perceptual hash, filled in the background
+)
+
+county_settings = Table(
+    "county_settings",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 

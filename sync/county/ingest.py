@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, bindparam, select, update
 from station.audit import EVENT_COLUMNS
 from station.fileio import atomic_write_bytes
 from sync import batch_format as bf
-from sync.county import db, intake
+from sync.county import db, intake, review_desk
 from sync.errors import MALFORMED, REPLAYED, SEQUENCE_GAP, BatchRefused
 from sync.keys import CountyKeys, fingerprint, sign_document
 from sync.station_side import RECEIPT
@@ -297,6 +297,15 @@ def _store(
     if new_versions:
         conn.execute(db.versions.insert(), new_versions)
     _upsert_candidates(conn, station, latest, c.passwords, now)
+    review_desk.upsert_index(
+        conn,
+        [
+            review_desk.index_values(station, ln["_record"])
+            for ln in c.lines
+            if ln["registration_no"] in latest
+            and ln["version"] == latest[ln["registration_no"]]["version"]
+        ],
+    )
     if m.get("resync") is not None:
         _supersede(conn, station, m["resync"]["audit_fork_seq"], m["sequence"])
     if c.audit:

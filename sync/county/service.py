@@ -71,6 +71,8 @@ class ServiceConfig:
     #: Requests per minute per station (a burst of as many is allowed).
     rate_per_minute: int = 120
     workers: int = 1
+    #: The review desk's pages beside the intake API (sync/county/web.py).
+    pages: bool = True
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -160,6 +162,10 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.intake = intake
+    if config.pages:
+        from sync.county import web
+
+        web.install(app, engine, keys, home)
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Any) -> Response:
