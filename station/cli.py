@@ -480,6 +480,14 @@ def main(
         print("错误：参数中含有空字符（\\0），无法使用", file=sys.stderr)
         print("error: an argument contains a NUL character", file=sys.stderr)
         return 2
+    if any(_not_utf8(a) for a in given):
+        # Bytes of another encoding on the command line (a GBK-named file, say): names,
+        # searches, logins and the audit log all need text.
+        print(
+            "错误：参数中有无法识别的字符（不是 UTF-8 文本），请改用 UTF-8 的名称", file=sys.stderr
+        )
+        print("error: an argument is not valid UTF-8 text", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or default
     if handler is None:
@@ -518,6 +526,14 @@ def main(
         print(f"错误：程序内部错误（{type(exc).__name__}），详情已写入 {log_path}", file=sys.stderr)
         print(f"error: internal error {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _configure_logging(args: argparse.Namespace) -> Path:

@@ -398,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     us_sub = us.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
     p = add("add", cmd_user_add, "添加用户 (密码: COUNTY_USER_PASSWORD 或提示输入)", us_sub)
     p.add_argument("login", metavar="LOGIN")
-    p.add_argument("--name", required=True, help="姓名")
+    p.add_argument("--name", required=True, help="用户的真实姓名（显示在审核记录中）")
     p.add_argument(
         "--role",
         required=True,

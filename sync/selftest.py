@@ -259,7 +259,7 @@ def _upload(t: Scratch) -> str:
     from sync import request_auth, station_side, upload
     from sync.county.service import ServiceConfig, create_app
 
-    app = create_app(ServiceConfig(data_dir=str(t.county_dir)), COUNTY_PASSPHRASE)
+    app = create_app(ServiceConfig(data_dir=str(t.county_dir), pages=False), COUNTY_PASSPHRASE)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

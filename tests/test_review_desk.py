@@ -15,6 +15,8 @@ from sqlalchemy import select, update
 
 from sync.county import db, progress
 from sync.county.service import ServiceConfig, create_app
+from sync.keys import read_county_public, verify_document
+from sync.station_side import REVIEW
 
 from .county_desk_fixtures import PASSWORDS, CountyDesk, make_desk
 from .sync_fixtures import PASSPHRASE
@@ -319,6 +321,13 @@ def test_progress(app: Any, desk: CountyDesk) -> None:
     assert "截止日期 2099-05-01" in page.text and "410105-03" in page.text
     view = progress.overview(desk.engine, desk.home / "pending")
     assert view.total == 20 and {s.code for s in view.stations} == {"410105-03", "410105-04"}
+    # The station's signed review file, from the decisions taken here.
+    link = re.search(r'href="(/stations/410105-0\d/review.json)"', page.text).group(1)
+    signed = admin.get(link)
+    assert signed.status_code == 200
+    county_key = read_county_public(desk.home / "county-public.json")
+    doc = verify_document(county_key.ed25519, signed.content, REVIEW)
+    assert doc["results"] and doc["station"] == link.split("/")[2]
     sheet = openpyxl.load_workbook(io.BytesIO(admin.get("/progress.xlsx").content)).active
     assert sheet.cell(1, 1).value == "报名点代码" and sheet.max_row >= 4
 

@@ -15,15 +15,12 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
-from station.fields import Category
+from station.fields import Category, label_zh
 from sync.county import db
 
 COLUMNS = (
     "序号",
-    "姓名",
-    "证件号码",
-    "毕业学校",
-    "考生类别",
+    *(label_zh(n) for n in ("name", "id_number", "school_name", "category")),
     "申请分配生",
     "分配生结论",
     "审核结果",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from station import pinyin
 from station.errors import UsageError
-from station.fields import Category
+from station.fields import Category, label_zh
 from sync.county import db
 
 PER_PAGE = 50
@@ -667,10 +667,7 @@ SHEET_COLUMNS = (
     "报名点",
     "报名号",
     "版本",
-    "姓名",
-    "证件号码",
-    "毕业学校",
-    "考生类别",
+    *(label_zh(n) for n in ("name", "id_number", "school_name", "category")),
     "申请分配生",
     "审核结论",
     "原因",

@@ -338,6 +338,7 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
             s,
             view=view,
             widest=widest,
+            silent_days=progress.SILENT_DAYS,
             notice=request.query_params.get("notice", ""),
         )
 
