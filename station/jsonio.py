@@ -33,6 +33,8 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _may_hold_surrogates(text: str | bytes) -> bool:
+    if isinstance(text, bytes | bytearray) and json.detect_encoding(text) != "utf-8":
+        return True  # UTF-16/32, read with surrogatepass: look at all
     try:
         plain = text.decode("utf-8") if isinstance(text, bytes | bytearray) else text
         if isinstance(text, str):

@@ -199,5 +199,6 @@ def load(directory: Path) -> Settings:
 
 
 def save(directory: Path, settings: Settings) -> None:
+    settings.check()  # never write a file that the next start would refuse to read
     text = json.dumps(asdict(settings), ensure_ascii=False, indent=2) + "\n"
     atomic_write_bytes(directory / SETTINGS_FILE, text.encode("utf-8"))

@@ -253,6 +253,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,  # the service writes its own, without the client's address
         log_config=_serve_logging(),
         timeout_graceful_shutdown=args.grace,
+        limit_concurrency=args.max_connections,  # above it: 503, which a station retries
         server_header=False,
     )
     return 0
@@ -425,6 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--grace", type=positive_int, default=30, help="停止时等待进行中请求的秒数 (默认 30)"
+    )
+    p.add_argument(
+        "--max-connections",
+        type=positive_int,
+        default=100,
+        help="每个工作进程同时处理的连接上限，超出答 503 (默认 100)",
     )
 
     rv = add("review", None, "资格审核 / review")

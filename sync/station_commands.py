@@ -192,7 +192,7 @@ def cmd_intake_set(args: argparse.Namespace) -> int:
     with _login(args) as ctx:
         url = args.url
         certificate = pin = None
-        if url.strip().startswith("https://"):
+        if upload.is_tls(url):
             certificate = upload.fetch_certificate(url)
             seen = upload.pin_of(certificate)
             print(f"服务器证书指纹 / certificate SHA-256:\n  {upload.shown_pin(seen)}")

@@ -491,6 +491,24 @@ def unacknowledged(ctx: Context) -> list[Outgoing]:
         ]
 
 
+def waiting_sequences(ctx: Context) -> list[int]:
+    """The sequence numbers of the sealed batches without a receipt, without their bytes."""
+    ctx.require(Permission.EXPORT)
+    with ctx.store.read() as s:
+        return list(
+            s.scalars(
+                select(Batch.sequence).where(Batch.data.is_not(None)).order_by(Batch.sequence)
+            )
+        )
+
+
+def batch_bytes(ctx: Context, sequence: int) -> bytes | None:
+    """A sealed batch's bytes; None once a receipt for it was applied (by USB, meanwhile)."""
+    ctx.require(Permission.EXPORT)
+    with ctx.store.read() as s:
+        return s.scalar(select(Batch.data).where(Batch.sequence == sequence))
+
+
 def request_signer(ctx: Context) -> tuple[str, Ed25519PrivateKey]:
     """The station code and its signing key, which signs upload requests as it signs batches."""
     ctx.require(Permission.EXPORT)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -61,7 +61,7 @@ class Target:
 
     @property
     def tls(self) -> bool:
-        return self.url.startswith("https://")
+        return is_tls(self.url)
 
 
 def pin_of(pem: str) -> str:
@@ -85,14 +85,27 @@ def normal_pin(text: str) -> str:
     return pin
 
 
-def _check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+def normal_url(url: str) -> str:
+    """The intake's address in one spelling (scheme and host in lower case, no trailing
+    slash), or UsageError: ``HTTPS://Host`` must not pass as plain http."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
         raise UsageError(
             f"接收服务地址无效：{url}（应为 https://主机:端口）",
             f"not an intake address: {url} (https://host:port)",
         )
-    return url.strip().rstrip("/")
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def is_tls(url: str) -> bool:
+    return urlsplit(url.strip()).scheme.lower() == "https"
 
 
 def fetch_certificate(url: str, timeout: float = 10.0) -> str:
@@ -124,9 +137,9 @@ def configure(ctx: Context, url: str, pin: str | None, certificate: str | None) 
         cert_path.unlink(missing_ok=True)
         ctx.settings.intake_url, ctx.settings.intake_pin = "", ""
         return Target("")
-    url = _check_url(url)
+    url = normal_url(url)
     stored_pin = ""
-    if url.startswith("https://"):
+    if is_tls(url):
         if certificate is None or pin is None:
             raise UsageError(
                 "https 地址需要县区证书及其指纹", "an https address needs the certificate's pin"
@@ -155,10 +168,10 @@ def configure(ctx: Context, url: str, pin: str | None, certificate: str | None) 
 def target_of(ctx: Context, url: str | None = None) -> Target | None:
     """The configured intake (or ``url`` given on the command line, https then pinned to the
     stored certificate); None when upload is not set up."""
-    chosen = _check_url(url) if url else ctx.settings.intake_url
+    chosen = normal_url(url) if url else ctx.settings.intake_url
     if not chosen:
         return None
-    if not chosen.startswith("https://"):
+    if not is_tls(chosen):
         return Target(chosen)
     cert_path = ctx.data_dir / CERT_FILE
     pin = ctx.settings.intake_pin
@@ -323,21 +336,26 @@ def upload(
     target: Target | None = None,
     *,
     attempts: int = 5,
+    failed_before: int = 0,
     client: httpx.Client | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
     rng: random.Random | None = None,
 ) -> Report:
     """Send every unacknowledged batch in sequence order; up to ``attempts`` tries per batch
-    on connection errors (waiting with backoff in between, cut short by ``stop``)."""
+    on connection errors (waiting with backoff in between, cut short by ``stop``).
+    ``failed_before``: runs in a row that could not reach the county (the desk's count), so
+    that ``retry_in`` keeps growing from run to run."""
     target = target or target_of(ctx)
     if target is None:
         raise UsageError(
             "未设置县区接收服务地址：请管理员运行 station intake set，或用 U 盘交县区",
             "no intake address: run `station intake set`, or use a USB stick",
         )
-    pending = station_side.unacknowledged(ctx)
-    report = Report(total=len(pending), waiting=[b.sequence for b in pending])
+    # Sequence numbers only: each batch's bytes are read when it is sent (a station with
+    # many large batches waiting does not hold them all in memory).
+    pending = station_side.waiting_sequences(ctx)
+    report = Report(total=len(pending), waiting=list(pending))
     if not pending:
         return report
     station, key = station_side.request_signer(ctx)
@@ -348,21 +366,26 @@ def upload(
         resent: set[int] = set()
         failures = 0
         while queue:
-            batch = queue[0]
+            sequence = queue[0]
             if progress:
                 progress(len(report.acknowledged) + len(report.already), report.total)
             try:
-                outcome = _send(ctx, client, target, station, key, batch)
+                outcome = _send(ctx, client, target, station, key, sequence)
             except _Retry as retry:
                 failures += 1
                 report.error = retry.why
                 delay = retry.after if retry.after is not None else backoff(failures, rng)
                 if failures >= attempts or (stop is not None and stop.is_set()):
-                    report.retry_in = backoff(failures + 1, rng)
+                    # The county's own Retry-After first; else keep backing off.
+                    report.retry_in = (
+                        retry.after
+                        if retry.after is not None
+                        else backoff(failed_before + failures + 1, rng)
+                    )
                     return report
                 if stop is not None:
                     if stop.wait(delay):
-                        report.retry_in = backoff(failures + 1, rng)
+                        report.retry_in = backoff(failed_before + failures + 1, rng)
                         return report
                 else:
                     time.sleep(delay)
@@ -370,22 +393,21 @@ def upload(
             except _Gap as gap:
                 # The county lacks an earlier batch that this station still holds (sent
                 # before by USB and lost, say): send that one first, once.
-                ahead = [b for b in pending if b.sequence == gap.missing]
-                if not ahead or gap.missing in resent:
-                    report.refused = (batch.sequence, SEQUENCE_GAP, gap.detail)
+                if gap.missing not in pending or gap.missing in resent:
+                    report.refused = (sequence, SEQUENCE_GAP, gap.detail)
                     return report
                 resent.add(gap.missing)
-                queue.insert(0, ahead[0])
+                queue.insert(0, gap.missing)
                 continue
             except BatchRefused as refused:
-                report.refused = (batch.sequence, refused.code, refused.detail)
+                report.refused = (sequence, refused.code, refused.detail)
                 return report
             failures = 0
             report.error = None
             queue.pop(0)
-            if batch.sequence in report.waiting:
-                report.waiting.remove(batch.sequence)
-            (report.already if outcome == "already" else report.acknowledged).append(batch.sequence)
+            if sequence in report.waiting:
+                report.waiting.remove(sequence)
+            (report.already if outcome == "already" else report.acknowledged).append(sequence)
         if progress:
             progress(report.total, report.total)
         return report
@@ -407,14 +429,17 @@ def _send(
     target: Target,
     station: str,
     key: Any,
-    batch: station_side.Outgoing,
+    sequence: int,
 ) -> str:
     """PUT one batch and apply its receipt; its outcome ("stored" or "already")."""
-    path = f"/stations/{station}/batches/{batch.sequence}"
-    headers = request_auth.sign(key, station, "PUT", path, batch.data)
+    data = station_side.batch_bytes(ctx, sequence)
+    if data is None:
+        return "already"  # its receipt came by USB meanwhile
+    path = f"/stations/{station}/batches/{sequence}"
+    headers = request_auth.sign(key, station, "PUT", path, data)
     headers["Content-Type"] = "application/octet-stream"
     try:
-        response = client.put(path, content=batch.data, headers=headers)
+        response = client.put(path, content=data, headers=headers)
     except httpx.TransportError as exc:  # refused, reset, timed out, TLS failed, DNS
         if isinstance(exc.__cause__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in str(
             exc

@@ -44,3 +44,10 @@ def test_escaped_surrogates_are_refused(text: str) -> None:
 
 def test_an_escaped_backslash_before_u_is_text() -> None:
     assert jsonio.loads('{"a": "\\\\ud800"}') == {"a": "\\ud800"}
+
+
+def test_utf16_bytes_are_checked_whole() -> None:
+    """UTF-16 bytes can also be valid UTF-8; json reads them as UTF-16 with surrogatepass."""
+    crafted = '{"a":"\ud800\u0080"}'.encode("utf-16-le", "surrogatepass")
+    with pytest.raises(ValueError):
+        jsonio.loads(crafted)

@@ -29,7 +29,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> CountyDesk:
 
 @pytest.fixture(scope="module")
 def app(desk: CountyDesk) -> Any:
-    return create_app(ServiceConfig(data_dir=str(desk.home)), PASSPHRASE)
+    return create_app(ServiceConfig(data_dir=str(desk.home), logins_per_minute=1000), PASSPHRASE)
 
 
 def client(app: Any, who: str | None = None) -> TestClient:
@@ -321,9 +321,10 @@ def test_progress(app: Any, desk: CountyDesk) -> None:
     assert "截止日期 2099-05-01" in page.text and "410105-03" in page.text
     view = progress.overview(desk.engine, desk.home / "pending")
     assert view.total == 20 and {s.code for s in view.stations} == {"410105-03", "410105-04"}
-    # The station's signed review file, from the decisions taken here.
-    link = re.search(r'href="(/stations/410105-0\d/review.json)"', page.text).group(1)
-    signed = admin.get(link)
+    # The station's signed review file, from the decisions taken here (a POST: numbered).
+    link = re.search(r'action="(/stations/410105-0\d/review.json)"', page.text).group(1)
+    assert admin.get(link).status_code == 405
+    signed = admin.post(link, data={"csrf": csrf_of(admin, "/progress")})
     assert signed.status_code == 200
     county_key = read_county_public(desk.home / "county-public.json")
     doc = verify_document(county_key.ed25519, signed.content, REVIEW)
@@ -365,3 +366,100 @@ def test_county_user_commands(desk: CountyDesk, monkeypatch: pytest.MonkeyPatch,
     assert county_cli.main([*home, "user", "list"]) == 0
     listed = capsys.readouterr().out
     assert "wang  王老师  审核人  已停用" in listed and "clerk1" in listed
+
+
+def test_bulk_keeps_allocation_results_and_refuses_what_changed(app: Any, desk: CountyDesk) -> None:
+    """A bulk decision carries no 分配生 result: it leaves the one taken on the candidate's
+    page; and a record another clerk decided after the list was shown is left as it is."""
+    with desk.engine.begin() as conn:
+        conn.execute(update(db.review_index).values(allocation_applied=True))
+    reviewer, clerk = client(app, "review1"), client(app, "clerk2")
+    page = reviewer.get("/review", params={"station": "410105-03"})
+    picks = re.findall(r'name="pick" value="([^"]+)"', page.text)
+    first, second = (p.split("|") for p in picks[:2])
+    row = {"station": first[0], "registration_no": first[1]}
+    form = _form(clerk, row)
+    where = f"/review/{first[0]}/{first[1]}"
+    clerk.post(where, data={**form, "decision": "approved", "allocation": "granted"})
+    other = {"station": second[0], "registration_no": second[1]}
+    form2 = _form(clerk, other)
+    # The reviewer's list was read before the clerk decided the first one.
+    clerk.post(
+        f"/review/{second[0]}/{second[1]}",
+        data={**form2, "decision": "approved", "allocation": "denied"},
+    )
+    done = reviewer.post(
+        "/review/bulk",
+        data={"csrf": csrf_of(reviewer), "decision": "approved", "pick": picks[:3]},
+    )
+    note = reviewer.get(done.headers["location"]).text
+    assert "已对 1 名考生作出决定" in note and first[1] in note and second[1] in note
+    with desk.engine.connect() as conn:
+        allocations = dict(
+            conn.execute(
+                select(db.candidates.c.registration_no, db.candidates.c.allocation).where(
+                    db.candidates.c.registration_no.in_([first[1], second[1]])
+                )
+            ).all()
+        )
+    assert allocations == {first[1]: "granted", second[1]: "denied"}
+
+
+def test_sheets_hold_text_not_formulas(app: Any, desk: CountyDesk) -> None:
+    row = desk.candidates()[0]
+    with desk.engine.begin() as conn:
+        conn.execute(
+            update(db.review_index)
+            .where(db.review_index.c.registration_no == row["registration_no"])
+            .values(school_name='=HYPERLINK("http://evil","点此")')
+        )
+    reviewer = client(app, "review1")
+    for path in ("/review/export.xlsx", "/publicity.xlsx"):
+        sheet = openpyxl.load_workbook(io.BytesIO(reviewer.get(path).content)).active
+        cells = [c for r in sheet.iter_rows() for c in r if isinstance(c.value, str)]
+        evil = [c for c in cells if c.value.startswith("=HYPERLINK")]
+        assert evil and all(c.data_type == "s" for c in evil), path
+
+
+def test_odd_requests_get_answers_not_errors(app: Any) -> None:
+    c = client(app, "clerk1")
+    assert c.get("/review", params={"page": "1" + "0" * 30}).status_code == 200
+    anonymous = client(app)
+    anonymous.cookies.set("zk_login", "token")
+    odd = anonymous.post("/login", data={"login": "x", "password": "y", "token": "é"})
+    assert odd.status_code == 403
+    huge = c.post("/review/bulk", content=b"x" * 100, headers={"content-length": "99999999"})
+    assert huge.status_code == 413
+
+
+def test_too_many_logins_from_one_address(desk: CountyDesk) -> None:
+    app = create_app(ServiceConfig(data_dir=str(desk.home), logins_per_minute=3), PASSPHRASE)
+    c = TestClient(app, follow_redirects=False)
+    token = re.search(r'name="token" value="([^"]+)"', c.get("/login").text).group(1)
+    answers = [
+        c.post("/login", data={"login": "nobody", "password": "x", "token": token}).status_code
+        for _ in range(4)
+    ]
+    assert answers == [401, 401, 401, 429]
+
+
+def test_guesses_made_at_once_all_count(desk: CountyDesk) -> None:
+    """Twenty wrong passwords sent at the same moment lock the login like twenty in a row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sync.county import accounts
+
+    accounts.add_user(desk.engine, "target", "被猜者", "clerk", "target-password-1")
+
+    def guess(_n: int) -> str:
+        try:
+            accounts.log_in(desk.engine, "target", "wrong")
+        except accounts.LoginRefused as refused:
+            return refused.message
+        return "in"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(guess, range(20)))
+    assert any("锁定" in a for a in answers)
+    with pytest.raises(accounts.LoginRefused, match="锁定"):
+        accounts.log_in(desk.engine, "target", "target-password-1")

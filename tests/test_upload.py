@@ -175,6 +175,25 @@ def test_limits_of_size_and_rate(tmp_path: Path) -> None:
         # Another station is not held up by this one's limit.
         other = _put(service.url, "410105-04", 1, b"x", key)
         assert other.status_code == 403
+        # Refused requests from one address run out (30 a minute), whoever they claim to be.
+        answers = [_put(service.url, code, 1, b"x", None).status_code for _ in range(31)]
+        assert answers[0] == 401 and answers[-1] == 429
+
+
+def test_only_a_signed_request_learns_why_a_station_is_disabled(tmp_path: Path) -> None:
+    county = make_county_home(tmp_path)
+    directory = station_with_batches(tmp_path, county, 3, 1)
+    code, key, batches = _outgoing(directory)
+    engine = county.engine()
+    from sync.county.receive import disable_station
+
+    disable_station(engine, code, "电脑被盗")
+    engine.dispose()
+    with running(county) as service:
+        stranger = _put(service.url, code, 1, batches[0].data, Ed25519PrivateKey.generate())
+        assert stranger.status_code == 401 and "电脑被盗" not in stranger.text
+        owner = _put(service.url, code, 1, batches[0].data, key)
+        assert owner.status_code == 403 and "电脑被盗" in owner.json()["detail"]
 
 
 def test_tls_with_the_county_certificate_pinned(tmp_path: Path) -> None:
@@ -223,6 +242,18 @@ def test_the_uploader_says_what_blocks_it(tmp_path: Path) -> None:
         # Not set up: the message says how.
         with pytest.raises(Exception, match="station intake set"):
             upload.upload(ctx)
+        # An address in capitals is https all the same: it needs the certificate's pin.
+        assert upload.normal_url("HTTPS://County.Example:8440/") == "https://county.example:8440"
+        with pytest.raises(Exception, match="指纹"):
+            upload.configure(ctx, "HTTPS://127.0.0.1:9", None, None)
+        # Runs that failed before make the next wait longer (the desk counts them).
+        waits = [
+            upload.upload(
+                ctx, upload.Target("http://127.0.0.1:9"), attempts=1, failed_before=n
+            ).retry_in
+            for n in (0, 6)
+        ]
+        assert waits[0] is not None and waits[1] is not None and waits[1] > 4 * waits[0]
         # Nothing listening: waits to retry, loses nothing.
         report = upload.upload(ctx, upload.Target("http://127.0.0.1:9"), attempts=1)
         assert report.waiting == [1] and report.retry_in is not None

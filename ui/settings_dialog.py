@@ -150,7 +150,7 @@ class SettingsDialog(QDialog):
         self.error.clear()
 
         def fetch(_progress: Any) -> str | None:
-            if url.startswith("https://"):
+            if upload.is_tls(url):
                 return upload.fetch_certificate(url)
             return None
 

@@ -43,6 +43,7 @@ class UploadStatus(QToolButton):
         self.context = context
         self.report: Any = None
         self.running: Operation | None = None
+        self.failed_runs = 0  # runs in a row that could not reach the county: the backoff
         self._stop = threading.Event()
         self.timer = QTimer(self, singleShot=True)
         self.timer.timeout.connect(self.send_now)
@@ -71,10 +72,12 @@ class UploadStatus(QToolButton):
         self.timer.stop()
         from sync import upload
 
-        context, stop = self.context, self._stop
+        context, stop, failed = self.context, self._stop, self.failed_runs
 
         def work(progress: Any) -> Any:
-            return upload.upload(context, attempts=1, progress=progress, stop=stop)
+            return upload.upload(
+                context, attempts=1, failed_before=failed, progress=progress, stop=stop
+            )
 
         self.setText(self.tr("Upload: connecting…"))
         self.running = start(self, work, self._reported, self._failed, self._ended)
@@ -95,6 +98,7 @@ class UploadStatus(QToolButton):
     def _reported(self, report: Any) -> None:
         self.running = None  # before the report goes out: its listeners may send again
         self.report = report
+        self.failed_runs = self.failed_runs + 1 if report.error and report.waiting else 0
         words = self._words(report)
         self.setToolTip(words)
         if report.refused is not None:

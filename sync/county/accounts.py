@@ -15,6 +15,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -77,6 +79,21 @@ class LoginRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+#: Argon2id takes 64 MiB a check: at most this many at once in a worker, so a flood of
+#: logins cannot take the server's memory.
+_HASHING = threading.BoundedSemaphore(4)
+
+
+@contextlib.contextmanager
+def _hashing() -> Iterator[None]:
+    if not _HASHING.acquire(timeout=20):
+        raise LoginRefused("服务器正忙，请稍后再试")
+    try:
+        yield
+    finally:
+        _HASHING.release()
 
 
 def _now() -> dt.datetime:
@@ -164,24 +181,32 @@ def log_in(engine: Engine, login: str, password: str) -> tuple[str, Session]:
     with engine.connect() as conn:
         row = conn.execute(select(t).where(t.c.login == login.strip().lower())).first()
     if row is None or row.disabled_at is not None:
-        with contextlib.suppress(VerificationError):
+        with _hashing(), contextlib.suppress(VerificationError):
             _HASHER.verify(_DUMMY, password)
         raise LoginRefused("登录名或密码错误")
     if row.locked_until is not None and row.locked_until > now:
         minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
         raise LoginRefused(f"密码错误次数过多，此账号已锁定，请 {minutes} 分钟后再试")
     try:
-        _HASHER.verify(row.password_hash, password)
+        with _hashing():
+            _HASHER.verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failed = row.failed + 1
-        locked = now + dt.timedelta(minutes=LOCK_MINUTES) if failed >= LOCK_AFTER else None
+        # Counted in the database, one statement per attempt: attempts made at once all
+        # count (read-then-write let twenty parallel guesses pass as one).
         with engine.begin() as conn:
-            conn.execute(
+            failed = conn.execute(
                 update(t)
                 .where(t.c.id == row.id)
-                .values(failed=0 if locked else failed, locked_until=locked)
-            )
-        if locked:
+                .values(failed=t.c.failed + 1)
+                .returning(t.c.failed)
+            ).scalar_one()
+            if failed >= LOCK_AFTER:
+                conn.execute(
+                    update(t)
+                    .where(t.c.id == row.id)
+                    .values(failed=0, locked_until=now + dt.timedelta(minutes=LOCK_MINUTES))
+                )
+        if failed >= LOCK_AFTER:
             raise LoginRefused(f"密码错误次数过多，此账号已锁定 {LOCK_MINUTES} 分钟") from None
         raise LoginRefused("登录名或密码错误") from None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

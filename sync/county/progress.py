@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from station.errors import UsageError
-from sync.county import db, intake
+from sync.county import db, intake, sheets
 
 #: A station that sent nothing for this many days is shown as silent.
 SILENT_DAYS = 3
@@ -179,6 +179,7 @@ def workbook(view: Overview) -> bytes:
                 view.needed_per_day,
             ]
         )
+    sheets.as_text(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

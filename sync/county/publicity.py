@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, select
 
 from station.fields import Category, label_zh
-from sync.county import db
+from sync.county import db, sheets
 
 COLUMNS = (
     "序号",
@@ -117,6 +117,7 @@ def workbook(listing: Listing) -> bytes:
         cell.alignment = Alignment(horizontal="center")
     for column, width in zip("ABCDEFGH", (6, 12, 22, 28, 10, 10, 10, 10), strict=True):
         ws.column_dimensions[column].width = width
+    sheets.as_text(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -17,6 +17,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, delete, exc, select
 
@@ -40,6 +41,17 @@ class Received:
     outcome: str
     receipt: bytes
     records: int
+
+
+@dataclass(slots=True)
+class Pending:
+    """A request whose headers were read; ``accepted`` once its signature stands."""
+
+    claimed: request_auth.Claimed
+    row: Any
+    method: str
+    path: str
+    accepted: bool = False
 
 
 class Gap(BatchRefused):
@@ -71,17 +83,13 @@ class Intake:
 
     # --- who is asking ----------------------------------------------------------------------
 
-    def authenticate(
-        self,
-        headers: dict[str, str],
-        method: str,
-        path: str,
-        body: bytes,
-        station: str,
-        digest: str | None = None,
-    ) -> request_auth.Claimed:
-        """The request's claims if it is signed by ``station``'s key, fresh and not seen;
-        else RequestRefused or BatchRefused (unknown or disabled station)."""
+    def authenticate_headers(
+        self, headers: dict[str, str], method: str, path: str, station: str
+    ) -> Pending:
+        """Who asks, from the headers alone, before any of the body is read: the claims, the
+        station, and the signature over the claimed body hash checked with the registered
+        key. A request signed by a hand-over's new key can only be checked with the batch
+        in hand (:meth:`finish`). Raises RequestRefused or BatchRefused."""
         claimed = request_auth.claimed(headers)
         if claimed.station != station:
             raise request_auth.RequestRefused(
@@ -90,19 +98,37 @@ class Intake:
             )
         with self.engine.connect() as conn:
             row = conn.execute(select(db.stations).where(db.stations.c.code == station)).first()
-            if row is None:
-                raise BatchRefused(UNKNOWN_STATION, f"station {station} is not registered here")
+        if row is None:  # station codes are printed on paper: not a secret to keep
+            raise BatchRefused(UNKNOWN_STATION, f"station {station} is not registered here")
+        pending = Pending(claimed, row, method, path)
+        registered = bytes(row.ed25519)
+        if claimed.key_hash == hashlib.sha256(registered).hexdigest():
+            self._accept(pending, registered)
+        return pending
+
+    def finish(self, pending: Pending, body: bytes, digest: str) -> None:
+        """The body against its claimed hash, and a hand-over's signature with the batch."""
+        if digest != pending.claimed.digest:
+            raise request_auth.RequestRefused(
+                request_auth.BAD_REQUEST_SIGNATURE, "the body does not match its hash"
+            )
+        if not pending.accepted:
+            self._accept(pending, self._request_key(pending.row, pending.claimed, body))
+
+    def _accept(self, pending: Pending, key: bytes) -> None:
+        c = pending.claimed
+        request_auth.verify(c, key, pending.method, pending.path, b"", digest=c.digest)
+        # Only a station that proved who it is learns that it is disabled, and why.
+        with self.engine.connect() as conn:
             blocked = conn.execute(
-                select(db.station_access.c.reason).where(db.station_access.c.code == station)
+                select(db.station_access.c.reason).where(db.station_access.c.code == c.station)
             ).first()
         if blocked is not None:
             raise BatchRefused(
-                STATION_DISABLED, f"station {station} is disabled here: {blocked.reason}"
+                STATION_DISABLED, f"station {c.station} is disabled here: {blocked.reason}"
             )
-        key = self._request_key(row, claimed, body)
-        request_auth.verify(claimed, key, method, path, body, digest=digest)
-        self._remember_nonce(claimed)
-        return claimed
+        self._remember_nonce(c)
+        pending.accepted = True
 
     def _request_key(self, row: object, claimed: request_auth.Claimed, body: bytes) -> bytes:
         """The registered key; or, for a batch that carries a hand-over signed by the

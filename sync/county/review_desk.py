@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from station import pinyin
 from station.errors import UsageError
 from station.fields import Category, label_zh
-from sync.county import db
+from sync.county import db, sheets
 
 PER_PAGE = 50
 STATES = {"received": "待审核", "approved": "通过", "rejected": "不通过"}
@@ -546,6 +546,9 @@ class Decision:
     reason_code: str = ""
     reason_text: str = ""
     allocation: str | None = None  # granted | denied | None
+    #: Whether the 分配生 result is part of this decision (the candidate's page); a bulk or
+    #: imported decision without one leaves the result as it is.
+    set_allocation: bool = False
 
     def reason(self) -> str:
         """The words stored and sent to the station: the listed reason, then the clerk's."""
@@ -598,16 +601,25 @@ def _decide_in(
 ) -> None:
     c, i = db.candidates, db.review_index
     row = conn.execute(
-        select(c.c.state, c.c.version, c.c.updated_at, i.c.allocation_applied)
+        select(c.c.state, c.c.version, c.c.updated_at, c.c.allocation, i.c.allocation_applied)
         .join(i, and_(i.c.station == c.c.station, i.c.registration_no == c.c.registration_no))
         .where(c.c.station == station, c.c.registration_no == registration_no)
     ).first()
     if row is None:
         raise UsageError(f"没有考生 {registration_no}", f"no candidate {registration_no}")
-    allocation = decision.allocation if row.allocation_applied else None
+    if not row.allocation_applied:
+        allocation = None
+    elif decision.set_allocation:
+        allocation = decision.allocation
+    else:
+        allocation = row.allocation
     where = [c.c.station == station, c.c.registration_no == registration_no, c.c.version == version]
-    if stamp is not None:
-        where.append(c.c.updated_at == dt.datetime.fromisoformat(stamp))
+    if stamp:
+        try:
+            seen = dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            raise Changed(None) from None
+        where.append(c.c.updated_at == seen)
     now = _now()
     done = conn.execute(
         update(c)
@@ -643,18 +655,19 @@ def _decide_in(
 
 
 def decide_many(
-    engine: Engine, login: str, keys: list[tuple[str, str, int]], decision: Decision
+    engine: Engine, login: str, keys: list[tuple[str, str, int, str]], decision: Decision
 ) -> tuple[int, list[str]]:
-    """The same decision on each (station, 报名号, version) selected; a record that changed
-    meanwhile is left as it is and named. Returns (decided, the 报名号 left)."""
+    """The same decision on each (station, 报名号, version, stamp) selected, as the list
+    showed it; a record that changed since (another clerk, a new version) is left as it is
+    and named. Returns (decided, the 报名号 left)."""
     decision.check()
     left: list[str] = []
     done = 0
     with engine.begin() as conn:
-        for station, number, version in keys:
+        for station, number, version, stamp in keys:
             try:
                 with conn.begin_nested():
-                    _decide_in(conn, login, station, number, version, None, decision)
+                    _decide_in(conn, login, station, number, version, stamp, decision)
                 done += 1
             except (Changed, UsageError):
                 left.append(number)
@@ -673,6 +686,7 @@ SHEET_COLUMNS = (
     "原因",
     "原因说明",
     "分配生结论",
+    "记录时间戳",  # when the record last changed: a decision on an older view is refused
 )
 _DECISION_WORDS = {"通过": "approved", "不通过": "rejected", "": ""}
 _ALLOCATION_WORDS = {"同意": "granted", "不同意": "denied", "": None}
@@ -713,6 +727,7 @@ def decisions_workbook(engine: Engine, f: Filters) -> bytes:
                     listed,
                     text if listed else r.reason,
                     ALLOCATIONS.get(r.allocation or "", ""),
+                    r.stamp,
                 ]
             )
         if page >= part.pages:
@@ -729,9 +744,10 @@ def decisions_workbook(engine: Engine, f: Filters) -> bytes:
         ws.add_data_validation(validation)
         validation.add(f"{column}2:{column}{max(2, ws.max_row)}")
     for column, width in zip(
-        "ABCDEFGHIJKL", (11, 16, 6, 10, 21, 24, 9, 9, 9, 24, 30, 10), strict=True
+        "ABCDEFGHIJKLM", (11, 16, 6, 10, 21, 24, 9, 9, 9, 24, 30, 10, 26), strict=True
     ):
         ws.column_dimensions[column].width = width
+    sheets.as_text(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -769,7 +785,7 @@ def import_decisions(engine: Engine, login: str, data: bytes) -> Imported:
     at = {name: header.index(name) for name in header if name}
     reason_codes = {v: k for k, v in REASONS.items()}
     errors: list[tuple[int, str]] = []
-    todo: list[tuple[int, str, str, int, Decision]] = []
+    todo: list[tuple[int, str, str, int, str, Decision]] = []
     for number, values in enumerate(rows, start=2):
         cell = lambda name, values=values: (  # noqa: E731
             ""
@@ -792,7 +808,7 @@ def import_decisions(engine: Engine, login: str, data: bytes) -> Imported:
             continue
         try:
             version = int(float(cell("版本")))
-        except ValueError:
+        except (ValueError, OverflowError):
             errors.append((number, "版本应为数字"))
             continue
         decision = Decision(
@@ -800,17 +816,18 @@ def import_decisions(engine: Engine, login: str, data: bytes) -> Imported:
             reason_codes.get(reason, ""),
             cell("原因说明"),
             _ALLOCATION_WORDS[allocation_word],
+            set_allocation=bool(allocation_word),
         )
         try:
             decision.check()
         except UsageError as exc:
             errors.append((number, exc.message_zh))
             continue
-        todo.append((number, cell("报名点"), cell("报名号"), version, decision))
+        todo.append((number, cell("报名点"), cell("报名号"), version, cell("记录时间戳"), decision))
     applied = unchanged = 0
     c = db.candidates
     with engine.begin() as conn:
-        for number, station, regno, version, decision in todo:
+        for number, station, regno, version, stamp, decision in todo:
             current = conn.execute(
                 select(c.c.state, c.c.reason, c.c.allocation, c.c.version).where(
                     c.c.station == station, c.c.registration_no == regno
@@ -822,15 +839,22 @@ def import_decisions(engine: Engine, login: str, data: bytes) -> Imported:
             if current.version != version:
                 errors.append((number, f"该考生已有第 {current.version} 版，请重新导出审核表"))
                 continue
-            if (current.state, current.reason) == (decision.decision, decision.reason()) and (
-                current.allocation == decision.allocation
-            ):
+            same_allocation = (
+                not decision.set_allocation or current.allocation == decision.allocation
+            )
+            if (current.state, current.reason) == (
+                decision.decision,
+                decision.reason(),
+            ) and same_allocation:
                 unchanged += 1
                 continue
             try:
                 with conn.begin_nested():
-                    _decide_in(conn, login, station, regno, version, None, decision)
+                    _decide_in(conn, login, station, regno, version, stamp or None, decision)
                 applied += 1
-            except (Changed, UsageError) as exc:
-                errors.append((number, getattr(exc, "message_zh", "记录已变化，请重新导出")))
+            except Changed as changed:
+                by = f"（{changed.by}）" if changed.by else ""
+                errors.append((number, f"导出后此记录已被他人{by}改动，请重新导出审核表"))
+            except UsageError as exc:
+                errors.append((number, exc.message_zh))
     return Imported(applied, unchanged, sorted(errors))

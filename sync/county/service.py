@@ -14,6 +14,7 @@ The access log is one JSON line per request, without personal data: time, method
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from sync import errors as codes
 from sync import request_auth
 from sync.county import db
 from sync.county.home import CountyHome
+from sync.county.limits import RateLimit
 from sync.county.receive import STATION_DISABLED, Gap, Intake
 from sync.errors import BatchRefused
 
@@ -73,6 +75,8 @@ class ServiceConfig:
     workers: int = 1
     #: The review desk's pages beside the intake API (sync/county/web.py).
     pages: bool = True
+    #: Login attempts per client address a minute on the pages.
+    logins_per_minute: int = 20
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -98,28 +102,6 @@ class Health(BaseModel):
     status: str
     county: str
     database: str
-
-
-class _RateLimit:
-    """A token bucket per station, in this process (each worker keeps its own)."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.buckets: dict[str, tuple[float, float]] = {}
-        self.lock = threading.Lock()
-
-    def take(self, key: str) -> float:
-        """0 if the request may go, else the seconds until it may."""
-        now = time.monotonic()
-        with self.lock:
-            tokens, last = self.buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self.buckets[key] = (tokens - 1, now)
-                return 0.0
-            self.buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate
 
 
 def _refusal(
@@ -153,7 +135,9 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
     keys = home.keys(passphrase)
     engine = db.connect(home.db_url(config.db_url))
     intake = Intake(engine, keys, home)
-    limiter = _RateLimit(config.rate_per_minute)
+    limiter = RateLimit(config.rate_per_minute)
+    # Refused requests per address: a caller without a station's key gets this many a minute.
+    strangers = RateLimit(30)
     app = FastAPI(
         title="县区批次接收服务 / county batch intake",
         version="1",
@@ -165,7 +149,7 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
     if config.pages:
         from sync.county import web
 
-        web.install(app, engine, keys, home)
+        web.install(app, engine, keys, home, logins_per_minute=config.logins_per_minute)
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Any) -> Response:
@@ -251,6 +235,24 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
         station: Annotated[str, Path(pattern=STATION_PATTERN, max_length=9)],
         sequence: Annotated[int, Path(ge=1, le=10**9)],
     ) -> Response:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > config.max_body_bytes:
+            return _refusal(TOO_LARGE, f"the body is over {config.max_body_bytes} bytes")
+        # Who asks, from the headers, before the body is read: an unsigned caller neither
+        # fills memory nor spends a station's request budget.
+        try:
+            pending = await run_in_threadpool(
+                intake.authenticate_headers,
+                dict(request.headers),
+                request.method,
+                request.url.path,
+                station,
+            )
+        except (request_auth.RequestRefused, BatchRefused) as refused:
+            address = request.client.host if request.client else "-"
+            if strangers.take(address):
+                return _refusal(RATE_LIMITED, "too many refused requests", retry_after=60)
+            return _refusal(refused.code, refused.detail)
         wait = limiter.take(station)
         if wait:
             return _refusal(
@@ -258,28 +260,17 @@ def create_app(config: ServiceConfig, passphrase: str | None = None) -> FastAPI:
                 f"too many requests from station {station}",
                 retry_after=max(1, round(wait)),
             )
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > config.max_body_bytes:
-            return _refusal(TOO_LARGE, f"the body is over {config.max_body_bytes} bytes")
-        chunks, size = [], 0
+        chunks, size, digest = [], 0, hashlib.sha256()
         async for chunk in request.stream():
             size += len(chunk)
             if size > config.max_body_bytes:
                 return _refusal(TOO_LARGE, f"the body is over {config.max_body_bytes} bytes")
+            digest.update(chunk)
             chunks.append(chunk)
-        body = b"".join(chunks)
+        body, hexdigest = b"".join(chunks), digest.hexdigest()
         try:
-            digest = await run_in_threadpool(request_auth.body_hash, body)
-            await run_in_threadpool(
-                intake.authenticate,
-                dict(request.headers),
-                request.method,
-                request.url.path,
-                body,
-                station,
-                digest,
-            )
-            received = await run_in_threadpool(intake.receive, station, sequence, body, digest)
+            await run_in_threadpool(intake.finish, pending, body, hexdigest)
+            received = await run_in_threadpool(intake.receive, station, sequence, body, hexdigest)
         except request_auth.RequestRefused as refused:
             return _refusal(refused.code, refused.detail)
         except Gap as gap:

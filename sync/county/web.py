@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from station.errors import StationError
 from station.fields import FIELDS, Category
 from sync.county import accounts, progress, publicity, review_desk
 from sync.county.accounts import CountyRole, Session
 from sync.county.home import CountyHome
+from sync.county.limits import RateLimit
 from sync.keys import CountyKeys
 
 HERE = Path(__file__).parent
@@ -43,8 +45,12 @@ class _Forbidden(Exception):
         self.message = message
 
 
-def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str) -> APIRouter:
+def router(
+    engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str, logins_per_minute: int
+) -> APIRouter:
     r = APIRouter(include_in_schema=False)
+    # Login attempts per address a minute: guessing is slow, and Argon2 is not a free CPU.
+    attempts = RateLimit(logins_per_minute)
 
     def session(request: Request, role: CountyRole = CountyRole.CLERK) -> Session:
         found = accounts.session_of(engine, request.cookies.get(COOKIE))
@@ -57,7 +63,7 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
 
     def checked(request: Request, role: CountyRole, csrf: str) -> Session:
         found = session(request, role)
-        if not secrets.compare_digest(csrf or "", found.csrf):
+        if not _same(csrf or "", found.csrf):
             raise _Forbidden("表单已过期或来源不明（CSRF 校验未通过），请刷新页面后重试")
         return found
 
@@ -89,7 +95,17 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
         next: str = Form("/review"),
     ) -> Response:
         expected = request.cookies.get(LOGIN_COOKIE, "")
-        if not expected or not secrets.compare_digest(token, expected):
+        if attempts.take(request.client.host if request.client else "-"):
+            return page(
+                request,
+                "login.html",
+                None,
+                429,
+                token=expected,
+                next=_safe_next(next),
+                error="登录尝试过于频繁，请一分钟后再试",
+            )
+        if not expected or not _same(token, expected):
             return page(
                 request,
                 "login.html",
@@ -130,7 +146,7 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
     def filters_of(request: Request) -> review_desk.Filters:
         q = request.query_params
         try:
-            number = max(1, int(q.get("page", "1")))
+            number = min(max(1, int(q.get("page", "1")[:7])), 10**6)
         except ValueError:
             number = 1
         return review_desk.Filters(
@@ -169,14 +185,14 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
 
     @r.post("/review/bulk")
     async def review_bulk(request: Request) -> Response:
-        form = await request.form()
+        session(request, CountyRole.REVIEWER)  # before the form is read
+        form = await request.form(max_files=0, max_fields=2000)
         s = checked(request, CountyRole.REVIEWER, str(form.get("csrf", "")))
         keys = []
         for value in form.getlist("pick"):
-            station, _, rest = str(value).partition("|")
-            number, _, version = rest.partition("|")
-            if version.isdigit():
-                keys.append((station, number, int(version)))
+            parts = str(value).split("|")
+            if len(parts) == 4 and parts[2].isdigit() and len(parts[2]) < 9:
+                keys.append((parts[0], parts[1], int(parts[2]), parts[3]))
         decision = review_desk.Decision(
             str(form.get("decision", "")),
             str(form.get("reason_code", "")),
@@ -201,15 +217,23 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
         return _download(data, "审核表.xlsx", XLSX)
 
     @r.post("/review/import")
-    async def review_import(
-        request: Request, file: UploadFile | None = None, csrf: str = Form("")
-    ) -> Response:
-        s = checked(request, CountyRole.REVIEWER, csrf)  # before anything of the form is used
-        if file is None:
+    async def review_import(request: Request) -> Response:
+        session(request, CountyRole.REVIEWER)  # before the upload is read
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit() or int(declared) > MAX_UPLOAD:
+            return page(
+                request,
+                "import_result.html",
+                None,
+                413,
+                error=f"文件超过 {MAX_UPLOAD // 2**20} MB（或大小不明）",
+            )
+        form = await request.form(max_files=1, max_fields=10)
+        s = checked(request, CountyRole.REVIEWER, str(form.get("csrf", "")))
+        file = form.get("file")
+        if not isinstance(file, StarletteUpload):
             return page(request, "import_result.html", s, 400, error="请选择要导入的审核表")
-        data = await file.read(20 * 1024 * 1024 + 1)
-        if len(data) > 20 * 1024 * 1024:
-            return page(request, "import_result.html", s, 413, error="文件超过 20 MB")
+        data = await file.read(MAX_UPLOAD + 1)
         try:
             result = review_desk.import_decisions(engine, s.user.login, data)
         except StationError as exc:
@@ -248,7 +272,9 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
         allocation: str = Form(""),
     ) -> Response:
         s = checked(request, CountyRole.CLERK, csrf)
-        chosen = review_desk.Decision(decision, reason_code, reason_text, allocation or None)
+        chosen = review_desk.Decision(
+            decision, reason_code, reason_text, allocation or None, set_allocation=True
+        )
         where = f"/review/{quote(station)}/{quote(number)}"
         try:
             review_desk.decide(engine, s.user.login, station, number, version, stamp, chosen)
@@ -283,19 +309,28 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
             bytes(jpeg), media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
         )
 
-    @r.get("/stations/{station}/review.json")
-    def review_file(request: Request, station: str) -> Response:
-        session(request, CountyRole.REVIEWER)
+    @r.post("/stations/{station}/review.json")
+    def review_file(request: Request, station: str, csrf: str = Form("")) -> Response:
+        """Issue the station's next signed review file (numbered: a POST, never a GET that
+        a browser's prefetch could repeat)."""
+        checked(request, CountyRole.REVIEWER, csrf)
         import tempfile
+
+        from sqlalchemy import exc as db_errors
 
         from sync.county.review import export_review
 
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "review.json"
-            try:
-                export_review(engine, keys, station, out)
-            except StationError as exc:
-                return page(request, "message.html", None, 400, message=exc.message_zh)
+            for attempt in range(3):
+                try:
+                    export_review(engine, keys, station, out)
+                    break
+                except db_errors.IntegrityError:  # another reviewer took that number just now
+                    if attempt == 2:
+                        raise
+                except StationError as exc:
+                    return page(request, "message.html", None, 400, message=exc.message_zh)
             return _download(out.read_bytes(), f"{station}-review.json", "application/json")
 
     # --- 公示 -------------------------------------------------------------------------------
@@ -363,6 +398,7 @@ def router(engine: Engine, keys: CountyKeys, home: CountyHome, county_name: str)
     return r
 
 
+MAX_UPLOAD = 20 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -378,6 +414,11 @@ def _back(back: str, note: str) -> Response:
     target = _safe_next(back or "/review")
     joiner = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{joiner}notice={quote(note)}", status_code=303)
+
+
+def _same(given: str, expected: str) -> bool:
+    """A constant-time comparison that also takes text that is not ASCII (a forged form)."""
+    return secrets.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
 def _safe_next(target: str) -> str:
@@ -405,14 +446,16 @@ def _shown(record: dict[str, Any]) -> dict[str, str]:
     return display_values(record)
 
 
-def install(app: Any, engine: Engine, keys: CountyKeys, home: CountyHome) -> None:
+def install(
+    app: Any, engine: Engine, keys: CountyKeys, home: CountyHome, *, logins_per_minute: int = 20
+) -> None:
     """Add the pages, their error handling, security headers and the static files; start the
     background indexing of photo hashes for the near-duplicate check."""
     from fastapi.staticfiles import StaticFiles
 
     county_name = _county_name(home, keys)
     review_desk.build_index(engine)
-    app.include_router(router(engine, keys, home, county_name))
+    app.include_router(router(engine, keys, home, county_name, logins_per_minute))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(_Redirect)
@@ -427,6 +470,17 @@ def install(app: Any, engine: Engine, keys: CountyKeys, home: CountyHome) -> Non
             {"s": None, "county": county_name, "message": refused.message},
             status_code=403,
         )
+
+    @app.middleware("http")
+    async def bounded(request: Request, call_next: Any) -> Response:
+        """A page's form is small, an imported sheet at most MAX_UPLOAD: a POST to the pages
+        says its size and stays within it (the intake's own limit is its own)."""
+        if request.method == "POST":
+            limit = MAX_UPLOAD if request.url.path == "/review/import" else 2 * 1024 * 1024
+            declared = request.headers.get("content-length", "")
+            if not declared.isdigit() or int(declared) > limit:
+                return Response("请求过大或未说明大小 / request too large", status_code=413)
+        return await call_next(request)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
