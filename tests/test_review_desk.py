@@ -463,3 +463,31 @@ def test_guesses_made_at_once_all_count(desk: CountyDesk) -> None:
     assert any("锁定" in a for a in answers)
     with pytest.raises(accounts.LoginRefused, match="锁定"):
         accounts.log_in(desk.engine, "target", "target-password-1")
+
+
+def test_the_same_id_number_at_two_stations_is_flagged(app: Any, desk: CountyDesk) -> None:
+    from sqlalchemy import delete
+
+    from sync.county import review_desk
+
+    rows = desk.candidates()
+    here = next(r for r in rows if r["station"] == "410105-03")
+    there = next(r for r in rows if r["station"] == "410105-04")
+    with desk.engine.begin() as conn:
+        conn.execute(
+            update(db.candidates)
+            .where(db.candidates.c.registration_no == there["registration_no"])
+            .values(id_number=here["id_number"])
+        )
+        # As a database from before the flag: indexed again when the service starts.
+        conn.execute(
+            delete(db.review_index).where(
+                db.review_index.c.registration_no.in_(
+                    [here["registration_no"], there["registration_no"]]
+                )
+            )
+        )
+    assert review_desk.build_index(desk.engine) == 2
+    page = client(app, "clerk1").get("/review", params={"duplicate": "yes"}).text
+    assert here["registration_no"] in page and there["registration_no"] in page
+    assert "共 2 名考生" in page

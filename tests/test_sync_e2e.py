@@ -107,6 +107,18 @@ def run_flow(tmp_path: Path, url: str | None) -> None:
     outcomes = ingest.ingest_files(engine, keys, files, pending_dir=pending, receipts_dir=receipts)
     assert [o.status for o in outcomes] == ["ok"] * 5
     assert [d[0] for o in outcomes for d in o.duplicates] == [shared_id]
+    # Both registrations are flagged for the review desk's "duplicates" filter.
+    with engine.connect() as conn:
+        flagged = conn.scalars(
+            select(db.candidates.c.id_number)
+            .join(
+                db.review_index,
+                (db.review_index.c.station == db.candidates.c.station)
+                & (db.review_index.c.registration_no == db.candidates.c.registration_no),
+            )
+            .where(db.review_index.c.duplicate.is_(True))
+        ).all()
+    assert flagged == [shared_id, shared_id]
     # Ingesting again changes nothing: idempotent.
     again = ingest.ingest_files(engine, keys, files, pending_dir=pending, receipts_dir=receipts)
     assert {o.status for o in again} == {"already"}

@@ -184,7 +184,18 @@ review_index = Table(
     Column("allocation_applied", Boolean, nullable=False),
     Column("photo_sha256", String(64), nullable=True),
     Column("phash", String(16), nullable=True),  # perceptual hash, filled in the background
+    # The same ID number is registered at another station too (一人多点报名), kept by ingest.
+    Column("duplicate", Boolean, nullable=False, default=False, index=True),
 )
+
+# Prefix search (LIKE '龙%') on PostgreSQL uses a plain index only in the C collation; these
+# serve it in any (a county server set up in zh_CN.UTF-8).
+for _column in ("name", "initials"):
+    Index(
+        f"ix_review_index_{_column}_prefix",
+        review_index.c[_column],
+        postgresql_ops={_column: "text_pattern_ops"},
+    ).ddl_if(dialect="postgresql")
 
 county_settings = Table(
     "county_settings",

@@ -313,7 +313,9 @@ def _store(
             db.audit_events.insert(),
             [{**{k: e[k] for k in EVENT_COLUMNS}, "station": station} for e in c.audit],
         )
-    return _duplicates(conn, station, [v["id_number"] for v in latest.values()])
+    found = _duplicates(conn, station, [v["id_number"] for v in latest.values()])
+    review_desk.mark_duplicates(conn, [d[0] for d in found])
+    return found
 
 
 def _supersede(conn: Connection, station: str, fork: int, sequence: int) -> None:

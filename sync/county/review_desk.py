@@ -94,6 +94,7 @@ def index_values(station: str, canonical: dict[str, Any]) -> dict[str, Any]:
         "allocation_applied": bool(applied),
         "photo_sha256": canonical.get("photo_sha256"),
         "phash": None,
+        "duplicate": False,
     }
 
 
@@ -107,6 +108,23 @@ def upsert_index(conn: Connection, rows: list[dict[str, Any]]) -> None:
         for chunk in (numbers[i : i + 500] for i in range(0, len(numbers), 500)):
             conn.execute(delete(t).where(t.c.station == station, t.c.registration_no.in_(chunk)))
     conn.execute(insert(t), rows)
+
+
+def mark_duplicates(conn: Connection, id_numbers: list[str]) -> None:
+    """Flag every candidate holding one of these ID numbers (registered at two stations)."""
+    c, i = db.candidates, db.review_index
+    for chunk in (id_numbers[k : k + 500] for k in range(0, len(id_numbers), 500)):
+        conn.execute(
+            update(i)
+            .where(
+                exists().where(
+                    c.c.station == i.c.station,
+                    c.c.registration_no == i.c.registration_no,
+                    c.c.id_number.in_(chunk),
+                )
+            )
+            .values(duplicate=True)
+        )
 
 
 def build_index(engine: Engine) -> int:
@@ -134,6 +152,22 @@ def build_index(engine: Engine) -> int:
                 .limit(2000)
             ).all()
             if not missing:
+                if added:  # the duplicates among what was added, found once for all
+                    other = aliased(c)
+                    conn.execute(
+                        update(i)
+                        .where(
+                            exists().where(
+                                c.c.station == i.c.station,
+                                c.c.registration_no == i.c.registration_no,
+                                exists().where(
+                                    other.c.id_number == c.c.id_number,
+                                    other.c.station != c.c.station,
+                                ),
+                            )
+                        )
+                        .values(duplicate=True)
+                    )
                 return added
             upsert_index(conn, [index_values(r.station, json.loads(r.canonical)) for r in missing])
             added += len(missing)
@@ -207,12 +241,6 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _duplicate_clause() -> Any:
-    c = db.candidates
-    other = aliased(c)
-    return exists().where(other.c.id_number == c.c.id_number, other.c.station != c.c.station)
-
-
 def _where(f: Filters) -> list[Any]:
     c, i = db.candidates, db.review_index
     where: list[Any] = []
@@ -229,7 +257,7 @@ def _where(f: Filters) -> list[Any]:
     elif f.allocation in ALLOCATIONS:
         where.append(c.c.allocation == f.allocation)
     if f.duplicate == "yes":
-        where.append(_duplicate_clause())
+        where.append(i.c.duplicate.is_(True))
     if f.decided == "no":
         where.append(c.c.state == "received")
     elif f.decided == "yes":
@@ -269,7 +297,7 @@ def review_list(engine: Engine, f: Filters, per_page: int = PER_PAGE) -> Page:
                 i.c.school_name,
                 i.c.category,
                 i.c.allocation_applied,
-                _duplicate_clause().label("duplicate"),
+                i.c.duplicate,
             )
             .select_from(joined)
             .where(*where)
@@ -277,16 +305,7 @@ def review_list(engine: Engine, f: Filters, per_page: int = PER_PAGE) -> Page:
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        stations = list(conn.scalars(select(db.stations.c.code).order_by(db.stations.c.code)))
-        schools = [
-            (r.school_code, r.school_name)
-            for r in conn.execute(
-                select(i.c.school_code, i.c.school_name)
-                .where(i.c.school_code != "")
-                .group_by(i.c.school_code, i.c.school_name)
-                .order_by(i.c.school_code)
-            )
-        ]
+        stations, schools = _choices(engine, conn)
     return Page(
         [
             Row(
@@ -312,6 +331,40 @@ def review_list(engine: Engine, f: Filters, per_page: int = PER_PAGE) -> Page:
         stations,
         schools,
     )
+
+
+_CHOICES: dict[str, tuple[tuple[Any, ...], list[str], list[tuple[str, str]]]] = {}
+
+
+def _choices(engine: Engine, conn: Connection) -> tuple[list[str], list[tuple[str, str]]]:
+    """The filters' lists of stations and schools. They change only when a station is
+    registered or a batch is ingested: read again only then (a GROUP BY over every
+    candidate was most of a filtered page's time)."""
+    i = db.review_index
+    version = tuple(
+        conn.execute(
+            select(
+                select(func.count()).select_from(db.stations).scalar_subquery(),
+                select(func.max(db.batches.c.id)).scalar_subquery(),
+            )
+        ).one()
+    )
+    key = engine.url.render_as_string(hide_password=True)
+    cached = _CHOICES.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1], cached[2]
+    stations = list(conn.scalars(select(db.stations.c.code).order_by(db.stations.c.code)))
+    schools = [
+        (r.school_code, r.school_name)
+        for r in conn.execute(
+            select(i.c.school_code, i.c.school_name)
+            .where(i.c.school_code != "")
+            .group_by(i.c.school_code, i.c.school_name)
+            .order_by(i.c.school_code)
+        )
+    ]
+    _CHOICES[key] = (version, stations, schools)
+    return stations, schools
 
 
 def stamp_of(moment: dt.datetime) -> str:
