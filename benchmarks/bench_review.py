@@ -181,8 +181,7 @@ def main() -> None:
             (
                 "cross-station duplicates",
                 F(duplicate="yes"),
-                "WHERE EXISTS (SELECT 1 FROM candidates o WHERE o.id_number = c.id_number "
-                "AND o.station <> c.station)",
+                "WHERE i.duplicate",
                 {},
             ),
             (

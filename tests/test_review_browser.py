@@ -129,7 +129,27 @@ def test_a_clerk_and_a_reviewer_at_work(
     if os.environ.get("SCREENSHOTS"):
         for shot in ("list.png", "candidate.png", "progress.png"):
             shutil.copy(tmp_path / shot, Path(os.environ["SCREENSHOTS"]) / f"county-{shot}")
-        (Path(os.environ["SCREENSHOTS"]) / "county-publicity.pdf").write_bytes(pdf)
+        # The 公示 page as a picture: pdftoppm (poppler-utils) turns the PDF's first page.
+        import subprocess
+
+        (tmp_path / "publicity.pdf").write_bytes(pdf)
+        out = Path(os.environ["SCREENSHOTS"]) / "county-publicity"
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "80",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(tmp_path / "publicity.pdf"),
+                str(out),
+            ],
+            check=True,
+        )
 
 
 def test_two_clerks_decide_the_same_record_at_once(

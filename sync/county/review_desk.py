@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from station import pinyin
@@ -247,7 +247,7 @@ def _where(f: Filters) -> list[Any]:
     if f.station:
         where.append(c.c.station == f.station)
     if f.school:
-        where.append(or_(i.c.school_code == f.school, i.c.school_name == f.school))
+        where.append(i.c.school_code == f.school)
     if f.state in STATES:
         where.append(c.c.state == f.state)
     if f.category:
@@ -265,8 +265,8 @@ def _where(f: Filters) -> list[Any]:
     q = f.q.strip()
     if q:
         upper = q.upper()
-        if len(q) >= 15 and upper[:-1].isdigit() and (upper[-1].isdigit() or upper[-1] == "X"):
-            where.append(or_(c.c.id_number == upper, c.c.registration_no == q))
+        if len(q) in (15, 18) and upper[:-1].isdigit() and upper[-1] in "0123456789X":
+            where.append(c.c.id_number == upper)  # an ID number (the old 15-digit ones too)
         elif q.isdigit():
             where.append(c.c.registration_no == q)
         elif q.isascii() and q.isalpha():
