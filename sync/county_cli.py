@@ -25,18 +25,26 @@ from station.cli_parser import (
 from station.errors import StationError, UsageError
 
 
-def _passphrase(confirm: bool = False) -> str:
-    value = os.environ.get("COUNTY_PASSPHRASE")
+def _secret(env: str, prompt: str, *, confirm: bool, differ: tuple[str, str]) -> str:
+    """From ``env``, else asked on the terminal (twice with ``confirm``), else UsageError."""
+    value = os.environ.get(env)
     if value:
         return value
     if not sys.stdin.isatty():
-        raise UsageError(
-            "请设置环境变量 COUNTY_PASSPHRASE", "set COUNTY_PASSPHRASE: no terminal to prompt on"
-        )
-    first = getpass.getpass("县区私钥口令 / passphrase: ")
+        raise UsageError(f"请设置环境变量 {env}", f"set {env}: no terminal to prompt on")
+    first = getpass.getpass(prompt)
     if confirm and getpass.getpass("再输入一次 / again: ") != first:
-        raise UsageError("两次输入的口令不一致", "the passphrases differ")
+        raise UsageError(*differ)
     return first
+
+
+def _passphrase(confirm: bool = False) -> str:
+    return _secret(
+        "COUNTY_PASSPHRASE",
+        "县区私钥口令 / passphrase: ",
+        confirm=confirm,
+        differ=("两次输入的口令不一致", "the passphrases differ"),
+    )
 
 
 def _home(args: argparse.Namespace) -> Any:
@@ -293,17 +301,12 @@ def cmd_station_enable(args: argparse.Namespace) -> int:
 
 
 def _new_user_password() -> str:
-    value = os.environ.get("COUNTY_USER_PASSWORD")
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise UsageError(
-            "请设置环境变量 COUNTY_USER_PASSWORD", "set COUNTY_USER_PASSWORD: no terminal"
-        )
-    first = getpass.getpass("新用户密码 / password: ")
-    if getpass.getpass("再输入一次 / again: ") != first:
-        raise UsageError("两次输入的密码不一致", "the passwords differ")
-    return first
+    return _secret(
+        "COUNTY_USER_PASSWORD",
+        "新用户密码 / password: ",
+        confirm=True,
+        differ=("两次输入的密码不一致", "the passwords differ"),
+    )
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:

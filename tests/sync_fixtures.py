@@ -146,3 +146,20 @@ def _has_user(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+@contextmanager
+def postgres_or_skip() -> Iterator[str]:
+    """A throwaway cluster's URL; the test is skipped without the server binaries, and
+    fails instead when CI is set (.ci/run installs them)."""
+    import os
+
+    import pytest
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but no PostgreSQL server binaries (initdb, pg_ctl) were found")
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine")
+    with postgres_cluster(bindir) as url:
+        yield url

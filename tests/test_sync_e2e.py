@@ -30,19 +30,13 @@ from .sync_fixtures import (
     login,
     make_county,
     make_station,
-    postgres_bindir,
-    postgres_cluster,
+    postgres_or_skip,
 )
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    bindir = postgres_bindir()
-    if bindir is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but no PostgreSQL server binaries (initdb, pg_ctl) were found")
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine")
-    with postgres_cluster(bindir) as url:
+    with postgres_or_skip() as url:
         yield url
 
 
@@ -250,7 +244,6 @@ def _station_key(home: Path, tmp_path: Path) -> Path:
 
 
 def _county_cli(home: Path, *args: str):
-    import os
     import subprocess
     import sys
 

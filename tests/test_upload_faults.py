@@ -11,7 +11,6 @@ exactly once, and the county holds every batch and every record once.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import socket
 import threading
@@ -29,7 +28,7 @@ from station.models import AuditEvent, Candidate
 from sync import station_side, upload
 from sync.county import db
 
-from .sync_fixtures import _free_port, login, postgres_bindir, postgres_cluster
+from .sync_fixtures import _free_port, login, postgres_or_skip
 from .upload_fixtures import (
     Service,
     make_county_home,
@@ -256,12 +255,7 @@ def test_faults_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    bindir = postgres_bindir()
-    if bindir is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but no PostgreSQL server binaries (initdb, pg_ctl) were found")
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine")
-    with postgres_cluster(bindir) as url:
+    with postgres_or_skip() as url:
         yield url
 
 
