@@ -27,6 +27,7 @@ from station.cli_files import (
     cmd_roster_export,
     cmd_roster_import,
     cmd_roster_template,
+    cmd_schedule,
 )
 from station.cli_operators import (
     cmd_operator_add,
@@ -343,6 +344,29 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=200, help="演示考生数量 (默认 200)")
 
     p = add("info", cmd_info, "报名点概况 / station overview (JSON)")
+
+    p = add(
+        "schedule",
+        cmd_schedule,
+        "预约安排：按工位和开放时间给各校各班排时段 / appointment schedule (0 all placed, 1 not)",
+    )
+    p.add_argument("--desks", type=positive_int, required=True, help="工位数")
+    p.add_argument("--minutes", type=positive_int, required=True, help="每名考生所需分钟数")
+    p.add_argument("--days", required=True, help="开放日期，如 2027-03-01..2027-03-05")
+    p.add_argument(
+        "--hours",
+        default="08:30-11:30,14:00-17:00",
+        help="每天开放时间段 (默认 08:30-11:30,14:00-17:00)",
+    )
+    p.add_argument("--slot", type=positive_int, default=30, help="时段长度，分钟 (默认 30)")
+    p.add_argument("--buffer", type=int, default=10, help="每个时段预留的比例 %% (默认 10)")
+    p.add_argument(
+        "--groups",
+        metavar="FILE.xlsx",
+        help="各校各班人数表 (学校代码、学校、班级、人数)；默认取本报名点未采集的记录，按学校",
+    )
+    p.add_argument("--point", help="通知上的报名点名称 (默认本报名点名称)")
+    p.add_argument("--out", required=True, metavar="FILE.xlsx|FILE.pdf")
 
     op = add("operator", lambda a: _missing(a, op), "操作员管理 / operators")
     op_sub = op.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

@@ -241,3 +241,55 @@ def cmd_restore(args: argparse.Namespace) -> int:
         "if the backup is older than the last export, get the county's state file and resync"
     )
     return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """0 everyone placed; 1 some did not fit (named, with what would make them fit)."""
+    from station import schedule, schedule_export
+    from station.errors import UsageError
+    from station.fileio import atomic_write_bytes, check_output
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        raise UsageError("--out 应为 .xlsx 或 .pdf 文件", "--out is an .xlsx or .pdf file")
+    check_output(out)
+    capacity = schedule.Capacity(
+        desks=args.desks,
+        minutes_per_candidate=args.minutes,
+        days=schedule.parse_days(args.days),
+        periods=tuple(schedule.parse_period(p) for p in args.hours.split(",")),
+        slot_minutes=args.slot,
+        buffer_percent=args.buffer,
+    )
+    capacity.check()
+    if args.groups:
+        groups = schedule_export.read_groups(Path(args.groups))
+        point = args.point or "报名点"
+    else:
+        with _login(args, read_only=True) as ctx:
+            groups = schedule_export.groups_from_station(ctx)
+            from station import queries
+
+            point = args.point or queries.station_info(ctx).name
+    plan = schedule.plan(groups, capacity)
+    data = (
+        schedule_export.workbook(plan, point)
+        if out.suffix.lower() == ".xlsx"
+        else schedule_export.notices_pdf(plan, point, capacity)
+    )
+    atomic_write_bytes(out, data)
+    used = plan.used_slots()
+    print(
+        f"已安排 {plan.placed} 名考生，{len(used)} 个时段，每个时段至多 {capacity.per_slot()} 人"
+        f" / {plan.placed} candidates in {len(used)} slots: {out}"
+    )
+    if plan.unplaced:
+        left = sum(n for _g, n in plan.unplaced)
+        print(
+            f"另有 {left} 名考生排不下（{'、'.join(g.label for g, _n in plan.unplaced[:5])}"
+            f"{'……' if len(plan.unplaced) > 5 else ''}）：请增加开放日期、时间段或工位 / "
+            f"{left} did not fit: add days, hours or desks",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
