@@ -23,6 +23,7 @@ from station.cli_files import (
     cmd_form_verify,
     cmd_photo_check,
     cmd_photo_crop,
+    cmd_report_daily,
     cmd_restore,
     cmd_roster_export,
     cmd_roster_import,
@@ -344,6 +345,17 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=200, help="演示考生数量 (默认 200)")
 
     p = add("info", cmd_info, "报名点概况 / station overview (JSON)")
+
+    rep = add("report", lambda a: _missing(a, rep), "报表 / reports")
+    rep_sub = rep.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add(
+        "daily",
+        cmd_report_daily,
+        "工作日报：当日工作、各操作员、更正与异常 (审核员) / the daily report",
+        rep_sub,
+    )
+    p.add_argument("--date", help="日期 YYYY-MM-DD (默认今天)")
+    p.add_argument("--out", required=True, metavar="FILE.xlsx|FILE.pdf")
 
     p = add(
         "schedule",

@@ -293,3 +293,32 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def cmd_report_daily(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from station import report
+    from station.errors import UsageError
+    from station.fileio import atomic_write_bytes, check_output
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        raise UsageError("--out 应为 .xlsx 或 .pdf 文件", "--out is an .xlsx or .pdf file")
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError:
+        raise UsageError(
+            f"日期 {args.date!r} 应写成 YYYY-MM-DD", "the date is YYYY-MM-DD"
+        ) from None
+    check_output(out)
+    with _login(args, read_only=True) as ctx:
+        daily = report.daily(ctx, day)
+    data = report.workbook(daily) if out.suffix.lower() == ".xlsx" else report.pdf(daily)
+    atomic_write_bytes(out, data)
+    made = daily.work["create"]
+    print(
+        f"{day:%Y-%m-%d} 日报：新建 {made}，签字 {daily.work['sign']}，更正 "
+        f"{len(daily.corrections)}，异常 {len(daily.exceptions)} / daily report: {out}"
+    )
+    return 0
