@@ -84,6 +84,9 @@ class Settings:
     # certificate itself is kept beside this file, intake-certificate.pem).
     intake_url: str = ""
     intake_pin: str = ""
+    # The last day of collection (YYYY-MM-DD, normally the county's): the supervisor's
+    # dashboard counts the days left and the records a day still needed.
+    deadline: str = ""
 
     def policy(self, today: dt.date | None = None) -> Policy:
         ref = dt.date.fromisoformat(self.age_reference_date) if self.age_reference_date else None
@@ -150,6 +153,13 @@ class Settings:
                 "设置项 intake_pin 应为 64 位十六进制（证书 SHA-256）",
                 "setting intake_pin must be 64 hex digits (the certificate's SHA-256)",
             )
+        if self.deadline:
+            try:
+                dt.date.fromisoformat(self.deadline)
+            except (TypeError, ValueError):
+                raise UsageError(
+                    "设置项 deadline 应为日期 YYYY-MM-DD", "setting deadline must be YYYY-MM-DD"
+                ) from None
         for category, pair in self.age_rules.items():
             if not (
                 isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) for v in pair)

@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
                 bar, self.tr("Password refusals"), "Ctrl+R", self.show_refusals, "refusals"
             )
             self._action(bar, self.tr("Health"), "Ctrl+H", self.show_health, "health")
+            self._action(bar, self.tr("Dashboard"), "F9", self.show_dashboard, "dashboard")
         self._action(bar, self.tr("Settings"), "Ctrl+,", self.open_settings, "settings")
         self._action(bar, self.tr("Full screen"), "F11", self.toggle_full_screen, "fullScreen")
         self._action(bar, self.tr("Log out"), "Ctrl+L", self.logout_requested.emit, "logout")
@@ -276,6 +277,15 @@ class MainWindow(QMainWindow):
         from ui.health_dialog import HealthDialog
 
         dialog = HealthDialog(self.context, self)
+        dialog.show()
+        dialog.refresh()
+        return dialog
+
+    def show_dashboard(self) -> QDialog:
+        """For the supervisor: where the point stands, refreshed every half minute."""
+        from ui.dashboard import DashboardDialog
+
+        dialog = DashboardDialog(self.context, self)
         dialog.show()
         dialog.refresh()
         return dialog

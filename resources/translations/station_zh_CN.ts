@@ -391,6 +391,109 @@
     </message>
 </context>
 <context>
+    <name>DashboardDialog</name>
+    <message>
+        <location filename="../../ui/dashboard.py" line="52"/>
+        <source>Dashboard</source>
+        <translation>督导看板</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="58"/>
+        <source>Records</source>
+        <translation>记录总数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="59"/>
+        <source>Still to collect</source>
+        <translation>尚待采集</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="60"/>
+        <source>Days left</source>
+        <translation>距截止天数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="61"/>
+        <source>Needed a day</source>
+        <translation>每日需完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="62"/>
+        <source>Photos to review</source>
+        <translation>待复核照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="63"/>
+        <source>Batches without receipt</source>
+        <translation>无回执批次</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="64"/>
+        <source>Last export</source>
+        <translation>最近导出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="65"/>
+        <source>Last backup</source>
+        <translation>最近备份</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="81"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="83"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="148"/>
+        <source>Records by state</source>
+        <translation>各状态记录数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="155"/>
+        <source>By school (collected / still to come)</source>
+        <translation>各学校（已采集 / 待采集）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="157"/>
+        <source>Collected</source>
+        <translation>已采集</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="158"/>
+        <source>Still to come</source>
+        <translation>待采集</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="160"/>
+        <source>(social)</source>
+        <translation>（社会考生）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="166"/>
+        <source>Records created a day</source>
+        <translation>每日新建记录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="173"/>
+        <source>%1 records in “%2” for more than %3 days</source>
+        <translation>%1 条记录处于“%2”已超过 %3 天</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="180"/>
+        <source>Refused candidate passwords by school: %1</source>
+        <translation>各学校考生密码未通过次数：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="181"/>
+        <source>Nothing waits too long.</source>
+        <translation>没有积压过久的记录。</translation>
+    </message>
+</context>
+<context>
     <name>Desk</name>
     <message>
         <location filename="../../ui/app.py" line="128"/>
@@ -921,7 +1024,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="105"/>
-        <location filename="../../ui/main_window.py" line="264"/>
+        <location filename="../../ui/main_window.py" line="265"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
@@ -952,19 +1055,19 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="188"/>
-        <location filename="../../ui/main_window.py" line="398"/>
+        <location filename="../../ui/main_window.py" line="408"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="191"/>
-        <location filename="../../ui/main_window.py" line="432"/>
+        <location filename="../../ui/main_window.py" line="442"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="194"/>
-        <location filename="../../ui/main_window.py" line="457"/>
+        <location filename="../../ui/main_window.py" line="467"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
@@ -975,7 +1078,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="200"/>
-        <location filename="../../ui/main_window.py" line="567"/>
+        <location filename="../../ui/main_window.py" line="577"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
@@ -996,141 +1099,146 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="209"/>
+        <source>Dashboard</source>
+        <translation>督导看板</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="210"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="210"/>
+        <location filename="../../ui/main_window.py" line="211"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="211"/>
+        <location filename="../../ui/main_window.py" line="212"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="250"/>
+        <location filename="../../ui/main_window.py" line="251"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="254"/>
+        <location filename="../../ui/main_window.py" line="255"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="255"/>
+        <location filename="../../ui/main_window.py" line="256"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="256"/>
+        <location filename="../../ui/main_window.py" line="257"/>
         <source>Same question and answer as several others</source>
         <translation>与多名考生验证问题和答案相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="257"/>
+        <location filename="../../ui/main_window.py" line="258"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="258"/>
+        <location filename="../../ui/main_window.py" line="259"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="259"/>
+        <location filename="../../ui/main_window.py" line="260"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="261"/>
+        <location filename="../../ui/main_window.py" line="262"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="262"/>
+        <location filename="../../ui/main_window.py" line="263"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="266"/>
+        <location filename="../../ui/main_window.py" line="267"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="297"/>
+        <location filename="../../ui/main_window.py" line="307"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="307"/>
+        <location filename="../../ui/main_window.py" line="317"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="347"/>
+        <location filename="../../ui/main_window.py" line="357"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="405"/>
+        <location filename="../../ui/main_window.py" line="415"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="419"/>
+        <location filename="../../ui/main_window.py" line="429"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="446"/>
+        <location filename="../../ui/main_window.py" line="456"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="452"/>
+        <location filename="../../ui/main_window.py" line="462"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="469"/>
+        <location filename="../../ui/main_window.py" line="479"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="507"/>
+        <location filename="../../ui/main_window.py" line="517"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="509"/>
+        <location filename="../../ui/main_window.py" line="519"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="515"/>
+        <location filename="../../ui/main_window.py" line="525"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="521"/>
+        <location filename="../../ui/main_window.py" line="531"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="529"/>
+        <location filename="../../ui/main_window.py" line="539"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="569"/>
+        <location filename="../../ui/main_window.py" line="579"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1662,58 +1770,58 @@ Read it out to the county by phone. Is it the one the county gave?</source>
 <context>
     <name>UploadStatus</name>
     <message>
-        <location filename="../../ui/upload_status.py" line="59"/>
+        <location filename="../../ui/upload_status.py" line="60"/>
         <source>Upload: waiting</source>
         <extracomment>How often a desk with nothing waiting looks for new batches to send (a store read; the network is used only when there is something to send). The first look after the login: after the warm-up, not competing with it. Emitted after each run with the core&apos;s report (sync.upload.Report).</extracomment>
         <translation>联网上传：等待中</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="60"/>
+        <location filename="../../ui/upload_status.py" line="61"/>
         <source>Click to send the batches to the county now</source>
         <translation>点击立即把批次上传给县区</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="62"/>
+        <location filename="../../ui/upload_status.py" line="63"/>
         <source>Upload: not set up (USB)</source>
         <translation>联网上传：未设置（用 U 盘）</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="64"/>
+        <location filename="../../ui/upload_status.py" line="65"/>
         <source>The administrator sets the county&apos;s address: station intake set</source>
         <translation>由管理员设置县区接收服务地址（设置 → 县区接收服务，或 station intake set）</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="79"/>
+        <location filename="../../ui/upload_status.py" line="82"/>
         <source>Upload: connecting…</source>
         <translation>联网上传：正在连接…</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="86"/>
+        <location filename="../../ui/upload_status.py" line="89"/>
         <source>Upload: sending %1 of %2</source>
         <translation>联网上传：正在发送第 %1 个，共 %2 个</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="101"/>
+        <location filename="../../ui/upload_status.py" line="105"/>
         <source>Upload refused: %1</source>
         <translation>县区拒收：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="106"/>
+        <location filename="../../ui/upload_status.py" line="110"/>
         <source>Upload: all acknowledged</source>
         <translation>联网上传：全部已有回执</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="108"/>
+        <location filename="../../ui/upload_status.py" line="112"/>
         <source>Upload: nothing waiting</source>
         <translation>联网上传：没有待上传的批次</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="114"/>
+        <location filename="../../ui/upload_status.py" line="118"/>
         <source>Upload: offline, %1 waiting</source>
         <translation>联网上传：离线，%1 个批次等待上传</translation>
     </message>
     <message>
-        <location filename="../../ui/upload_status.py" line="129"/>
+        <location filename="../../ui/upload_status.py" line="133"/>
         <source>Upload stopped: %1</source>
         <translation>联网上传已停止：%1</translation>
     </message>

@@ -1,0 +1,99 @@
+"""The supervisor's dashboard: its figures against a seeded station, and the window a
+supervisor opens with F9 (numbers, charts, what waits too long)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+from sqlalchemy import update
+
+from station import dashboard, seeding
+from station.models import PasswordRefusal, Photo
+
+from .factories import SUPERVISOR
+from .qt_helpers import idle
+from .sync_fixtures import login, make_station
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> Path:
+    directory = make_station(tmp_path, 3)
+    with login(directory) as ctx:
+        seeding.seed(ctx, 6, "draft", rng_seed=1)
+        seeding.seed(ctx, 4, "ready", rng_seed=2)
+        seeding.seed(ctx, 3, "signed", rng_seed=3)
+        with ctx.store.session() as s:
+            first = s.query(Photo).first()
+            assert first is not None
+            first.flag = "与 27410105030001 相似"
+            s.add(PasswordRefusal(school_code="410105001", reason="common", count=4))
+    return directory
+
+
+def test_the_figures(station: Path) -> None:
+    with login(station, SUPERVISOR) as ctx:
+        ctx.settings.deadline = (dt.date.today() + dt.timedelta(days=4)).isoformat()
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        f = dashboard.figures(ctx, now)
+        assert f.by_state == {"draft": 6, "ready": 4, "signed": 3} and f.total == 13
+        assert sum(line.total for line in f.by_school) == 13
+        assert sum(line.collected for line in f.by_school) == 3
+        assert f.by_day == [(now.date(), 13)]
+        assert f.flagged_photos == 1 and f.refusals == {"410105001": 4}
+        assert f.to_collect == 10 and f.days_left == 4 and f.needed_per_day == 2  # 10 in 5 days
+        assert f.stale == [] and f.unacknowledged == 0 and f.last_export is None
+        # Ten days on, nothing moved: drafts, ready and signed records all wait too long.
+        later = dashboard.figures(ctx, now + dt.timedelta(days=10))
+        assert {s.state: s.count for s in later.stale} == {"draft": 6, "ready": 4, "signed": 3}
+        with ctx.store.session() as s:
+            s.execute(update(Photo).values(flag_cleared_by="shenhe"))
+        assert dashboard.figures(ctx, now).flagged_photos == 0
+
+
+def test_the_window(qtbot, station: Path) -> None:
+    from ui import i18n
+    from ui.main_window import MainWindow
+
+    i18n.install("zh_CN")
+    with login(station, SUPERVISOR) as ctx:
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.show()
+        idle(qtbot)
+        action = window.findChild(type(window.new_action), "dashboard")
+        assert action is not None and action.shortcut().toString() == "F9"
+        action.trigger()
+        dialog = window.findChild(dashboard_type())
+        qtbot.waitUntil(lambda: dialog.figures is not None, timeout=10_000)
+        assert dialog.findChild(QLabel, "tile_total").text() == "13"
+        assert dialog.findChild(QLabel, "tile_to_collect").text() == "10"
+        assert dialog.findChild(QLabel, "tile_flagged").text() == "1"
+        assert "410105001 4" in dialog.findChild(QLabel, "dashboardNotes").text()
+        assert dialog.states.chart().series()[0].count() == 1  # one set, a bar per state
+        schools = dialog.schools.chart()
+        (axis,) = [a for a in schools.axes() if hasattr(a, "categories")]
+        assert axis.count() == schools.series()[0].barSets()[0].count()  # a name for each bar
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        assert not dialog.timer.isActive()
+        window.close()
+
+
+def dashboard_type() -> type:
+    from ui.dashboard import DashboardDialog
+
+    return DashboardDialog
+
+
+def test_two_schools_of_one_name_keep_their_own_bars() -> None:
+    """A category axis drops a repeated name: every bar after it stood beside the wrong school."""
+    from ui.dashboard import _unique
+
+    assert _unique([("第六中学", "411424006"), ("第一中学", "1"), ("第六中学", "411526006")]) == [
+        "第六中学（411424006）",
+        "第一中学",
+        "第六中学（411526006）",
+    ]
