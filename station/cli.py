@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from station import cli_records as records_cli
 from station import fields, jsonio
 from station.cli_files import (
+    cmd_archive_list,
     cmd_backup,
     cmd_form_print,
     cmd_form_verify,
@@ -345,6 +346,17 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=200, help="演示考生数量 (默认 200)")
 
     p = add("info", cmd_info, "报名点概况 / station overview (JSON)")
+
+    arc = add("archive", lambda a: _missing(a, arc), "纸质登记表存档 / the paper archive")
+    arc_sub = arc.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    p = add(
+        "list",
+        cmd_archive_list,
+        "存档清单：每份已签字登记表所在的盒与页，按盒打印 (审核员)",
+        arc_sub,
+    )
+    p.add_argument("--box", help="只列一个存档盒，如 盒003")
+    p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.xlsx")
 
     rep = add("report", lambda a: _missing(a, rep), "报表 / reports")
     rep_sub = rep.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

@@ -322,3 +322,28 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
         f"{len(daily.corrections)}，异常 {len(daily.exceptions)} / daily report: {out}"
     )
     return 0
+
+
+def cmd_archive_list(args: argparse.Namespace) -> int:
+    from station import archive
+    from station.errors import UsageError
+    from station.fileio import atomic_write_bytes, check_output
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        raise UsageError("--out 应为 .xlsx 或 .pdf 文件", "--out is an .xlsx or .pdf file")
+    check_output(out)
+    with _login(args, read_only=True) as ctx:
+        found = archive.entries(ctx, args.box)
+        title = f"{archive.station_name(ctx)} 登记表存档清单"
+    if args.box is not None and not found:
+        raise UsageError(f"没有存档盒 {args.box}", f"no box {args.box}")
+    data = (
+        archive.workbook(found, title)
+        if out.suffix.lower() == ".xlsx"
+        else archive.pdf(found, title)
+    )
+    atomic_write_bytes(out, data)
+    boxes = len({e.box for e in found})
+    print(f"{len(found)} 份登记表，{boxes} 个存档盒 / {len(found)} forms in {boxes} boxes: {out}")
+    return 0
