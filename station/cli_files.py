@@ -278,6 +278,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         else schedule_export.notices_pdf(plan, point, capacity)
     )
     atomic_write_bytes(out, data)
+    home = data_dir_of(args)
+    if (home / "keyslots.json").exists():  # a station: this plan is the one in force
+        schedule_export.save_plan(home, plan)
     used = plan.used_slots()
     print(
         f"已安排 {plan.placed} 名考生，{len(used)} 个时段，每个时段至多 {capacity.per_slot()} 人"

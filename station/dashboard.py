@@ -63,6 +63,10 @@ class Dashboard:
     deadline: dt.date | None
     to_collect: int
     total: int = field(default=0)
+    #: From the appointment plan in force (station schedule): who is due now, and the
+    #: visits whose time has passed while their school still has records to collect.
+    due_now: list[dict[str, object]] = field(default_factory=list)
+    missed: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def days_left(self) -> int | None:
@@ -135,6 +139,12 @@ def figures(ctx: Context, now: dt.datetime | None = None) -> Dashboard:
             select(func.count()).select_from(Batch).where(Batch.data.is_not(None))
         )
     deadline = dt.date.fromisoformat(ctx.settings.deadline) if ctx.settings.deadline else None
+    waiting_schools = {
+        line.code
+        for line in (SchoolLine(c, n, t, d) for (c, n), (t, d) in schools.items())
+        if line.total > line.collected
+    }
+    due_now, missed = _appointments(ctx, now, waiting_schools)
     lines = [SchoolLine(code, name, t, done) for (code, name), (t, done) in schools.items()]
     return Dashboard(
         now=now,
@@ -150,4 +160,27 @@ def figures(ctx: Context, now: dt.datetime | None = None) -> Dashboard:
         deadline=deadline,
         to_collect=sum(by_state.get(st, 0) for st in TO_COLLECT),
         total=sum(by_state.values()),
+        due_now=due_now,
+        missed=missed,
     )
+
+
+def _appointments(
+    ctx: Context, now: dt.datetime, waiting: set[str]
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    from station.schedule_export import load_plan
+
+    local = now.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
+    due, missed = [], []
+    for v in load_plan(ctx.data_dir):
+        try:
+            day = dt.date.fromisoformat(str(v["day"]))
+            start = dt.datetime.combine(day, dt.time.fromisoformat(str(v["start"])))
+            end = dt.datetime.combine(day, dt.time.fromisoformat(str(v["end"])))
+        except (KeyError, ValueError):
+            continue
+        if start <= local < end:
+            due.append(v)
+        elif end <= local and str(v.get("school_code", "")) in waiting:
+            missed.append(v)
+    return due, missed

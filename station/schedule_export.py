@@ -22,6 +22,8 @@ from station.schedule import Capacity, Group, Plan
 TO_COME = (State.DRAFT.value, State.READY.value)
 SOCIAL = "社会考生"
 SHEET_COLUMNS = ("学校代码", "学校", "班级", "人数")
+#: The plan in force, beside the settings: the dashboard reads who is due and who missed.
+PLAN_FILE = "schedule.json"
 
 
 def groups_from_station(ctx: Context) -> list[Group]:
@@ -190,3 +192,37 @@ def notices_pdf(plan: Plan, point: str, capacity: Capacity) -> bytes:
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title=f"{point} 预约通知").build(story)
     return out.getvalue()
+
+
+def save_plan(data_dir: Path, plan: Plan) -> None:
+    """Keep the plan as the one in force (times are the station's local times)."""
+    import json
+
+    from station.fileio import atomic_write_bytes
+
+    visits = [
+        {
+            "day": s.day.isoformat(),
+            "start": f"{s.start:%H:%M}",
+            "end": f"{s.end:%H:%M}",
+            "school_code": g.school_code,
+            "school_name": g.school_name,
+            "class": g.klass,
+            "count": n,
+        }
+        for s in plan.used_slots()
+        for g, n in s.parts
+    ]
+    text = json.dumps({"version": 1, "visits": visits}, ensure_ascii=False, indent=1)
+    atomic_write_bytes(data_dir / PLAN_FILE, text.encode("utf-8"))
+
+
+def load_plan(data_dir: Path) -> list[dict[str, Any]]:
+    """The visits of the plan in force; none when there is no plan or it cannot be read."""
+    import json
+
+    try:
+        data = json.loads((data_dir / PLAN_FILE).read_text("utf-8"))
+        return [v for v in data["visits"] if isinstance(v, dict)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []

@@ -97,3 +97,53 @@ def test_two_schools_of_one_name_keep_their_own_bars() -> None:
         "第一中学",
         "第六中学（411526006）",
     ]
+
+
+def test_who_is_due_now_and_who_missed_their_time(station: Path) -> None:
+    import json
+
+    from station.schedule_export import PLAN_FILE
+
+    with login(station, SUPERVISOR) as ctx, ctx.store.read() as s:
+        from sqlalchemy import select
+
+        from station.models import Candidate
+
+        waiting = s.scalar(select(Candidate.school_code).where(Candidate.state == "draft"))
+    local = dt.datetime.now()
+    hhmm = lambda d: f"{d:%H:%M}"  # noqa: E731
+    visits = [
+        {
+            "day": f"{local:%Y-%m-%d}",
+            "start": hhmm(local - dt.timedelta(minutes=5)),
+            "end": hhmm(local + dt.timedelta(minutes=25)),
+            "school_code": "X1",
+            "school_name": "正在来的中学",
+            "class": "1班",
+            "count": 20,
+        },
+        {
+            "day": f"{local - dt.timedelta(days=1):%Y-%m-%d}",
+            "start": "08:30",
+            "end": "09:00",
+            "school_code": waiting,
+            "school_name": "没来的中学",
+            "class": "",
+            "count": 3,
+        },
+        {
+            "day": f"{local - dt.timedelta(days=1):%Y-%m-%d}",
+            "start": "09:00",
+            "end": "09:30",
+            "school_code": "DONE",
+            "school_name": "已采完的中学",
+            "class": "",
+            "count": 3,
+        },
+    ]
+    (station / PLAN_FILE).write_text(json.dumps({"version": 1, "visits": visits}), "utf-8")
+    with login(station, SUPERVISOR) as ctx:
+        f = dashboard.figures(ctx)
+    if local.minute >= 5 and local.hour < 23:  # the visit around now stays within today
+        assert [v["school_name"] for v in f.due_now] == ["正在来的中学"]
+    assert [v["school_name"] for v in f.missed] == ["没来的中学"]

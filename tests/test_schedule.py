@@ -146,6 +146,9 @@ def test_the_schedule_command(tmp_path, monkeypatch, capsys) -> None:
     sheet = openpyxl.load_workbook(tmp_path / "plan.xlsx").active
     counts = [row[5] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert sum(counts) == 30 and max(counts) <= 10  # 2 desks × 30 min ÷ 5 less 10 %: 10
+    from station.schedule_export import load_plan
+
+    assert sum(int(v["count"]) for v in load_plan(directory)) == 30  # the plan in force
     assert main([*common, "--hours", "08:30-09:00", "--out", str(tmp_path / "n.pdf")]) == 1
     assert "排不下" in capsys.readouterr().err
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "n.pdf").pages)

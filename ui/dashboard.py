@@ -45,6 +45,16 @@ def _local(moment: dt.datetime | None, utc: bool) -> str:
     return f"{moment:%m-%d %H:%M}"
 
 
+def _visits(visits: list[dict[str, Any]]) -> str:
+    shown = [
+        f"{v.get('school_name', '')} {v.get('class', '')} {v.get('start', '')}–{v.get('end', '')}".replace(
+            "  ", " "
+        )
+        for v in visits[:6]
+    ]
+    return "、".join(shown) + ("……" if len(visits) > 6 else "")
+
+
 def _unique(named: list[tuple[str, str]]) -> list[str]:
     """Category names, each once: a category axis drops a repeated name, and every bar after
     it would then stand beside the wrong school (two schools of one name, two codes)."""
@@ -184,6 +194,14 @@ class DashboardDialog(QDialog):
                 .replace("%1", str(s.count))
                 .replace("%2", state_label(s.state))
                 .replace("%3", str(s.limit_days))
+            )
+        if f.due_now:
+            lines.append(self.tr("Due now: %1").replace("%1", _visits(f.due_now)))
+        if f.missed:
+            lines.append(
+                self.tr("Missed their time, records still to collect: %1").replace(
+                    "%1", _visits(f.missed)
+                )
             )
         if f.refusals:
             shown = "、".join(f"{school or '—'} {n}" for school, n in list(f.refusals.items())[:6])

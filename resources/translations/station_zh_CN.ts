@@ -393,102 +393,112 @@
 <context>
     <name>DashboardDialog</name>
     <message>
-        <location filename="../../ui/dashboard.py" line="52"/>
+        <location filename="../../ui/dashboard.py" line="71"/>
         <source>Dashboard</source>
         <translation>督导看板</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="58"/>
+        <location filename="../../ui/dashboard.py" line="77"/>
         <source>Records</source>
         <translation>记录总数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="59"/>
+        <location filename="../../ui/dashboard.py" line="78"/>
         <source>Still to collect</source>
         <translation>尚待采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="60"/>
+        <location filename="../../ui/dashboard.py" line="79"/>
         <source>Days left</source>
         <translation>距截止天数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="61"/>
+        <location filename="../../ui/dashboard.py" line="80"/>
         <source>Needed a day</source>
         <translation>每日需完成</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="62"/>
+        <location filename="../../ui/dashboard.py" line="81"/>
         <source>Photos to review</source>
         <translation>待复核照片</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="63"/>
+        <location filename="../../ui/dashboard.py" line="82"/>
         <source>Batches without receipt</source>
         <translation>无回执批次</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="64"/>
+        <location filename="../../ui/dashboard.py" line="83"/>
         <source>Last export</source>
         <translation>最近导出</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="65"/>
+        <location filename="../../ui/dashboard.py" line="84"/>
         <source>Last backup</source>
         <translation>最近备份</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="81"/>
+        <location filename="../../ui/dashboard.py" line="100"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="83"/>
+        <location filename="../../ui/dashboard.py" line="102"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="148"/>
+        <location filename="../../ui/dashboard.py" line="167"/>
         <source>Records by state</source>
         <translation>各状态记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="155"/>
+        <location filename="../../ui/dashboard.py" line="175"/>
         <source>By school (collected / still to come)</source>
         <translation>各学校（已采集 / 待采集）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="157"/>
+        <location filename="../../ui/dashboard.py" line="177"/>
         <source>Collected</source>
         <translation>已采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="158"/>
+        <location filename="../../ui/dashboard.py" line="178"/>
         <source>Still to come</source>
         <translation>待采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="160"/>
+        <location filename="../../ui/dashboard.py" line="180"/>
         <source>(social)</source>
         <translation>（社会考生）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="166"/>
+        <location filename="../../ui/dashboard.py" line="186"/>
         <source>Records created a day</source>
         <translation>每日新建记录</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="173"/>
+        <location filename="../../ui/dashboard.py" line="193"/>
         <source>%1 records in “%2” for more than %3 days</source>
         <translation>%1 条记录处于“%2”已超过 %3 天</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="180"/>
+        <location filename="../../ui/dashboard.py" line="199"/>
+        <source>Due now: %1</source>
+        <translation>现在应到：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="202"/>
+        <source>Missed their time, records still to collect: %1</source>
+        <translation>已过预约时间仍有未采集记录：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="208"/>
         <source>Refused candidate passwords by school: %1</source>
         <translation>各学校考生密码未通过次数：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="181"/>
+        <location filename="../../ui/dashboard.py" line="209"/>
         <source>Nothing waits too long.</source>
         <translation>没有积压过久的记录。</translation>
     </message>
