@@ -390,6 +390,11 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
         help="各校各班人数表 (学校代码、学校、班级、人数)；默认取本报名点未采集的记录，按学校",
     )
     p.add_argument("--point", help="通知上的报名点名称 (默认本报名点名称)")
+    p.add_argument(
+        "--no-save",
+        action="store_true",
+        help="只写文件，不作为本报名点执行中的预约安排 (看板的“现在应到”)",
+    )
     p.add_argument("--out", required=True, metavar="FILE.xlsx|FILE.pdf")
 
     op = add("operator", lambda a: _missing(a, op), "操作员管理 / operators")

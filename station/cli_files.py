@@ -279,8 +279,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     )
     atomic_write_bytes(out, data)
     home = data_dir_of(args)
-    if (home / "keyslots.json").exists():  # a station: this plan is the one in force
-        schedule_export.save_plan(home, plan)
+    if not args.no_save and (home / "keyslots.json").exists():
+        # The plan in force (the dashboard's "due now"): a supervisor's to set.
+        from station.roles import Permission
+
+        with _login(args, read_only=True) as ctx:
+            ctx.require(Permission.UNLOCK)
+            schedule_export.save_plan(home, plan)
     used = plan.used_slots()
     print(
         f"已安排 {plan.placed} 名考生，{len(used)} 个时段，每个时段至多 {capacity.per_slot()} 人"
@@ -310,6 +315,8 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
         raise UsageError("--out 应为 .xlsx 或 .pdf 文件", "--out is an .xlsx or .pdf file")
     try:
         day = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+        if not 2000 <= day.year <= 2100:
+            raise ValueError
     except ValueError:
         raise UsageError(
             f"日期 {args.date!r} 应写成 YYYY-MM-DD", "the date is YYYY-MM-DD"

@@ -70,7 +70,11 @@ class Dashboard:
 
     @property
     def days_left(self) -> int | None:
-        return None if self.deadline is None else (self.deadline - self.now.date()).days
+        """Counted in the station's own days (``now`` is UTC; the deadline is a local day)."""
+        if self.deadline is None:
+            return None
+        today = self.now.replace(tzinfo=dt.UTC).astimezone().date()
+        return (self.deadline - today).days
 
     @property
     def needed_per_day(self) -> int | None:
@@ -106,15 +110,18 @@ def figures(ctx: Context, now: dt.datetime | None = None) -> Dashboard:
             line[0] += n
             if state in collected:
                 line[1] += n
-        by_day = [
-            (dt.date.fromisoformat(day), n)
-            for day, n in s.execute(
-                select(func.date(c.created_at), func.count())
-                .group_by(func.date(c.created_at))
-                .order_by(func.date(c.created_at))
+        # By the hour (UTC, from the index alone), then into the station's local days.
+        days: dict[dt.date, int] = {}
+        for hour, n in s.execute(
+            select(func.strftime("%Y-%m-%d %H", c.created_at), func.count()).group_by(
+                func.strftime("%Y-%m-%d %H", c.created_at)
             )
-            if day
-        ]
+        ):
+            if hour:
+                moment = dt.datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
+                local_day = moment.astimezone().date()
+                days[local_day] = days.get(local_day, 0) + n
+        by_day = sorted(days.items())
         stale = []
         for state, limit in WAIT_LIMITS.items():
             count = s.scalar(
@@ -171,7 +178,8 @@ def _appointments(
     from station.schedule_export import load_plan
 
     local = now.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
-    due, missed = [], []
+    due: list[dict[str, object]] = []
+    last: dict[str, tuple[dt.datetime, dict[str, object]]] = {}  # a school's last visit
     for v in load_plan(ctx.data_dir):
         try:
             day = dt.date.fromisoformat(str(v["day"]))
@@ -181,6 +189,10 @@ def _appointments(
             continue
         if start <= local < end:
             due.append(v)
-        elif end <= local and str(v.get("school_code", "")) in waiting:
-            missed.append(v)
+        school = str(v.get("school_code", ""))
+        if school not in last or end > last[school][0]:
+            last[school] = (end, v)
+    # A school comes over several slots: it has missed its time only once its last visit
+    # has ended and records of it are still to be collected.
+    missed = [v for school, (end, v) in last.items() if end <= local and school in waiting]
     return due, missed

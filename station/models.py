@@ -98,6 +98,12 @@ class Candidate(Base):
     """考生: the current version of one candidate's record."""
 
     __tablename__ = "candidates"
+    # The supervisor's dashboard: records by school and state, and by the hour they were
+    # made, each read from an index alone (migration 0012).
+    __table_args__ = (
+        Index("ix_candidates_school_state", "school_code", "school_name", "state"),
+        Index("ix_candidates_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_no: Mapped[str] = mapped_column(String(32), unique=True)  # 报名号

@@ -26,15 +26,17 @@ from station.roles import Permission
 #: The day's work, in the order the report lists it, with its words.
 WORK = {
     "create": "新建记录",
+    "import": "名单导入",
     "candidate_reviewed": "考生核对",
     "form_printed": "打印登记表",
     "sign": "签字锁定",
-    "export": "导出批次",
+    "export": "导出批次（个）",
     "acknowledge": "县区确认接收",
     "unlock": "解锁更正",
+    "reopen": "重新打开更正",
 }
 #: Per operator: what they did themselves.
-OPERATOR_WORK = ("create", "edit", "form_printed", "sign", "unlock")
+OPERATOR_WORK = ("create", "edit", "form_printed", "sign", "unlock", "reopen")
 EXCEPTIONS = {
     "candidate_password_refused": "考生密码未通过",
     "login_failed": "登录失败",
@@ -102,16 +104,23 @@ def daily(ctx: Context, day: dt.date, zone: dt.tzinfo | None = None) -> DailyRep
             .order_by(AuditEvent.seq)
         ).all()
         by_state = records.count_by_state(s)
+    batches: set[object] = set()
     for e in events:
         local = dt.datetime.fromisoformat(e.at).astimezone(zone)
-        if e.action in WORK:
-            work[e.action] += 1
-        if e.action == "create":
+        detail = json.loads(e.detail or "{}")
+        action = e.action
+        if action == "create" and detail.get("source") == "roster":
+            action = "import"  # rows of a roster, not records typed at the desk
+        if action == "export":
+            batches.add(detail.get("batch"))  # one event a record: count the batches
+        elif action in WORK:
+            work[action] += 1
+        if action == "create":
             by_hour[local.hour] += 1
-        if e.action in OPERATOR_WORK:
-            operators[e.actor][e.action] += 1
+        if action in OPERATOR_WORK:
+            operators[e.actor][action] += 1
         number = numbers.get(e.candidate_id, "") if e.candidate_id else ""
-        if e.action == "unlock":
+        if action in ("unlock", "reopen"):
             corrections.append(
                 {
                     "time": f"{local:%H:%M}",
@@ -121,7 +130,6 @@ def daily(ctx: Context, day: dt.date, zone: dt.tzinfo | None = None) -> DailyRep
                 }
             )
         elif e.action in EXCEPTIONS:
-            detail = json.loads(e.detail or "{}")
             why = e.reason or "、".join(str(r) for r in detail.get("reasons", [])) or ""
             if e.action == "photo_flagged":
                 why = "与 " + "、".join(str(n) for n in detail.get("similar_to", []) if n)
@@ -134,6 +142,7 @@ def daily(ctx: Context, day: dt.date, zone: dt.tzinfo | None = None) -> DailyRep
                     "detail": why,
                 }
             )
+    work["export"] = len(batches - {None})
     return DailyReport(
         day=day,
         station=f"{station.name}（{station.code}）",
@@ -180,7 +189,7 @@ def workbook(report: DailyReport) -> bytes:
     for kind, words in EXCEPTIONS.items():
         ws.append([words, report.exception_counts.get(kind, 0)])
     people = wb.create_sheet("操作员")
-    people.append(["操作员", "新建", "修改", "打印", "签字", "解锁更正"])
+    people.append(["操作员", "新建", "修改", "打印", "签字", "解锁更正", "重新打开"])
     for login, done in report.operators.items():
         people.append([login, *(done.get(a, 0) for a in OPERATOR_WORK)])
     fixes = wb.create_sheet("更正")
@@ -280,7 +289,7 @@ def pdf(report: DailyReport) -> bytes:
                     for login, done in report.operators.items()
                 ),
             ],
-            [40 * mm, *([22 * mm] * 5)],
+            [40 * mm, *([20 * mm] * 6)],
         ),
         bars(
             "各操作员新建记录",

@@ -6,10 +6,12 @@ each day (a break is the gap between two periods) and a buffer left free in ever
 walk-ins and slow cases. Time is cut into slots; a slot holds at most
 ``desks × slot minutes ÷ minutes per candidate`` candidates less the buffer, and never more.
 
-A class (班级) is kept together in one period, in consecutive slots, wherever it fits: every
-class that fits whole somewhere is placed whole first (largest first, each in the earliest
-period with room); only a class that no period can take whole is spread over the room that
-is left, in time order. Candidates that do not fit at all are reported, not squeezed in.
+A class (班级) is kept together in one period, in consecutive slots: the classes are placed
+whole first, largest first, each in the fullest period that still takes it (best fit); when
+that leaves a class without a period, a search (bounded, instant for a few hundred classes)
+looks for an arrangement that keeps every class whole. Only a class that still has no period
+is spread over the room that is left, in time order. Candidates that do not fit at all are
+reported, not squeezed in.
 """
 
 from __future__ import annotations
@@ -157,20 +159,72 @@ def _fill(slots: Sequence[Slot], group: Group, count: int) -> int:
     return left
 
 
+#: A registration season is weeks, not years: a typo in a year is caught, not planned.
+MAX_DAYS = 366
+
+#: How many placements the search for an arrangement that keeps every class whole may try
+#: before it settles for the greedy one (a few hundred classes stay instant).
+SEARCH_BUDGET = 20_000
+
+
+def _whole_homes(sizes: list[int], rooms: list[int]) -> list[int | None]:
+    """A period for each class (largest first), every class whole if the search finds a way
+    within its budget; else the greedy choice: the fullest period that still takes it
+    (best fit), None for a class that no period can take whole at its turn."""
+    greedy: list[int | None] = []
+    left = list(rooms)
+    for n in sizes:
+        fits = [k for k, r in enumerate(left) if r >= n]
+        k = min(fits, key=lambda k: (left[k], k)) if fits else None
+        if k is not None:
+            left[k] -= n
+        greedy.append(k)
+    if None not in greedy or sum(sizes) > sum(rooms):
+        return greedy
+    budget = [SEARCH_BUDGET]
+    choice: list[int] = []
+    left = list(rooms)
+
+    def place(i: int) -> bool:
+        if i == len(sizes):
+            return True
+        tried: set[int] = set()
+        for k in sorted(range(len(left)), key=lambda k: (left[k], k)):
+            if left[k] < sizes[i] or left[k] in tried:  # periods of equal room are alike
+                continue
+            budget[0] -= 1
+            if budget[0] < 0:
+                return False
+            tried.add(left[k])
+            left[k] -= sizes[i]
+            choice.append(k)
+            if place(i + 1):
+                return True
+            choice.pop()
+            left[k] += sizes[i]
+        return False
+
+    return list(choice) if place(0) else greedy
+
+
 def plan(groups: Iterable[Group], capacity: Capacity) -> Plan:
     slots = slots_of(capacity)
     periods: dict[int, list[Slot]] = {}
     for s in slots:
         periods.setdefault(s.period, []).append(s)
+    ordered = list(periods.values())
     wanted = [g for g in groups if g.count > 0]
     whole = sorted(wanted, key=lambda g: (-g.count, g.school_code, g.klass))
-    spread: list[Group] = []
-    for g in whole:
-        home = next((p for p in periods.values() if _room_in(p) >= g.count), None)
-        if home is None:
-            spread.append(g)
-        else:
-            _fill(home, g, g.count)
+    homes = _whole_homes([g.count for g in whole], [_room_in(p) for p in ordered])
+    spread: list[Group] = [g for g, k in zip(whole, homes, strict=True) if k is None]
+    # Each period's classes in school and class order, one after another: consecutive slots.
+    placed = sorted(
+        ((k, g) for g, k in zip(whole, homes, strict=True) if k is not None),
+        key=lambda kg: (kg[0], kg[1].school_code, kg[1].klass),
+    )
+    for k, g in placed:
+        left = _fill(ordered[k], g, g.count)
+        assert left == 0  # the search counted the room
     unplaced: list[tuple[Group, int]] = []
     for g in sorted(spread, key=lambda g: (g.school_code, g.klass)):
         left = _fill(slots, g, g.count)
@@ -200,8 +254,16 @@ def parse_days(text: str) -> tuple[dt.date, ...]:
             a, b = (dt.date.fromisoformat(x.strip()) for x in text.split(".."))
             if b < a:
                 raise ValueError
+            if (b - a).days >= MAX_DAYS:
+                raise UsageError(
+                    f"开放日期跨度不超过 {MAX_DAYS} 天：{text}",
+                    f"the open days span at most {MAX_DAYS} days: {text}",
+                )
             return tuple(a + dt.timedelta(days=n) for n in range((b - a).days + 1))
-        return tuple(dt.date.fromisoformat(x.strip()) for x in text.split(",") if x.strip())
+        days = tuple(dt.date.fromisoformat(x.strip()) for x in text.split(",") if x.strip())
+        if len(days) > MAX_DAYS:
+            raise UsageError(f"开放日期不超过 {MAX_DAYS} 天", f"at most {MAX_DAYS} open days")
+        return days
     except ValueError:
         raise UsageError(
             f"日期 {text!r} 应写成 2027-03-01..2027-03-05 或 2027-03-01,2027-03-03",

@@ -45,13 +45,11 @@ def groups_from_station(ctx: Context) -> list[Group]:
 def read_groups(path: Path) -> list[Group]:
     """A sheet with the columns 学校代码, 学校, 班级, 人数 (one row a class), as the schools
     send it; every bad row is named."""
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+    except Exception:  # openpyxl's own errors too (a .csv, an .xls): a reason, not a trace
         raise UsageError(
             f"{path} 不是 Excel 工作簿（.xlsx）", f"{path} is not an .xlsx workbook"
         ) from None
@@ -81,6 +79,7 @@ def read_groups(path: Path) -> list[Group]:
             problems.append(f"第 {number} 行：学校和人数（0–10000）必填")
             continue
         groups.append(Group(code, name, klass, n))
+    wb.close()
     if problems:
         shown = "；".join(problems[:5]) + ("……" if len(problems) > 5 else "")
         raise UsageError(shown, f"{len(problems)} row(s) of {path} are not usable")

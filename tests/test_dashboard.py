@@ -42,7 +42,8 @@ def test_the_figures(station: Path) -> None:
         assert f.by_state == {"draft": 6, "ready": 4, "signed": 3} and f.total == 13
         assert sum(line.total for line in f.by_school) == 13
         assert sum(line.collected for line in f.by_school) == 3
-        assert f.by_day == [(now.date(), 13)]
+        local_today = now.replace(tzinfo=dt.UTC).astimezone().date()
+        assert f.by_day == [(local_today, 13)]
         assert f.flagged_photos == 1 and f.refusals == {"410105001": 4}
         assert f.to_collect == 10 and f.days_left == 4 and f.needed_per_day == 2  # 10 in 5 days
         assert f.stale == [] and f.unacknowledged == 0 and f.last_export is None
@@ -68,6 +69,8 @@ def test_the_window(qtbot, station: Path) -> None:
         assert action is not None and action.shortcut().toString() == "F9"
         action.trigger()
         dialog = window.findChild(dashboard_type())
+        action.trigger()  # F9 again: the same window, raised
+        assert window.findChildren(dashboard_type()) == [dialog]
         qtbot.waitUntil(lambda: dialog.figures is not None, timeout=10_000)
         assert dialog.findChild(QLabel, "tile_total").text() == "13"
         assert dialog.findChild(QLabel, "tile_to_collect").text() == "10"
@@ -109,7 +112,12 @@ def test_who_is_due_now_and_who_missed_their_time(station: Path) -> None:
 
         from station.models import Candidate
 
-        waiting = s.scalar(select(Candidate.school_code).where(Candidate.state == "draft"))
+        waiting, coming = s.scalars(
+            select(Candidate.school_code)
+            .where(Candidate.state.in_(["draft", "ready"]), Candidate.school_code != "")
+            .distinct()
+            .limit(2)
+        ).all()
     local = dt.datetime.now()
     hhmm = lambda d: f"{d:%H:%M}"  # noqa: E731
     visits = [
@@ -140,6 +148,34 @@ def test_who_is_due_now_and_who_missed_their_time(station: Path) -> None:
             "class": "",
             "count": 3,
         },
+        # A school still coming: its first slot is over, its last one is not.
+        {
+            "day": f"{local - dt.timedelta(days=1):%Y-%m-%d}",
+            "start": "10:00",
+            "end": "10:30",
+            "school_code": waiting,
+            "school_name": "没来的中学",
+            "class": "",
+            "count": 3,
+        },
+        {
+            "day": f"{local + dt.timedelta(days=1):%Y-%m-%d}",
+            "start": "10:00",
+            "end": "10:30",
+            "school_code": coming,
+            "school_name": "还在来的中学",
+            "class": "1班",
+            "count": 3,
+        },
+        {
+            "day": f"{local - dt.timedelta(days=1):%Y-%m-%d}",
+            "start": "10:00",
+            "end": "10:30",
+            "school_code": coming,
+            "school_name": "还在来的中学",
+            "class": "2班",
+            "count": 3,
+        },
     ]
     (station / PLAN_FILE).write_text(json.dumps({"version": 1, "visits": visits}), "utf-8")
     with login(station, SUPERVISOR) as ctx:
@@ -147,3 +183,4 @@ def test_who_is_due_now_and_who_missed_their_time(station: Path) -> None:
     if local.minute >= 5 and local.hour < 23:  # the visit around now stays within today
         assert [v["school_name"] for v in f.due_now] == ["正在来的中学"]
     assert [v["school_name"] for v in f.missed] == ["没来的中学"]
+    assert f.missed[0]["start"] == "10:00"  # its last visit, once

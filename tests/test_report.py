@@ -79,3 +79,30 @@ def test_only_a_supervisor_gets_it_and_its_files(tmp_path: Path, monkeypatch, ca
     assert "工作日报" in text and "每小时新建记录" in text
     assert main(["report", "daily", "--date", "yesterday", "--out", str(tmp_path / "x.pdf")]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_imports_and_batches_are_counted_as_such(tmp_path: Path) -> None:
+    """Roster rows are 名单导入, not records typed at the desk; an export of many records is
+    one batch; a reopened record is a correction."""
+    from station import roster
+    from sync import station_side
+
+    from .factories import record_for
+    from .test_roster import write_roster
+    from .sync_fixtures import install, make_county
+
+    directory = make_station(tmp_path, 5)
+    _keys, public = make_county(tmp_path / "county")
+    install(directory, public)
+    with login(directory) as ctx:
+        roster.import_roster(
+            ctx, write_roster(tmp_path / "r.xlsx", [record_for(i) for i in (1, 2)])
+        )
+        seeding.seed(ctx, 4, "signed", rng_seed=5)
+        (tmp_path / "usb").mkdir()
+        station_side.export_batches(ctx, tmp_path / "usb", max_records=2)
+    with login(directory, SUPERVISOR) as sup:
+        day = report.daily(sup, dt.date.today())
+    assert day.work["import"] == 2 and day.work["create"] == 4
+    assert day.work["export"] == 2  # two batches of two records
+    assert sum(day.by_hour.values()) == 4  # the desk's own records

@@ -91,7 +91,9 @@ def test_a_worked_day() -> None:
     two = Group("410105001", "第一中学", "2班", 50)  # fits a period (129), not a slot
     big = Group("410105002", "第二中学", "", 200)  # no period holds 200: spread
     plan = schedule.plan([one, two, big], capacity)
-    assert [s.start.strftime("%H:%M") for s in plan.of(two)] == ["08:30", "09:30"]
+    # 1班 then 2班 share the morning (90 of its 129): 2班 in consecutive slots of it.
+    assert [s.start.strftime("%H:%M") for s in plan.of(one)] == ["08:30"]
+    assert [s.start.strftime("%H:%M") for s in plan.of(two)] == ["08:30", "09:30", "10:30"]
     assert len({s.period for s in plan.of(big)}) == 2
     assert plan.unplaced == [(big, 200 - (6 * 43 - 90))]
     assert plan.placed == 6 * 43
@@ -174,3 +176,23 @@ def test_the_schedule_command(tmp_path, monkeypatch, capsys) -> None:
     assert main([*common, "--groups", str(tmp_path / "classes.xlsx"), "--out", str(out)]) == 2
     assert "第 4 行" in capsys.readouterr().err
     assert main([*common, "--out", str(tmp_path / "plan.txt")]) == 2
+
+
+def test_a_search_keeps_every_class_whole_where_greedy_would_split_one() -> None:
+    """Two periods of 10 and classes of 5, 4, 4, 3, 2, 2: largest-first splits one class;
+    5+3+2 and 4+4+2 keep every one whole."""
+    capacity = Capacity(
+        1,
+        6,
+        (dt.date(2027, 3, 1),),
+        (Period(dt.time(8), dt.time(9)), Period(dt.time(10), dt.time(11))),
+        60,
+        0,
+    )
+    assert capacity.per_slot() == 10
+    groups = [Group("1", "一中", f"{n}班", size) for n, size in enumerate((5, 4, 4, 3, 2, 2))]
+    plan = schedule.plan(groups, capacity)
+    assert not plan.unplaced
+    for g in groups:
+        assert len(plan.of(g)) == 1, g  # one slot each here: a period is one slot
+    assert sorted(s.used for s in plan.slots) == [10, 10]

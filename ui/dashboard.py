@@ -133,9 +133,25 @@ class DashboardDialog(QDialog):
 
         context = self.context
         self.loading = start(
-            self, lambda _p: dashboard.figures(context), self._show, on_finished=self._ended
+            self,
+            lambda _p: dashboard.figures(context),
+            self._show,
+            self._failed,  # said in the notes: a box every half minute would pile up
+            on_finished=self._ended,
         )
         return self.loading
+
+    def _failed(self, exc: BaseException) -> None:
+        from station.errors import StationError
+        from ui import i18n
+
+        if not isinstance(exc, StationError):
+            import logging
+
+            logging.getLogger(__name__).error("dashboard", exc_info=exc)
+        self.notes.setText(
+            self.tr("Could not read the figures: %1").replace("%1", i18n.message(exc))
+        )
 
     def _ended(self) -> None:
         self.loading = None

@@ -285,9 +285,17 @@ class MainWindow(QMainWindow):
         """For the supervisor: where the point stands, refreshed every half minute."""
         from ui.dashboard import DashboardDialog
 
-        dialog = DashboardDialog(self.context, self)
-        dialog.show()
-        dialog.refresh()
+        dialog = getattr(self, "dashboard", None)
+        if dialog is None or not dialog.isVisible():
+            # One at a time, gone when closed: each would keep its timer and charts.
+            dialog = DashboardDialog(self.context, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.destroyed.connect(lambda _o=None: setattr(self, "dashboard", None))
+            self.dashboard = dialog
+            dialog.show()
+            dialog.refresh()
+        dialog.raise_()
+        dialog.activateWindow()
         return dialog
 
     def open_settings(self) -> None:

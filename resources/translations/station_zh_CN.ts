@@ -448,57 +448,62 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="167"/>
+        <location filename="../../ui/dashboard.py" line="153"/>
+        <source>Could not read the figures: %1</source>
+        <translation>无法读取统计数据：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="183"/>
         <source>Records by state</source>
         <translation>各状态记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="175"/>
+        <location filename="../../ui/dashboard.py" line="191"/>
         <source>By school (collected / still to come)</source>
         <translation>各学校（已采集 / 待采集）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="177"/>
+        <location filename="../../ui/dashboard.py" line="193"/>
         <source>Collected</source>
         <translation>已采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="178"/>
+        <location filename="../../ui/dashboard.py" line="194"/>
         <source>Still to come</source>
         <translation>待采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="180"/>
+        <location filename="../../ui/dashboard.py" line="196"/>
         <source>(social)</source>
         <translation>（社会考生）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="186"/>
+        <location filename="../../ui/dashboard.py" line="202"/>
         <source>Records created a day</source>
         <translation>每日新建记录</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="193"/>
+        <location filename="../../ui/dashboard.py" line="209"/>
         <source>%1 records in “%2” for more than %3 days</source>
         <translation>%1 条记录处于“%2”已超过 %3 天</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="199"/>
+        <location filename="../../ui/dashboard.py" line="215"/>
         <source>Due now: %1</source>
         <translation>现在应到：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="202"/>
+        <location filename="../../ui/dashboard.py" line="218"/>
         <source>Missed their time, records still to collect: %1</source>
         <translation>已过预约时间仍有未采集记录：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="208"/>
+        <location filename="../../ui/dashboard.py" line="224"/>
         <source>Refused candidate passwords by school: %1</source>
         <translation>各学校考生密码未通过次数：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="209"/>
+        <location filename="../../ui/dashboard.py" line="225"/>
         <source>Nothing waits too long.</source>
         <translation>没有积压过久的记录。</translation>
     </message>
@@ -1065,19 +1070,19 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="188"/>
-        <location filename="../../ui/main_window.py" line="408"/>
+        <location filename="../../ui/main_window.py" line="416"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="191"/>
-        <location filename="../../ui/main_window.py" line="442"/>
+        <location filename="../../ui/main_window.py" line="450"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="194"/>
-        <location filename="../../ui/main_window.py" line="467"/>
+        <location filename="../../ui/main_window.py" line="475"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
@@ -1088,7 +1093,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="200"/>
-        <location filename="../../ui/main_window.py" line="577"/>
+        <location filename="../../ui/main_window.py" line="585"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
@@ -1183,72 +1188,72 @@
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="307"/>
+        <location filename="../../ui/main_window.py" line="315"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="317"/>
+        <location filename="../../ui/main_window.py" line="325"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="357"/>
+        <location filename="../../ui/main_window.py" line="365"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="415"/>
+        <location filename="../../ui/main_window.py" line="423"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="429"/>
+        <location filename="../../ui/main_window.py" line="437"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="456"/>
+        <location filename="../../ui/main_window.py" line="464"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="462"/>
+        <location filename="../../ui/main_window.py" line="470"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="479"/>
+        <location filename="../../ui/main_window.py" line="487"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="517"/>
+        <location filename="../../ui/main_window.py" line="525"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="519"/>
+        <location filename="../../ui/main_window.py" line="527"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="525"/>
+        <location filename="../../ui/main_window.py" line="533"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="531"/>
+        <location filename="../../ui/main_window.py" line="539"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="539"/>
+        <location filename="../../ui/main_window.py" line="547"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="579"/>
+        <location filename="../../ui/main_window.py" line="587"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
