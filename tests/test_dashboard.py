@@ -80,6 +80,11 @@ def test_the_window(qtbot, station: Path) -> None:
         schools = dialog.schools.chart()
         (axis,) = [a for a in schools.axes() if hasattr(a, "categories")]
         assert axis.count() == schools.series()[0].barSets()[0].count()  # a name for each bar
+        # The daily report from the dashboard: written off the GUI thread.
+        target = station / "日报.pdf"
+        dialog.daily_report(str(target))
+        qtbot.waitUntil(lambda: "日报.pdf" in dialog.saved.text(), timeout=15_000)
+        assert target.read_bytes().startswith(b"%PDF")
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
         assert not dialog.timer.isActive()
         window.close()

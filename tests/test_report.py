@@ -88,8 +88,8 @@ def test_imports_and_batches_are_counted_as_such(tmp_path: Path) -> None:
     from sync import station_side
 
     from .factories import record_for
-    from .test_roster import write_roster
     from .sync_fixtures import install, make_county
+    from .test_roster import write_roster
 
     directory = make_station(tmp_path, 5)
     _keys, public = make_county(tmp_path / "county")

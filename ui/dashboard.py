@@ -97,6 +97,9 @@ class DashboardDialog(QDialog):
         self.notes = named(QLabel(), "dashboardNotes")
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.PlainText)
+        daily = named(QPushButton(self.tr("Daily report…")), "dailyReport")
+        daily.clicked.connect(lambda: self.daily_report())
+        self.saved = named(QLabel(), "reportSaved")
         refresh = named(QPushButton(self.tr("Refresh")), "refreshDashboard")
         refresh.clicked.connect(lambda: self.refresh())
         close = QPushButton(self.tr("Close"))
@@ -105,7 +108,8 @@ class DashboardDialog(QDialog):
         charts.addWidget(self.states, 1)
         charts.addWidget(self.schools, 2)
         buttons = QHBoxLayout()
-        buttons.addStretch()
+        buttons.addWidget(daily)
+        buttons.addWidget(self.saved, 1)
         buttons.addWidget(refresh)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -151,6 +155,41 @@ class DashboardDialog(QDialog):
             logging.getLogger(__name__).error("dashboard", exc_info=exc)
         self.notes.setText(
             self.tr("Could not read the figures: %1").replace("%1", i18n.message(exc))
+        )
+
+    def daily_report(self, path: str | None = None) -> Operation | None:
+        """Today's report (工作日报) as a PDF or Excel file, made off the GUI thread."""
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Daily report"),
+                f"日报-{dt.date.today():%Y-%m-%d}.pdf",
+                "PDF (*.pdf);;Excel (*.xlsx)",
+            )
+            if not path:
+                return None
+        from pathlib import Path
+
+        from station import report
+        from station.fileio import atomic_write_bytes
+
+        context, target = self.context, Path(path)
+
+        def work(_progress: Any) -> Path:
+            day = report.daily(context, dt.date.today())
+            data = report.workbook(day) if target.suffix.lower() == ".xlsx" else report.pdf(day)
+            atomic_write_bytes(target, data)
+            return target
+
+        self.saved.setText(self.tr("Writing the daily report…"))
+        return start(
+            self,
+            work,
+            lambda written: self.saved.setText(
+                self.tr("Daily report written: %1").replace("%1", str(written))
+            ),
         )
 
     def _ended(self) -> None:

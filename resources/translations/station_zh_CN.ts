@@ -439,71 +439,91 @@
     </message>
     <message>
         <location filename="../../ui/dashboard.py" line="100"/>
+        <source>Daily report…</source>
+        <translation>工作日报…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="103"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="102"/>
+        <location filename="../../ui/dashboard.py" line="105"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="153"/>
+        <location filename="../../ui/dashboard.py" line="157"/>
         <source>Could not read the figures: %1</source>
         <translation>无法读取统计数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="183"/>
+        <location filename="../../ui/dashboard.py" line="167"/>
+        <source>Daily report</source>
+        <translation>工作日报</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="186"/>
+        <source>Writing the daily report…</source>
+        <translation>正在生成工作日报…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="191"/>
+        <source>Daily report written: %1</source>
+        <translation>工作日报已生成：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard.py" line="222"/>
         <source>Records by state</source>
         <translation>各状态记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="191"/>
+        <location filename="../../ui/dashboard.py" line="230"/>
         <source>By school (collected / still to come)</source>
         <translation>各学校（已采集 / 待采集）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="193"/>
+        <location filename="../../ui/dashboard.py" line="232"/>
         <source>Collected</source>
         <translation>已采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="194"/>
+        <location filename="../../ui/dashboard.py" line="233"/>
         <source>Still to come</source>
         <translation>待采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="196"/>
+        <location filename="../../ui/dashboard.py" line="235"/>
         <source>(social)</source>
         <translation>（社会考生）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="202"/>
+        <location filename="../../ui/dashboard.py" line="241"/>
         <source>Records created a day</source>
         <translation>每日新建记录</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="209"/>
+        <location filename="../../ui/dashboard.py" line="248"/>
         <source>%1 records in “%2” for more than %3 days</source>
         <translation>%1 条记录处于“%2”已超过 %3 天</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="215"/>
+        <location filename="../../ui/dashboard.py" line="254"/>
         <source>Due now: %1</source>
         <translation>现在应到：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="218"/>
+        <location filename="../../ui/dashboard.py" line="257"/>
         <source>Missed their time, records still to collect: %1</source>
         <translation>已过预约时间仍有未采集记录：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="224"/>
+        <location filename="../../ui/dashboard.py" line="263"/>
         <source>Refused candidate passwords by school: %1</source>
         <translation>各学校考生密码未通过次数：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="225"/>
+        <location filename="../../ui/dashboard.py" line="264"/>
         <source>Nothing waits too long.</source>
         <translation>没有积压过久的记录。</translation>
     </message>
