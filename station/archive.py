@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from station.auth import Context
+from station.fields import label_zh
 from station.lifecycle import State
 from station.models import Candidate, Station
 from station.roles import Permission
@@ -86,7 +87,7 @@ def workbook(found: list[Entry], title: str) -> bytes:
     ws.title = "存档清单"
     ws.append([title])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append(["存档盒", "存放位置", "报名号", "姓名", "版本"])
+    ws.append(["存档盒", "存放位置", "报名号", label_zh("name"), "版本"])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for e in found:
@@ -125,7 +126,7 @@ def pdf(found: list[Entry], title: str) -> bytes:
     for box, inside in boxes.items():
         if story:
             story.append(PageBreak())
-        rows = [[text(h, body) for h in ("存放位置", "报名号", "姓名", "版本")]]
+        rows = [[text(h, body) for h in ("存放位置", "报名号", label_zh("name"), "版本")]]
         rows += [
             [
                 text(e.place, body),
