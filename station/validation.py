@@ -355,6 +355,36 @@ class Result:
         return [i for i in self.issues if i.field == name]
 
 
+#: Codes a candidate can hold only from an age on (field → code → minimum age): the Party's
+#: constitution admits members and probationary members from 18, the Youth League's from 14.
+#: A code below its age is shown to the operator as a warning to check, never changed.
+CODE_MIN_AGE: dict[str, dict[str, int]] = {
+    "political_status": {"01": 18, "02": 18, "03": 14},
+}
+
+
+def _age_of_code(d: CandidateData, policy: Policy) -> list[Issue]:
+    if d.birth_date is None:
+        return []
+    age = age_on(d.birth_date, policy.today or dt.date.today())
+    found = []
+    for name, minimum in CODE_MIN_AGE.items():
+        code = getattr(d, name)
+        if code in minimum and age < minimum[code]:
+            table = codes.political_statuses() if name == "political_status" else None
+            words = table.name_of(code) if table is not None else code
+            found.append(
+                _issue(
+                    name,
+                    "too_young",
+                    f"“{words}”须年满 {minimum[code]} 岁，考生现年 {age} 岁：请核对",
+                    f"“{words}” needs age {minimum[code]}; the candidate is {age}: please check",
+                    severity="warning",
+                )
+            )
+    return found
+
+
 def _issue(fld: str, code: str, zh: str, en: str, severity: str = "error") -> Issue:
     return Issue(fld, code, zh, en, severity)
 
@@ -574,6 +604,8 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
 
     d.phone = normalise_phone(raw.get("phone"))
     issues += check_mobile(d.phone, "phone")
+
+    issues += _age_of_code(d, policy)
 
     d.guardian_name = normalise_name(raw.get("guardian_name"))
     d.guardian_relation = normalise_text(raw.get("guardian_relation"))

@@ -288,3 +288,31 @@ def test_full_width_punctuation_in_text_is_kept() -> None:
         ).data.phone
         == "13800138000"
     )
+
+
+def test_codes_that_need_an_age_are_warned_not_changed() -> None:
+    """A 15-year-old recorded as a Party member or probationary member (GB/T 4762 01, 02)
+    passes, with a warning to check; a Youth League member from 14; the code stays."""
+    on = Policy(today=dt.date(2027, 3, 1))  # born 2012-03-15: 14 that day
+    for code in ("01", "02"):
+        result = validate_candidate(valid_record(political_status=code), on)
+        (warning,) = result.for_field("political_status")
+        assert result.ok and warning.severity == "warning" and warning.code == "too_young"
+        assert "18" in warning.message_zh and "14" in warning.message_zh
+        assert result.data.political_status == code
+    assert (
+        validate_candidate(valid_record(political_status="03"), on).for_field("political_status")
+        == []
+    )
+    younger = Policy(today=dt.date(2026, 3, 1))  # 13
+    assert [
+        i.code
+        for i in validate_candidate(valid_record(political_status="03"), younger).for_field(
+            "political_status"
+        )
+    ] == ["too_young"]
+    grown = Policy(today=dt.date(2030, 3, 20))  # 18
+    assert (
+        validate_candidate(valid_record(political_status="01"), grown).for_field("political_status")
+        == []
+    )
