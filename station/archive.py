@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from station import xlsx
 from station.auth import Context
 from station.fields import label_zh
 from station.lifecycle import State
@@ -91,7 +92,7 @@ def workbook(found: list[Entry], title: str) -> bytes:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for e in found:
-        ws.append([e.box, e.place, e.registration_no, e.name, e.version])
+        ws.append(xlsx.row(ws, [e.box, e.place, e.registration_no, e.name, e.version]))
     for column, width in zip("ABCDE", (16, 20, 18, 14, 6), strict=True):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()

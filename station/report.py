@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from station import records
+from station import records, xlsx
 from station.auth import Context
 from station.models import AuditEvent, Candidate, Station
 from station.roles import Permission
@@ -191,16 +191,25 @@ def workbook(report: DailyReport) -> bytes:
     people = wb.create_sheet("操作员")
     people.append(["操作员", "新建", "修改", "打印", "签字", "解锁更正", "重新打开"])
     for login, done in report.operators.items():
-        people.append([login, *(done.get(a, 0) for a in OPERATOR_WORK)])
+        people.append(xlsx.row(people, [login, *(done.get(a, 0) for a in OPERATOR_WORK)]))
     fixes = wb.create_sheet("更正")
     fixes.append(["时间", "操作员", "报名号", "原因"])
     for c in report.corrections:
-        fixes.append([c["time"], c["operator"], c["registration_no"], c["reason"]])
+        fixes.append(xlsx.row(fixes, [c["time"], c["operator"], c["registration_no"], c["reason"]]))
     odd = wb.create_sheet("异常明细")
     odd.append(["时间", "类别", "操作员", "报名号", "说明"])
     for e in report.exceptions:
         odd.append(
-            [e["time"], EXCEPTIONS[e["kind"]], e["operator"], e["registration_no"], e["detail"]]
+            xlsx.row(
+                odd,
+                [
+                    e["time"],
+                    EXCEPTIONS[e["kind"]],
+                    e["operator"],
+                    e["registration_no"],
+                    e["detail"],
+                ],
+            )
         )
     for sheet in wb.worksheets:
         for cell in sheet[1 if sheet is not ws else 3]:

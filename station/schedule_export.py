@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from station import xlsx
 from station.auth import Context
 from station.errors import UsageError
 from station.fields import Category
@@ -101,21 +102,24 @@ def workbook(plan: Plan, point: str) -> bytes:
     for s in plan.used_slots():
         for g, n in s.parts:
             ws.append(
-                [
-                    s.day.isoformat(),
-                    f"{s.start:%H:%M}-{s.end:%H:%M}",
-                    g.school_code,
-                    g.school_name,
-                    g.klass,
-                    n,
-                    s.capacity,
-                ]
+                xlsx.row(
+                    ws,
+                    [
+                        s.day.isoformat(),
+                        f"{s.start:%H:%M}-{s.end:%H:%M}",
+                        g.school_code,
+                        g.school_name,
+                        g.klass,
+                        n,
+                        s.capacity,
+                    ],
+                )
             )
     if plan.unplaced:
         left = wb.create_sheet("未能排入")
         left.append(["学校代码", "学校", "班级", "未排入人数"])
         for g, n in plan.unplaced:
-            left.append([g.school_code, g.school_name, g.klass, n])
+            left.append(xlsx.row(left, [g.school_code, g.school_name, g.klass, n]))
     for column, width in zip("ABCDEFG", (12, 13, 12, 24, 10, 8, 10), strict=True):
         ws.column_dimensions[column].width = width
     out = io.BytesIO()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from station import xlsx
 from station.errors import UsageError
-from sync.county import db, intake, sheets
+from sync.county import db, intake
 
 #: A station that sent nothing for this many days is shown as silent.
 SILENT_DAYS = 3
@@ -153,18 +154,21 @@ def workbook(view: Overview) -> bytes:
     for s in view.stations:
         state = "已停用" if s.disabled else "长时间未上报" if s.silent else "正常"
         ws.append(
-            [
-                s.code,
-                s.name,
-                s.total,
-                s.received,
-                s.approved,
-                s.rejected,
-                s.last_sequence,
-                s.last_at.strftime("%Y-%m-%d %H:%M") if s.last_at else "",
-                f"缺第 {s.missing} 号" if s.missing else "",
-                state,
-            ]
+            xlsx.row(
+                ws,
+                [
+                    s.code,
+                    s.name,
+                    s.total,
+                    s.received,
+                    s.approved,
+                    s.rejected,
+                    s.last_sequence,
+                    s.last_at.strftime("%Y-%m-%d %H:%M") if s.last_at else "",
+                    f"缺第 {s.missing} 号" if s.missing else "",
+                    state,
+                ],
+            )
         )
     ws.append([])
     ws.append(["合计", "", view.total, view.total - view.decided, "", "", "", "", "", ""])
@@ -179,7 +183,6 @@ def workbook(view: Overview) -> bytes:
                 view.needed_per_day,
             ]
         )
-    sheets.as_text(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

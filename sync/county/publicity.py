@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
+from station import xlsx
 from station.fields import Category, label_zh
-from sync.county import db, sheets
+from sync.county import db
 
 COLUMNS = (
     "序号",
@@ -110,14 +111,13 @@ def workbook(listing: Listing) -> bytes:
     ws.append([f"{listing.scope}    公示日期：{listing.date:%Y年%m月%d日}"])
     ws.append(list(COLUMNS))
     for row in listing.rows:
-        ws.append(list(row))
+        ws.append(xlsx.row(ws, row))
     ws["A1"].font = Font(size=16, bold=True)
     for cell in ws[3]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for column, width in zip("ABCDEFGH", (6, 12, 22, 28, 10, 10, 10, 10), strict=True):
         ws.column_dimensions[column].width = width
-    sheets.as_text(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from station import pinyin
+from station import pinyin, xlsx
 from station.errors import UsageError
 from station.fields import Category, label_zh
-from sync.county import db, sheets
+from sync.county import db
 
 PER_PAGE = 50
 STATES = {"received": "待审核", "approved": "通过", "rejected": "不通过"}
@@ -767,21 +767,24 @@ def decisions_workbook(engine: Engine, f: Filters) -> bytes:
             label, _, text = r.reason.partition("：")
             listed = label if label in reason_words else ""
             ws.append(
-                [
-                    r.station,
-                    r.registration_no,
-                    r.version,
-                    r.name,
-                    r.id_number,
-                    r.school_name,
-                    r.category_zh,
-                    "是" if r.allocation_applied else "否",
-                    {"approved": "通过", "rejected": "不通过"}.get(r.state, ""),
-                    listed,
-                    text if listed else r.reason,
-                    ALLOCATIONS.get(r.allocation or "", ""),
-                    r.stamp,
-                ]
+                xlsx.row(
+                    ws,
+                    [
+                        r.station,
+                        r.registration_no,
+                        r.version,
+                        r.name,
+                        r.id_number,
+                        r.school_name,
+                        r.category_zh,
+                        "是" if r.allocation_applied else "否",
+                        {"approved": "通过", "rejected": "不通过"}.get(r.state, ""),
+                        listed,
+                        text if listed else r.reason,
+                        ALLOCATIONS.get(r.allocation or "", ""),
+                        r.stamp,
+                    ],
+                )
             )
         if page >= part.pages:
             break
@@ -800,7 +803,6 @@ def decisions_workbook(engine: Engine, f: Filters) -> bytes:
         "ABCDEFGHIJKLM", (11, 16, 6, 10, 21, 24, 9, 9, 9, 24, 30, 10, 26), strict=True
     ):
         ws.column_dimensions[column].width = width
-    sheets.as_text(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
