@@ -102,21 +102,17 @@ def workbook(found: list[Entry], title: str) -> bytes:
 
 def pdf(found: list[Entry], title: str) -> bytes:
     """One section a box, each starting on a new page: the list that goes into the box."""
-    from xml.sax.saxutils import escape
-
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table
 
     from station.form.fonts import default_chain
 
     chain = default_chain()
 
-    def text(value: str, style: ParagraphStyle) -> Paragraph:
-        runs = chain.runs(value)
-        return Paragraph("".join(f'<font name="{f}">{escape(r)}</font>' for f, r in runs), style)
+    text = chain.paragraph
 
     body = ParagraphStyle("body", fontName=chain.main_font, fontSize=11, leading=16)
     head = ParagraphStyle("head", parent=body, fontSize=16, leading=24, alignment=1)

@@ -228,20 +228,14 @@ def pdf(report: DailyReport) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table
 
     from station.form.fonts import default_chain
 
     chain = default_chain()
     font = chain.main_font
 
-    def text(value: str, style: ParagraphStyle) -> Paragraph:
-        from xml.sax.saxutils import escape
-
-        return Paragraph(
-            "".join(f'<font name="{f}">{escape(run)}</font>' for f, run in chain.runs(value)),
-            style,
-        )
+    text = chain.paragraph
 
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15)
     head = ParagraphStyle("head", parent=body, fontSize=13, leading=20, spaceBefore=6)

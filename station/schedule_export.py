@@ -132,19 +132,13 @@ def notices_pdf(plan: Plan, point: str, capacity: Capacity) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table
 
     from station.form.fonts import default_chain
 
     chain = default_chain()
 
-    def text(value: str, style: ParagraphStyle) -> Paragraph:
-        from xml.sax.saxutils import escape
-
-        return Paragraph(
-            "".join(f'<font name="{f}">{escape(run)}</font>' for f, run in chain.runs(value)),
-            style,
-        )
+    text = chain.paragraph
 
     body = ParagraphStyle("body", fontName=chain.main_font, fontSize=13, leading=20)
     title = ParagraphStyle("title", parent=body, fontSize=20, leading=28, alignment=1)

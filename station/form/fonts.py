@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -183,6 +184,19 @@ class FontChain:
             else:
                 out.append((font, ch))
         return out
+
+    def paragraph(self, text: str, style: Any) -> Any:
+        """``text`` as a reportlab Paragraph in ``style``, each run in the font that has it
+        (the 公示 list, the daily report, the notices and the archive list lay out tables of
+        names with it)."""
+        from xml.sax.saxutils import escape
+
+        from reportlab.platypus import Paragraph
+
+        markup = "".join(
+            f'<font name="{font}">{escape(run)}</font>' for font, run in self.runs(text)
+        )
+        return Paragraph(markup, style)
 
     def width(self, text: str, size: float) -> float:
         return sum(pdfmetrics.stringWidth(run, font, size) for font, run in self.runs(text))

@@ -130,7 +130,7 @@ def pdf(listing: Listing, paper: str = "A4") -> bytes:
     from reportlab.lib.pagesizes import A3, A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
     from station.form.fonts import default_chain
 
@@ -139,13 +139,7 @@ def pdf(listing: Listing, paper: str = "A4") -> bytes:
     # Landscape: an 18-character ID number and a school's name fit on one line each.
     page = landscape(A3 if paper == "A3" else A4)
 
-    def text(value: str, style: ParagraphStyle) -> Paragraph:
-        from xml.sax.saxutils import escape
-
-        markup = "".join(
-            f'<font name="{font}">{escape(run)}</font>' for font, run in chain.runs(value)
-        )
-        return Paragraph(markup, style)
+    text = chain.paragraph
 
     body = ParagraphStyle("body", fontName=chain.main_font, fontSize=size, leading=size * 1.3)
     head = ParagraphStyle("head", parent=body, alignment=1)
