@@ -146,11 +146,7 @@ def figures(ctx: Context, now: dt.datetime | None = None) -> Dashboard:
             select(func.count()).select_from(Batch).where(Batch.data.is_not(None))
         )
     deadline = dt.date.fromisoformat(ctx.settings.deadline) if ctx.settings.deadline else None
-    waiting_schools = {
-        line.code
-        for line in (SchoolLine(c, n, t, d) for (c, n), (t, d) in schools.items())
-        if line.total > line.collected
-    }
+    waiting_schools = {code for (code, _name), (total, done) in schools.items() if total > done}
     due_now, missed = _appointments(ctx, now, waiting_schools)
     lines = [SchoolLine(code, name, t, done) for (code, name), (t, done) in schools.items()]
     return Dashboard(

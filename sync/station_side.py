@@ -469,28 +469,6 @@ def list_batches(ctx: Context) -> list[dict[str, Any]]:
         ]
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A sealed batch the county has not acknowledged: what an upload sends, byte for byte."""
-
-    sequence: int
-    data: bytes
-    records: int
-
-
-def unacknowledged(ctx: Context) -> list[Outgoing]:
-    """Every sealed batch without a receipt, by sequence (written to a file or not)."""
-    ctx.require(Permission.EXPORT)
-    with ctx.store.read() as s:
-        return [
-            Outgoing(b.sequence, b.data, b.record_count)
-            for b in s.scalars(
-                select(Batch).where(Batch.data.is_not(None)).order_by(Batch.sequence)
-            )
-            if b.data is not None
-        ]
-
-
 def waiting_sequences(ctx: Context) -> list[int]:
     """The sequence numbers of the sealed batches without a receipt, without their bytes."""
     ctx.require(Permission.EXPORT)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -49,10 +50,15 @@ def _put(
     return httpx.put(url + path, content=body, headers=headers, timeout=30)
 
 
-def _outgoing(directory: Path) -> tuple[str, Ed25519PrivateKey, list[station_side.Outgoing]]:
+def _outgoing(directory: Path) -> tuple[str, Ed25519PrivateKey, list[SimpleNamespace]]:
+    """The station's code and key, and its batches without a receipt (sequence, data)."""
     with login(directory) as ctx:
         code, key = station_side.request_signer(ctx)
-        return code, key, station_side.unacknowledged(ctx)
+        batches = [
+            SimpleNamespace(sequence=n, data=station_side.batch_bytes(ctx, n))
+            for n in station_side.waiting_sequences(ctx)
+        ]
+        return code, key, batches
 
 
 def _county_counts(county: County, station: str) -> tuple[int, int, int]:

@@ -166,7 +166,7 @@ def _upload_until_done(directory: Path, url: str, rng: random.Random) -> int:
     """Upload runs as the desk would make them, until every batch is acknowledged."""
     runs = 0
     with login(directory) as ctx:
-        while station_side.unacknowledged(ctx):
+        while station_side.waiting_sequences(ctx):
             runs += 1
             assert runs < 60, "the uploader never finished"
             client = httpx.Client(

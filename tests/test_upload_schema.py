@@ -37,7 +37,7 @@ def intake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     directory = station_with_batches(root, county, 3, 2)
     with login(Path(directory)) as ctx:
         code, key = station_side.request_signer(ctx)
-        batch = station_side.unacknowledged(ctx)[0].data
+        batch = station_side.batch_bytes(ctx, station_side.waiting_sequences(ctx)[0])
     with running(county, "--rate", "100000") as service:
         yield {"url": service.url, "station": code, "key": key, "batch": batch, "service": service}
 
