@@ -48,6 +48,25 @@ def photo_of_size(target: int) -> bytes:
     return base[:2] + chunks + base[2:]
 
 
+def bench_station(keep: str | None, prefix: str) -> tuple[Path, auth.Context]:
+    """The benchmark station in ``keep`` (made there if new) or in a new temporary folder,
+    logged in; the other benchmarks that need a large station use it too."""
+    directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    if not (directory / "keyslots.json").exists():
+        # The default 4-digit serial holds 9,999 candidates, plenty for one registration
+        # point; 50,000 needs the configurable template to be wider.
+        save(directory, Settings(registration_no_template="{yy}{county}{station}{serial:06d}"))
+        init_station(
+            directory,
+            name="基准测试",
+            county_code="410105",
+            number=1,
+            admin_login="bench",
+            admin_password="bench-password",
+        )
+    return directory, auth.login(directory, "bench", "bench-password")
+
+
 def timed(fn, repeat: int) -> list[float]:
     out = []
     for _ in range(repeat):
@@ -67,20 +86,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=50_000)
     parser.add_argument("--keep", help="reuse or keep the station in this folder")
     args = parser.parse_args()
-    directory = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-station-"))
-    if not (directory / "keyslots.json").exists():
-        # The default 4-digit serial holds 9,999 candidates, plenty for one registration
-        # point; 50,000 needs the configurable template to be wider.
-        save(directory, Settings(registration_no_template="{yy}{county}{station}{serial:06d}"))
-        init_station(
-            directory,
-            name="基准测试",
-            county_code="410105",
-            number=1,
-            admin_login="bench",
-            admin_password="bench-password",
-        )
-    ctx = auth.login(directory, "bench", "bench-password")
+    directory, ctx = bench_station(args.keep, "bench-station-")
     with ctx.store.session() as s:
         have = sum(records.count_by_state(s).values())
     t = time.perf_counter()

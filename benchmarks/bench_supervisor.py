@@ -21,19 +21,18 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_store import bench_station  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from station import auth, dashboard, records, report, seeding  # noqa: E402
+from station import dashboard, records, report, seeding  # noqa: E402
 from station.models import Candidate  # noqa: E402
-from station.settings import Settings, save  # noqa: E402
-from station.setup import init_station  # noqa: E402
 
 
 def median_ms(fn, repeat: int = 10) -> float:
@@ -51,18 +50,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=50_000)
     parser.add_argument("--keep", help="reuse or keep the station in this folder")
     args = parser.parse_args()
-    directory = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-sup-"))
-    if not (directory / "keyslots.json").exists():
-        save(directory, Settings(registration_no_template="{yy}{county}{station}{serial:06d}"))
-        init_station(
-            directory,
-            name="基准测试",
-            county_code="410105",
-            number=1,
-            admin_login="bench",
-            admin_password="bench-password",
-        )
-    ctx = auth.login(directory, "bench", "bench-password")
+    _directory, ctx = bench_station(args.keep, "bench-sup-")
     with ctx.store.read() as s:
         have = sum(records.count_by_state(s).values())
     t = time.perf_counter()
