@@ -87,19 +87,69 @@ def provinces() -> CodeTable:
 
 @cache
 def divisions() -> dict[str, Division]:
-    """Every shipped GB/T 2260 division down to county level (Henan, 41xxxx, for now)."""
+    """Every GB/T 2260 division in use today, province to county, the whole country."""
     out: dict[str, Division] = {}
-    for path in sorted(resource_path("codes").glob("divisions_*.csv")):
-        with path.open(encoding="utf-8", newline="") as f:
-            for r in csv.DictReader(f):
-                out[r["code"]] = Division(r["code"], r["name"], r["level"], r["parent"] or None)
+    for r in _read_rows("divisions.csv"):
+        out[r["code"]] = Division(r["code"], r["name"], r["level"], r["parent"] or None)
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class FormerDivision:
+    """A code and name no longer in use (撤销或变更的行政区划代码), with the years it was in use
+    (``end`` exclusive) and the codes that took over its area."""
+
+    code: str
+    name: str
+    level: str
+    full_name: str
+    start: int
+    end: int
+    successors: tuple[str, ...]
+
+
 @cache
-def shipped_provinces() -> frozenset[str]:
-    """Two-digit prefixes whose divisions are shipped in full (a code missing there is wrong)."""
-    return frozenset(code[:2] for code in divisions())
+def former_divisions() -> dict[str, list[FormerDivision]]:
+    """Codes since 1981 that were abolished or changed meaning, by code (a code may have been
+    used for two places in turn: 419001 was 义马市 before it was 济源市)."""
+    out: dict[str, list[FormerDivision]] = {}
+    for r in _read_rows("divisions_history.csv"):
+        # The name as the ID would have read then: province, prefecture (none for 直辖), name.
+        above = {"province": "", "prefecture": r["province"]}.get(
+            r["level"], r["province"] + r["prefecture"]
+        )
+        full = above + r["name"]
+        out.setdefault(r["code"], []).append(
+            FormerDivision(
+                r["code"],
+                r["name"],
+                r["level"],
+                full,
+                int(r["start"]),
+                int(r["end"]),
+                tuple(c for c in r["successors"].split(";") if c),
+            )
+        )
+    return out
+
+
+def known_ever(code: str) -> bool:
+    """Whether ``code`` is or was a division code (any level) since 1981: what the first six
+    digits of a resident ID number may carry."""
+    return code in divisions() or code in former_divisions()
+
+
+def is_smallest_unit(division: Division) -> bool:
+    """A county, or a prefecture-level city with no county under it (东莞市 441900, 中山市
+    442000, 嘉峪关市 620200, 儋州市 460400): what a 户籍所在地 names."""
+    if division.level == "county":
+        return True
+    return division.level == "prefecture" and division.code not in _prefectures_with_counties()
+
+
+@cache
+def _prefectures_with_counties() -> frozenset[str]:
+    return frozenset(d.parent for d in divisions().values() if d.level == "county" and d.parent)
 
 
 def division_full_name(code: str) -> str | None:
@@ -114,4 +164,5 @@ def division_full_name(code: str) -> str | None:
 
 
 def county_divisions() -> list[Division]:
-    return [d for d in divisions().values() if d.level == "county"]
+    """The divisions a 户籍所在地 may name (see :func:`is_smallest_unit`), in code order."""
+    return [d for d in divisions().values() if is_smallest_unit(d)]

@@ -8,6 +8,7 @@ the placeholder portrait, and is moved through the real lifecycle to the state a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import random
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ ORDER = [
 ]
 SEEDABLE = [s.value for s in State]
 CHUNK = 200
+HOME_PROVINCE = "41"  # the demo station is in Henan (河南省)
 # Cheap on purpose: demo passwords are random and never used; real ones use the station KDF.
 _DEMO_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -50,8 +52,15 @@ def _ages(category: Category, ref: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(ref.year - hi - 1, ref.month, 2), dt.date(ref.year - lo, ref.month, 1)
 
 
+@functools.cache
+def _home_counties() -> list[codes.Division]:
+    return [d for d in codes.county_divisions() if d.code.startswith(HOME_PROVINCE)]
+
+
 def synthetic_record(rng: random.Random, ref: dt.date, used: set[str]) -> dict[str, Any]:
-    county = rng.choice(codes.county_divisions())
+    # Most candidates were born in the province; a few (随迁子女) elsewhere in the country.
+    pool = _home_counties() if rng.random() < 0.95 else codes.county_divisions()
+    county = rng.choice(pool)
     category = rng.choices(list(Category), weights=(80, 12, 8))[0]
     earliest, latest = _ages(category, ref)
     while True:

@@ -48,10 +48,13 @@ def init_station(
     admin = auth.normalise_login(admin_login)
     auth.check_login_name(admin)
     auth.check_password_policy(admin, admin_password)
-    if not re.fullmatch(r"\d{6}", county_code) or county_code[:2] + "0000" not in codes.provinces():
-        raise UsageError(f"县区代码 {county_code} 无效", f"invalid county code {county_code}")
-    division = codes.divisions().get(county_code)
-    if division is not None and division.level != "county":
+    division = codes.divisions().get(county_code) if re.fullmatch(r"\d{6}", county_code) else None
+    if division is None:
+        raise UsageError(
+            f"县区代码 {county_code} 不是现行的行政区划代码（GB/T 2260）",
+            f"{county_code} is no division code in use (GB/T 2260)",
+        )
+    if not codes.is_smallest_unit(division):
         raise UsageError(f"{county_code} 不是县级行政区划代码", f"{county_code} is not a county")
     if not 1 <= number <= 99:
         raise UsageError("报名点编号应为 1–99", "the station number must be 1-99")

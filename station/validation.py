@@ -230,8 +230,9 @@ def check_code(value: str, fld: str, table: codes.CodeTable) -> list[Issue]:
 
 
 def check_division(value: str, fld: str = "household_division") -> list[Issue]:
-    """A GB/T 2260 county-level code. Henan is shipped in full; elsewhere only the province
-    can be checked, which is a warning rather than an error."""
+    """A GB/T 2260 code in use today, at the smallest level there is (a county, or a
+    prefecture-level city with no county under it). A code that was abolished is refused with
+    the codes that took over: an ID number may still carry it, a 户籍所在地 may not."""
     if not value:
         return [_issue(fld, "required", "不能为空", "is required")]
     if not re.fullmatch(r"\d{6}", value):
@@ -242,27 +243,51 @@ def check_division(value: str, fld: str = "household_division") -> list[Issue]:
         ]
     division = codes.divisions().get(value)
     if division is not None:
-        if division.level != "county":
+        if not codes.is_smallest_unit(division):
             return [
                 _issue(
                     fld, "division_level", "请选择到县（区）一级", "choose a county-level division"
                 )
             ]
         return []
-    if value[:2] in codes.shipped_provinces() or value[:2] + "0000" not in codes.provinces():
+    former = codes.former_divisions().get(value)
+    if former:
+        last = former[-1]
+        successors = "、".join(
+            f"{c} {codes.division_full_name(c) or ''}".strip() for c in last.successors
+        )
+        then = f"{last.full_name}，{last.start}–{last.end} 年使用"
         return [
-            _issue(fld, "unknown_code", f"“{value}”不是有效的行政区划代码", f"{value!r} is unknown")
-        ]
-    if value.endswith("00"):
-        return [
-            _issue(fld, "division_level", "请选择到县（区）一级", "choose a county-level division")
+            _issue(
+                fld,
+                "division_abolished",
+                f"“{value}”是已停用的旧代码（{then}），请选择现行代码"
+                + (f"：{successors}" if successors else ""),
+                f"{value} was abolished in {last.end}; choose a current code"
+                + (f" ({', '.join(last.successors)})" if last.successors else ""),
+            )
         ]
     return [
+        _issue(fld, "unknown_code", f"“{value}”不是有效的行政区划代码", f"{value!r} is unknown")
+    ]
+
+
+def check_id_address(parsed: idnumber.IdNumber) -> list[Issue]:
+    """The first six digits of a resident ID number: a division code in use now or at any
+    time since 1981 (the number keeps the code of where and when it was first issued).
+    Unknown is a warning, not an error: the check digit already caught a mistyped digit, so
+    the number is most likely real and the code older or finer than the shipped tables."""
+    if parsed.document_type is not idnumber.DocumentType.RESIDENT_ID:
+        return []
+    prefix = parsed.number[:6]
+    if codes.known_ever(prefix):
+        return []
+    return [
         _issue(
-            fld,
-            "division_unverified",
-            "本站代码表只含河南省，省外代码无法逐级核对，请仔细核对",
-            "only Henan codes are shipped; this code could not be checked below province level",
+            "id_number",
+            "id_address_unknown",
+            f"证件号码前 6 位 {prefix} 不在 1981 年以来的行政区划代码中，请与证件逐位核对",
+            f"the first six digits {prefix} are no division code since 1981: check the card",
             severity="warning",
         )
     ]
@@ -466,6 +491,8 @@ def validate_candidate(raw: Mapping[str, Any], policy: Policy | None = None) -> 
         parsed = idnumber.parse(d.id_number, today=today)
     except idnumber.IdNumberError as exc:
         issues.append(_issue("id_number", exc.code, exc.message_zh, exc.message_en))
+    if parsed:
+        issues += check_id_address(parsed)
     if parsed and doc_type and parsed.document_type is not doc_type:
         issues.append(
             _issue(

@@ -159,16 +159,14 @@ def test_political_status_table() -> None:
     assert "unknown_code" in codes_of(valid_record(political_status="14"), "political_status")
 
 
-def test_henan_divisions_are_shipped_to_county_level() -> None:
+def test_henan_is_shipped_whole_within_the_national_table() -> None:
     table = codes.divisions()
-    counties = codes.county_divisions()
-    assert all(d.code.startswith("41") for d in table.values())
-    assert len([d for d in table.values() if d.level == "prefecture"]) == 17
-    assert len(counties) >= 150
-    assert table["419001"].name == "济源市"
+    henan = [d for d in table.values() if d.code.startswith("41")]
+    assert len([d for d in henan if d.level == "prefecture"]) == 17
+    assert len([d for d in henan if d.level == "county"]) == 157
+    assert table["419001"].name == "济源市" and table["419001"].parent == "410000"
     assert codes.division_full_name("410105") == "河南省郑州市金水区"
-    for county in counties:
-        assert county.parent in table
+    assert len(codes.county_divisions()) > 2800
 
 
 @pytest.mark.parametrize(
@@ -179,7 +177,15 @@ def test_henan_divisions_are_shipped_to_county_level() -> None:
         ("410171", "unknown_code", "error"),  # development zone: not a GB/T 2260 code
         ("4101", "division_format", "error"),
         ("990101", "unknown_code", "error"),
-        ("110105", "division_unverified", "warning"),
+        ("110105", None, None),  # 北京市朝阳区: 随迁子女 from anywhere in the country
+        ("650102", None, None),  # 乌鲁木齐市天山区
+        ("441900", None, None),  # 东莞市: a prefecture-level city with no county under it
+        ("460400", None, None),  # 儋州市, likewise
+        ("440300", "division_level", "error"),  # 深圳市 has districts: name one
+        ("110000", "division_level", "error"),
+        ("412701", "division_abolished", "error"),  # 周口市 (周口地区), abolished in 2000
+        ("110103", "division_abolished", "error"),  # 崇文区, merged into 东城区 in 2010
+        ("110199", "unknown_code", "error"),
     ],
 )
 def test_household_division(division: str, code: str | None, severity: str | None) -> None:
@@ -189,6 +195,49 @@ def test_household_division(division: str, code: str | None, severity: str | Non
         assert issues == []
     else:
         assert [(i.code, i.severity) for i in issues] == [(code, severity)]
+
+
+def test_an_abolished_code_names_the_codes_that_took_over() -> None:
+    issues = validate_candidate(valid_record(household_division="110103"), POLICY).for_field(
+        "household_division"
+    )
+    assert "110101 北京市东城区" in issues[0].message_zh
+    assert "崇文区" in issues[0].message_zh and "1981–2010" in issues[0].message_zh
+
+
+@pytest.mark.parametrize(
+    ("prefix", "warned"),
+    [
+        ("412701", False),  # 周口市 until 2000: IDs issued then still carry it
+        ("110103", False),  # 崇文区 until 2010
+        ("419001", False),  # 义马市 1987–1990, 济源市 since 1996: both meanings are fine
+        ("441900", False),  # a prefecture-level code in use
+        ("410101", True),  # 市辖区 placeholder: in no edition of the county-level list
+        ("419999", True),
+    ],
+)
+def test_id_number_address_code_may_be_historical(prefix: str, warned: bool) -> None:
+    number = idnumber.make(prefix, dt.date(2011, 5, 6), 7)
+    result = validate_candidate(
+        valid_record(id_number=number, birth_date="2011-05-06", gender="1"), POLICY
+    )
+    issues = [(i.code, i.severity) for i in result.for_field("id_number")]
+    assert issues == ([("id_address_unknown", "warning")] if warned else [])
+    # The same code as the current 户籍所在地 is refused when it is no longer in use.
+    if prefix in ("412701", "110103"):
+        household = validate_candidate(valid_record(household_division=prefix), POLICY)
+        assert household.for_field("household_division")[0].code == "division_abolished"
+
+
+def test_every_province_has_counties_and_every_parent_exists() -> None:
+    table = codes.divisions()
+    assert len([d for d in table.values() if d.level == "province"]) == 34
+    for d in table.values():
+        assert d.parent is None or d.parent in table, d
+    assert {d.code[:2] for d in codes.county_divisions()} >= {
+        p[:2] for p in table if p.endswith("0000") and p[:2] not in ("71", "81", "82")
+    }
+    assert codes.division_full_name("650102") == "新疆维吾尔自治区乌鲁木齐市天山区"
 
 
 def test_development_zone_code_outside_table_is_an_error() -> None:
