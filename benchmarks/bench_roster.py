@@ -38,7 +38,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from station import auth, roster, seeding  # noqa: E402
 from station.roster_columns import COLUMNS  # noqa: E402
-from station.settings import KdfParams, Settings, save  # noqa: E402
+from station.settings import KDF_FLOOR, Settings, save  # noqa: E402
 from station.setup import init_station  # noqa: E402
 
 LOGIN = ("bench", "bench-password")
@@ -48,7 +48,7 @@ def make_station(directory: Path) -> None:
     # A cheap KDF: logins are not what this measures.
     settings = Settings(
         registration_no_template="{yy}{county}{station}{serial:06d}",
-        kdf=KdfParams(time_cost=1, memory_cost=1024, parallelism=1),
+        kdf=KDF_FLOOR,
     )
     save(directory, settings)
     init_station(

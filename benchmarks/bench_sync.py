@@ -34,7 +34,7 @@ from station.audit import EVENT_COLUMNS, canonical_json  # noqa: E402
 from station.lifecycle import State  # noqa: E402
 from station.models import AuditEvent, Candidate, CandidateVersion, Photo  # noqa: E402
 from station.photo.stored import PhotoInput  # noqa: E402
-from station.settings import KdfParams, Settings, save  # noqa: E402
+from station.settings import KDF_FLOOR, Settings, save  # noqa: E402
 from station.setup import init_station  # noqa: E402
 from sync import batch_format as bf  # noqa: E402
 from sync import station_side  # noqa: E402
@@ -51,7 +51,7 @@ ADMIN = ("admin", "admin-password-1")
 def _station(root: Path, county: CountyKeys, count: int, photo_kb: int) -> Path:
     home = root / "station"
     home.mkdir()
-    save(home, Settings(kdf=KdfParams(time_cost=1, memory_cost=256, parallelism=1)))
+    save(home, Settings(kdf=KDF_FLOOR))
     init_station(home, name="基准报名点", county_code="410105", number=1,
                  admin_login=ADMIN[0], admin_password=ADMIN[1])  # fmt: skip
     (root / "county.json").write_text(county.public.to_json())

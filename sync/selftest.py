@@ -27,7 +27,7 @@ from typing import Any
 
 #: The name on the self-test's form: an Extension B character (𪚥) proves the bundled
 #: fallback font is there and embedded, not only the main one.
-NAME = "王𪚥"
+NAME = "王𪚥䶮"  # Extension B and A: both bundled font subsets must be in the build
 ADMIN = ("selftest", "Self-test-2027!")
 COUNTY_PASSPHRASE = "self-test county passphrase"
 
@@ -181,8 +181,9 @@ def _print_form(t: Scratch) -> str:
 
     printed = print_form(t.ctx, t.candidate_id)
     embedded = set(re.findall(rb"/BaseFont /[A-Z]{6}\+([A-Za-z]+)", printed.pdf))
-    if not printed.pdf.startswith(b"%PDF") or not {b"WenQuanYiMicroHei", b"HanaMinB"} <= embedded:
-        raise AssertionError(f"embedded fonts {sorted(embedded)}: main and Extension B expected")
+    expected = {b"WenQuanYiMicroHei", b"HanaMinA", b"HanaMinB"}
+    if not printed.pdf.startswith(b"%PDF") or not expected <= embedded:
+        raise AssertionError(f"embedded fonts {sorted(embedded)}: main, A and B subsets expected")
     t.pdf, t.qr_text = printed.pdf, printed.qr_text
     (t.root / "form.pdf").write_bytes(printed.pdf)
     fonts = ", ".join(sorted(f.decode() for f in embedded))

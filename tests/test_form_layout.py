@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from station.form import layout
 from station.form.content import FormData, display_values
-from station.form.fonts import BUNDLED_FALLBACK, MAIN, FontChain
+from station.form.fonts import BUNDLED_FALLBACKS, MAIN, FontChain
 from station.photo.stored import placeholder_jpeg
 
 from .factories import VALID_ID
@@ -21,7 +21,7 @@ DIGEST = "0123456789abcdef" * 4
 
 @pytest.fixture(scope="module")
 def chain() -> FontChain:
-    return FontChain(MAIN, [BUNDLED_FALLBACK])
+    return FontChain(MAIN, BUNDLED_FALLBACKS)
 
 
 def record(**overrides: Any) -> dict[str, Any]:
@@ -135,6 +135,28 @@ def test_an_extension_b_name_prints_with_the_fallback_font(chain: FontChain) -> 
         str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()
     ]
     assert any(n.endswith("+HanaMinB") for n in names), names  # the PostScript name
+
+
+# One real name per block: the characters of the issue, all in the 通用规范汉字表 but 𠮷.
+NAMES_BY_BLOCK = [
+    ("URO", "张三丰", "WenQuanYi"),
+    ("Extension A", "刘䶮", "HanaMinA"),  # U+4DAE
+    ("Extension B", "𠮷田明", "HanaMinB"),  # U+20BB7, not in the table: all of B is shipped
+    ("Extension C", "王𫖯", "HanaMinB"),  # U+2B5AF
+    ("Extension D", "李𫟦", "HanaMinB"),  # U+2B7E6
+    ("Extension E", "陈𬌗", "HanaMinB"),  # U+2C317
+    ("Extension E", "赵𬶋", "HanaMinB"),  # U+2CD8B
+]
+
+
+@pytest.mark.parametrize(("block", "name", "font"), NAMES_BY_BLOCK)
+def test_a_name_from_each_block_prints(chain: FontChain, block: str, name: str, font: str) -> None:
+    reader, text = read(layout.render(form(record=record(name=name)), chain))
+    assert name in text, block
+    names = [
+        str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()
+    ]
+    assert any(font in n for n in names), (block, names)
 
 
 def test_long_texts_stay_on_one_page(chain: FontChain) -> None:

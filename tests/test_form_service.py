@@ -13,7 +13,7 @@ from station import records, seeding
 from station.auth import Context
 from station.errors import TransitionRefused, UsageError
 from station.form import service
-from station.form.fonts import BUNDLED_FALLBACK, MAIN, FontChain, MissingGlyph
+from station.form.fonts import BUNDLED_FALLBACKS, MAIN, FontChain, MissingGlyph
 from station.form.service import Match, print_form, print_many, verify_qr
 from station.lifecycle import Action, State
 from station.models import AuditEvent, Candidate, PrintedForm
@@ -21,7 +21,7 @@ from station.photo.stored import PhotoInput, placeholder_jpeg
 
 from .factories import record_for
 
-SHIPPED = FontChain(MAIN, [BUNDLED_FALLBACK])
+SHIPPED = FontChain(MAIN, BUNDLED_FALLBACKS)
 
 
 def text_of(pdf: bytes) -> str:

@@ -6,7 +6,7 @@ and a character that no font of the chain has is refused before anything is prin
 
 The chain: the bundled main font (WenQuanYi Micro Hei), then fallbacks found on the machine
 (SimSun-ExtB, BabelStone Han, Hanazono: Chinese glyph shapes first), then the bundled
-Extension B subset of HanaMinB. Fonts are parsed once per process; the fallbacks only when a
+subsets of Hanazono Mincho A and B. Fonts are parsed once per process; the fallbacks only when a
 character is not in the main font (most forms never need them).
 """
 
@@ -37,7 +37,11 @@ class FontSpec:
 
 
 MAIN = FontSpec("WenQuanYiMicroHei", resource_path("fonts", "wqy-microhei.ttc"), 0)
-BUNDLED_FALLBACK = FontSpec("HanaMinB-ExtB", resource_path("fonts", "HanaMinB-ExtB-subset.ttf"))
+# Subsets of Hanazono Mincho (resources/fonts/SOURCES.md): A has Extension A and the main
+# font's few gaps, B has Extension B and the 通用规范汉字表 characters of Extensions C–E.
+BUNDLED_A = FontSpec("HanaMinA-subset", resource_path("fonts", "HanaMinA-subset.ttf"))
+BUNDLED_B = FontSpec("HanaMinB-subset", resource_path("fonts", "HanaMinB-subset.ttf"))
+BUNDLED_FALLBACKS = (BUNDLED_A, BUNDLED_B)
 
 
 def _windows_fonts() -> Path:
@@ -210,7 +214,7 @@ def _needs_glyph(ch: str) -> bool:
 @cache
 def default_chain() -> FontChain:
     """The process-wide chain: shipped fonts plus what this machine has (parsed once)."""
-    return FontChain(MAIN, [*system_fallbacks(), BUNDLED_FALLBACK])
+    return FontChain(MAIN, [*system_fallbacks(), *BUNDLED_FALLBACKS])
 
 
 def check_text(text: str) -> list[str]:
