@@ -28,6 +28,20 @@ def station_code(county_code: str, number: int) -> str:
     return f"{county_code}-{number:02d}"
 
 
+def require_county(county_code: str) -> codes.Division:
+    """The county (县区) a station or a county key belongs to: a GB/T 2260 code in use, at
+    county level (or a prefecture-level city with no county under it)."""
+    division = codes.divisions().get(county_code) if re.fullmatch(r"\d{6}", county_code) else None
+    if division is None:
+        raise UsageError(
+            f"县区代码 {county_code} 不是现行的行政区划代码（GB/T 2260）",
+            f"{county_code} is no division code in use (GB/T 2260)",
+        )
+    if not codes.is_smallest_unit(division):
+        raise UsageError(f"{county_code} 不是县级行政区划代码", f"{county_code} is not a county")
+    return division
+
+
 def init_station(
     data_dir: Path,
     *,
@@ -48,14 +62,7 @@ def init_station(
     admin = auth.normalise_login(admin_login)
     auth.check_login_name(admin)
     auth.check_password_policy(admin, admin_password)
-    division = codes.divisions().get(county_code) if re.fullmatch(r"\d{6}", county_code) else None
-    if division is None:
-        raise UsageError(
-            f"县区代码 {county_code} 不是现行的行政区划代码（GB/T 2260）",
-            f"{county_code} is no division code in use (GB/T 2260)",
-        )
-    if not codes.is_smallest_unit(division):
-        raise UsageError(f"{county_code} 不是县级行政区划代码", f"{county_code} is not a county")
+    require_county(county_code)
     if not 1 <= number <= 99:
         raise UsageError("报名点编号应为 1–99", "the station number must be 1-99")
     if not name.strip():

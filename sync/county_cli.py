@@ -75,8 +75,10 @@ def _paths(files: Sequence[str]) -> list[Path]:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    from station.setup import require_county
     from sync.keys import CountyKeys, private_key_json
 
+    require_county(args.county)
     home = _home(args)
     if home.private_key.exists():
         raise UsageError(

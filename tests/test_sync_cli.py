@@ -132,6 +132,10 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = county(tmp_path / "empty", "verify", __file__)
     assert result.returncode == 2 and "county keygen" in result.stderr
     assert county(tmp_path, "station").returncode == 2
+    # 周口市 412701 was abolished in 2000: no county key is made for it, and nothing is left.
+    result = county(tmp_path / "old", "keygen", "--county", "412701", "--name", "周口市教育局")
+    assert result.returncode == 2 and "不是现行的行政区划代码" in result.stderr
+    assert not (tmp_path / "old").exists()
     home = make_station(tmp_path, 4)
     result = station(home, "batch", "export", "--out", str(tmp_path))
     assert result.returncode == 2 and "station key county" in result.stderr
