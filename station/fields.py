@@ -12,6 +12,7 @@ Changing a field's length or label is one line here; the checks in
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,7 +115,15 @@ def _table(table: Callable[[], codes.CodeTable]) -> Callable[[], list[tuple[str,
 
 
 def _divisions() -> list[tuple[str, str]]:
-    return [(d.code, codes.division_full_name(d.code) or d.code) for d in codes.county_divisions()]
+    return list(_division_choices())
+
+
+@functools.cache
+def _division_choices() -> tuple[tuple[str, str], ...]:
+    # The whole country (about 2,850 entries): built once, not for every label asked for.
+    return tuple(
+        (d.code, codes.division_full_name(d.code) or d.code) for d in codes.county_divisions()
+    )
 
 
 def gender_names() -> list[str]:
@@ -125,8 +134,8 @@ def gender_names() -> list[str]:
 class Field:
     """One item of the record. ``max_length`` is in characters (None: the kind limits it);
     ``choices`` lists the names a roster cell may hold; ``from_card``: the ID card fills it,
-    and only a supervisor may change it afterwards; ``candidate_check``: the candidate sees it
-    on their own screen before signing."""
+    and only a supervisor may change it afterwards. What the candidate checks on their own
+    screen is what the form prints (``station.form.content.printed_fields``)."""
 
     name: str
     label_zh: str
@@ -143,7 +152,6 @@ class Field:
     table: Callable[[], list[tuple[str, str]]] | None = None  # (code, Chinese name) to pick from
     aliases: tuple[str, ...] = ()
     from_card: bool = False
-    candidate_check: bool = False
     min_length: int = 0
     #: The characters a coded text may hold (a regex character class) and their description.
     charset: tuple[str, str, str] | None = None  # (class, Chinese, English)
@@ -186,7 +194,7 @@ F = Field
 FIELDS: tuple[Field, ...] = (
     F("name", "姓名", "Name", Group.IDENTITY, Input.LINE, Need.REQUIRED, Kind.TEXT,
       "姓名", "与身份证一致；少数民族姓名的间隔号用“·”；生僻字照实填写", "张三",
-      max_length=NAME_MAX, aliases=("考生姓名",), from_card=True, candidate_check=True,
+      max_length=NAME_MAX, aliases=("考生姓名",), from_card=True,
       mnemonic="N"),
     F("document_type", "证件类型", "Document type", Group.IDENTITY, Input.CHOICE, Need.OPTIONAL,
       Kind.TEXT,
@@ -198,20 +206,20 @@ FIELDS: tuple[Field, ...] = (
       "证件号码", "18 位，末位可为 X；本列为文本格式，不要让 Excel 改成科学计数法",
       "41010520120315059X", max_length=20,
       aliases=("身份证号", "身份证号码", "身份证", "证件号", "公民身份号码"),
-      from_card=True, candidate_check=True, mnemonic="I"),
+      from_card=True, mnemonic="I"),
     F("gender", "性别", "Gender", Group.IDENTITY, Input.CHOICE, Need.OPTIONAL, Kind.TEXT,
       "性别: 1 男 / 2 女 (默认由证件号码推出)", "男或女；可不填，由证件号码推出", "男",
       choices=gender_names, table=lambda: list(zip(("1", "2"), gender_names(), strict=True)),
-      from_card=True, candidate_check=True),
+      from_card=True),
     F("birth_date", "出生日期", "Birth date", Group.IDENTITY, Input.LINE, Need.OPTIONAL, Kind.DATE,
       "出生日期 YYYY-MM-DD (默认由证件号码推出)",
       "如 2012-03-15；可不填，由证件号码推出，填写时须与证件号码一致", "2012-03-15",
-      max_length=10, aliases=("出生年月日", "生日"), from_card=True, candidate_check=True,
+      max_length=10, aliases=("出生年月日", "生日"), from_card=True,
       placeholder="YYYY-MM-DD"),
     F("ethnicity", "民族", "Ethnicity", Group.IDENTITY, Input.SEARCH, Need.REQUIRED, Kind.TEXT,
       "民族: GB/T 3304 代码或名称", "从列表选择（GB/T 3304），也可填两位代码，如 01", "汉族",
       choices=_names(codes.ethnicities), table=_table(codes.ethnicities),
-      from_card=True, candidate_check=True),
+      from_card=True),
     F("political_status", "政治面貌", "Political status", Group.IDENTITY, Input.SEARCH,
       Need.REQUIRED, Kind.TEXT,
       "政治面貌: GB/T 4762 代码或名称", "从列表选择（GB/T 4762），也可填两位代码，如 03",
@@ -225,14 +233,14 @@ FIELDS: tuple[Field, ...] = (
     F("category", "考生类别", "Candidate category", Group.ORIGIN, Input.CHOICE, Need.REQUIRED,
       Kind.TEXT, "考生类别: fresh 应届 | previous 往届 | social 社会", "应届、往届或社会", "应届",
       choices=lambda: [c.label_zh for c in Category],
-      table=lambda: [(c.value, c.label_zh) for c in Category], aliases=("类别",), candidate_check=True),
+      table=lambda: [(c.value, c.label_zh) for c in Category], aliases=("类别",)),
     F("school_code", "毕业学校代码", "School code", Group.ORIGIN, Input.SEARCH, Need.CONDITIONAL,
       Kind.TEXT, "毕业学校代码", "应届、往届考生必填", "410105001",
       min_length=2, max_length=20, charset=("0-9A-Za-z", "数字或字母", "letters or digits"),
       aliases=("学校代码",)),
     F("school_name", "毕业学校", "School", Group.ORIGIN, Input.LINE, Need.CONDITIONAL, Kind.TEXT,
       "毕业学校", "应届、往届考生必填", "郑州市第一初级中学", max_length=100,
-      aliases=("毕业学校名称", "学校名称"), candidate_check=True),
+      aliases=("毕业学校名称", "学校名称")),
     F("student_number", "学籍号", "Student number", Group.ORIGIN, Input.LINE, Need.CONDITIONAL,
       Kind.TEXT, "学籍号", "应届考生必填；全国学籍号为 G + 本人证件号码", "G41010520120315059X",
       min_length=6, max_length=30, charset=("0-9A-Z", "数字或大写字母", "digits or capital letters"),
@@ -242,19 +250,18 @@ FIELDS: tuple[Field, ...] = (
       aliases=("家庭地址", "住址")),
     F("phone", "联系电话", "Mobile phone", Group.CONTACT, Input.LINE, Need.REQUIRED, Kind.PHONE,
       "联系电话 (手机)", "11 位手机号码，考试和录取期间保持畅通", "13800138000", max_length=20,
-      aliases=("手机号", "手机号码", "联系方式", "电话"), candidate_check=True),
+      aliases=("手机号", "手机号码", "联系方式", "电话")),
     F("guardian_name", "监护人姓名", "Guardian name", Group.GUARDIAN, Input.LINE,
       Need.CONDITIONAL, Kind.TEXT, "监护人姓名", "未成年考生必填", "张大山",
-      max_length=NAME_MAX, candidate_check=True),
+      max_length=NAME_MAX),
     F("guardian_relation", "监护人关系", "Relation", Group.GUARDIAN, Input.CHOICE,
       Need.CONDITIONAL, Kind.TEXT, "监护人关系", "填写监护人时必填；从列表选择", "父亲",
       max_length=16, choices=lambda: list(GUARDIAN_RELATIONS),
-      table=lambda: [(r, r) for r in GUARDIAN_RELATIONS], aliases=("与考生关系",),
-      candidate_check=True),
+      table=lambda: [(r, r) for r in GUARDIAN_RELATIONS], aliases=("与考生关系",),),
     F("guardian_phone", "监护人电话", "Guardian phone", Group.GUARDIAN, Input.LINE,
       Need.CONDITIONAL, Kind.PHONE, "监护人电话",
       "填写监护人时必填；手机号码或带区号的固定电话", "13900139000", max_length=20,
-      aliases=("监护人联系电话", "家长电话"), candidate_check=True),
+      aliases=("监护人联系电话", "家长电话")),
     F("allocation_applied", "分配生资格申请", "Allocation place applied", Group.ALLOCATION,
       Input.CHECK, Need.OPTIONAL, Kind.FLAG, "分配生资格申请: 是/否",
       "是或否；只有应届考生可以申请；不填为否", "否", choices=lambda: ["是", "否"],

@@ -2,7 +2,9 @@
 their own password, privately.
 
 It fills the second monitor when there is one (else the whole screen, handed over): large
-text, one group at a time with "correct" / "wrong"; then the password, typed twice, and a
+text, one group at a time with "correct" / "wrong", every field that the registration form
+prints (``station.form.content.printed_fields``) as it prints it, since the candidate signs
+that form; a group taller than the screen scrolls. Then the password, typed twice, and a
 verification question with its answer. Nothing else of the station is reachable from it, and
 it returns to the operator only with the operator's own password. The operator's screen
 meanwhile shows only dots and the strength meter (:class:`OperatorMirror`).
@@ -18,12 +20,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -33,8 +37,9 @@ from station import auth, fields, passwords, queries, records
 from station.auth import Context
 from station.errors import StationError
 from station.fields import Group
+from station.form import content
 from ui import i18n
-from ui.labels import field_label, group_label, value_text
+from ui.labels import field_label, group_label, printed_value_text
 from ui.operations import Operation, show_error, start
 from ui.widgets import named
 
@@ -100,14 +105,16 @@ class CandidateView(QDialog):
     # --- the record, group by group -----------------------------------------------------
 
     def _groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """The boxes of the paper form, each with the fields the candidate checks
-        (``candidate_check`` in the registry), as (label, value) in the desk's language."""
+        """The boxes of the desk's form (whose names "wrong" reports to the operator), each
+        with the fields of it that the registration form prints, as (label, value) in the
+        desk's language, the value as the form prints it."""
+        printed = content.printed_values(self.values)
         groups = []
         for group in Group:
             rows = [
-                (field_label(f), value_text(f, self.values.get(f.name)))
+                (field_label(f), printed_value_text(f, self.values.get(f.name), printed[f.name]))
                 for f in fields.in_group(group)
-                if f.candidate_check
+                if f.name in printed
             ]
             if rows:
                 groups.append((group_label(group), rows))
@@ -121,13 +128,15 @@ class CandidateView(QDialog):
             .replace("%2", str(len(self.groups) + 1))
         )
         heading.setStyleSheet(BIG)
-        box = QGridLayout()
+        sheet = QWidget()
+        box = QGridLayout(sheet)
+        box.setColumnStretch(1, 1)
         if index == 0 and self.jpeg:
             photo = QLabel()
             pixmap = QPixmap()
             pixmap.loadFromData(self.jpeg)
             photo.setPixmap(pixmap.scaledToHeight(320, Qt.TransformationMode.SmoothTransformation))
-            box.addWidget(photo, 0, 2, len(rows) + 1, 1)
+            box.addWidget(photo, 0, 2, len(rows) + 2, 1, Qt.AlignmentFlag.AlignTop)
         caption = QLabel(title)
         caption.setStyleSheet(HUGE)
         box.addWidget(caption, 0, 0, 1, 2)
@@ -136,9 +145,19 @@ class CandidateView(QDialog):
             name.setStyleSheet(BIG)
             shown = QLabel(value)
             shown.setStyleSheet(HUGE)
+            # An address or an allocation basis is longer than a line: it wraps, never cut.
+            shown.setWordWrap(True)
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
             box.addWidget(name, row, 0)
             box.addWidget(shown, row, 1)
+        box.setRowStretch(len(rows) + 1, 1)  # the rows stay together at the top
+        # Long texts can make a group taller than a 1366×768 screen: the rows scroll, the
+        # question and the buttons stay in place.
+        scroll = named(QScrollArea(), f"groupRows{index}")
+        scroll.setWidget(sheet)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         right = named(QPushButton(self.tr("Correct")), f"right{index}")
         wrong = named(QPushButton(self.tr("Something is wrong")), f"wrong{index}")
         for button in (right, wrong):
@@ -151,8 +170,7 @@ class CandidateView(QDialog):
         buttons.addWidget(right)
         layout = QVBoxLayout(page)
         layout.addWidget(heading)
-        layout.addLayout(box)
-        layout.addStretch()
+        layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
         return page
 

@@ -11,7 +11,8 @@ import datetime as dt
 
 from PySide6.QtCore import QCoreApplication
 
-from station.fields import Field, Group, Input
+from station.fields import Field, Group, Input, Kind
+from station.form.content import BLANK
 
 
 def state_label(state: str) -> str:
@@ -137,3 +138,12 @@ def value_text(field: Field, value: object) -> str:
         names = dict(field.table())
         return names.get(text, text)
     return text
+
+
+def printed_value_text(field: Field, value: object, printed: str) -> str:
+    """A value as the candidate checks it against the registration form they sign: the
+    form's own text (``printed``, from ``station.form.content.printed_values``), except that
+    short fixed lists and yes/no read in the desk's language (in Chinese, the printed words)."""
+    if printed != BLANK and (field.name in _CHOICE_LABELS or field.kind is Kind.FLAG):
+        return value_text(field, value)
+    return printed

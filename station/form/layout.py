@@ -1,8 +1,9 @@
 """The A4 registration form (考生报名登记表) drawn with reportlab: one page per candidate.
 
-Grouped like the paper form: 基本信息 with the photo, 学籍与联系信息, 监护人信息, 分配生资格申请,
-the candidate's declaration with signature and date lines, and a verification block (QR code
-with ``ZK1|报名号|版本|摘要``, the digest in text, who printed it and when, the reprint counter).
+Grouped like the paper form: the boxes of ``content.SECTIONS`` with exactly their fields
+(基本信息 with the photo, 学籍与联系信息, 监护人信息, 分配生资格申请), the candidate's
+declaration with signature and date lines, and a verification block (QR code with
+``ZK1|报名号|版本|摘要``, the digest in text, who printed it and when, the reprint counter).
 Every text goes through the font chain, run by run. Call ``FontChain.require`` first: this
 module draws what it is given.
 """
@@ -22,7 +23,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from station import fields
 
-from .content import FormData, display_values
+from . import content
+from .content import FormData, Section, cell_text, printed_values
 from .fonts import FontChain
 from .qr import grouped
 
@@ -43,6 +45,16 @@ DECLARATION = (
     "本表经考生及监护人签字后，任何人不得擅自更改；如需更正，须经报名点审核员解锁并重新打印、签字，原表作废。"
     "因信息错误造成的后果由本人承担。"
 )
+#: Captions other than the field's label: short ones in a box whose heading says whose they are.
+CAPTIONS = {
+    "guardian_name": "姓名",
+    "guardian_relation": "与考生关系",
+    "guardian_phone": "联系电话",
+    "allocation_applied": "是否申请",
+    "allocation_basis": "申请依据",
+}
+#: Cells with room for a second line.
+TALL = frozenset({"home_address", "allocation_basis"})
 NOTE = "说明：本表由报名点打印，考生及监护人签字后存档。二维码与数字摘要用于核验本表与系统记录是否一致。"
 
 
@@ -148,10 +160,6 @@ def _section(p: _Page, top: float, title: str) -> float:
     return top - h
 
 
-def _pair(label_a: str, a: str, label_b: str, b: str, width: float) -> list[Cell]:
-    return [Cell(label_a, a, width / 2), Cell(label_b, b, width / 2)]
-
-
 def _label(name: str) -> str:
     return fields.label_zh(name)
 
@@ -181,57 +189,22 @@ def _photo(p: _Page, x: float, top: float, w: float, h: float, jpeg: bytes | Non
         p.text(x + w / 2, top - h / 2, "照片", SIZE, align="center")
 
 
-def _basic(p: _Page, top: float, v: dict[str, str], form: FormData) -> float:
-    top = _section(p, top, "一、基本信息")
-    left = WIDTH - PHOTO_W
-    rows = [
-        _pair(_label("name"), v["name"], _label("gender"), v["gender"], left),
-        _pair(_label("document_type"), v["document_type"], _label("ethnicity"), v["ethnicity"], left),
-        [Cell(_label("id_number"), v["id_number"], left)],
-        _pair(_label("birth_date"), v["birth_date"], _label("political_status"),
-              v["political_status"], left),
-        [Cell(_label("household_division"), v["household_division"], left)],
-    ]  # fmt: skip
+def _box(
+    p: _Page, top: float, section: Section, values: dict[str, str], beside: FormData | None
+) -> float:
+    """One box of ``content.SECTIONS``, with the photo of ``beside`` in a column on its right."""
+    top = _section(p, top, section.title)
+    width = WIDTH - PHOTO_W if beside is not None else WIDTH
     y = top
-    for cells in rows:
-        y = _row(p, MARGIN, y, cells)
-    _photo(p, MARGIN + left, top, PHOTO_W, top - y, form.photo_jpeg)
+    for names in section.rows:
+        cells = [
+            Cell(CAPTIONS.get(name) or _label(name), cell_text(name, values), width / len(names))
+            for name in names
+        ]
+        y = _row(p, MARGIN, y, cells, ROW * 1.3 if TALL.intersection(names) else ROW)
+    if beside is not None:
+        _photo(p, MARGIN + width, top, PHOTO_W, top - y, beside.photo_jpeg)
     return y
-
-
-def _school(p: _Page, top: float, v: dict[str, str]) -> float:
-    top = _section(p, top, "二、学籍与联系信息")
-    school = v["school_name"]
-    if v["school_code"]:
-        school += f"（学校代码 {v['school_code']}）"
-    student = v["student_number"] or "—"
-    y = _row(
-        p,
-        MARGIN,
-        top,
-        _pair(_label("category"), v["category"], _label("student_number"), student, WIDTH),
-    )
-    y = _row(p, MARGIN, y, [Cell(_label("school_name"), school or "—", WIDTH)])
-    y = _row(p, MARGIN, y, [Cell(_label("home_address"), v["home_address"], WIDTH)], h=ROW * 1.3)
-    return _row(p, MARGIN, y, [Cell(_label("phone"), v["phone"], WIDTH)])
-
-
-def _guardian(p: _Page, top: float, v: dict[str, str]) -> float:
-    top = _section(p, top, "三、监护人信息")
-    third = WIDTH / 3
-    cells = [
-        Cell("姓名", v["guardian_name"] or "—", third),
-        Cell("与考生关系", v["guardian_relation"] or "—", third),
-        Cell("联系电话", v["guardian_phone"] or "—", third),
-    ]
-    return _row(p, MARGIN, top, cells)
-
-
-def _allocation(p: _Page, top: float, v: dict[str, str]) -> float:
-    top = _section(p, top, "四、分配生资格申请")
-    y = _row(p, MARGIN, top, [Cell("是否申请", v["allocation_applied"], WIDTH)])
-    basis = v["allocation_basis"] if v["allocation_applied"] == "是" else "—"
-    return _row(p, MARGIN, y, [Cell("申请依据", basis or "—", WIDTH)], h=ROW * 1.3)
 
 
 def _signatures(p: _Page, top: float) -> float:
@@ -298,12 +271,11 @@ def draw(canvas: Canvas, chain: FontChain, form: FormData) -> None:
     p = _Page(canvas, chain)
     canvas.setLineWidth(0.6)
     canvas.setStrokeColor(black)
-    v = display_values(form.record)
+    values = printed_values(form.record)
     y = _header(p, form)
-    y = _basic(p, y, v, form)
-    y = _school(p, y - GAP, v)
-    y = _guardian(p, y - GAP, v)
-    y = _allocation(p, y - GAP, v)
+    for i, section in enumerate(content.SECTIONS):
+        # The photo sits beside the first box, the candidate's identity.
+        y = _box(p, y - GAP if i else y, section, values, form if i == 0 else None)
     y = _signatures(p, y - GAP)
     _verification(p, y, form)
     canvas.showPage()
