@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from station import pinyin, xlsx
@@ -269,8 +269,21 @@ def _where(f: Filters) -> list[Any]:
             where.append(c.c.id_number == upper)  # an ID number (the old 15-digit ones too)
         elif q.isdigit():
             where.append(c.c.registration_no == q)
-        elif q.isascii() and q.isalpha():
-            where.append(i.c.initials.like(_like(q.lower()), escape="\\"))
+        elif q.isascii() and q.replace(" ", "").isalpha():
+            # Initials hold every reading of the surname ("cgf zgf" for 曾国藩): a typed
+            # variant may be any of them, not only the first.
+            where.append(
+                or_(
+                    *(
+                        clause
+                        for v in q.lower().split()
+                        for clause in (
+                            i.c.initials.like(_like(v), escape="\\"),
+                            i.c.initials.like("% " + _like(v), escape="\\"),
+                        )
+                    )
+                )
+            )
         else:
             where.append(i.c.name.like(_like(q), escape="\\"))
     return where
