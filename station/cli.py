@@ -195,7 +195,7 @@ def cmd_candidate_add(args: argparse.Namespace) -> int:
 
 
 def cmd_candidate_show(args: argparse.Namespace) -> int:
-    from station import records
+    from station import blockers, records
     from station.lifecycle import State
 
     with _login(args, read_only=True) as ctx, ctx.store.read() as s:
@@ -205,14 +205,16 @@ def cmd_candidate_show(args: argparse.Namespace) -> int:
             {"version": v.version, "digest": v.digest, "frozen_at": v.frozen_at.isoformat()}
             for v in records.versions(s, c.id)
         ]
+        standing = blockers.why_in(s, ctx, c)
     if args.json:
-        print_json(info)
+        print_json(info | standing.as_dict())
         return 0
     print(
         f"报名号 {info['registration_no']}  状态 {State(info['state']).label_zh}  第 {info['version']} 版"
     )
     for name, value in info["record"].items():
         print(f"  {fields.label_zh(name):<8} {value}")
+    records_cli.print_why(standing)
     return 0
 
 

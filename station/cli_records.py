@@ -8,17 +8,35 @@ same transitions the desk offers, for a headless desk or a script.
 
 KEY is a 报名号, an ID number or a record number. Each prints the record's new state (or,
 with --json, ``{id, registration_no, state, version}``); a refusal is one line in both
-languages and exit code 1, and changes nothing.
+languages and exit code 1, and changes nothing. ``candidate show`` (station/cli.py) says
+what keeps a record where it is through :func:`print_why`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from station.cli_support import login_from_env as _login
 from station.cli_support import print_json
+
+if TYPE_CHECKING:
+    from station.blockers import Why
+
+
+def print_why(standing: Why) -> None:
+    """What keeps the record in its state (:class:`station.blockers.Why`), for ``candidate
+    show``: each blocker with who must act, or the next step, in both languages."""
+    from station.blockers import HEADING_EN, HEADING_ZH
+
+    print(f"{HEADING_ZH} / {HEADING_EN}:")
+    for b in standing.blockers:
+        print(f"  [{b.actor.label_zh}] {b.message_zh}")
+        print(f"  [{b.actor.label_en}] {b.message_en}")
+    if not standing.blockers:
+        print(f"  {standing.next_zh}")
+        print(f"  {standing.next_en}")
 
 
 def _record_id(ctx: Any, key: str) -> int:

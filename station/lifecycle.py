@@ -131,6 +131,43 @@ class Facts:
     county_verified: bool = False
 
 
+#: What each guarded action needs of the record, as names of :class:`Facts` fields in the
+#: order its guard checks them. The guard and the explanation of a stuck record
+#: (station/blockers.py) both read this one table, so they cannot disagree.
+NEEDS: dict[Action, tuple[str, ...]] = {
+    Action.MARK_READY: ("record_valid", "photo_ok"),
+    Action.CONFIRM: (
+        "record_valid",
+        "photo_ok",
+        "candidate_reviewed",
+        "password_set",
+        "form_printed",
+    ),
+    Action.SIGN: ("archive_ref",),
+    Action.ACKNOWLEDGE: ("county_verified",),
+    Action.APPROVE: ("county_verified",),
+    Action.REJECT: ("county_verified",),
+}
+
+# The confirmation's refusal names steps, not facts: data and photo are one step to the operator.
+_CONFIRM_STEPS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("record_valid", "photo_ok"), "信息与照片"),
+    (("candidate_reviewed",), "考生本人核对"),
+    (("password_set",), "考生设置密码"),
+    (("form_printed",), "打印报名登记表"),
+)
+
+
+def unmet(action: Action, facts: Facts) -> list[str]:
+    """The :data:`NEEDS` of ``action`` that ``facts`` lack, in the guard's order."""
+    return [name for name in NEEDS.get(action, ()) if not _holds(facts, name)]
+
+
+def _holds(facts: Facts, name: str) -> bool:
+    value = getattr(facts, name)
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
 def allowed_actions(state: State) -> list[Action]:
     return [a for a, r in RULES.items() if state in r.sources]
 
@@ -159,43 +196,32 @@ def check(state: State, action: Action, role: Role, facts: Facts, reason: str = 
 
 
 def _check_guards(action: Action, facts: Facts) -> None:
+    missing = unmet(action, facts)
+    if not missing:
+        return
     if action is Action.MARK_READY:
-        if not facts.record_valid:
+        if "record_valid" in missing:
             raise TransitionRefused(
                 "record_invalid", "信息不完整或有误，不能进入待确认", "the record is not valid"
             )
-        if not facts.photo_ok:
-            raise TransitionRefused(
-                "photo_missing", "尚未采集合格照片", "no photo that passes the checks"
-            )
-    elif action is Action.CONFIRM:
-        missing = [
-            zh
-            for ok, zh in (
-                (facts.record_valid and facts.photo_ok, "信息与照片"),
-                (facts.candidate_reviewed, "考生本人核对"),
-                (facts.password_set, "考生设置密码"),
-                (facts.form_printed, "打印报名登记表"),
-            )
-            if not ok
-        ]
-        if missing:
-            raise TransitionRefused(
-                "confirm_incomplete",
-                "尚未完成：" + "、".join(missing),
-                "not done yet: " + ", ".join(missing),
-            )
-    elif (
-        action in (Action.ACKNOWLEDGE, Action.APPROVE, Action.REJECT) and not facts.county_verified
-    ):
         raise TransitionRefused(
-            "county_document_required",
-            "只有经验证的县区回执或审核结果才能改变此状态",
-            "only a verified county receipt or review file may do this",
+            "photo_missing", "尚未采集合格照片", "no photo that passes the checks"
         )
-    elif action is Action.SIGN and not facts.archive_ref.strip():
+    if action is Action.CONFIRM:
+        steps = [zh for names, zh in _CONFIRM_STEPS if any(n in missing for n in names)]
+        raise TransitionRefused(
+            "confirm_incomplete",
+            "尚未完成：" + "、".join(steps),
+            "not done yet: " + ", ".join(steps),
+        )
+    if action is Action.SIGN:
         raise TransitionRefused(
             "archive_ref_required",
             "请填写纸质登记表的存档位置（盒号、页码）",
             "the archive reference of the signed paper form is required",
         )
+    raise TransitionRefused(
+        "county_document_required",
+        "只有经验证的县区回执或审核结果才能改变此状态",
+        "only a verified county receipt or review file may do this",
+    )

@@ -17,7 +17,7 @@ from station import anchor, audit, records
 from station.auth import Context
 from station.lifecycle import Facts, State
 from station.models import AuditEvent, Candidate, Station
-from station.photo import duplicates
+from station.photo import duplicates, review
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def record_view(ctx: Context, candidate_id: int) -> RecordView:
     with ctx.store.read() as s:
         c = records.get(s, candidate_id)
         photo = c.photo
-        flag = photo.flag if photo is not None and not photo.flag_cleared_by else ""
+        flag = photo.flag if photo is not None and review.flag_pending(photo) else ""
         return RecordView(
             c.id,
             c.registration_no,

@@ -27,7 +27,7 @@ from station.fields import CARD_FIELDS
 from station.fields import label_zh as field_label_zh
 from station.lifecycle import Action, Facts, State
 from station.models import Candidate, CandidateVersion, Photo, utcnow
-from station.photo import duplicates
+from station.photo import duplicates, review
 from station.photo.stored import PhotoInput, jpeg_dimensions
 from station.roles import Permission, Role
 from station.validation import RECORD_FIELDS, CandidateData, Result, validate_candidate
@@ -235,14 +235,19 @@ def facts_of(
         valid = validate_candidate(record_values(c), ctx.settings.policy()).ok
     return Facts(
         record_valid=valid,
-        # A photo flagged as another candidate's look-alike waits for a supervisor.
-        photo_ok=bool(photo and photo.quality_ok and (not photo.flag or photo.flag_cleared_by)),
+        photo_ok=photo_passes(photo),
         candidate_reviewed=c.candidate_reviewed_at is not None,
         password_set=bool(c.password_hash),
         form_printed=c.form_printed_at is not None,
         archive_ref=c.archive_ref,
         county_verified=county_verified,
     )
+
+
+def photo_passes(photo: Photo | None) -> bool:
+    """The ``photo_ok`` fact: a photo that passed its checks, and, when it looks like another
+    candidate's, a supervisor has looked at it (station/blockers.py explains each part)."""
+    return bool(photo is not None and photo.quality_ok and not review.flag_pending(photo))
 
 
 def settle_ready_in(s: Session, ctx: Context, c: Candidate, valid: bool | None = None) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import queries
+from station import blockers, queries
 from station.auth import Context
 from station.errors import StationError
 from station.lifecycle import State
@@ -97,6 +97,16 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self.open_index)
         self.table.activated.connect(self.open_index)  # Enter on a row
+        # Under the queue: what keeps the selected record in its state (station/blockers.py).
+        self.why = named(QLabel(), "why")
+        self.why.setWordWrap(True)
+        self.why.setTextFormat(Qt.TextFormat.PlainText)
+        self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.why_for: int | None = None  # the candidate the label is (being) read for
+        self.why_reading: Operation | None = None
+        self.table.selectionModel().currentRowChanged.connect(self.show_why)
+        # A filter or a reload rebuilds the rows: the label follows what is current then.
+        self.model.modelReset.connect(lambda: self.show_why(self.table.currentIndex()))
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
@@ -108,6 +118,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.addLayout(filters)
         layout.addWidget(self.table)
+        layout.addWidget(self.why)
         self.setCentralWidget(central)
         self._actions()
         # Counts live in a permanent label; transient messages (imports) use showMessage.
@@ -233,6 +244,8 @@ class MainWindow(QMainWindow):
             ):
                 self._fill_schools()  # a school the list does not have yet
             self._update_status()
+            if self.why_for == candidate_id:  # what kept it may be done now
+                self.show_why(self.table.currentIndex())
 
         return start(self, lambda _p: queries.queue_row(context, candidate_id), show)
 
@@ -330,6 +343,36 @@ class MainWindow(QMainWindow):
         )
 
     # --- records ------------------------------------------------------------------------
+
+    def show_why(self, index: QModelIndex) -> Operation | None:
+        """Say under the queue what keeps the selected record in its state, and who must
+        act; read off the GUI thread. A reading for a row no longer selected is dropped."""
+        if not index.isValid():
+            self.why_for = None
+            self.why.clear()
+            return None
+        candidate_id = self.model.row_at(index.row()).id
+        self.why_for = candidate_id
+        context = self.context
+
+        def shown(standing: blockers.Why) -> None:
+            if self.why_for != candidate_id:
+                return
+            english = i18n.current() == "en"
+            heading = blockers.HEADING_EN if english else blockers.HEADING_ZH
+            lines = standing.lines("en" if english else "zh_CN")
+            self.why.setText("\n".join([heading, *("• " + line for line in lines)]))
+
+        def trouble(exc: BaseException) -> None:  # a passive label: said there, no dialog
+            if not isinstance(exc, StationError):
+                show_error(self, exc)
+            elif self.why_for == candidate_id:
+                self.why.setText(i18n.message(exc))
+
+        self.why_reading = start(
+            self, lambda _p: blockers.why(context, candidate_id), shown, trouble
+        )
+        return self.why_reading
 
     def open_current(self) -> None:
         index = self.table.currentIndex()

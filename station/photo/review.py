@@ -80,6 +80,12 @@ def _allowed(ctx: Context) -> bool:
     return allows(ctx.operator.role, Permission.IMPORT_PHOTO)
 
 
+def flag_pending(photo: Photo | None) -> bool:
+    """A near-duplicate flag on ``photo`` that no supervisor has cleared yet: the one rule
+    read by the ready guard (station/records.py), the desk and :func:`clear_flag`."""
+    return bool(photo is not None and photo.flag and not photo.flag_cleared_by)
+
+
 def clear_flag(ctx: Context, candidate_id: int, login: str, password: str, reason: str) -> None:
     """A supervisor has looked at a flagged photo and accepts it (审核员核实)."""
     from station import auth, records
@@ -88,7 +94,7 @@ def clear_flag(ctx: Context, candidate_id: int, login: str, password: str, reaso
         raise UsageError("请填写核实结论", "a reason is required")
     with ctx.store.read() as s:
         c = records.get(s, candidate_id)
-        flagged = c.photo is not None and c.photo.flag and not c.photo.flag_cleared_by
+        flagged = flag_pending(c.photo)
     if not flagged:
         raise UsageError("该考生的照片没有待审核的提示", "the photo is not flagged")
     approver = auth.approve(
