@@ -118,15 +118,17 @@ def append_many(
     events: list[tuple[int | None, int | None, dict[str, Any]]],
     *,
     reason: str = "",
+    at: dt.datetime | None = None,
 ) -> None:
     """Many events of one kind at once, ``(candidate_id, version, detail)`` each: the same
-    chain as :func:`append`, written in one INSERT (a batch export changes 500 records)."""
+    chain as :func:`append`, written in one INSERT (a batch export changes 500 records, a
+    roster import stores 250 a commit). ``at``: when they happened, as :func:`append` takes it."""
     if not events:
         return
     head = session.get(ChainHead, 1)
     seq = head.seq if head else 0
     prev = head.hash if head else GENESIS
-    when = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
     rows = []
     for candidate_id, version, detail in events:
         seq += 1

@@ -282,6 +282,55 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_integrity(args: argparse.Namespace) -> int:
+    """The photo check now: the rest of the pass under way (or a new one), or with
+    ``--full`` the whole ``PRAGMA integrity_check``; what ``station doctor`` shows, finished."""
+    from station import integrity
+
+    def progress(done: int, total: int) -> None:
+        if not args.json:
+            print(
+                f"\r照片检查 / photos checked: {done}/{total}", end="", file=sys.stderr, flush=True
+            )
+
+    with _login(args) as ctx:
+        if args.full:
+            print("完整检查整个数据库，请稍候 / checking the whole database…", file=sys.stderr)
+            state = integrity.full_check(ctx)
+        else:
+            state = integrity.finish_now(ctx, progress, restart=args.restart)
+            if not args.json:
+                print(file=sys.stderr)
+        found = integrity.status(ctx.store)
+    if args.json:
+        print_json(
+            {
+                "ok": not state.failed,
+                "complete": state.complete,
+                "photos": found.photos,
+                "checked": state.checked,
+                "started": state.started,
+                "finished": state.finished,
+                "trigger": state.trigger,
+                "failed_at": state.failed_at or None,
+                "failed_photo": state.failed_photo or None,
+                "problem": state.problem or None,
+                "detail": state.detail or None,
+            }
+        )
+    elif state.failed:
+        zh, en = state.problem_words()
+        when = integrity.local_time(state.failed_at)
+        print(
+            f"数据库检查发现损坏（{when}，{zh}）：请从备份恢复（station restore）", file=sys.stderr
+        )
+        print(f"the check found damage ({when}, {en}): restore from a backup", file=sys.stderr)
+    else:
+        ended = integrity.local_time(state.finished)
+        print(f"数据库完好，{ended} 查完 / the database is intact, checked {ended}")
+    return 1 if state.failed else 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from station import database, records
     from station.models import Station
@@ -469,6 +518,22 @@ def build_parser(extend: Extension | None = None) -> argparse.ArgumentParser:
     aud = add("audit", lambda a: _missing(a, aud), "审计链 / audit chain")
     aud_sub = aud.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
     p = add("verify", cmd_audit_verify, "校验审计链", aud_sub)
+    p.add_argument("--json", action="store_true")
+
+    p = add(
+        "integrity",
+        cmd_integrity,
+        "数据库检查：立即查完今天的照片数据检查 (station doctor 显示进度) / finish the "
+        "photo data check now: 0 intact, 1 damage found",
+    )
+    p.add_argument(
+        "--restart", action="store_true", help="从第一张照片重新检查 / check every photo again"
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="一次完整的 PRAGMA integrity_check (较慢，含空闲页) / the whole integrity_check at once",
+    )
     p.add_argument("--json", action="store_true")
 
     photo = add("photo", lambda a: _missing(a, photo), "照片检查与裁剪 / photo checks and crop")

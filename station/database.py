@@ -2,12 +2,12 @@
 
 ``Store`` wraps one open database. It is opened with the 32-byte key that a key slot gave up
 (:mod:`station.keyslots`); the schema is brought to the newest Alembic revision on every
-open, after ``PRAGMA integrity_check`` has passed.
+open, after ``PRAGMA integrity_check`` of every table but the photos has passed. The photos
+are checked in slices over the day (:mod:`station.integrity`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -92,8 +92,9 @@ class Store:
         self.engine = _engine(self.path, key, exclusive=exclusive)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cache: dict[str, Any] = {}  # per-open-store memos (e.g. photo hashes)
-        # Opened after the last run stopped without closing (power cut, crash): the whole
-        # database was checked, and the desk says so.
+        # Opened after the last run stopped without closing (power cut, crash): every table
+        # but the photos was checked, the photos are checked again before the next export
+        # (station/integrity.py), and the desk says so.
         self.checked_after_unclean_stop = False
         self._readers = sessionmaker(
             self.engine.execution_options(station_read_only=True), expire_on_commit=False
@@ -167,8 +168,12 @@ def open_existing(
 ) -> Store:
     """Open, check and migrate; never create an empty database in place of a missing one.
 
-    ``full_check`` None decides by itself: see :func:`full_check_due`. ``read_only``: the
-    caller only reads, so on a disk too full to open the database as usual it is opened
+    The check on open is what is cheap and certain: the key opens the header, the schema is
+    one this program knows, ``PRAGMA integrity_check`` of every table but the photos. The
+    photos are checked in slices (:mod:`station.integrity`); this open starts a new pass of
+    them when one is due (the first open of the day, an unclean stop). ``full_check`` True:
+    the whole ``PRAGMA integrity_check`` now (it stands for a complete pass). ``read_only``:
+    the caller only reads, so on a disk too full to open the database as usual it is opened
     for this process alone (:attr:`Store.exclusive`).
     """
     try:
@@ -197,7 +202,7 @@ def _open_existing(
     store = Store(directory, key, exclusive=exclusive)
     store.checked_after_unclean_stop = unclean
     try:
-        full = full_check if full_check is not None else unclean or full_check_due(store)
+        full = bool(full_check)
         check_integrity(store, full=full)
         revision = schema_revision(store)
         if revision is None:
@@ -211,14 +216,18 @@ def _open_existing(
                 f"schema revision {revision} is newer than this program",
             )
         migrate(store)
-        if full:
-            try:
-                set_state(store, LAST_FULL_CHECK, dt.datetime.now(dt.UTC).isoformat())
-            except DatabaseError as exc:
-                # Only a reminder of when to check again: on a full disk the next open
-                # checks once more, and reading goes on.
-                if disk_full(directory, exc) is None:
-                    raise
+        from station import integrity
+
+        try:
+            if full:
+                integrity.note_full_check(store, ok=True)
+            else:
+                integrity.note_open(store, unclean=unclean)
+        except DatabaseError as exc:
+            # Only a note of what to check: on a full disk the next open notes it once
+            # more, and reading goes on.
+            if disk_full(directory, exc) is None:
+                raise
     except DatabaseError as exc:
         store.close()
         raise disk_full(directory, exc) or StoreError(
@@ -256,10 +265,12 @@ def disk_full(directory: Path, exc: Exception) -> DiskFullError | None:
     )
 
 
+#: When the whole database was last found intact: a complete pass of the photo check
+#: (station/integrity.py) or a whole ``PRAGMA integrity_check``.
 LAST_FULL_CHECK = "last_full_integrity_check"
-FULL_CHECK_EVERY = dt.timedelta(hours=24)
 # Tables too big to walk on every open: at 50,000 candidates the photos are 1.6 GB and a
-# full integrity_check takes ~8 s (docs/benchmarks.md); every other table takes well under 1 s.
+# full integrity_check takes 8-93 s (docs/benchmarks.md); every other table well under that.
+# They are checked in slices instead (station/integrity.py).
 _BULK_TABLES = {"photos"}
 
 
@@ -271,37 +282,25 @@ def _unclean_shutdown(path: Path) -> bool:
 
 
 def full_check_due(store: Store) -> bool:
-    """A full check on the first open of the day and whenever the last one is unknown."""
-    last = get_state(store, LAST_FULL_CHECK)
-    if last is None:
-        return True
-    try:
-        when = dt.datetime.fromisoformat(last)
-    except ValueError:
-        return True
-    return dt.datetime.now(dt.UTC) - when > FULL_CHECK_EVERY
+    """Whether a new pass of the photo check is due (the first open of the day, or the date
+    of the last one unknown); the open that finds it due starts it."""
+    from station import integrity
+
+    return integrity.pass_due(integrity.read_state(store))
 
 
 def check_integrity(store: Store, *, full: bool = True) -> None:
-    """``PRAGMA integrity_check`` of everything, or of every table but the bulk ones."""
+    """``PRAGMA integrity_check`` of everything, or of every table but the bulk ones (the
+    photos: station/integrity.py checks them in slices)."""
     try:
         with store.engine.connect() as conn:
-            if full:
-                rows = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
-            else:
-                tables = [
-                    r[0]
-                    for r in conn.execute(
-                        text(
-                            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                        )
-                    )
-                    if r[0] not in _BULK_TABLES
-                ]
-                rows = []
-                for table in tables:
-                    rows += [r[0] for r in conn.execute(text(f'PRAGMA integrity_check("{table}")'))]
-                rows = [r for r in rows if r != "ok"] or ["ok"]
+            try:
+                rows = _integrity_rows(conn, full)
+            except DatabaseError:
+                # SQLCipher leaves a connection that met a page failing its HMAC unusable:
+                # it must not go back to the pool for the next unit of work.
+                conn.invalidate()
+                raise
     except DatabaseError as exc:
         raise disk_full(store.directory, exc) or StoreError(
             f"数据库 {store.path} 无法解密或已损坏（{exc.orig}）",
@@ -312,6 +311,22 @@ def check_integrity(store: Store, *, full: bool = True) -> None:
             f"数据库完整性检查失败：{rows[0]}（请从备份恢复，不要继续使用）",
             f"integrity check failed: {'; '.join(rows[:3])}",
         )
+
+
+def _integrity_rows(conn: Any, full: bool) -> list[str]:
+    if full:
+        return [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        )
+        if r[0] not in _BULK_TABLES
+    ]
+    rows: list[str] = []
+    for table in tables:
+        rows += [r[0] for r in conn.execute(text(f'PRAGMA integrity_check("{table}")'))]
+    return [r for r in rows if r != "ok"] or ["ok"]
 
 
 def get_state(store: Store, name: str) -> str | None:

@@ -185,14 +185,83 @@ def last_backup(data_dir: Path, now: dt.datetime | None = None) -> Finding:
 
 
 def database(ctx: Context) -> Finding:
+    """The check a login makes, once more: every table but the photos (see
+    :func:`photo_check` for those)."""
     from station.database import check_integrity
 
     names = ("数据库完整性", "database integrity")
     try:
-        check_integrity(ctx.store, full=True)
+        check_integrity(ctx.store, full=False)
     except StationError as exc:
         return _finding("database", names, False, exc.message_zh, exc.message_en)
-    return _finding("database", names, True, "完整", "intact")
+    return _finding(
+        "database", names, True, "完整（照片数据另见下一项）", "intact (the photos: see below)"
+    )
+
+
+def photo_check(ctx: Context, now: dt.datetime | None = None) -> Finding:
+    """Where the photo check (station/integrity.py) stands: complete, in progress, failed."""
+    from station import integrity
+
+    names = ("照片数据检查", "photo data check")
+    found = integrity.status(ctx.store)
+    state = found.state
+    run_zh, run_en = "可运行 station integrity 立即查完", "`station integrity` finishes it now"
+    if state.failed:
+        where_zh, where_en = state.problem_words()
+        what_zh, what_en = state.damaged_words()
+        when = integrity.local_time(state.failed_at)
+        return _finding(
+            "photos",
+            names,
+            False,
+            f"{when} 发现{what_zh}损坏（{where_zh}）：不能导出；请停止录入，"
+            "从备份恢复（station restore）并报告县区",
+            f"damaged {what_en} found at {when} ({where_en}): no export is possible; stop, "
+            "restore from a backup (`station restore`) and tell the county",
+        )
+    if state.in_progress:
+        began = integrity.local_time(state.started)
+        late = integrity.late(state, now)
+        if state.trigger == integrity.UNCLEAN:
+            zh = (
+                f"上次没有正常退出，正在重新检查：已完成 {found.percent}%"
+                f"（{state.checked}/{state.checked + found.remaining} 张）；导出前会先查完；{run_zh}"
+            )
+            en = (
+                f"after an unclean stop, checking again: {found.percent}% done "
+                f"({state.checked}/{state.checked + found.remaining}); an export finishes it "
+                f"first; {run_en}"
+            )
+        else:
+            zh = (
+                f"每日检查进行中：已完成 {found.percent}%"
+                f"（{state.checked}/{state.checked + found.remaining} 张，{began} 开始）；{run_zh}"
+            )
+            en = (
+                f"the daily check in progress: {found.percent}% done "
+                f"({state.checked}/{state.checked + found.remaining}, began {began}); {run_en}"
+            )
+        if late:
+            zh += "；已超过两天未查完，请运行 station integrity"
+            en += "; unfinished for over two days: run `station integrity`"
+        return _finding("photos", names, not late, zh, en)
+    if state.finished:
+        ended = integrity.local_time(state.finished)
+        return _finding(
+            "photos",
+            names,
+            True,
+            f"全部完好（{ended} 查完，{found.photos} 张）",
+            f"all intact (finished {ended}, {found.photos} photos)",
+        )
+    return _finding(
+        "photos",
+        names,
+        True,
+        f"尚未检查（下次登录时开始）；{run_zh}",
+        f"not checked yet (starts with the next login); {run_en}",
+    )
 
 
 def audit_chain(ctx: Context) -> Finding:
@@ -309,6 +378,7 @@ def device_checks(data_dir: Path, settings: Settings) -> list[Check]:
 def store_checks(ctx: Context) -> list[Check]:
     return [
         lambda: database(ctx),
+        lambda: photo_check(ctx),
         lambda: audit_chain(ctx),
         lambda: county_key(ctx),
         lambda: last_export(ctx),

@@ -94,9 +94,10 @@ def facts(ctx: Context, candidate_id: int) -> Facts:
 
 
 def candidate_with_id_number(ctx: Context, number: str) -> int | None:
-    with ctx.store.read() as s:
-        existing = records.find_by_id_number(s, number)
-        return existing.id if existing else None
+    """The candidate already stored with this ID number (the form asks as it is typed): one
+    indexed statement on a row, no session (station/records.py, row_by_id_number)."""
+    existing = records.row_by_id_number(ctx, number)
+    return existing.id if existing else None
 
 
 def schools(ctx: Context) -> list[tuple[str, str]]:

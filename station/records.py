@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy import update as sql_update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from station import audit, idnumber, lifecycle, pinyin, regno
@@ -26,7 +28,7 @@ from station.errors import DuplicateCandidate, NotFound, TransitionRefused, Vali
 from station.fields import CARD_FIELDS
 from station.fields import label_zh as field_label_zh
 from station.lifecycle import Action, Facts, State
-from station.models import Candidate, CandidateVersion, Photo, utcnow
+from station.models import Candidate, CandidateVersion, ChainHead, Photo, utcnow
 from station.photo import duplicates, review
 from station.photo.stored import PhotoInput, jpeg_dimensions
 from station.roles import Permission, Role
@@ -56,8 +58,8 @@ def digest_of(canonical: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
 
 
-def summary(c: Candidate, masked: bool = True) -> dict[str, Any]:
-    """What the queue and ``candidate list`` show."""
+def summary(c: Candidate | CandidateRow, masked: bool = True) -> dict[str, Any]:
+    """What the queue and ``candidate list`` show (of a candidate, or of a search's row)."""
     return {
         "id": c.id,
         "registration_no": c.registration_no,
@@ -98,26 +100,126 @@ def get(s: Session, candidate_id: int) -> Candidate:
 
 
 def find_by_id_number(s: Session, number: str) -> Candidate | None:
+    """The candidate itself, for a caller that changes it; a look that only reads takes
+    :func:`row_by_id_number`."""
     return s.scalar(select(Candidate).where(Candidate.id_number == idnumber.normalise(number)))
 
 
 def find_by_registration_no(s: Session, number: str) -> Candidate | None:
+    """The candidate itself, for a caller that changes it (see :func:`row_by_registration_no`)."""
     return s.scalar(select(Candidate).where(Candidate.registration_no == number.strip()))
 
 
-def search_name_prefix(s: Session, prefix: str, limit: int = 50) -> Sequence[Candidate]:
+class CandidateRow(NamedTuple):
+    """One candidate as a search finds it: what the lists show (:func:`summary` takes it as
+    it takes a :class:`Candidate`), read as a row, never as an object of the session."""
+
+    id: int
+    registration_no: str
+    state: str
+    version: int
+    name: str
+    id_number: str
+    category: str
+    school_code: str
+    school_name: str
+    photo_id: int | None
+    is_demo: bool
+    updated_at: dt.datetime
+
+
+_ROW_COLUMNS = [Candidate.__table__.c[name] for name in CandidateRow._fields]
+_ROW_QUERIES = {
+    "id_number": select(*_ROW_COLUMNS).where(Candidate.id_number == bindparam("key")),
+    "registration_no": select(*_ROW_COLUMNS).where(Candidate.registration_no == bindparam("key")),
+    # A range on the indexed column instead of LIKE: SQLite's LIKE is case-insensitive and
+    # then cannot use an ordinary index. U+10FFFF sorts after every character in UTF-8.
+    "name_prefix": select(*_ROW_COLUMNS)
+    .where(Candidate.name >= bindparam("key"), Candidate.name < bindparam("end"))
+    .order_by(Candidate.name, Candidate.id)
+    .limit(bindparam("limit")),
+}
+_compiled: dict[tuple[type, str], tuple[str, list[Any], list[Any]]] = {}
+_compiling = threading.Lock()
+
+
+def _row_query(dialect: Dialect, which: str) -> tuple[str, list[Any], list[Any]]:
+    """The SQL of a search as SQLAlchemy writes it for this dialect, its parameters (names
+    in order, or the fixed value SQLAlchemy gave one, such as ``OFFSET 0``), and SQLAlchemy's
+    own conversion of each column (dates, booleans): made once, so that a search costs the
+    SQLite statement and its rows, nothing more."""
+    key = (type(dialect), which)
+    found = _compiled.get(key)
+    if found is None:
+        compiled = _ROW_QUERIES[which].compile(dialect=dialect)
+        fixed = compiled.params
+        order = [
+            name if fixed[name] is None else (fixed[name],) for name in compiled.positiontup or ()
+        ]
+        convert = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _ROW_COLUMNS
+        ]
+        with _compiling:
+            found = _compiled.setdefault(key, (str(compiled), order, convert))
+    return found
+
+
+def _rows(source: Session | Context, which: str, **params: Any) -> list[CandidateRow]:
+    """Run a search on the DBAPI connection: inside the caller's session (its transaction,
+    after flushing what it changed, as a query of the session would), or, given a context,
+    as one statement of its own on a connection of the store's pool."""
+    if isinstance(source, Session):
+        if source.autoflush:
+            source.flush()
+        connection = source.connection()
+        sql, order, convert = _row_query(connection.dialect, which)
+        values = [params[p] if isinstance(p, str) else p[0] for p in order]
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a live connection of the session's transaction
+        found = driver.execute(sql, values).fetchall()
+    elif source.store.exclusive:
+        # One connection for the whole process (a full disk): not one of a pool to borrow.
+        with source.store.read() as s:
+            return _rows(s, which, **params)
+    else:
+        engine = source.store.engine
+        sql, order, convert = _row_query(engine.dialect, which)
+        values = [params[p] if isinstance(p, str) else p[0] for p in order]
+        raw = engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            assert driver is not None  # a live pooled connection
+            found = driver.execute(sql, values).fetchall()
+        finally:
+            raw.close()
+    return [
+        CandidateRow._make([v if f is None else f(v) for f, v in zip(convert, row, strict=True)])
+        for row in found
+    ]
+
+
+def row_by_id_number(source: Session | Context, number: str) -> CandidateRow | None:
+    """The candidate with this ID number as a row (the desk asks as a number is typed), or
+    None."""
+    found = _rows(source, "id_number", key=idnumber.normalise(number))
+    return found[0] if found else None
+
+
+def row_by_registration_no(source: Session | Context, number: str) -> CandidateRow | None:
+    """The candidate with this 报名号 as a row, or None."""
+    found = _rows(source, "registration_no", key=number.strip())
+    return found[0] if found else None
+
+
+def search_name_prefix(
+    source: Session | Context, prefix: str, limit: int = 50
+) -> list[CandidateRow]:
+    """Candidates whose name starts with ``prefix``, by name then id, as rows: in the
+    caller's session, or given a context on a connection of its own."""
     prefix = prefix.strip()
     if not prefix:
         return []
-    # A range on the indexed column instead of LIKE: SQLite's LIKE is case-insensitive and
-    # then cannot use an ordinary index. U+10FFFF sorts after every character in UTF-8.
-    stmt = (
-        select(Candidate)
-        .where(Candidate.name >= prefix, Candidate.name < prefix + "\U0010ffff")
-        .order_by(Candidate.name, Candidate.id)
-        .limit(limit)
-    )
-    return s.scalars(stmt).all()
+    return _rows(source, "name_prefix", key=prefix, end=prefix + "\U0010ffff", limit=limit)
 
 
 def lookup(s: Session, key: str) -> Candidate:
@@ -138,15 +240,16 @@ def list_candidates(
     school_code: str | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> Sequence[Candidate]:
-    stmt = select(Candidate).order_by(Candidate.id)
+) -> list[CandidateRow]:
+    """Candidates by id, as rows (``candidate list``: 50,000 of them are no objects to make)."""
+    stmt = select(*_ROW_COLUMNS).order_by(Candidate.id)
     if state:
         stmt = stmt.where(Candidate.state == state)
     if school_code:
         stmt = stmt.where(Candidate.school_code == school_code)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
-    return s.scalars(stmt).all()
+    return [CandidateRow._make(row) for row in s.execute(stmt)]
 
 
 def count_by_state(s: Session) -> dict[str, int]:
@@ -155,6 +258,14 @@ def count_by_state(s: Session) -> dict[str, int]:
 
 
 # --- writing ------------------------------------------------------------------------------
+
+
+# The save's statements, built once: building a statement costs more than running it.
+_ID_OF_NUMBER = select(Candidate.id).where(Candidate.id_number == bindparam("number"))
+_NEW_CANDIDATE = insert(Candidate).returning(Candidate.id)
+_NEW_PHOTO = insert(Photo).returning(Photo.id)
+_FLAG_PHOTO = sql_update(Photo).where(Photo.id == bindparam("photo")).values(flag=bindparam("text"))
+_SET_CANDIDATE = sql_update(Candidate).where(Candidate.id == bindparam("candidate"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,39 +296,47 @@ def _apply(c: Candidate, data: CandidateData) -> list[str]:
 
 
 def _ensure_unique_id_number(s: Session, number: str, own_id: int | None) -> None:
-    # Every candidate is flushed as soon as it is added (for its id), so what is pending
-    # here is only audit rows and counters: no need to flush them before this look-up.
-    with s.no_autoflush:
-        existing = s.scalar(select(Candidate.id).where(Candidate.id_number == number))
+    # Every candidate is in the database as soon as it is made (for its id), so what is
+    # pending here is only audit rows and counters: a plain statement, no flush before it.
+    existing = s.connection().execute(_ID_OF_NUMBER, {"number": number}).scalar_one_or_none()
     if existing is not None and existing != own_id:
         raise DuplicateCandidate(existing, number)
 
 
-def _store_photo(s: Session, ctx: Context, c: Candidate, photo: PhotoInput) -> Photo:
+def _store_photo(
+    s: Session, ctx: Context, candidate_id: int, version: int, photo: PhotoInput
+) -> tuple[int, bool]:
+    """Store ``photo`` for the candidate (flagged when it nearly matches another candidate's
+    photo); the caller points the candidate at it. Returns the photo's id and whether it
+    counts as a good photo (:func:`photo_passes`). Written as rows: nothing here is read back."""
     if photo.source == "file" and not photo.approved_by:
         # Photos are taken live; a file is the supervisor-authorised fallback.
         ctx.require(Permission.IMPORT_PHOTO)
     width, height = jpeg_dimensions(photo.jpeg)
-    row = Photo(
-        candidate_id=c.id,
-        sha256=photo.sha256,
-        jpeg=photo.jpeg,
-        width=width,
-        height=height,
-        source=photo.source,
-        quality_ok=photo.quality_ok,
-        created_by=ctx.operator.login,
-        # The demo placeholder is one picture for everyone: nothing to compare.
-        phash="" if photo.source == "demo" else duplicates.photo_hash(photo.jpeg),
-        flag="",
-        flag_cleared_by="",
-        import_reason="",
-    )
-    s.add(row)
-    s.flush()
-    c.photo_id = row.id
-    duplicates.flag_near_duplicates(s, ctx, c, row)
-    return row
+    # The demo placeholder is one picture for everyone: nothing to compare.
+    phash = "" if photo.source == "demo" else duplicates.photo_hash(photo.jpeg)
+    connection = s.connection()
+    photo_id = connection.execute(
+        _NEW_PHOTO,
+        {
+            "candidate_id": candidate_id,
+            "sha256": photo.sha256,
+            "jpeg": photo.jpeg,
+            "width": width,
+            "height": height,
+            "source": photo.source,
+            "quality_ok": photo.quality_ok,
+            "created_by": ctx.operator.login,
+            "phash": phash,
+            "flag": "",
+            "flag_cleared_by": "",
+            "import_reason": "",
+        },
+    ).scalar_one()
+    flag = duplicates.flag_near_duplicates(s, ctx, candidate_id, version, phash, below=photo_id)
+    if flag:
+        connection.execute(_FLAG_PHOTO, {"photo": photo_id, "text": flag})
+    return photo_id, photo.quality_ok and not flag
 
 
 def facts_of(
@@ -227,15 +346,18 @@ def facts_of(
     *,
     county_verified: bool = False,
     valid: bool | None = None,
+    photo_ok: bool | None = None,
 ) -> Facts:
     """What the lifecycle's guards look at. ``valid``: the caller has just validated exactly
-    the values stored (a save): not validated a second time."""
-    photo = s.get(Photo, c.photo_id) if c.photo_id else None
+    the values stored (a save): not validated a second time. ``photo_ok``: the caller has just
+    stored the photo and knows whether it passes (:func:`photo_passes`)."""
+    if photo_ok is None:
+        photo_ok = photo_passes(_photo_state(s, c.photo_id))
     if valid is None:
         valid = validate_candidate(record_values(c), ctx.settings.policy()).ok
     return Facts(
         record_valid=valid,
-        photo_ok=photo_passes(photo),
+        photo_ok=photo_ok,
         candidate_reviewed=c.candidate_reviewed_at is not None,
         password_set=bool(c.password_hash),
         form_printed=c.form_printed_at is not None,
@@ -244,23 +366,108 @@ def facts_of(
     )
 
 
-def photo_passes(photo: Photo | None) -> bool:
+def _photo_state(s: Session, photo_id: int | None) -> Any:
+    """What :func:`photo_passes` reads of a photo: the photo of the session when it holds one
+    (with what was changed on it), else its three columns as a row, never its JPEG."""
+    if photo_id is None:
+        return None
+    held = s.identity_map.get(s.identity_key(Photo, photo_id))
+    if held is not None:
+        return held
+    return s.execute(
+        select(Photo.quality_ok, Photo.flag, Photo.flag_cleared_by).where(Photo.id == photo_id)
+    ).first()
+
+
+def photo_passes(photo: Any) -> bool:
     """The ``photo_ok`` fact: a photo that passed its checks, and, when it looks like another
-    candidate's, a supervisor has looked at it (station/blockers.py explains each part)."""
+    candidate's, a supervisor has looked at it (station/blockers.py explains each part).
+    ``photo``: a :class:`Photo` or a row of its ``quality_ok``, ``flag`` and ``flag_cleared_by``."""
     return bool(photo is not None and photo.quality_ok and not review.flag_pending(photo))
 
 
-def settle_ready_in(s: Session, ctx: Context, c: Candidate, valid: bool | None = None) -> None:
+def settle_ready_in(
+    s: Session, ctx: Context, c: Candidate, valid: bool | None = None, photo_ok: bool | None = None
+) -> None:
     """Draft ⇄ ready follows the data: complete with a good photo is ready, otherwise draft.
-    ``valid``: what the caller's validation of the stored values said (one per save)."""
+    ``valid``: what the caller's validation of the stored values said (one per save);
+    ``photo_ok``: whether the photo the caller has just stored passes."""
     if c.state == State.DRAFT and c.photo_id is None:
         return  # cannot become ready; spares a roster import a second validation per row
-    facts = facts_of(s, ctx, c, valid=valid)
+    facts = facts_of(s, ctx, c, valid=valid, photo_ok=photo_ok)
     complete = facts.record_valid and facts.photo_ok
     if c.state == State.DRAFT and complete:
         transition_in(s, ctx, c, Action.MARK_READY, facts=facts)
     elif c.state == State.READY and not complete:
         transition_in(s, ctx, c, Action.INVALIDATE, facts=facts)
+
+
+def _create_rows(
+    s: Session,
+    ctx: Context,
+    result: Result,
+    photo: PhotoInput | None,
+    *,
+    is_demo: bool,
+    source: str,
+    card_fields: Sequence[str],
+) -> tuple[int, str, str]:
+    """A new candidate, written as rows (a save reads nothing back): the record with its
+    报名号, the photo (compared with every other candidate's), the audit events, and ready at
+    once when the record is valid and the photo good. Returns (id, 报名号, state)."""
+    ctx.require(Permission.COLLECT)
+    data = result.data
+    _ensure_unique_id_number(s, data.id_number, None)
+    # Each audit event reads the chain's head; held here, it is read once for the save's two
+    # or three (an object nobody holds leaves the session and is read again, with a flush).
+    _head = s.get(ChainHead, 1)
+    actor = ctx.operator.login
+    now = utcnow()
+    stored_fields = _card_fields(card_fields)
+    values = data.as_dict()
+    values.update(
+        registration_no=regno.next_number(s, ctx.settings.registration_no_template),
+        name_initials=pinyin.initials(data.name),
+        state=State.DRAFT.value,
+        version=1,
+        is_demo=is_demo,
+        created_at=now,
+        updated_at=now,
+        created_by=actor,
+        updated_by=actor,
+        archive_ref="",
+        state_reason="",
+        card_fields=stored_fields,
+    )
+    connection = s.connection()
+    candidate_id = connection.execute(_NEW_CANDIDATE, values).scalar_one()
+    photo_ok = False
+    if photo is not None:
+        photo_id, photo_ok = _store_photo(s, ctx, candidate_id, 1, photo)
+    audit.append(
+        s,
+        actor,
+        "create",
+        candidate_id=candidate_id,
+        version=1,
+        detail={
+            "registration_no": values["registration_no"],
+            "source": source,
+            "demo": is_demo,
+            **({"card_fields": stored_fields.split(",")} if stored_fields else {}),
+        },
+    )
+    state = State.DRAFT
+    if photo is not None:
+        changes: dict[str, Any] = {"photo_id": photo_id}
+        # What settle_ready_in decides for a new draft with its photo.
+        if result.ok and photo_ok:
+            facts = Facts(record_valid=True, photo_ok=True)
+            rule = lifecycle.check(state, Action.MARK_READY, ctx.operator.role, facts)
+            changes |= _moved(s, ctx, candidate_id, 1, state, rule, Action.MARK_READY)
+            state = rule.target
+        connection.execute(_SET_CANDIDATE, {"candidate": candidate_id, **changes})
+    return candidate_id, values["registration_no"], state.value
 
 
 def create_in(
@@ -274,43 +481,13 @@ def create_in(
     checked: Result | None = None,
     card_fields: Sequence[str] = (),
 ) -> Candidate:
-    ctx.require(Permission.COLLECT)
+    """:func:`create` inside the caller's session; returns the candidate itself, for callers
+    that go on with it (seeding moves it along the lifecycle)."""
     result = checked or _validated(ctx, raw)
-    _ensure_unique_id_number(s, result.data.id_number, None)
-    now = utcnow()
-    c = Candidate(
-        registration_no=regno.next_number(s, ctx.settings.registration_no_template),
-        state=State.DRAFT.value,
-        version=1,
-        is_demo=is_demo,
-        created_at=now,
-        updated_at=now,
-        created_by=ctx.operator.login,
-        updated_by=ctx.operator.login,
-        archive_ref="",
-        state_reason="",
-        card_fields=_card_fields(card_fields),
+    candidate_id, _number, _state = _create_rows(
+        s, ctx, result, photo, is_demo=is_demo, source=source, card_fields=card_fields
     )
-    _apply(c, result.data)
-    s.add(c)
-    s.flush()
-    if photo is not None:
-        _store_photo(s, ctx, c, photo)
-    audit.append(
-        s,
-        ctx.operator.login,
-        "create",
-        candidate_id=c.id,
-        version=c.version,
-        detail={
-            "registration_no": c.registration_no,
-            "source": source,
-            "demo": is_demo,
-            **({"card_fields": card_fields_of(c)} if c.card_fields else {}),
-        },
-    )
-    settle_ready_in(s, ctx, c, valid=result.ok)
-    return c
+    return get(s, candidate_id)
 
 
 def _card_fields(names: Sequence[str]) -> str:
@@ -375,16 +552,16 @@ def bulk_create_in(
         Candidate.id, Candidate.registration_no, sort_by_parameter_order=True
     )
     stored = [(row.id, row.registration_no) for row in s.execute(stmt, values)]
-    for candidate_id, number in stored:
-        audit.append(
-            s,
-            actor,
-            "create",
-            candidate_id=candidate_id,
-            version=1,
-            detail={"registration_no": number, "source": source, "demo": False},
-            at=now.replace(tzinfo=dt.UTC),
-        )
+    audit.append_many(
+        s,
+        actor,
+        "create",
+        [
+            (candidate_id, 1, {"registration_no": number, "source": source, "demo": False})
+            for candidate_id, number in stored
+        ],
+        at=now.replace(tzinfo=dt.UTC),
+    )
     return stored
 
 
@@ -400,8 +577,26 @@ def create(
     ``card_fields``: the fields read from the ID card, kept read-only from now on."""
     checked = _validated(ctx, raw)  # once: its warnings go back to the caller
     with ctx.store.session() as s:
-        c = create_in(s, ctx, raw, photo, source=source, checked=checked, card_fields=card_fields)
-        return Saved(c.id, c.registration_no, c.state, c.version, list(checked.issues))
+        candidate_id, number, state = _create_rows(
+            s, ctx, checked, photo, is_demo=False, source=source, card_fields=card_fields
+        )
+    return Saved(candidate_id, number, state, 1, list(checked.issues))
+
+
+def rehearse_create(ctx: Context, raw: Mapping[str, Any], photo: PhotoInput | None) -> None:
+    """:func:`create` in a transaction that is rolled back: nothing is stored (no record, no
+    报名号, no audit event), but every statement of a save is compiled and the pages it reads
+    are loaded (station/warmup.py, after a login, so that the first save costs what a later
+    one does). It waits for the write lock like a save, and holds it for one save's time."""
+    checked = _validated(ctx, raw)
+    with ctx.store.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            with Session(bind=connection) as s:
+                _create_rows(s, ctx, checked, photo, is_demo=True, source="warm-up", card_fields=())
+                s.flush()  # the audit events, the head and the counter: compiled, then undone
+        finally:
+            transaction.rollback()
 
 
 def update_in(
@@ -437,8 +632,9 @@ def update_in(
                 version=c.version,
                 detail={"card_fields": card_fields_of(c)},
             )
+    photo_ok = None
     if photo is not None:
-        _store_photo(s, ctx, c, photo)
+        c.photo_id, photo_ok = _store_photo(s, ctx, c.id, c.version, photo)
         changed.append("photo")
     if changed:
         # What the candidate reviewed, or what was printed, is no longer what is stored.
@@ -455,7 +651,7 @@ def update_in(
             version=c.version,
             detail={"fields": changed},
         )
-    settle_ready_in(s, ctx, c, valid=result.ok)
+    settle_ready_in(s, ctx, c, valid=result.ok, photo_ok=photo_ok)
     return changed
 
 
@@ -504,27 +700,52 @@ def transition_in(
         c.candidate_reviewed_at = None
         c.form_printed_at = None
         c.archive_ref = ""
-    c.state = rule.target.value
-    c.state_reason = reason.strip()
-    c.updated_at = utcnow()
-    c.updated_by = ctx.operator.login
+    replaces = old_version if rule.new_version else None
+    for name, value in _moved(
+        s, ctx, c.id, c.version, state, rule, action, reason, detail, replaces
+    ).items():
+        setattr(c, name, value)
+
+
+def _moved(
+    s: Session,
+    ctx: Context,
+    candidate_id: int,
+    version: int,
+    state: State,
+    rule: lifecycle.Rule,
+    action: Action,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+    replaces: int | None = None,
+) -> dict[str, Any]:
+    """A transition the lifecycle allowed (``rule``): its audit event, and the columns it
+    sets, for the caller to put on the candidate (an object, or a row being written)."""
     event_detail = {"from": state.value, "to": rule.target.value, **(detail or {})}
-    if rule.new_version:
-        event_detail["replaces_version"] = old_version
+    if replaces is not None:
+        event_detail["replaces_version"] = replaces
     audit.append(
         s,
         ctx.operator.login,
         action.value,
-        candidate_id=c.id,
-        version=c.version,
+        candidate_id=candidate_id,
+        version=version,
         reason=reason.strip(),
         detail=event_detail,
     )
+    return {
+        "state": rule.target.value,
+        "state_reason": reason.strip(),
+        "updated_at": utcnow(),
+        "updated_by": ctx.operator.login,
+    }
 
 
 def _freeze(s: Session, ctx: Context, c: Candidate) -> CandidateVersion:
-    photo = s.get(Photo, c.photo_id) if c.photo_id else None
-    canonical = canonical_record(c, photo.sha256 if photo else None)
+    photo_sha256 = (
+        s.scalar(select(Photo.sha256).where(Photo.id == c.photo_id)) if c.photo_id else None
+    )
+    canonical = canonical_record(c, photo_sha256)
     snapshot = CandidateVersion(
         candidate_id=c.id,
         version=c.version,

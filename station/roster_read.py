@@ -10,6 +10,15 @@ field twice. Everything else is decided cell by cell (:class:`CellProblem`) and 
 Merged cells: a range inside one field column (a school merged down over its pupils) gives
 its top-left value to every row it covers; a range across several field columns cannot be
 read column by column, so the rows it covers are rejected with the range named.
+
+Cell values are read in openpyxl's read-only mode, one streamed pass per worksheet (a full
+load builds a cell object for every cell, and cost 40 % of an import). What read-only mode
+does not give is read from the sheet XML itself, streamed by expat with DTDs refused and only
+when a byte scan says it is there: the merged ranges (``<mergeCells>``) and which cells hold
+formulas. The one thing read-only values hide, an error cell's type (``#N/A`` looks like the
+text ``#N/A``), is asked of openpyxl again for just the cells whose text starts with ``#``.
+The rows read are those a full load reads: cells a merged range covers are empty, a sheet
+ends at its last cell or merged range, and a damaged worksheet makes the file unusable.
 """
 
 from __future__ import annotations
@@ -18,15 +27,19 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import openpyxl
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel
 from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 
 from station.errors import UsageError
 from station.fileio import read_bounded
@@ -50,7 +63,12 @@ MIN_HEADER_FIELDS = 3
 MAX_ROWS = 100_000
 # Excel keeps 15 significant digits: a number at or above this has lost its last digits.
 EXACT_LIMIT = 10**15
+# Cheap looks at the sheet XML: only a sheet with formulas or merged ranges is parsed again.
+# A tag can start only where these match (a match in a comment costs a parse, misses nothing).
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_MERGE_CELLS_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCells[\s>/]")
+
+Values = Sequence[Any]  # one row's cell values from column A to the row's last cell
 
 
 class RosterUnusable(UsageError):
@@ -85,14 +103,24 @@ def read_roster(path: Path) -> Roster:
     """Read and check the whole file before anything is stored; raise RosterUnusable."""
     data = _read_bytes(path)
     _check_container(data)
-    wb = _load(data, data_only=True)
-    ws, header_row, warnings = _find_sheet(wb)
-    columns = _map_columns(ws, header_row, warnings)
-    formulas = _formula_cells(data, ws.title) if _has_formulas(data) else set()
-    fills, spanning = _merged(ws, header_row, columns, warnings)
-    rows = _read_rows(ws, header_row, columns, formulas, fills, spanning, wb.epoch)
-    headers = {f: str(ws.cell(row=header_row, column=c).value).strip() for c, f in columns.items()}
-    return Roster(path, ws.title, header_row, headers, rows, warnings)
+    wb = _load(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = [_Sheet(ws, archive) for ws in wb.worksheets]
+            sheet, header_row, warnings = _find_sheet(sheets)
+            columns = _map_columns(sheet, header_row, warnings)
+            if sheet.max_row - header_row > MAX_ROWS:  # before anything is made per row
+                raise RosterUnusable(
+                    f"工作表有 {sheet.max_row - header_row} 行，一次最多导入 {MAX_ROWS} 行，请分成几个文件",
+                    f"more than {MAX_ROWS} rows",
+                )
+            fills, spanning = _merged(sheet, header_row, columns, warnings)
+            rows = _read_rows(sheet, header_row, columns, fills, spanning, wb.epoch)
+    finally:
+        wb.close()
+    header = sheet.rows[header_row - 1]
+    headers = {f: str(_at(header, c)).strip() for c, f in columns.items()}
+    return Roster(path, sheet.title, header_row, headers, rows, warnings)
 
 
 # --- the container ------------------------------------------------------------------------
@@ -179,45 +207,135 @@ def _rows_in(z: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
     return rows
 
 
-def _load(data: bytes, *, data_only: bool, read_only: bool = False) -> Workbook:
-    try:
+def _load(data: bytes) -> Workbook:
+    """The workbook in read-only mode: its worksheets are parsed as they are iterated."""
+    with _reading():
         # A file object, not the path: openpyxl would refuse a name not ending in .xlsx.
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only, read_only=read_only)
-    except Exception as exc:  # openpyxl raises many types for a damaged file; all mean this
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    """openpyxl (and expat) raise many types for a damaged file; all mean this."""
+    try:
+        yield
+    except RosterUnusable:
+        raise
+    except Exception as exc:
         raise RosterUnusable(
             f"文件已损坏或不是有效的 .xlsx 工作簿（{type(exc).__name__}）",
             f"the workbook is damaged or not a valid .xlsx: {type(exc).__name__}: {exc}",
         ) from None
 
 
+# --- the worksheets, as a full load shows them ---------------------------------------------
+
+
+class _Sheet:
+    """One worksheet as openpyxl's full load showed it, read in read-only mode: the values row
+    by row (cells a merged range covers are empty), its merged ranges, its formula cells.
+
+    Every worksheet is read through once, as the full load did, so that a damaged one makes
+    the file unusable whichever sheet holds the roster; only a sheet that may hold the roster
+    keeps its values.
+    """
+
+    def __init__(self, ws: Any, archive: zipfile.ZipFile) -> None:
+        self.ws = ws
+        self.title: str = ws.title
+        self.candidate = ws.sheet_state == "visible" and ws.title.strip() not in NOT_DATA_SHEETS
+        self.rows: list[Values] = []
+        self.merged: list[CellRange] = []
+        # The part openpyxl reads the values from (it followed the workbook's relationships).
+        self._part: str = ws._worksheet_path
+        self._archive = archive
+        self._scanned: _SheetXml | None = None
+        self._has_formulas = False
+        ws.reset_dimensions()  # a wrong <dimension> must not cut rows or columns off
+        with _reading():
+            if not self.candidate:
+                for _ in ws.iter_rows(values_only=True):
+                    pass
+                return
+            self.rows = list(ws.iter_rows(values_only=True))
+            xml = self._xml()
+        # Tags are ASCII bytes unless the part is UTF-16 or UTF-32: then it is parsed whole.
+        plain = not xml.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"<\x00"))
+        self._has_formulas = not plain or _FORMULA_TAG.search(xml) is not None
+        merges = _MERGE_CELLS_TAG.search(xml) if plain else None
+        if plain and merges is None:
+            return  # no merged range
+        if self._has_formulas:  # one pass finds both
+            self.merged = self._scan(xml).merged
+        else:
+            with _reading():
+                self.merged = _merged_ranges(xml, merges.start() if merges else 0)
+        _uncover(self.rows, self.merged)
+
+    @property
+    def max_row(self) -> int:
+        """``Worksheet.max_row`` of a full load: its last cell, or merged range; 1 if empty."""
+        last = next((n for n in range(len(self.rows), 0, -1) if self.rows[n - 1]), 1)
+        return max([last, *(m.max_row for m in self.merged)])
+
+    def formulas(self) -> set[tuple[int, int]]:
+        """(row, column) of the cells holding a formula (with a cached value or without)."""
+        if self._scanned is None and not self._has_formulas:
+            return set()
+        return self._scan().formulas
+
+    def _xml(self) -> bytes:
+        return self._archive.read(self._part)
+
+    def _scan(self, xml: bytes | None = None) -> _SheetXml:
+        if self._scanned is None:
+            with _reading():
+                self._scanned = _scan_sheet(xml if xml is not None else self._xml())
+        return self._scanned
+
+
+def _at(values: Values, column: int) -> Any:
+    return values[column - 1] if column <= len(values) else None
+
+
+def _uncover(rows: list[Values], merged: list[CellRange]) -> None:
+    """Empty the cells a merged range covers (all but its top-left one), as a full load does:
+    what a file still holds under a merged range is not what Excel shows."""
+    for m in merged:
+        for number in range(m.min_row, min(m.max_row, len(rows)) + 1):
+            values = rows[number - 1]
+            first = m.min_col + 1 if number == m.min_row else m.min_col
+            last = min(m.max_col, len(values))
+            if any(values[c - 1] is not None for c in range(first, last + 1)):
+                covered = list(values)
+                covered[first - 1 : last] = [None] * (last - first + 1)
+                rows[number - 1] = tuple(covered)
+
+
 # --- sheet, header, columns -----------------------------------------------------------------
 
 
-def _find_sheet(wb: Workbook) -> tuple[Worksheet, int, list[str]]:
-    sheets = [
-        ws
-        for ws in wb.worksheets
-        if ws.sheet_state == "visible" and ws.title.strip() not in NOT_DATA_SHEETS
-    ]
-    sheets.sort(key=lambda ws: ws.title.strip() not in PREFERRED_SHEETS)  # stable: keeps order
-    found = [(ws, row) for ws in sheets if (row := _header_row(ws)) is not None]
+def _find_sheet(all_sheets: list[_Sheet]) -> tuple[_Sheet, int, list[str]]:
+    sheets = [sheet for sheet in all_sheets if sheet.candidate]
+    sheets.sort(key=lambda sheet: sheet.title.strip() not in PREFERRED_SHEETS)  # stable
+    found = [(sheet, row) for sheet in sheets if (row := _header_row(sheet)) is not None]
     if not found:
-        names = "、".join(f"“{ws.title}”" for ws in sheets) or "（没有可见的工作表）"
+        names = "、".join(f"“{sheet.title}”" for sheet in sheets) or "（没有可见的工作表）"
         raise RosterUnusable(
             f"没有找到花名册：工作表 {names} 的前 {HEADER_SEARCH_ROWS} 行中都没有列名行"
             "（须有“姓名”“证件号码”等列，可用“station roster template”生成模板）",
             "no sheet has a roster header row (姓名, 证件号码, ...) in its first rows",
         )
     warnings = [
-        f"工作表“{ws.title}”看起来也是花名册，未导入（每次只导入一个工作表）" for ws, _ in found[1:]
+        f"工作表“{sheet.title}”看起来也是花名册，未导入（每次只导入一个工作表）"
+        for sheet, _ in found[1:]
     ]
-    ws, row = found[0]
-    return ws, row, warnings
+    sheet, row = found[0]
+    return sheet, row, warnings
 
 
-def _header_row(ws: Worksheet) -> int | None:
-    limit = min(ws.max_row, HEADER_SEARCH_ROWS)
-    for number, cells in enumerate(ws.iter_rows(max_row=limit, values_only=True), start=1):
+def _header_row(sheet: _Sheet) -> int | None:
+    for number, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS], start=1):
         if len({f for v in cells if v is not None and (f := field_for_header(v))}) >= (
             MIN_HEADER_FIELDS
         ):
@@ -225,73 +343,181 @@ def _header_row(ws: Worksheet) -> int | None:
     return None
 
 
-def _map_columns(ws: Worksheet, header_row: int, warnings: list[str]) -> dict[int, str]:
+def _map_columns(sheet: _Sheet, header_row: int, warnings: list[str]) -> dict[int, str]:
     columns: dict[int, str] = {}
     unknown: list[str] = []
-    for cell in next(ws.iter_rows(min_row=header_row, max_row=header_row)):
-        if cell.value is None or not header_key(cell.value):
+    for column, value in enumerate(sheet.rows[header_row - 1], start=1):
+        if value is None or not header_key(value):
             continue
-        name = field_for_header(cell.value)
+        name = field_for_header(value)
         if name is None:
-            if not is_ignored_header(cell.value):
-                unknown.append(f"{cell.column_letter} 列“{str(cell.value).strip()}”")
+            if not is_ignored_header(value):
+                unknown.append(f"{get_column_letter(column)} 列“{str(value).strip()}”")
             continue
         if name in columns.values():
             first = next(c for c, f in columns.items() if f == name)
             raise RosterUnusable(
                 f"“{BY_FIELD[name].label}”列出现了两次（{get_column_letter(first)} 列和 "
-                f"{cell.column_letter} 列），请删除其中一列",
+                f"{get_column_letter(column)} 列），请删除其中一列",
                 f"the column {name} appears twice",
             )
-        columns[cell.column] = name
+        columns[column] = name
     missing = [
         c.label for c in COLUMNS if c.need is Need.REQUIRED and c.field not in columns.values()
     ]
     if missing:
         raise RosterUnusable(
-            f"工作表“{ws.title}”缺少必填列：{'、'.join(missing)}",
-            f"sheet {ws.title!r} lacks the required columns: {', '.join(missing)}",
+            f"工作表“{sheet.title}”缺少必填列：{'、'.join(missing)}",
+            f"sheet {sheet.title!r} lacks the required columns: {', '.join(missing)}",
         )
     if unknown:
         warnings.append(f"以下列不是花名册的列，已忽略：{'、'.join(unknown)}")
     return columns
 
 
-# --- formulas and merged cells --------------------------------------------------------------
+# --- formulas and merged cells, from the sheet XML ------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _FORMULA, _MERGE_CELLS = _MAIN + "row", _MAIN + "f", _MAIN + "mergeCells"
 
 
-def _has_formulas(data: bytes) -> bool:
-    """A cheap look at the sheet XML: only a workbook with formulas is read a second time."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(
-            _FORMULA_TAG.search(archive.read(name))
-            for name in archive.namelist()
-            if name.startswith("xl/worksheets/") and name.endswith(".xml")
-        )
+@dataclass(slots=True)
+class _SheetXml:
+    merged: list[CellRange]
+    formulas: set[tuple[int, int]]
 
 
-def _formula_cells(data: bytes, title: str) -> set[tuple[int, int]]:
-    """Where the sheet has formulas; a formula cell without a value was never calculated."""
-    wb = _load(data, data_only=False, read_only=True)
+class _MergeScan:
+    """expat's handlers for the merged ranges: the ``mergeCell`` children of the last
+    ``mergeCells``, as openpyxl's worksheet reader takes them."""
+
+    def __init__(self) -> None:
+        self.refs: list[str | None] = []
+        self.depth = 0  # counted from where the handlers were set: it may go below 0
+        self.merge_depth: int | None = None
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        if name == _MERGE_CELLS:
+            self.merge_depth = self.depth
+            self.refs = []
+        elif self.depth - 1 == self.merge_depth and name.rpartition("}")[2] == "mergeCell":
+            self.refs.append(attrs.get("ref"))
+
+    def end(self, _name: str) -> None:
+        if self.depth == self.merge_depth:
+            self.merge_depth = None
+        self.depth -= 1
+
+
+class _Scan:
+    """expat's handlers for the merged ranges and the formula cells, finding what openpyxl's
+    worksheet reader finds: every child of a ``row`` is a cell, at its ``r`` or next to the one
+    before; a cell with an ``f`` child holds a formula; the merged ranges as in _MergeScan."""
+
+    def __init__(self) -> None:
+        self.refs: list[str | None] = []
+        self.formulas: set[tuple[int, int]] = set()
+        self.depth = 0  # from the document's start: -1 is never an element's depth
+        self.row_depth = self.cell_depth = self.merge_depth = -1
+        self.row = self.column = 0
+        self.cell = (0, 0)
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        depth = self.depth
+        if depth == self.row_depth + 1:  # a cell
+            self.cell_depth = depth
+            ref = attrs.get("r")
+            if ref:
+                self.cell = coordinate_to_tuple(ref)
+                self.column = self.cell[1]
+            else:
+                self.column += 1
+                self.cell = (self.row, self.column)
+        elif depth == self.cell_depth + 1:
+            if name == _FORMULA:
+                self.formulas.add(self.cell)
+        elif name == _ROW:
+            self.row_depth = depth
+            self.row = _row_number(attrs["r"]) if "r" in attrs else self.row + 1
+            self.column = 0
+        elif name == _MERGE_CELLS:
+            self.merge_depth = depth
+            self.refs = []
+        elif depth == self.merge_depth + 1 and name.rpartition("}")[2] == "mergeCell":
+            self.refs.append(attrs.get("ref"))
+
+    def end(self, _name: str) -> None:
+        depth = self.depth
+        if depth == self.cell_depth:
+            self.cell_depth = -1
+        elif depth == self.row_depth:
+            self.row_depth = -1
+        elif depth == self.merge_depth:
+            self.merge_depth = -1
+        self.depth = depth - 1
+
+
+def _row_number(text: str) -> int:
     try:
-        return {
-            (cell.row, cell.column)
-            for row in wb[title].iter_rows()
-            for cell in row
-            if getattr(cell, "data_type", None) == "f"
-        }
-    finally:
-        wb.close()
+        return int(text)
+    except ValueError:
+        number = float(text)
+        if not number.is_integer():
+            raise ValueError(f"{text} is not a valid row number") from None
+        return int(number)
+
+
+def _no_dtd(*_args: object) -> None:
+    # Excel writes none; refusing every DTD means no entity can ever be expanded.
+    raise ValueError("the sheet XML declares a DTD")
+
+
+def _parser() -> Any:
+    """A streaming parser (no tree is built) that refuses any DTD."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = _no_dtd
+    parser.EntityDeclHandler = _no_dtd
+    return parser
+
+
+def _scan_sheet(xml: bytes) -> _SheetXml:
+    """Merged ranges and formula cells, in one pass over the whole sheet XML."""
+    scan = _Scan()
+    parser = _parser()
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.Parse(xml, True)
+    return _SheetXml(_ranges(scan.refs), scan.formulas)
+
+
+def _merged_ranges(xml: bytes, start: int) -> list[CellRange]:
+    """The merged ranges alone. The bytes before ``start``, where the first ``mergeCells``
+    tag may begin, hold none: expat checks them without a handler, at C speed."""
+    scan = _MergeScan()
+    parser = _parser()
+    data = memoryview(xml)
+    parser.Parse(data[:start], False)
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.Parse(data[start:], True)
+    return _ranges(scan.refs)
+
+
+def _ranges(refs: list[str | None]) -> list[CellRange]:
+    # The full load's order (a set of ranges): the warning names the ranges as it did.
+    return list(MultiCellRange([CellRange(ref) for ref in refs]).ranges)
 
 
 def _merged(
-    ws: Worksheet, header_row: int, columns: dict[int, str], warnings: list[str]
+    sheet: _Sheet, header_row: int, columns: dict[int, str], warnings: list[str]
 ) -> tuple[dict[tuple[int, int], Any], dict[int, list[CellProblem]]]:
     """Values to fill in from vertical merges, and the rows covered by cross-column ones."""
     fills: dict[tuple[int, int], Any] = {}
     spanning: dict[int, list[CellProblem]] = {}
     filled: list[str] = []
-    for merged in ws.merged_cells.ranges:
+    for merged in sheet.merged:
         if merged.max_row <= header_row:
             continue  # a title above the header or a merged header cell
         fields = [c for c in range(merged.min_col, merged.max_col + 1) if c in columns]
@@ -301,7 +527,7 @@ def _merged(
             for row in range(max(merged.min_row, header_row + 1), merged.max_row + 1):
                 spanning.setdefault(row, []).extend(problems)
         elif fields and merged.min_row > header_row:
-            value = ws.cell(row=merged.min_row, column=merged.min_col).value
+            value = _value(sheet.rows, merged.min_row, merged.min_col)
             for row in range(merged.min_row + 1, merged.max_row + 1):
                 fills[(row, fields[0])] = value
             filled.append(merged.coord)
@@ -313,42 +539,85 @@ def _merged(
     return fills, spanning
 
 
+def _value(rows: list[Values], row: int, column: int) -> Any:
+    return _at(rows[row - 1], column) if row <= len(rows) else None
+
+
+def _error_cells(sheet: _Sheet, suspects: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these cells are errors (#N/A, #DIV/0!, a date serial past 9999, ...): their
+    read-only values look like text, so openpyxl is asked for their types, these rows only."""
+    first, last = min(r for r, _ in suspects), max(r for r, _ in suspects)
+    left, right = min(c for _, c in suspects), max(c for _, c in suspects)
+    errors: set[tuple[int, int]] = set()
+    with _reading():
+        cells = sheet.ws.iter_rows(min_row=first, max_row=last, min_col=left, max_col=right)
+        for number, row in enumerate(cells, start=first):
+            for column, cell in enumerate(row, start=left):
+                if (number, column) in suspects and cell.data_type == "e":
+                    errors.add((number, column))
+    return errors
+
+
 # --- rows and cells -------------------------------------------------------------------------
 
 
 def _read_rows(
-    ws: Worksheet,
+    sheet: _Sheet,
+    header_row: int,
+    columns: dict[int, str],
+    fills: dict[tuple[int, int], Any],
+    spanning: dict[int, list[CellProblem]],
+    epoch: dt.datetime,
+) -> list[RosterRow]:
+    formulas = sheet.formulas()
+    suspects: set[tuple[int, int]] = set()
+    rows = _rows(sheet, header_row, columns, formulas, fills, spanning, epoch, None, suspects)
+    if suspects:  # text starting with # may be an error value: read those rows again
+        errors = _error_cells(sheet, suspects)
+        rows = _rows(sheet, header_row, columns, formulas, fills, spanning, epoch, errors, None)
+    return rows
+
+
+def _rows(
+    sheet: _Sheet,
     header_row: int,
     columns: dict[int, str],
     formulas: set[tuple[int, int]],
     fills: dict[tuple[int, int], Any],
     spanning: dict[int, list[CellProblem]],
     epoch: dt.datetime,
+    errors: set[tuple[int, int]] | None,
+    suspects: set[tuple[int, int]] | None,
 ) -> list[RosterRow]:
-    if ws.max_row - header_row > MAX_ROWS:
-        raise RosterUnusable(
-            f"工作表有 {ws.max_row - header_row} 行，一次最多导入 {MAX_ROWS} 行，请分成几个文件",
-            f"more than {MAX_ROWS} rows",
-        )
+    """The data rows below the header; with ``suspects``, the cells that may be errors."""
     rows: list[RosterRow] = []
-    last = max(columns)
-    for cells in ws.iter_rows(min_row=header_row + 1, max_col=last):
-        own = {columns[c.column]: c for c in cells if c.column in columns}
-        if all(_blank(c.value) for c in own.values()):
+    kinds = [(column, name, BY_FIELD[name].kind) for column, name in columns.items()]
+    special = bool(formulas or fills or errors)
+    for number in range(header_row + 1, len(sheet.rows) + 1):
+        values = sheet.rows[number - 1]
+        width = len(values)
+        own = [(c, name, kind, values[c - 1] if c <= width else None) for c, name, kind in kinds]
+        if all(_blank(v) for _c, _n, _k, v in own):
             continue  # empty rows, and the tails of vertical merges below the data
-        row = RosterRow(cells[0].row, {}, {})
-        for name, cell in own.items():
-            key = (cell.row, cell.column)
-            value = fills.get(key, cell.value)
-            row.original[name] = value
-            if key in formulas and value is None:
-                row.problems.append(
-                    CellProblem(name, "公式没有计算结果：请在 Excel 中打开、保存后再导入")
-                )
-            elif cell.data_type == "e":
-                row.problems.append(CellProblem(name, f"单元格是错误值 {value}"))
-                value = None
-            converted, problem = convert(BY_FIELD[name].kind, value, epoch)
+        row = RosterRow(number, {}, {})
+        for column, name, kind, cell in own:
+            value = cell
+            if special:
+                key = (number, column)
+                value = fills.get(key, cell)
+                row.original[name] = value
+                if key in formulas and value is None:
+                    row.problems.append(
+                        CellProblem(name, "公式没有计算结果：请在 Excel 中打开、保存后再导入")
+                    )
+                elif errors and key in errors:
+                    row.problems.append(CellProblem(name, f"单元格是错误值 {value}"))
+                    value = None
+            else:
+                row.original[name] = value
+            if suspects is not None and isinstance(cell, str) and cell[:1] == "#":
+                suspects.add((number, column))  # the cell's own text, not a merged range's
+            converted, problem = convert(kind, value, epoch)
             row.raw[name] = converted
             if problem:
                 row.problems.append(CellProblem(name, problem))

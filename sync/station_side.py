@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station import audit, backup, records
+from station import audit, backup, integrity, records
 from station import signing as signing_mod
 from station.audit import canonical_json
 from station.auth import Context
@@ -149,7 +149,9 @@ def export_batches(
     sealed batch that the next run writes byte for byte before anything new, so one sequence
     number never names two different batches. A record is at most ``max_records`` version
     lines and about ``max_bytes`` per file (one oversized record still goes, alone). Returns
-    the paths written; empty when nothing to do.
+    the paths written; empty when nothing to do. Refused on a store whose last integrity
+    check failed; after an unclean stop the photos are checked first (``progress`` then
+    counts photos checked, before it counts records).
     """
     ctx.require(Permission.EXPORT)
     if max_records < 1 or max_bytes < 1:
@@ -167,6 +169,9 @@ def export_batches(
     for leftover in out_dir.glob(f".{code}-*.zkb.*tmp"):
         leftover.unlink(missing_ok=True)  # a half file from a run that was stopped
     if total or unwritten:
+        # Never from a store whose last check found damage; after an unclean stop the
+        # photos are checked to the end first (station/integrity.py).
+        integrity.before_export(ctx, progress)
         # A backup before every export: the state the batches are made from is kept.
         backup.auto_backup(ctx, "export")
     written = [write_batch(ctx, sequence, out_dir) for sequence in unwritten]

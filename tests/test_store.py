@@ -145,24 +145,32 @@ def test_malformed_keyslot_file_is_a_clear_error(station_dir: Path, content: str
     assert "keyslots.json" in info.value.message_zh
 
 
-def test_full_check_runs_daily_and_after_an_unclean_stop(
+def test_a_photo_pass_starts_daily_and_after_an_unclean_stop(
     station_dir: Path, admin_ctx: auth.Context
 ) -> None:
+    # The photos are checked in slices (station/integrity.py, tests/test_integrity_slices.py);
+    # an open only notes that a new pass is due.
     import datetime as dt
+
+    from station import integrity
 
     admin_ctx.store.close()
     store = database.open_existing(station_dir, admin_ctx.db_key)
-    assert not database.full_check_due(store)  # station init and the fixtures' logins did one
-    database.set_state(
-        store,
-        database.LAST_FULL_CHECK,
-        (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat(),
-    )
+    assert not database.full_check_due(store)  # the fixtures' first login started today's
+    assert integrity.read_state(store).trigger == integrity.DAILY
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat()
+    ended = integrity.PhotoCheck(started=old, trigger=integrity.DAILY, finished=old)
+    database.set_state(store, integrity.STATE, ended.to_json())
     assert database.full_check_due(store)
     store.close()
-    database.open_existing(station_dir, admin_ctx.db_key).close()
-    store = database.open_existing(station_dir, admin_ctx.db_key, full_check=False)
+    store = database.open_existing(station_dir, admin_ctx.db_key)  # the first of the day
     assert not database.full_check_due(store)
+    assert integrity.read_state(store).in_progress
+    store.close()
+    store = database.open_existing(station_dir, admin_ctx.db_key, full_check=True)
+    state = integrity.read_state(store)  # the whole integrity_check stands for a pass
+    assert state.complete and state.trigger == integrity.FULL
+    assert database.get_state(store, database.LAST_FULL_CHECK) == state.finished
     store.close()
     wal = station_dir / "station.db-wal"
     wal.write_bytes(b"x" * 10)  # what a power cut leaves behind

@@ -80,7 +80,10 @@ def run_flow(tmp_path: Path, url: str | None) -> None:
             seeding.seed(ctx, number, "signed", rng_seed=number)
             registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
     with login(stations[0]) as ctx, ctx.store.read() as s:
-        shared_id = s.scalars(select(Candidate.id_number)).first()
+        # valid_record makes a fresh candidate: share the number of one of that age.
+        shared_id = s.scalars(
+            select(Candidate.id_number).where(Candidate.category == "fresh")
+        ).first()
     with login(stations[1]) as ctx:
         _signed_copy_of(ctx, shared_id)
 

@@ -159,7 +159,29 @@ class MainWindow(QMainWindow):
 
             context = self.context
             start(self, lambda _p: warmup.warm(context), lambda _n: None)
+            self._check_photos_in_background()
         self.ready = True
+
+    def _check_photos_in_background(self) -> None:
+        """The day's photo check (station/integrity.py), one short slice at a time off the
+        GUI thread, the next one started only when the last has ended."""
+        import logging
+
+        from station import integrity
+
+        context = self.context
+        self.photo_check = QTimer(self, singleShot=True)
+
+        def ended(more: bool) -> None:
+            self.photo_check.start(integrity.SLICE_EVERY_MS if more else integrity.IDLE_EVERY_MS)
+
+        def failed(exc: BaseException) -> None:
+            logging.getLogger(__name__).error("photo check", exc_info=exc)
+
+        self.photo_check.timeout.connect(
+            lambda: start(self, lambda _p: integrity.background_slice(context), ended, failed)
+        )
+        self.photo_check.start(integrity.FIRST_SLICE_AFTER_MS)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_means_logout:
@@ -574,7 +596,8 @@ class MainWindow(QMainWindow):
             lines.append(
                 self.tr(
                     "The station was not closed properly last time (power cut or crash). "
-                    "Checked on opening: the whole database: intact; the audit chain: %1."
+                    "Checked on opening: every table but the photos: intact (the photos are "
+                    "checked again before the next export); the audit chain: %1."
                 ).replace("%1", found)
             )
         if unsaved is not None:

@@ -1259,8 +1259,8 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="533"/>
-        <source>The station was not closed properly last time (power cut or crash). Checked on opening: the whole database: intact; the audit chain: %1.</source>
-        <translation>上次没有正常退出（断电或程序中断）。打开时已检查：整个数据库：完好；审计链：%1。</translation>
+        <source>The station was not closed properly last time (power cut or crash). Checked on opening: every table but the photos: intact (the photos are checked again before the next export); the audit chain: %1.</source>
+        <translation>上次没有正常退出（断电或程序中断）。打开时已检查：除照片外的全部数据：完好（照片在下次导出前重新检查）；审计链：%1。</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="539"/>

@@ -10,23 +10,48 @@ and the queue never pay for it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from station import audit
 from station.auth import Context
 from station.models import Candidate, Photo
 
+# Built once (each save runs it): the photos stored since the index last looked.
+_SINCE = (
+    select(Photo.id, Photo.candidate_id, Photo.phash)
+    .where(Photo.id > bindparam("after"), Photo.id < bindparam("below"), Photo.phash != "")
+    .order_by(Photo.id)
+)
+_REMEMBERED = 1024  # hashes of the last photos hashed, by their SHA-256
+_remembered: OrderedDict[bytes, str] = OrderedDict()
+_remembering = threading.Lock()
+
 
 def photo_hash(jpeg: bytes) -> str:
+    """The photo's perceptual hash (:func:`station.photo.phash.perceptual_hash`). The last
+    photos hashed are remembered by their SHA-256, so that the same bytes are not decoded twice
+    (seeding hashes each portrait before its save does)."""
     from station.photo.phash import perceptual_hash
 
-    return perceptual_hash(jpeg)
+    digest = hashlib.sha256(jpeg).digest()
+    with _remembering:
+        known = _remembered.get(digest)
+    if known is not None:
+        return known
+    value = perceptual_hash(jpeg)
+    with _remembering:
+        _remembered[digest] = value
+        while len(_remembered) > _REMEMBERED:
+            _remembered.popitem(last=False)
+    return value
 
 
 @dataclass(slots=True)
@@ -39,6 +64,7 @@ class _HashIndex:
     by_candidate: dict[int, tuple[int, int]] = field(default_factory=dict)  # cand -> (photo, hash)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrays: Any = None  # (candidate ids, hashes) as numpy arrays; None: to be built again
+    filled: int = 0  # how much of the arrays holds hashes (the rest is room to grow)
     added: list[tuple[int, int]] = field(default_factory=list)  # new since the arrays
 
     def refresh(self, s: Session, below: int) -> None:
@@ -48,11 +74,9 @@ class _HashIndex:
         ``below`` that this session sees is committed. Read from the covering index
         ``ix_photos_phash_cover``, never from the photos' rows."""
         with self.lock:
-            rows = s.execute(
-                select(Photo.id, Photo.candidate_id, Photo.phash)
-                .where(Photo.id > self.last_photo_id, Photo.id < below, Photo.phash != "")
-                .order_by(Photo.id)
-            )
+            # A plain statement on the session's connection: no objects, and no flush of
+            # the caller's pending rows (its own photo is written already, and left out).
+            rows = s.connection().execute(_SINCE, {"after": self.last_photo_id, "below": below})
             for photo_id, candidate_id, phash in rows:
                 if candidate_id in self.by_candidate:
                     self.arrays = None  # a photo replaced: built again from the dict
@@ -67,27 +91,38 @@ class _HashIndex:
         import numpy as np
 
         with self.lock:
-            if self.arrays is None:
-                n = len(self.by_candidate)
-                self.arrays = (
-                    np.fromiter(self.by_candidate, np.int64, n),
-                    np.fromiter((h for _p, h in self.by_candidate.values()), np.uint64, n),
-                )
-            elif self.added:  # new candidates since: appended (a copy of bytes, not a rebuild)
-                self.arrays = (
-                    np.concatenate(
-                        (self.arrays[0], np.array([c for c, _h in self.added], np.int64))
-                    ),
-                    np.concatenate(
-                        (self.arrays[1], np.array([h for _c, h in self.added], np.uint64))
-                    ),
-                )
-            self.added.clear()
-            candidates, hashes = self.arrays
+            candidates, hashes = self._arrays()
         distances = np.bitwise_count(hashes ^ np.uint64(value))
         hit = (distances <= limit) & (candidates != exclude)
         found = zip(candidates[hit].tolist(), distances[hit].tolist(), strict=True)
         return sorted(found, key=lambda m: m[1])
+
+    def _arrays(self) -> tuple[Any, Any]:
+        """(candidate ids, hashes) as numpy arrays, built or topped up; under ``lock``. They
+        keep room to grow, so that a save's new photo is written into them, not copied with
+        all the others (800 KB at 50,000)."""
+        import numpy as np
+
+        if self.arrays is None:
+            n = len(self.by_candidate)
+            candidates = np.empty(max(1024, 2 * n), np.int64)
+            hashes = np.empty(len(candidates), np.uint64)
+            candidates[:n] = np.fromiter(self.by_candidate, np.int64, n)
+            hashes[:n] = np.fromiter((h for _p, h in self.by_candidate.values()), np.uint64, n)
+            self.arrays, self.filled = (candidates, hashes), n
+        elif self.added:  # new candidates since: appended
+            n, more = self.filled, len(self.added)
+            candidates, hashes = self.arrays
+            if n + more > len(candidates):
+                room = 2 * (n + more)
+                candidates = np.concatenate((candidates[:n], np.empty(room - n, np.int64)))
+                hashes = np.concatenate((hashes[:n], np.empty(room - n, np.uint64)))
+            candidates[n : n + more] = [c for c, _h in self.added]
+            hashes[n : n + more] = np.array([h for _c, h in self.added], np.uint64)
+            self.arrays, self.filled = (candidates, hashes), n + more
+        self.added.clear()
+        # Views of what is filled: a later append writes past them, never into them.
+        return self.arrays[0][: self.filled], self.arrays[1][: self.filled]
 
 
 def near_matches(
@@ -103,10 +138,12 @@ def near_matches(
 
 def warm(ctx: Context) -> int:
     """Load the index now (after a login, off the GUI thread), so that the first save does
-    not wait for it. Returns how many candidates' hashes it holds."""
+    not wait for it: the hashes read, their arrays built and scanned once (numpy's first
+    scan loads code of its own). Returns how many candidates' hashes it holds."""
     index = _index(ctx)
     with ctx.store.read() as s:
         index.refresh(s, below=2**62)
+    index.near(0, exclude=0, limit=0)
     return len(index.by_candidate)
 
 
@@ -132,33 +169,39 @@ def flag_in(flag: str, language: str) -> str:
     return flag_texts(found.group(1).split("、"))[1] if found else flag
 
 
-def flag_near_duplicates(s: Session, ctx: Context, c: Candidate, photo: Photo) -> None:
-    """Set the photo's flag (and audit it) when it nearly matches another candidate's."""
-    if not photo.phash:
-        return
-    matches = near_matches(s, ctx, c.id, photo.phash, below=photo.id)
-    if matches:
-        numbers = dict(
-            s.execute(
-                select(Candidate.id, Candidate.registration_no).where(
-                    Candidate.id.in_([m[0] for m in matches[:5]])
-                )
-            ).all()
+def flag_near_duplicates(
+    s: Session, ctx: Context, candidate_id: int, version: int, phash: str, below: int
+) -> str:
+    """The flag for a new photo (hash ``phash``, stored as photo ``below``) of the candidate:
+    empty, or the text naming the 报名号 of the other candidates whose photo it nearly matches,
+    audited as ``photo_flagged``. The caller stores it on the photo."""
+    if not phash:
+        return ""
+    matches = near_matches(s, ctx, candidate_id, phash, below=below)
+    if not matches:
+        return ""  # the new photo enters the index by a later refresh, once it is committed
+    numbers = dict(
+        s.connection()
+        .execute(
+            select(Candidate.id, Candidate.registration_no).where(
+                Candidate.id.in_([m[0] for m in matches[:5]])
+            )
         )
-        similar = [numbers.get(m[0], str(m[0])) for m in matches[:5]]
-        photo.flag = flag_texts(similar)[0]
-        audit.append(
-            s,
-            ctx.operator.login,
-            "photo_flagged",
-            candidate_id=c.id,
-            version=c.version,
-            detail={
-                "similar_to": [numbers.get(m[0]) for m in matches[:5]],
-                "distance": matches[0][1],
-            },
-        )
-    # The new photo itself enters the index by a later refresh, once it is committed.
+        .all()
+    )
+    similar = [numbers.get(m[0], str(m[0])) for m in matches[:5]]
+    audit.append(
+        s,
+        ctx.operator.login,
+        "photo_flagged",
+        candidate_id=candidate_id,
+        version=version,
+        detail={
+            "similar_to": [numbers.get(m[0]) for m in matches[:5]],
+            "distance": matches[0][1],
+        },
+    )
+    return flag_texts(similar)[0]
 
 
 _CREATING = threading.Lock()

@@ -1,0 +1,356 @@
+"""The save and the searches on rows (issue 19): the same rules and the same results as the
+objects of a session gave, one validation per save, nothing read back, and a warm-up after
+the login that leaves no trace and leaves the first save nothing to load."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select
+
+from station import audit, auth, queries, records, regno, seeding, warmup
+from station.errors import DuplicateCandidate, ValidationFailed
+from station.lifecycle import State
+from station.models import AuditEvent, Candidate, ChainHead, Counter, Photo
+from station.photo import duplicates
+from station.photo.stored import PhotoInput, placeholder_jpeg
+
+from .factories import record_for
+
+ROOT = Path(__file__).resolve().parent.parent
+PORTRAIT = ROOT / "tests" / "fixtures" / "photos" / "portrait_light_blue.jpg"
+
+
+def camera(seed: int) -> PhotoInput:
+    """A new person's photo, as the camera gives it: hashed and compared when stored."""
+    return PhotoInput(seeding.camera_photo((19, seed, 0)), "camera", quality_ok=True)
+
+
+def _events(ctx: auth.Context, candidate_id: int) -> list[tuple[str, int | None, dict]]:
+    with ctx.store.read() as s:
+        return [
+            (e.action, e.version, json.loads(e.detail))
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.candidate_id == candidate_id)
+                .order_by(AuditEvent.seq)
+            )
+        ]
+
+
+def _counted_validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = records.validate_candidate
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(records, "validate_candidate", counted)
+    return calls
+
+
+# --- one validation a save ----------------------------------------------------------------
+
+
+def test_every_kind_of_save_validates_exactly_once(
+    operator_ctx: auth.Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counted_validations(monkeypatch)
+    saved = records.create(operator_ctx, record_for(1), camera(1))
+    assert saved.state == State.READY and len(calls) == 1
+    calls.clear()
+    plain = records.create(operator_ctx, record_for(2))
+    assert plain.state == State.DRAFT and len(calls) == 1
+    calls.clear()
+    records.set_photo(operator_ctx, plain.id, camera(2))  # an edit that adds the photo
+    assert len(calls) == 1
+    calls.clear()
+    with operator_ctx.store.read() as s:
+        values = records.record_values(records.get(s, saved.id))
+    records.update(operator_ctx, saved.id, {**values, "phone": "13912345670"}, camera(3))
+    assert len(calls) == 1
+    calls.clear()
+    with pytest.raises(ValidationFailed):
+        records.create(operator_ctx, record_for(4, phone="123"), camera(4))
+    assert len(calls) == 1
+
+
+# --- the save on rows keeps every rule ------------------------------------------------------
+
+
+def test_a_save_writes_rows_and_reads_nothing_back(operator_ctx: auth.Context) -> None:
+    records.create(operator_ctx, record_for(1), camera(1))  # statements compiled, index loaded
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(operator_ctx.store.engine, "before_cursor_execute", seen)
+    try:
+        saved = records.create(operator_ctx, record_for(2), camera(2))
+    finally:
+        event.remove(operator_ctx.store.engine, "before_cursor_execute", seen)
+    assert saved.state == State.READY
+    selects = [s for s in statements if s.startswith("SELECT")]
+    # The uniqueness of the ID number, the audit head, the station and the 报名号 counter,
+    # and the photo hashes stored since: never the candidate or the photo just written.
+    assert len(selects) <= 5, selects
+    assert not [s for s in selects if "jpeg" in s or "FROM candidates WHERE candidates.id =" in s]
+    assert len(statements) <= 14, statements
+
+
+def test_a_new_record_is_ready_with_its_events_in_order(operator_ctx: auth.Context) -> None:
+    saved = records.create(operator_ctx, record_for(1, name="曾国藩"), camera(1))
+    number = saved.registration_no
+    assert _events(operator_ctx, saved.id) == [
+        ("create", 1, {"registration_no": number, "source": "manual", "demo": False}),
+        ("mark_ready", 1, {"from": "draft", "to": "ready"}),
+    ]
+    with operator_ctx.store.read() as s:
+        c = records.get(s, saved.id)
+        assert (c.state, c.version, c.registration_no) == ("ready", 1, number)
+        assert c.name_initials == "cgf zgf" and c.photo is not None
+        assert c.photo.phash == duplicates.photo_hash(c.photo.jpeg) and c.photo.flag == ""
+        assert (c.photo.width, c.photo.height) == (480, 640)
+        assert c.created_by == c.updated_by == "caiji" and c.updated_at >= c.created_at
+        assert audit.verify(s).ok
+
+
+def test_a_look_alike_photo_is_flagged_and_the_record_stays_draft(
+    operator_ctx: auth.Context,
+) -> None:
+    first = records.create(operator_ctx, record_for(1), camera(7))
+    again = records.create(operator_ctx, record_for(2), camera(7))  # the same photo reused
+    assert (first.state, again.state) == (State.READY, State.DRAFT)
+    events = _events(operator_ctx, again.id)
+    assert [e[0] for e in events] == ["photo_flagged", "create"]
+    assert events[0][2] == {"similar_to": [first.registration_no], "distance": 0}
+    with operator_ctx.store.read() as s:
+        photo = records.get(s, again.id).photo
+        assert photo is not None and first.registration_no in photo.flag
+        assert not records.photo_passes(photo)
+        facts = records.facts_of(s, operator_ctx, records.get(s, again.id))
+        assert facts.record_valid and not facts.photo_ok
+
+
+def test_a_refused_save_leaves_nothing_behind(operator_ctx: auth.Context) -> None:
+    records.create(operator_ctx, record_for(1), camera(1))
+
+    def counts() -> tuple[int, ...]:
+        with operator_ctx.store.read() as s:
+            tables = [
+                s.scalar(select(func.count()).select_from(m)) or 0
+                for m in (Candidate, Photo, AuditEvent)
+            ]
+            serial = s.get(Counter, regno.COUNTER)
+            return (*tables, serial.value if serial else 0)
+
+    before = counts()
+    with pytest.raises(DuplicateCandidate):
+        records.create(operator_ctx, record_for(1, name="李四"), camera(2))
+    with pytest.raises(ValidationFailed):
+        records.create(operator_ctx, record_for(3, name="张3"), camera(3))
+    with pytest.raises(Exception, match="JPEG"):
+        records.create(operator_ctx, record_for(4), PhotoInput(b"GIF89a..", "camera", True))
+    assert counts() == before
+
+
+def test_a_save_is_durable_across_a_new_login(station_dir: Path) -> None:
+    from .factories import OPERATOR
+
+    with auth.login(station_dir, *OPERATOR) as ctx:
+        saved = records.create(ctx, record_for(1), camera(1))
+    with auth.login(station_dir, *OPERATOR) as ctx, ctx.store.read() as s:
+        c = records.get(s, saved.id)
+        assert (c.registration_no, c.state) == (saved.registration_no, "ready")
+
+
+# --- the searches on rows find what the objects of a session found --------------------------
+
+TRICKY = [
+    "曾国藩",  # 曾 zēng / céng
+    "曾小明",
+    "单田芳",  # 单 shàn / dān
+    "解晓东",  # 解 xiè / jiě
+    "𠮷田明",  # Extension B first
+    "张𠮷",  # Extension B last
+    "王𪚥",
+    "阿依古丽·买买提",  # the middle dot
+    "张三",
+    "张三丰",
+    "李四",
+]
+
+
+def _objects_by_prefix(s, prefix: str) -> list[Candidate]:
+    """The search as it was: ORM objects of the session."""
+    return list(
+        s.scalars(
+            select(Candidate)
+            .where(Candidate.name >= prefix, Candidate.name < prefix + "\U0010ffff")
+            .order_by(Candidate.name, Candidate.id)
+            .limit(50)
+        )
+    )
+
+
+def test_row_searches_return_what_the_objects_did_for_tricky_names(
+    operator_ctx: auth.Context,
+) -> None:
+    for i, name in enumerate(TRICKY):
+        records.create(operator_ctx, record_for(i, name=name), camera(i) if i % 2 else None)
+    prefixes = ["曾", "曾国", "单", "解", "𠮷", "𠮷田", "张", "张𠮷", "张三", "王", "王𪚥"]
+    prefixes += ["阿依古丽·", "李", "赵", " 张 ", ""]
+    with operator_ctx.store.read() as s:
+        for prefix in prefixes:
+            before = _objects_by_prefix(s, prefix.strip()) if prefix.strip() else []
+            expected = [records.summary(c, masked=False) for c in before]
+            in_session = records.search_name_prefix(s, prefix)
+            on_its_own = records.search_name_prefix(operator_ctx, prefix)
+            assert [records.summary(r, masked=False) for r in in_session] == expected, prefix
+            assert on_its_own == in_session, prefix
+        for c in s.scalars(select(Candidate)):
+            for number in (c.id_number, c.id_number.lower(), f" {c.id_number} "):
+                row = records.row_by_id_number(operator_ctx, number)
+                assert row is not None and records.summary(row) == records.summary(c)
+                assert records.row_by_id_number(s, number) == row
+            row = records.row_by_registration_no(operator_ctx, f" {c.registration_no}")
+            assert row is not None and records.summary(row) == records.summary(c)
+            assert queries.candidate_with_id_number(operator_ctx, c.id_number) == c.id
+        everyone = list(s.scalars(select(Candidate).order_by(Candidate.id)))
+        listed = records.list_candidates(s)
+        assert [records.summary(r) for r in listed] == [records.summary(c) for c in everyone]
+        ready = records.list_candidates(s, state="ready", limit=2, offset=1)
+        assert [r.id for r in ready] == [c.id for c in everyone if c.state == "ready"][1:3]
+        assert records.row_by_id_number(operator_ctx, "110101200001011234") is None
+        assert records.row_by_registration_no(operator_ctx, "nothing") is None
+        assert (
+            records.search_name_prefix(operator_ctx, "张", limit=2)
+            == (records.search_name_prefix(s, "张")[:2])
+        )
+
+
+def test_the_queue_finds_every_reading_of_a_surname_by_its_initials(
+    operator_ctx: auth.Context,
+) -> None:
+    from station import pinyin
+
+    for i, name in enumerate(TRICKY):
+        records.create(operator_ctx, record_for(i, name=name), camera(i))
+    rows = {r.name: r for r in queries.queue_rows(operator_ctx)}
+    for name in TRICKY:
+        assert rows[name].initials == pinyin.initials(name)  # written by the save's row
+    for query, name in [
+        ("zgf", "曾国藩"),
+        ("cgf", "曾国藩"),
+        ("stf", "单田芳"),
+        ("dtf", "单田芳"),
+        ("xxd", "解晓东"),
+        ("jxd", "解晓东"),
+        ("ayg", "阿依古丽·买买提"),
+    ]:
+        assert pinyin.matches(rows[name].initials, query), (query, name)
+    assert pinyin.matches(rows["𠮷田明"].initials, rows["𠮷田明"].initials.split()[0])
+
+
+def test_a_search_in_a_session_sees_what_the_session_changed(operator_ctx: auth.Context) -> None:
+    saved = records.create(operator_ctx, record_for(1, name="张三"))
+    with operator_ctx.store.session() as s:
+        records.get(s, saved.id).name = "李四"  # not flushed yet
+        assert [r.name for r in records.search_name_prefix(s, "李")] == ["李四"]
+        assert records.search_name_prefix(s, "张") == []
+        s.rollback()
+
+
+# --- the warm-up after a login --------------------------------------------------------------
+
+
+def test_the_warm_up_rehearses_a_save_and_leaves_no_trace(operator_ctx: auth.Context) -> None:
+    first = records.create(operator_ctx, record_for(1), camera(1))
+
+    def state() -> tuple[object, ...]:
+        with operator_ctx.store.read() as s:
+            head = s.get(ChainHead, 1)
+            return (
+                s.scalar(select(func.count()).select_from(Candidate)),
+                s.scalar(select(func.count()).select_from(Photo)),
+                s.scalar(select(func.count()).select_from(AuditEvent)),
+                s.get(Counter, regno.COUNTER).value,  # type: ignore[union-attr]
+                head.seq if head else None,
+            )
+
+    before = state()
+    assert warmup.warm(operator_ctx) == 1
+    assert state() == before
+    # The rehearsal's photo id is given out again: the index still sees the next photos.
+    second = records.create(operator_ctx, record_for(2), camera(2))
+    again = records.create(operator_ctx, record_for(3), camera(2))
+    assert (first.state, second.state, again.state) == ("ready", "ready", "draft")
+    assert second.registration_no.endswith("0002")  # no serial used up by the rehearsal
+    with operator_ctx.store.read() as s:
+        assert audit.verify(s).ok
+
+
+def test_after_the_warm_up_the_first_save_loads_nothing(station_dir: Path) -> None:
+    """In a new process, as the desk after a login: the first save imports no module."""
+    code = f"""
+import json, sys, threading
+from pathlib import Path
+from station import auth, passwords, queries, records, settings, warmup
+from station.photo.stored import PhotoInput
+from tests.factories import FAST_KDF, OPERATOR, record_for
+settings.KDF_FLOOR = FAST_KDF
+passwords.FINGERPRINT_COST = FAST_KDF
+jpeg = Path({str(PORTRAIT)!r}).read_bytes()
+with auth.login(Path({str(station_dir)!r}), *OPERATOR) as ctx:
+    queries.queue_rows(ctx)
+    worker = threading.Thread(target=warmup.warm, args=(ctx,))
+    worker.start()
+    worker.join()
+    before = set(sys.modules)
+    saved = records.create(ctx, record_for(1), PhotoInput(jpeg, "camera", True))
+    print(json.dumps({{"new": sorted(set(sys.modules) - before), "state": saved.state}}))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"new": [], "state": "ready"}
+
+
+def test_seeded_camera_photos_are_distinct_people(admin_ctx: auth.Context) -> None:
+    ids = seeding.seed(admin_ctx, 12, "ready", rng_seed=5, photos="camera")
+    with admin_ctx.store.read() as s:
+        photos = [records.get(s, i).photo for i in ids]
+        assert all(p is not None and p.source == "camera" and p.phash for p in photos)
+        assert len({p.sha256 for p in photos if p}) == 12
+        assert all(27_000 < len(p.jpeg) < 41_000 for p in photos if p)
+        assert {records.get(s, i).state for i in ids} == {"ready"}  # no look-alikes flagged
+    with pytest.raises(Exception, match="photos"):
+        seeding.seed(admin_ctx, 1, "ready", photos="film")
+    assert seeding.camera_photo((1, 2, 3)) == seeding.camera_photo((1, 2, 3))
+    assert seeding.camera_photo((1, 2, 3)) != seeding.camera_photo((1, 2, 4))
+
+
+def test_a_photo_hashed_before_is_not_decoded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from station.photo import phash
+
+    jpeg = placeholder_jpeg() + b"\0"  # bytes of its own
+    calls: list[int] = []
+    real = phash.perceptual_hash
+
+    def counted(data: bytes) -> str:
+        calls.append(1)
+        return real(data)
+
+    monkeypatch.setattr(phash, "perceptual_hash", counted)
+    assert duplicates.photo_hash(jpeg) == duplicates.photo_hash(bytes(jpeg)) == real(jpeg)
+    assert len(calls) == 1
