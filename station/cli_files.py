@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 ROSTER_PROBLEMS_SHOWN = 50  # on stderr; the errors workbook has them all
 # Problems after which no photo can be cut from the picture (the rest are warnings for crop).
-PHOTO_CROP_BLOCKERS = ("no_face", "multiple_faces", "face_too_large")
+PHOTO_CROP_BLOCKERS = ("no_face", "multiple_faces", "face_too_small", "face_too_large")
 
 
 def _progress_printer() -> Callable[[int, int], None] | None:

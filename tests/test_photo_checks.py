@@ -84,6 +84,10 @@ def shrunk(img: np.ndarray) -> np.ndarray:
     return _scaled(img, 0.55)
 
 
+def far(img: np.ndarray) -> np.ndarray:
+    return _scaled(img, 0.3)  # the face 10 % of the height: only the small-face pass sees it
+
+
 def zoomed(img: np.ndarray) -> np.ndarray:
     return _scaled(img, 1.8)
 
@@ -124,6 +128,7 @@ def cat(_img: np.ndarray) -> np.ndarray:
         (motion_blurred, "blurry"),
         (shifted, "off_center"),
         (shrunk, "face_too_small"),
+        (far, "face_too_small"),
         (zoomed, "face_too_large"),
         (turned(18), "head_tilted"),  # still found upright, the eyes give the angle
         (turned(-18), "head_tilted"),  # found only in the frame turned back

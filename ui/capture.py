@@ -73,7 +73,10 @@ class CameraWorker(QObject):
                 now = time.monotonic()
                 if now - last_check >= CHECK_INTERVAL:
                     verdict = check_frame(image, self.profile)
-                    last_check = now
+                    # Counted from the check's end: a slow check (an empty, cluttered room
+                    # makes the small-face search take up to 0.1 s) still leaves the preview
+                    # its frames in between.
+                    last_check = time.monotonic()
                 # Drop frames the GUI has no time for (never the checked ones): a slow
                 # paint must not pile up a queue of pictures in memory.
                 with self._lock:

@@ -8,7 +8,7 @@ can be judged in the dark), then who is in the picture, then distance and positi
 pose, then the finer points of light, focus and background.
 
 A frame that passes can always be cropped: the position checks use the same placement as
-``crop_and_encode``.
+``crop_and_encode``, and a face it calls too small is one ``crop_and_encode`` refuses.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from station.photo import detect
-from station.photo.crop import place_crop
+from station.photo.crop import face_too_small, place_crop
 from station.photo.detect import Box
 from station.photo.images import as_bgr
 from station.photo.profiles import Background, Checks, Profile
@@ -108,21 +108,21 @@ def check_frame(frame_bgr: np.ndarray, profile: Profile) -> Verdict:
         face, window = detect.refine_face(frame, faces[0])
         eyes = detect.find_eyes(window, face)
         tilt = detect.tilt_degrees(eyes)
-    else:
-        tilted = detect.find_tilted_face(scaled)
-        if tilted is None:
-            m["faces"] = 0
-            if m["frame_luma"] < c.frame_luma_min:
-                problems.append("too_dark")
-            elif m["frame_luma"] > c.frame_luma_max:
-                problems.append("too_bright")
-            problems.append("no_face")
-            return _verdict(problems, m, None, [])
+    elif (tilted := detect.find_tilted_face(scaled)) is not None:
         face, tilt = tilted
         faces = [face]
         window = detect.face_window(frame, face)
         eyes = []
         m["tilt_estimated"] = 1.0
+    elif faces := detect.find_small_faces(frame):
+        # Someone too far back for the coarse pass: face_too_small below, not no_face.
+        face = faces[0]
+        window = detect.face_window(frame, face)
+        eyes = detect.find_eyes(window, face)
+        tilt = detect.tilt_degrees(eyes)
+        m["small_face_pass"] = 1.0
+    else:
+        return _no_face(c, m)
     m["faces"] = len(faces)
     m["eyes"] = len(eyes)
     if len(faces) > 1:
@@ -131,7 +131,7 @@ def check_frame(frame_bgr: np.ndarray, profile: Profile) -> Verdict:
     fx, fy, fw, fh = face
     m.update(face_x=fx, face_y=fy, face_w=fw, face_h=fh)
     m["face_fraction"] = fh / height
-    if m["face_fraction"] < c.face_min_fraction or fw < c.face_min_px:
+    if face_too_small(face, height, profile):
         problems.append("face_too_small")
     m["center_offset"] = (fx + fw / 2 - width / 2) / width
     placed = place_crop(width, height, face, detect.eye_line_y(face, eyes), profile)
@@ -151,6 +151,18 @@ def check_frame(frame_bgr: np.ndarray, profile: Profile) -> Verdict:
     if _background(scaled, face, profile, m):
         problems.append("background_not_plain")
     return _verdict(problems, m, face, eyes)
+
+
+def _no_face(c: Checks, m: dict[str, float]) -> Verdict:
+    # Without a face only the whole frame's light can be judged, and it is told first.
+    m["faces"] = 0
+    problems = []
+    if m["frame_luma"] < c.frame_luma_min:
+        problems.append("too_dark")
+    elif m["frame_luma"] > c.frame_luma_max:
+        problems.append("too_bright")
+    problems.append("no_face")
+    return _verdict(problems, m, None, [])
 
 
 def _verdict(

@@ -39,6 +39,17 @@ class Placement:
         return x0, y0, x1, y1
 
 
+def face_too_small(face: Box, frame_height: int, profile: Profile) -> bool:
+    """Too little face for the profile's photo: its crop would be a small picture blown up.
+
+    Below the profile's share of the frame height (a candidate too far from the camera) or
+    its width in pixels (a small picture from a file). ``check_frame`` calls this
+    face_too_small and ``crop_and_encode`` refuses it, so the two always agree.
+    """
+    c = profile.checks
+    return face[3] / frame_height < c.face_min_fraction or face[2] < c.face_min_px
+
+
 def place_crop(
     frame_width: int, frame_height: int, face: Box, eye_y: float, profile: Profile
 ) -> Placement | str:
@@ -96,8 +107,8 @@ def crop_and_encode(frame_bgr: np.ndarray, profile: Profile, face: Box | None = 
     """
     frame = as_bgr(frame_bgr)
     if face is None:
-        scaled = detect.shrink(frame)
-        faces = detect.find_faces(scaled)
+        # The small-face pass too, so that a face too far away is refused as too small.
+        faces = detect.find_faces(detect.shrink(frame)) or detect.find_small_faces(frame)
         if not faces:
             raise PhotoError("画面中没有找到人脸，请正对镜头", "no face in the picture")
         if len(faces) > 1:
@@ -106,8 +117,12 @@ def crop_and_encode(frame_bgr: np.ndarray, profile: Profile, face: Box | None = 
     else:
         face = (int(face[0]), int(face[1]), int(face[2]), int(face[3]))
         window = detect.face_window(frame, face)
-    eyes = detect.find_eyes(window, face)
     height, width = frame.shape[:2]
+    if face_too_small(face, height, profile):
+        raise PhotoError(
+            "人脸太小，无法按规格裁剪，请靠近一些", "the face is too small to frame: come closer"
+        )
+    eyes = detect.find_eyes(window, face)
     placed = place_crop(width, height, face, detect.eye_line_y(face, eyes), profile)
     if placed == "face_too_large":
         raise PhotoError("人脸太大，无法按规格裁剪，请离远一些", "the face is too large to frame")
