@@ -133,7 +133,21 @@ def blockers_in(s: Session, ctx: Context, c: Candidate) -> list[Blocker]:
     found: list[Blocker] = []
     for name in _unmet(ahead, facts):
         found += _explain(name, s, c, state, checked)
+    if Action.EXPORT in ahead:
+        found += _export_stopped(ctx)
     return found
+
+
+def _export_stopped(ctx: Context) -> list[Blocker]:
+    """Not a guard of the record's own but of the station: no export after a failed
+    integrity check (:func:`station.integrity.before_export` refuses it the same way)."""
+    from station import integrity
+
+    state = integrity.read_state(ctx.store)
+    if not state.failed:
+        return []
+    refused = integrity.refusal(state)
+    return [Blocker("integrity_failed", Actor.SUPERVISOR, refused.message_zh, refused.message_en)]
 
 
 def forward_actions(state: State) -> list[Action]:

@@ -133,6 +133,25 @@ def former_divisions() -> dict[str, list[FormerDivision]]:
     return out
 
 
+def current_successors(code: str) -> list[str]:
+    """The codes in use today that took over a former code's area, following the chain
+    through codes abolished in turn (410321 偃师县 → 410381 偃师市 → 410307 偃师区)."""
+    table, former = divisions(), former_divisions()
+    found: list[str] = []
+    seen = {code}
+    todo = list(former[code][-1].successors) if code in former else []
+    while todo:
+        nxt = todo.pop(0)
+        if nxt in seen:
+            continue
+        seen.add(nxt)
+        if nxt in table:
+            found.append(nxt)
+        elif nxt in former:
+            todo.extend(former[nxt][-1].successors)
+    return found
+
+
 def known_ever(code: str) -> bool:
     """Whether ``code`` is or was a division code (any level) since 1981: what the first six
     digits of a resident ID number may carry."""

@@ -493,7 +493,10 @@ def _record(ctx: Context, seen: PhotoCheck, found: _Found) -> PhotoCheck:
             )
         elif found.end:
             state.finished = now
-            state.failed_at, state.failed_photo, state.problem, state.detail = "", 0, "", ""
+            # A clean photo pass lifts only a photo failure: damage the whole check found
+            # elsewhere (another table, the free list) stays until a whole check passes.
+            if state.problem != "database":
+                state.failed_at, state.failed_photo, state.problem, state.detail = "", 0, "", ""
             conn.execute(
                 text("INSERT OR REPLACE INTO station_state (name, value) VALUES (:n, :v)"),
                 {"n": database.LAST_FULL_CHECK, "v": now},

@@ -589,6 +589,10 @@ def rehearse_create(ctx: Context, raw: Mapping[str, Any], photo: PhotoInput | No
     are loaded (station/warmup.py, after a login, so that the first save costs what a later
     one does). It waits for the write lock like a save, and holds it for one save's time."""
     checked = _validated(ctx, raw)
+    if photo is not None and photo.source != "demo":
+        # Hashed before the write lock: the first hash loads OpenCV, which a real save in
+        # another thread must not wait for (the result is remembered for the save below).
+        duplicates.photo_hash(photo.jpeg)
     with ctx.store.engine.connect() as connection:
         transaction = connection.begin()
         try:

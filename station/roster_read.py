@@ -183,9 +183,17 @@ def _check_sizes(data: bytes) -> None:
                 ):
                     raise too_big
             for part in parts:
+                rows, dtd = _scan(z, part)
+                if dtd:
+                    # openpyxl parses every part with the standard library's XML parser,
+                    # which expands internal entities: a workbook declares no DTD.
+                    raise RosterUnusable(
+                        "文件中含有不允许的 XML 声明（DTD），不像 Excel 保存的工作簿，请在 Excel 中另存后再导入",
+                        f"{part.filename} declares a DTD: not a workbook Excel saved",
+                    )
                 if (
                     part.filename.startswith("xl/worksheets/")
-                    and _rows_in(z, part) > MAX_ROWS + HEADER_SEARCH_ROWS
+                    and rows > MAX_ROWS + HEADER_SEARCH_ROWS
                 ):
                     raise RosterUnusable(
                         f"一次最多导入 {MAX_ROWS} 行，请把名单拆成几个文件",
@@ -197,14 +205,24 @@ def _check_sizes(data: bytes) -> None:
         ) from None
 
 
-def _rows_in(z: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
-    rows, tail = 0, b""
+_DTD_MARKS = tuple("<!DOCTYPE".encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def _scan(z: zipfile.ZipFile, part: zipfile.ZipInfo) -> tuple[int, bool]:
+    """(rows counted, whether a DTD is declared) of one part, as it streams by."""
+    rows, dtd, tail = 0, False, b""
     with z.open(part) as stream:
         while block := stream.read(1 << 20):
             chunk = tail + block
-            rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-            tail = chunk[-4:]  # shorter than a tag: nothing is counted twice
-    return rows
+            # A tag wholly in the carried tail was counted with the block before.
+            rows += _row_tags(chunk) - _row_tags(tail)
+            dtd = dtd or any(mark in chunk for mark in _DTD_MARKS)
+            tail = chunk[-17:]  # room for a whole DTD mark across two blocks
+    return rows, dtd
+
+
+def _row_tags(data: bytes) -> int:
+    return data.count(b"<row ") + data.count(b"<row>")
 
 
 def _load(data: bytes) -> Workbook:

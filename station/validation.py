@@ -253,18 +253,27 @@ def check_division(value: str, fld: str = "household_division") -> list[Issue]:
     former = codes.former_divisions().get(value)
     if former:
         last = former[-1]
-        successors = "、".join(
-            f"{c} {codes.division_full_name(c) or ''}".strip() for c in last.successors
+        # Suggest only what the field accepts: a successor that is a whole prefecture is
+        # named as where to look, not as a code to take.
+        table = codes.divisions()
+        current = codes.current_successors(value)
+        units = [c for c in current if codes.is_smallest_unit(table[c])]
+        areas = [c for c in current if c not in units]
+        names = "、".join(f"{c} {codes.division_full_name(c) or ''}".strip() for c in units)
+        within = "、".join(codes.division_full_name(c) or c for c in areas)
+        advice = (
+            f"：{names}"
+            if units
+            else (f"：在{within}下选择所属县区" if areas else "（请按户口簿填写）")
         )
         then = f"{last.full_name}，{last.start}–{last.end} 年使用"
         return [
             _issue(
                 fld,
                 "division_abolished",
-                f"“{value}”是已停用的旧代码（{then}），请选择现行代码"
-                + (f"：{successors}" if successors else ""),
+                f"“{value}”是已停用的旧代码（{then}），请选择现行代码{advice}",
                 f"{value} was abolished in {last.end}; choose a current code"
-                + (f" ({', '.join(last.successors)})" if last.successors else ""),
+                + (f" ({', '.join(units or areas)})" if current else ""),
             )
         ]
     return [

@@ -180,6 +180,22 @@ def test_an_exported_record_waits_for_the_countys_receipt_of_its_batch(
     assert "回执" in receipt.message_zh
 
 
+def test_a_signed_record_is_told_the_export_is_stopped_after_a_failed_check(
+    admin_ctx: auth.Context,
+) -> None:
+    from station import integrity
+    from station.errors import StoreError
+
+    (cid,) = seeding.seed(admin_ctx, 1, "signed", rng_seed=4)
+    assert blockers.why(admin_ctx, cid).blockers == []
+    integrity.note_full_check(admin_ctx.store, ok=False, problem="Page 77 is never used")
+    (stopped,) = blockers.why(admin_ctx, cid).blockers
+    assert (stopped.code, stopped.actor) == ("integrity_failed", blockers.Actor.SUPERVISOR)
+    with pytest.raises(StoreError) as refused:
+        integrity.before_export(admin_ctx)
+    assert stopped.message_zh == refused.value.message_zh  # the same words as the export's
+
+
 def test_the_county_states(admin_ctx: auth.Context) -> None:
     acknowledged, approved, rejected = (
         seeding.seed(admin_ctx, 1, state, rng_seed=n)[0]

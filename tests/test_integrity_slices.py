@@ -331,6 +331,21 @@ def test_a_pass_that_ends_clean_lifts_an_old_failure(admin_ctx: Context) -> None
     integrity.before_export(admin_ctx)  # no refusal
 
 
+def test_a_clean_photo_pass_does_not_lift_a_failure_of_the_whole_check(
+    admin_ctx: Context,
+) -> None:
+    """Damage the whole check found elsewhere (a table, the free list) is no photo's: only a
+    whole check that passes lifts it."""
+    seeding.seed(admin_ctx, 2, "ready", rng_seed=6)
+    integrity.note_full_check(admin_ctx.store, ok=False, problem="Page 77 is never used")
+    state = integrity.finish_now(admin_ctx, restart=True)
+    assert state.finished and state.failed and state.problem == "database"
+    with pytest.raises(StoreError):
+        integrity.before_export(admin_ctx)
+    integrity.note_full_check(admin_ctx.store, ok=True)
+    integrity.before_export(admin_ctx)  # no refusal
+
+
 def test_doctor_and_the_command_show_and_finish_the_pass(
     station_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

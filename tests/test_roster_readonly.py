@@ -231,9 +231,8 @@ def _entities(text: str) -> str:
         (_truncated, SHEET_XML),
         (_wrong_end_tag_far_down, SHEET_XML),
         (_truncated, "xl/worksheets/sheet2.xml"),  # a hidden sheet, never imported
-        (_entities, SHEET_XML),
     ],
-    ids=["truncated", "wrong-end-tag", "other-sheet", "dtd"],
+    ids=["truncated", "wrong-end-tag", "other-sheet"],
 )
 def test_a_malformed_sheet_is_refused_like_any_damaged_file(
     admin_ctx: Context, tmp_path: Path, edit: Any, part: str
@@ -250,6 +249,33 @@ def test_a_malformed_sheet_is_refused_like_any_damaged_file(
         roster.import_roster(admin_ctx, path)
     assert caught.value.message_zh.startswith("文件已损坏或不是有效的 .xlsx 工作簿（")
     assert caught.value.exit_code == 2
+    assert state_of(admin_ctx) == before
+
+
+def _entities_in_a_cell(text: str) -> str:
+    # No merges, no formulas: only openpyxl's own parser would read this sheet.
+    dtd = '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+    text = text.replace("<worksheet", dtd + "<worksheet", 1)
+    return re.sub(r"(<is><t>)([^<]*花园路[^<]*)(</t>)", r"\1\2&b;\3", text, count=1)
+
+
+@pytest.mark.parametrize("edit", [_entities, _entities_in_a_cell], ids=["merges", "plain"])
+@pytest.mark.parametrize("part", [SHEET_XML, "xl/worksheets/sheet2.xml", "[Content_Types].xml"])
+def test_a_part_that_declares_a_dtd_is_refused_before_any_parser_reads_it(
+    admin_ctx: Context, tmp_path: Path, edit: Any, part: str
+) -> None:
+    def hidden_sheet(ws: Any) -> None:
+        ws.parent.create_sheet("备用").sheet_state = "hidden"
+
+    path = write_roster(tmp_path / "r.xlsx", [record_for(i) for i in range(5)], edit=hidden_sheet)
+    if part == "[Content_Types].xml":
+        edit_sheet(path, lambda t: t.replace("<Types", '<!DOCTYPE Types [<!ENTITY x "y">]><Types', 1), part)  # fmt: skip
+    else:
+        edit_sheet(path, edit, part)
+    before = state_of(admin_ctx)
+    with pytest.raises(RosterUnusable) as caught:
+        roster.import_roster(admin_ctx, path)
+    assert "DTD" in caught.value.message_zh and caught.value.exit_code == 2
     assert state_of(admin_ctx) == before
 
 

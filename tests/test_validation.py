@@ -8,6 +8,7 @@ from station import codes, idnumber
 from station.validation import (
     AgeRule,
     Policy,
+    check_division,
     check_name,
     normalise_name,
     normalise_phone,
@@ -203,6 +204,19 @@ def test_an_abolished_code_names_the_codes_that_took_over() -> None:
     )
     assert "110101 北京市东城区" in issues[0].message_zh
     assert "崇文区" in issues[0].message_zh and "1981–2010" in issues[0].message_zh
+
+
+def test_every_code_suggested_for_an_abolished_one_is_accepted() -> None:
+    """The advice follows chains of codes abolished in turn, and names only what the field
+    takes (410321 偃师县 → 410381 偃师市, itself abolished in 2021 → 410307 偃师区)."""
+    message = validate_candidate(valid_record(household_division="410321"), POLICY)
+    assert "410307 河南省洛阳市偃师区" in message.for_field("household_division")[0].message_zh
+    for code in codes.former_divisions():
+        if code in codes.divisions():
+            continue
+        for suggested in codes.current_successors(code):
+            if codes.is_smallest_unit(codes.divisions()[suggested]):
+                assert check_division(suggested) == [], (code, suggested)
 
 
 @pytest.mark.parametrize(

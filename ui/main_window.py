@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -165,8 +166,6 @@ class MainWindow(QMainWindow):
     def _check_photos_in_background(self) -> None:
         """The day's photo check (station/integrity.py), one short slice at a time off the
         GUI thread, the next one started only when the last has ended."""
-        import logging
-
         from station import integrity
 
         context = self.context
@@ -387,9 +386,12 @@ class MainWindow(QMainWindow):
 
         def trouble(exc: BaseException) -> None:  # a passive label: said there, no dialog
             if not isinstance(exc, StationError):
-                show_error(self, exc)
-            elif self.why_for == candidate_id:
-                self.why.setText(i18n.message(exc))
+                # Logged with its trace; one selection must not raise a dialog per click.
+                logging.getLogger(__name__).error("why-stuck reading", exc_info=exc)
+            if self.why_for == candidate_id:
+                self.why.setText(
+                    i18n.message(exc) if isinstance(exc, StationError) else type(exc).__name__
+                )
 
         self.why_reading = start(
             self, lambda _p: blockers.why(context, candidate_id), shown, trouble
