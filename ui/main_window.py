@@ -35,7 +35,7 @@ from station.roles import Permission, allows
 from ui import i18n
 from ui.candidate_form import CandidateDialog
 from ui.labels import role_label, state_label
-from ui.operations import Operation, run_with_progress, show_error, start
+from ui.operations import Operation, background_pool, run_with_progress, show_error, start
 from ui.queue_model import QueueModel
 from ui.roster_dialog import RosterPreview, import_summary, import_work, preview_work
 from ui.upload_status import UploadStatus
@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
             from station import warmup
 
             context = self.context
-            start(self, lambda _p: warmup.warm(context), lambda _n: None)
+            start(self, lambda _p: warmup.warm(context), lambda _n: None, pool=background_pool())
             self._check_photos_in_background()
         self.ready = True
 
@@ -178,7 +178,13 @@ class MainWindow(QMainWindow):
             logging.getLogger(__name__).error("photo check", exc_info=exc)
 
         self.photo_check.timeout.connect(
-            lambda: start(self, lambda _p: integrity.background_slice(context), ended, failed)
+            lambda: start(
+                self,
+                lambda _p: integrity.background_slice(context),
+                ended,
+                failed,
+                pool=background_pool(),
+            )
         )
         self.photo_check.start(integrity.FIRST_SLICE_AFTER_MS)
 

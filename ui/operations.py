@@ -157,6 +157,20 @@ def refusal_in(
     return failed
 
 
+_background: QThreadPool | None = None
+
+
+def background_pool() -> QThreadPool:
+    """One thread for work nobody waits for (the warm-up after login, the photo check's
+    slices): on a 2-core desk Qt's global pool has two threads, and what the operator asks
+    for must never queue behind them."""
+    global _background
+    if _background is None:
+        _background = QThreadPool()
+        _background.setMaxThreadCount(1)
+    return _background
+
+
 def start(
     parent: QWidget,
     work: Work,
