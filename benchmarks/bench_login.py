@@ -22,7 +22,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,27 +30,14 @@ sys.path.insert(0, str(ROOT))
 
 from station import auth, database, integrity, records, seeding  # noqa: E402
 from station.keyslots import KeySlots  # noqa: E402
-from station.settings import Settings, save  # noqa: E402
-from station.setup import init_station  # noqa: E402
 
-LOGIN, PASSWORD = "bench", "bench-password"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_store import LOGIN, PASSWORD, make_bench_station  # noqa: E402
 
 
 def bench_station(keep: str | None) -> Path:
-    """The benchmark station (the same as bench_store.py's): made in ``keep`` if new."""
-    directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench-login-"))
-    if not (directory / "keyslots.json").exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        save(directory, Settings(registration_no_template="{yy}{county}{station}{serial:06d}"))
-        init_station(
-            directory,
-            name="基准测试",
-            county_code="410105",
-            number=1,
-            admin_login=LOGIN,
-            admin_password=PASSWORD,
-        )
-    return directory
+    """The benchmark station (bench_store.py's), not logged in: the login is what is timed."""
+    return make_bench_station(keep, "bench-login-")
 
 
 def store_of(directory: Path) -> database.Store:

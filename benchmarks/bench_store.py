@@ -71,9 +71,12 @@ def photo_of_size(target: int) -> bytes:
     return base[:2] + chunks + base[2:]
 
 
-def bench_station(keep: str | None, prefix: str) -> tuple[Path, auth.Context]:
-    """The benchmark station in ``keep`` (made there if new) or in a new temporary folder,
-    logged in; the other benchmarks that need a large station use it too."""
+LOGIN, PASSWORD = "bench", "bench-password"
+
+
+def make_bench_station(keep: str | None, prefix: str) -> Path:
+    """The benchmark station in ``keep`` (made there if new) or in a new temporary folder; the
+    other benchmarks that need a large station use it too."""
     directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
     if not (directory / "keyslots.json").exists():
         # The default 4-digit serial holds 9,999 candidates, plenty for one registration
@@ -84,10 +87,16 @@ def bench_station(keep: str | None, prefix: str) -> tuple[Path, auth.Context]:
             name="基准测试",
             county_code="410105",
             number=1,
-            admin_login="bench",
-            admin_password="bench-password",
+            admin_login=LOGIN,
+            admin_password=PASSWORD,
         )
-    return directory, auth.login(directory, "bench", "bench-password")
+    return directory
+
+
+def bench_station(keep: str | None, prefix: str) -> tuple[Path, auth.Context]:
+    """:func:`make_bench_station`, logged in."""
+    directory = make_bench_station(keep, prefix)
+    return directory, auth.login(directory, LOGIN, PASSWORD)
 
 
 def raw_connection(path: Path, key: bytes) -> Any:
