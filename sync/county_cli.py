@@ -158,10 +158,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     paths = _paths(args.files)
     home = _home(args)
+    engine = _engine(args)
+    if engine.dialect.name == "sqlite" and args.jobs > 1:
+        raise UsageError(
+            "SQLite 一次只能写入一个批次（--jobs 1）；多个报名点同时入库请用 PostgreSQL"
+            "（--db postgresql://…）",
+            "SQLite stores one batch at a time (--jobs 1); use PostgreSQL for several",
+        )
     keys = home.keys(_passphrase())
     receipts = Path(args.receipts) if args.receipts else home.receipts
     outcomes = ingest_files(
-        _engine(args), keys, paths, pending_dir=home.pending, receipts_dir=receipts
+        engine, keys, paths, pending_dir=home.pending, receipts_dir=receipts, jobs=args.jobs
     )
     return _report(outcomes)
 
@@ -399,6 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "验证并入库，写回执")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--receipts", help="回执目录 (默认 data-dir/receipts)")
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="同时入库 N 个报名点的批次 (默认 1，至多 6；多于 1 需 PostgreSQL；每个报名点仍按序号)",
+    )
 
     us = add("user", None, "审核工作台用户 / county users of the review pages")
     us_sub = us.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

@@ -166,7 +166,7 @@ def check(
     checked = _contents(path, parsed, payload)
     if signer != station.ed25519:
         checked.new_key = signer
-    _check_owned(conn, checked)
+    check_owned(conn, checked)
     if m["sequence"] > chain.next_sequence:
         checked.gap = True
         return checked
@@ -204,7 +204,7 @@ def signer_of(station: Any, m: dict[str, Any]) -> bytes:
     return new
 
 
-def _check_owned(conn: Connection, checked: Checked) -> None:
+def check_owned(conn: Connection, checked: Checked) -> None:
     """A station sends its own records: a 报名号 the county holds from another station is
     refused (it would overwrite or shadow that station's candidate)."""
     numbers = list({str(line["registration_no"]) for line in checked.lines})
@@ -212,7 +212,7 @@ def _check_owned(conn: Connection, checked: Checked) -> None:
         return
     other = conn.execute(
         select(db.candidates.c.registration_no, db.candidates.c.station).where(
-            db.candidates.c.registration_no.in_(numbers),
+            db.among(conn, db.candidates.c.registration_no, numbers),
             db.candidates.c.station != checked.station,
         )
     ).first()

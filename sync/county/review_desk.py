@@ -107,7 +107,7 @@ def upsert_index(conn: Connection, rows: list[dict[str, Any]]) -> None:
         numbers = [r["registration_no"] for r in rows if r["station"] == station]
         for chunk in (numbers[i : i + 500] for i in range(0, len(numbers), 500)):
             conn.execute(delete(t).where(t.c.station == station, t.c.registration_no.in_(chunk)))
-    conn.execute(insert(t), rows)
+    db.insert_rows(conn, t, rows)  # binary COPY on PostgreSQL
 
 
 def mark_duplicates(conn: Connection, id_numbers: list[str]) -> None:
