@@ -15,10 +15,12 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from station import jsonio
+from station.database import held_for_statement
 from station.models import AuditEvent, ChainHead
 
 if TYPE_CHECKING:
@@ -81,34 +83,9 @@ def append(
     reason: str = "",
     detail: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-) -> AuditEvent:
+) -> None:
     """Add the next event in the caller's transaction (it commits with the change it records)."""
-    head = session.get(ChainHead, 1)
-    seq = head.seq + 1 if head else 1
-    prev = head.hash if head else GENESIS
-    when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
-    detail_json = canonical_json(detail or {})
-    digest = event_hash(seq, when, actor, action, candidate_id, version, reason, detail_json, prev)
-    event = AuditEvent(
-        seq=seq,
-        at=when,
-        actor=actor,
-        action=action,
-        candidate_id=candidate_id,
-        version=version,
-        reason=reason,
-        detail=detail_json,
-        prev_hash=prev,
-        hash=digest,
-    )
-    session.add(event)
-    if head is None:
-        session.add(ChainHead(id=1, seq=seq, hash=digest))
-    else:
-        head.seq, head.hash = seq, digest
-    # No flush here: the event goes to the database with the change it records, in the
-    # caller's next flush or commit (one round trip instead of two in bulk imports).
-    return event
+    append_events(session, actor, [(action, candidate_id, version, reason, detail or {})], at=at)
 
 
 def append_many(
@@ -120,17 +97,50 @@ def append_many(
     reason: str = "",
     at: dt.datetime | None = None,
 ) -> None:
-    """Many events of one kind at once, ``(candidate_id, version, detail)`` each: the same
-    chain as :func:`append`, written in one INSERT (a batch export changes 500 records, a
-    roster import stores 250 a commit). ``at``: when they happened, as :func:`append` takes it."""
+    """Many events of one kind at once, ``(candidate_id, version, detail)`` each (a batch
+    export changes 500 records, a roster import stores 250 a commit)."""
+    append_events(
+        session,
+        actor,
+        [(action, cid, version, reason, detail) for cid, version, detail in events],
+        at=at,
+    )
+
+
+#: An event to append: (action, candidate_id, version, reason, detail).
+NewEvent = tuple[str, int | None, int | None, str, dict[str, Any]]
+
+
+# Built once: constructing a statement costs a save more than running it.
+_HEAD = select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)
+_NEW_EVENTS = insert(AuditEvent)
+_NEW_HEAD = insert(ChainHead).values(id=1, seq=bindparam("to_seq"), hash=bindparam("to_hash"))
+_MOVE_HEAD = (
+    update(ChainHead)
+    .where(ChainHead.id == 1)
+    .values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
+)
+
+
+def append_events(
+    session: Session, actor: str, events: list[NewEvent], *, at: dt.datetime | None = None
+) -> None:
+    """The events, in order, chained one to the next, in the caller's transaction and in one
+    INSERT. ``at``: when they happened (now by default).
+
+    Plain statements on the caller's connection, not ORM objects: the head is read, the
+    events inserted and the head moved at once (a save's look-up and flush of the head cost
+    more than the rest of its audit)."""
     if not events:
         return
-    head = session.get(ChainHead, 1)
+    connection = session.connection()
+    held = held_for_statement(session, ChainHead, 1)
+    head = connection.execute(_HEAD).first()
     seq = head.seq if head else 0
     prev = head.hash if head else GENESIS
     when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
     rows = []
-    for candidate_id, version, detail in events:
+    for action, candidate_id, version, reason, detail in events:
         seq += 1
         detail_json = canonical_json(detail)
         digest = event_hash(
@@ -151,11 +161,11 @@ def append_many(
             }
         )
         prev = digest
-    session.execute(insert(AuditEvent), rows)
-    if head is None:
-        session.add(ChainHead(id=1, seq=seq, hash=prev))
-    else:
-        head.seq, head.hash = seq, prev
+    connection.execute(_NEW_EVENTS, rows)
+    connection.execute(_MOVE_HEAD if head else _NEW_HEAD, {"to_seq": seq, "to_hash": prev})
+    if held is not None:
+        set_committed_value(held, "seq", seq)
+        set_committed_value(held, "hash", prev)
 
 
 @dataclass(frozen=True, slots=True)

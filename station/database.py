@@ -26,6 +26,19 @@ DB_FILE = "station.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+def held_for_statement(session: Session, model: type[Any], key: Any) -> Any:
+    """The object of ``model`` with this primary key that ``session`` holds, or None; flushed
+    first when it has changes not yet written. For code that reads and changes the row with
+    plain statements (a save's counter and audit head, :mod:`station.regno`,
+    :mod:`station.audit`): the statement then sees what the object says, and the caller
+    tells the object what the statement wrote (``set_committed_value``), so that a later
+    flush of the object does not write an old value back."""
+    held = session.identity_map.get(session.identity_key(model, key))
+    if held is not None and (held in session.dirty or held in session.new):
+        session.flush()
+    return held
+
+
 def _engine(path: Path, key: bytes, *, exclusive: bool = False) -> Engine:
     # The dialect sends `pragma key="<password>"`; "x'<hex>'" is SQLCipher's raw-key form,
     # which skips its own PBKDF2: the key is already random and Argon2 guarded it.

@@ -17,8 +17,14 @@ def loads(text: str | bytes) -> Any:
     (``"\\ud800"``, which no UTF-8 text can hold) are refused. With duplicate keys a reader
     that keeps the first value and one that keeps the last would see two documents under one
     signature."""
+    if isinstance(text, bytes | bytearray):
+        # As json.loads reads bytes (it would make a new decoder for our hooks every call:
+        # a county ingest parses hundreds of thousands of small documents).
+        plain = text.decode(json.detect_encoding(text), "surrogatepass")
+    else:
+        plain = text
     try:
-        value = json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
+        value = _DECODER.decode(plain)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     if _may_hold_surrogates(text):
@@ -45,16 +51,19 @@ def _may_hold_surrogates(text: str | bytes) -> bool:
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {twice!r}")
     return out
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant)
 
 
 def _no_surrogates(value: Any) -> None:

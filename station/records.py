@@ -28,7 +28,7 @@ from station.errors import DuplicateCandidate, NotFound, TransitionRefused, Vali
 from station.fields import CARD_FIELDS
 from station.fields import label_zh as field_label_zh
 from station.lifecycle import Action, Facts, State
-from station.models import Candidate, CandidateVersion, ChainHead, Photo, utcnow
+from station.models import Candidate, CandidateVersion, Photo, utcnow
 from station.photo import duplicates, review
 from station.photo.stored import PhotoInput, jpeg_dimensions
 from station.roles import Permission, Role
@@ -418,9 +418,6 @@ def _create_rows(
     ctx.require(Permission.COLLECT)
     data = result.data
     _ensure_unique_id_number(s, data.id_number, None)
-    # Each audit event reads the chain's head; held here, it is read once for the save's two
-    # or three (an object nobody holds leaves the session and is read again, with a flush).
-    _head = s.get(ChainHead, 1)
     actor = ctx.operator.login
     now = utcnow()
     stored_fields = _card_fields(card_fields)
@@ -444,19 +441,13 @@ def _create_rows(
     photo_ok = False
     if photo is not None:
         photo_id, photo_ok = _store_photo(s, ctx, candidate_id, 1, photo)
-    audit.append(
-        s,
-        actor,
-        "create",
-        candidate_id=candidate_id,
-        version=1,
-        detail={
-            "registration_no": values["registration_no"],
-            "source": source,
-            "demo": is_demo,
-            **({"card_fields": stored_fields.split(",")} if stored_fields else {}),
-        },
-    )
+    created = {
+        "registration_no": values["registration_no"],
+        "source": source,
+        "demo": is_demo,
+        **({"card_fields": stored_fields.split(",")} if stored_fields else {}),
+    }
+    events: list[audit.NewEvent] = [("create", candidate_id, 1, "", created)]
     state = State.DRAFT
     if photo is not None:
         changes: dict[str, Any] = {"photo_id": photo_id}
@@ -464,9 +455,12 @@ def _create_rows(
         if result.ok and photo_ok:
             facts = Facts(record_valid=True, photo_ok=True)
             rule = lifecycle.check(state, Action.MARK_READY, ctx.operator.role, facts)
-            changes |= _moved(s, ctx, candidate_id, 1, state, rule, Action.MARK_READY)
+            changes |= _moved(
+                s, ctx, candidate_id, 1, state, rule, Action.MARK_READY, events=events
+            )
             state = rule.target
         connection.execute(_SET_CANDIDATE, {"candidate": candidate_id, **changes})
+    audit.append_events(s, actor, events)  # both in one statement
     return candidate_id, values["registration_no"], state.value
 
 
@@ -722,21 +716,19 @@ def _moved(
     reason: str = "",
     detail: dict[str, Any] | None = None,
     replaces: int | None = None,
+    events: list[audit.NewEvent] | None = None,
 ) -> dict[str, Any]:
     """A transition the lifecycle allowed (``rule``): its audit event, and the columns it
-    sets, for the caller to put on the candidate (an object, or a row being written)."""
+    sets, for the caller to put on the candidate (an object, or a row being written).
+    ``events``: the caller appends the event with others (else it is appended now)."""
     event_detail = {"from": state.value, "to": rule.target.value, **(detail or {})}
     if replaces is not None:
         event_detail["replaces_version"] = replaces
-    audit.append(
-        s,
-        ctx.operator.login,
-        action.value,
-        candidate_id=candidate_id,
-        version=version,
-        reason=reason.strip(),
-        detail=event_detail,
-    )
+    event = (action.value, candidate_id, version, reason.strip(), event_detail)
+    if events is None:
+        audit.append_events(s, ctx.operator.login, [event])
+    else:
+        events.append(event)
     return {
         "state": rule.target.value,
         "state_reason": reason.strip(),

@@ -10,9 +10,13 @@ import datetime as dt
 import re
 import string
 from collections.abc import Iterable
+from typing import Protocol
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from station.database import held_for_statement
 from station.errors import StationError, UsageError
 from station.models import Counter, Station
 
@@ -33,7 +37,17 @@ def exam_year(today: dt.date) -> int:
     return today.year + 1 if today.month >= 7 else today.year
 
 
-def render(template: str, station: Station, serial: int, today: dt.date) -> str:
+class StationCode(Protocol):
+    """What a number needs of the station: its ``Station`` or a row of these two columns."""
+
+    @property
+    def county_code(self) -> str: ...
+
+    @property
+    def number(self) -> int: ...
+
+
+def render(template: str, station: StationCode, serial: int, today: dt.date) -> str:
     year = exam_year(today)
     return template.format(
         yy=f"{year % 100:02d}",
@@ -56,28 +70,49 @@ def next_number(session: Session, template: str, today: dt.date | None = None) -
     return next_numbers(session, template, 1, today)[0]
 
 
+# Built once: constructing a statement costs a save more than running it.
+_STATION = select(Station.county_code, Station.number).where(Station.id == 1)
+_TAKE = (
+    update(Counter)
+    .where(Counter.name == COUNTER)
+    .values(value=Counter.value + bindparam("count"))
+    .returning(Counter.value)
+)
+_FIRST = insert(Counter).values(name=COUNTER, value=bindparam("count"))
+_GIVE_BACK = (
+    update(Counter).where(Counter.name == COUNTER).values(value=Counter.value - bindparam("count"))
+)
+
+
 def next_numbers(
     session: Session, template: str, count: int, today: dt.date | None = None
 ) -> list[str]:
-    """Take ``count`` consecutive serials at once (a roster import numbers a chunk together)."""
+    """Take ``count`` consecutive serials at once (a roster import numbers a chunk together).
+
+    With plain statements on the caller's connection (a save takes one number, and the ORM's
+    look-ups and flush of the station and counter rows were a fifth of its time)."""
     check_template(template)
-    station = session.get(Station, 1)
+    connection = session.connection()
+    station = connection.execute(_STATION).first()
     assert station is not None, "station row missing"
-    counter = session.get(Counter, COUNTER)
-    if counter is None:
-        counter = Counter(name=COUNTER, value=0)
-        session.add(counter)
-    first = counter.value + 1
-    last = counter.value + count
     width = serial_width(template)
-    if width is not None and last >= 10**width:
+    limit = 10**width if width is not None else None
+    held = held_for_statement(session, Counter, COUNTER)
+    last = connection.execute(_TAKE, {"count": count}).scalar_one_or_none()
+    if last is None:  # the first number this station gives out
+        last = count
+        connection.execute(_FIRST, {"count": count})
+    if limit is not None and last >= limit:
+        # Taken back: the caller may go on in this transaction (a roster import reports it).
+        connection.execute(_GIVE_BACK, {"count": count})
         raise StationError(
             f"报名号流水号已用完（{width} 位），请联系县区调整报名号模板",
             f"the {width}-digit serial is exhausted",
         )
-    counter.value = last
+    if held is not None:
+        set_committed_value(held, "value", last)
     day = today or dt.date.today()
-    return [render(template, station, serial, day) for serial in range(first, last + 1)]
+    return [render(template, station, serial, day) for serial in range(last - count + 1, last + 1)]
 
 
 def serial_of(template: str, station: Station, number: str) -> int | None:

@@ -8,6 +8,8 @@ again, and exported for the county.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -32,8 +34,19 @@ def chinese(qapp) -> None:
 
 
 def test_the_whole_desk_path_keeps_sql_off_the_gui_thread(
-    qtbot, station_dir: Path, tmp_path: Path
+    qtbot, station_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from station.photo import duplicates, phash
+
+    hashed: list[tuple[bytes, bool]] = []  # (the photo, on the GUI thread?)
+    real_hash = phash.perceptual_hash
+
+    def recording_hash(jpeg: bytes) -> str:
+        hashed.append((jpeg, threading.current_thread() is threading.main_thread()))
+        return real_hash(jpeg)
+
+    monkeypatch.setattr(phash, "perceptual_hash", recording_hash)
+    monkeypatch.setattr(duplicates, "_remembered", OrderedDict())  # nothing hashed before
     _keys, public = make_county(tmp_path / "county")
     install(station_dir, public)
     frames = _frame_folder(tmp_path, "camera")
@@ -69,6 +82,10 @@ def test_the_whole_desk_path_keeps_sql_off_the_gui_thread(
         qtbot.waitUntil(capture.capture_button.isEnabled, timeout=5000)
         qtbot.mouseClick(capture.capture_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: form.photo_panel.pending is not None, timeout=5000)
+        # Hashed at once, off the GUI thread, while the operator goes on: the save finds it.
+        taken = form.photo_panel.pending.jpeg
+        qtbot.waitUntil(lambda: any(jpeg == taken for jpeg, _ in hashed), timeout=5000)
+        assert (taken, True) not in hashed
         form.revalidate()
         assert form.save_button.isEnabled(), {
             n: e.text() for n, e in form.errors.items() if e.text()
@@ -78,6 +95,7 @@ def test_the_whole_desk_path_keeps_sql_off_the_gui_thread(
         qtbot.waitUntil(lambda: form.candidate_id is not None, timeout=10_000)
         settled(qtbot, form)
         assert form.state == State.READY
+        assert [jpeg for jpeg, _ in hashed].count(taken) == 1  # the save did not hash it again
         candidate_id = form.candidate_id
         idle(qtbot)
         assert values["name"] in [r.name for r in window.model.all_rows]

@@ -511,17 +511,17 @@ def test_a_full_disk_is_reported_as_a_full_disk_and_nothing_is_half_stored(
     from .factories import OPERATOR, record_for
 
     with auth.login(station_dir, *OPERATOR) as ctx:
-        real_append = audit.append
+        real_append = audit.append_events
 
         def full(*args: object, **kwargs: object) -> None:
-            real_append(*args, **kwargs)
+            real_append(*args, **kwargs)  # type: ignore[arg-type]
             raise OperationalError("INSERT", {}, Exception("database or disk is full"))
 
-        monkeypatch.setattr(audit, "append", full)
+        monkeypatch.setattr(audit, "append_events", full)
         with pytest.raises(StoreError, match="the disk is full") as refused:
             records.create(ctx, record_for(1))
         assert "没有保存任何内容" in refused.value.message_zh
-        monkeypatch.setattr(audit, "append", real_append)
+        monkeypatch.setattr(audit, "append_events", real_append)
         with ctx.store.read() as s:
             assert records.count_by_state(s) == {}
 

@@ -106,6 +106,7 @@ class PhotoPanel(QWidget):
         self.show_photo(photo.jpeg)
         if self.session.candidate_id is None:
             self.pending = photo
+            self.session.prepare_photo(photo)
             self.note.setText(self.tr("The photo is stored when the record is saved."))
             self.taken.emit()
             return

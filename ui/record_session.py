@@ -9,6 +9,7 @@ the fresh :class:`station.queries.DeskRecord` on success, the one error message 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from station import drafts, queries, records
 from station.auth import Context
 from station.errors import DuplicateCandidate
 from station.lifecycle import Action, Facts, State
+from station.photo import duplicates
 from station.photo.stored import PhotoInput
 from station.queries import DeskRecord
 from ui.operations import Operation, show_error, start
@@ -169,6 +171,17 @@ class RecordSession(QObject):
     def set_photo(self, photo: PhotoInput) -> Operation:
         candidate_id = self._saved_id()
         return self.run(lambda: records.set_photo(self.ctx, candidate_id, photo))
+
+    def prepare_photo(self, photo: PhotoInput) -> Operation:
+        """A photo taken before the first save, hashed now while the operator goes on typing
+        (the save finds the hash made). A failure is only logged: the save says it again."""
+
+        def failed(exc: BaseException) -> None:
+            logging.getLogger(__name__).warning("photo hashed ahead", exc_info=exc)
+
+        return self.run(
+            lambda: duplicates.prepare(photo), None, failed, reload=False, background=True
+        )
 
     def keep_unsaved(self, values: dict[str, Any]) -> Operation:
         candidate_id = self.candidate_id

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from station import audit
 from station.auth import Context
 from station.models import Candidate, Photo
+from station.photo.stored import PhotoInput
 
 # Built once (each save runs it): the photos stored since the index last looked.
 _SINCE = (
@@ -52,6 +53,14 @@ def photo_hash(jpeg: bytes) -> str:
         while len(_remembered) > _REMEMBERED:
             _remembered.popitem(last=False)
     return value
+
+
+def prepare(photo: PhotoInput) -> None:
+    """Hash a photo ahead of its save (the desk, off the GUI thread, as soon as the photo is
+    accepted and while the operator goes on typing): the save then finds the hash made and
+    saves in a millisecond less."""
+    if photo.source != "demo":
+        photo_hash(photo.jpeg)
 
 
 @dataclass(slots=True)

@@ -117,7 +117,8 @@ def read_file(path: Path) -> bf.Parsed:
     The magic bytes and the size are checked before the file is read whole."""
     f, _size = _open_batch(path)
     with f:
-        return bf.parse(bf.MAGIC + f.read())
+        f.seek(0)  # the whole file in one read (MAGIC + the rest was one more copy of it)
+        return bf.parse(f.read())
 
 
 def peek(path: Path) -> tuple[str, int]:
