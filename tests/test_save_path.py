@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select
 from station import audit, auth, queries, records, regno, seeding, warmup
 from station.errors import DuplicateCandidate, ValidationFailed
 from station.lifecycle import State
-from station.models import AuditEvent, Candidate, ChainHead, Counter, Photo
+from station.models import AuditEvent, Candidate, ChainHead, Counter, Photo, Station
 from station.photo import duplicates
 from station.photo.stored import PhotoInput, placeholder_jpeg
 
@@ -354,3 +354,51 @@ def test_a_photo_hashed_before_is_not_decoded_again(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(phash, "perceptual_hash", counted)
     assert duplicates.photo_hash(jpeg) == duplicates.photo_hash(bytes(jpeg)) == real(jpeg)
     assert len(calls) == 1
+
+
+# --- the counter and the audit head as plain statements ---------------------------------------
+
+
+def test_a_head_and_a_counter_held_by_the_session_stay_in_step(
+    operator_ctx: auth.Context,
+) -> None:
+    """The audit and the 报名号 counter write their rows with plain statements; an object of
+    those rows that the session already holds (changed or not) must neither be overtaken nor
+    write an old value back at the flush."""
+    records.create(operator_ctx, record_for(1))
+    with operator_ctx.store.session() as s:
+        head = s.get(ChainHead, 1)
+        counter = s.get(Counter, regno.COUNTER)
+        assert head is not None and counter is not None
+        seq, serial = head.seq, counter.value
+        audit.append(s, "op", "note", detail={"n": 1})
+        assert head.seq == seq + 1  # the held object says what the statement wrote
+        regno.skip_past(s, operator_ctx.settings.registration_no_template, [])  # touches it
+        counter.value = serial + 5  # a change not yet flushed: the next number follows it
+        number = regno.next_number(s, operator_ctx.settings.registration_no_template)
+        assert (
+            regno.serial_of(
+                operator_ctx.settings.registration_no_template, s.get(Station, 1), number
+            )
+            == serial + 6
+        )
+        audit.append_many(s, "op", "note", [(None, None, {"n": 2}), (None, None, {"n": 3})])
+        s.flush()  # nothing of the held objects is written back
+    with operator_ctx.store.read() as s:
+        assert audit.verify(s).ok
+        stored = s.get(ChainHead, 1)
+        assert stored is not None and stored.seq == seq + 3
+        assert s.get(Counter, regno.COUNTER).value == serial + 6  # type: ignore[union-attr]
+    assert records.create(operator_ctx, record_for(2)).registration_no.endswith(f"{serial + 7:04d}")
+
+
+def test_an_exhausted_serial_takes_nothing(operator_ctx: auth.Context) -> None:
+    from station.errors import StationError
+
+    template = "{county}{serial:01d}"
+    with operator_ctx.store.session() as s:
+        assert regno.next_numbers(s, template, 9)[-1].endswith("9")
+        with pytest.raises(StationError, match="exhausted"):
+            regno.next_numbers(s, template, 1)
+        # The refusal gave the serial back: the transaction can go on and commit.
+        assert s.get(Counter, regno.COUNTER).value == 9  # type: ignore[union-attr]
