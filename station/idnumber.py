@@ -20,6 +20,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"  # index: weighted sum mod 11
@@ -150,10 +151,11 @@ def parse(raw: str, today: dt.date | None = None) -> IdNumber:
     return IdNumber(number, doc_type, birth, gender)
 
 
-def _mainland_provinces() -> set[str]:
+@cache  # the code table is read once (station.codes): so is this (a roster asks per row)
+def _mainland_provinces() -> frozenset[str]:
     from station.codes import provinces  # local: keeps `import station.idnumber` light
 
-    return {code[:2] for code, _ in provinces().items()} - {"71", "81", "82"}
+    return frozenset({code[:2] for code, _ in provinces().items()} - {"71", "81", "82"})
 
 
 def _birth_date(text: str) -> dt.date:

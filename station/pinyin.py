@@ -10,7 +10,7 @@ reading (the middle dot, rare characters the dictionary lacks) are left out.
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 
 @cache
@@ -20,20 +20,23 @@ def _readings() -> dict[int, str]:
     return pinyin_dict
 
 
-def _letters(ch: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)  # bounded: text of any characters may come this way
+def _letters(ch: str) -> tuple[str, ...]:
+    """The initials of a character's readings, worked out once per character (the dictionary
+    never changes while the program runs; a roster import asks for every name)."""
     readings = _readings().get(ord(ch))
     if not readings:
-        return []
+        return ()
     # "zēng" → "z": the first letter of each reading, tone marks stripped.
     firsts = (unicodedata.normalize("NFD", r)[0].lower() for r in readings.split(","))
-    return list(dict.fromkeys(f for f in firsts if f.isascii() and f.isalpha()))
+    return tuple(dict.fromkeys(f for f in firsts if f.isascii() and f.isalpha()))
 
 
 def initials(name: str) -> str:
     """``曾国藩`` → ``"cgf zgf"``: every reading of the surname, lower case."""
     if not name:
         return ""
-    heads = _letters(name[0]) or [""]
+    heads = _letters(name[0]) or ("",)
     rest = "".join(letters[0] for ch in name[1:] if (letters := _letters(ch)))
     return " ".join(dict.fromkeys(h + rest for h in heads if h + rest))
 

@@ -263,6 +263,7 @@ def count_by_state(s: Session) -> dict[str, int]:
 # The save's statements, built once: building a statement costs more than running it.
 _ID_OF_NUMBER = select(Candidate.id).where(Candidate.id_number == bindparam("number"))
 _NEW_CANDIDATE = insert(Candidate).returning(Candidate.id)
+_NEW_CANDIDATES = insert(Candidate).returning(Candidate.registration_no, Candidate.id)
 _NEW_PHOTO = insert(Photo).returning(Photo.id)
 _FLAG_PHOTO = sql_update(Photo).where(Photo.id == bindparam("photo")).values(flag=bindparam("text"))
 _SET_CANDIDATE = sql_update(Candidate).where(Candidate.id == bindparam("candidate"))
@@ -542,10 +543,10 @@ def bulk_create_in(
             updated_by=actor,
         )
         values.append(fields)
-    stmt = insert(Candidate).returning(
-        Candidate.id, Candidate.registration_no, sort_by_parameter_order=True
-    )
-    stored = [(row.id, row.registration_no) for row in s.execute(stmt, values)]
+    # RETURNING in batches, matched back by 报名号 (unique, and known before the INSERT):
+    # asked to keep the rows' order, SQLAlchemy sends SQLite one INSERT per candidate.
+    ids = {number: id_ for number, id_ in s.connection().execute(_NEW_CANDIDATES, values)}
+    stored = [(ids[number], number) for number in numbers]
     audit.append_many(
         s,
         actor,

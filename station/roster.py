@@ -4,10 +4,11 @@
 * :func:`read_roster` reads and checks a file (:mod:`station.roster_read`): an unusable file
   raises :class:`RosterUnusable` before anything is stored.
 * :func:`import_roster` stores every valid row through the same rules as the desk
-  (``records.create_in``), each row in a savepoint of its own, committing every
-  :data:`CHUNK` rows. A row whose ID number is already stored with the same values counts as
-  already present; with other values it is a conflict and nothing is merged. ``dry_run``
-  checks everything and stores nothing (the desk's preview).
+  (``validate_candidate``, then ``records.bulk_create_in``), :data:`CHUNK` rows a commit: the
+  rows of a chunk are checked first, then looked up, decided and stored in one transaction.
+  A row whose ID number is already stored with the same values counts as already present;
+  with other values it is a conflict and nothing is merged. ``dry_run`` checks everything and
+  stores nothing (the desk's preview).
 * :func:`write_errors` writes the rejected rows: what is wrong where, and the original values
   under the template's header, so the file can be corrected and imported again.
 * :func:`export_roster` writes every candidate, state and 报名号 included.
@@ -27,13 +28,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import fields, idnumber, records, xlsx
+from station import fields, records, xlsx
 from station.auth import Context
 from station.fileio import atomic_write_bytes, check_output
 from station.models import Candidate
 from station.roles import Permission
 from station.roster_columns import COLUMNS, REASONS, SOURCE_ROW
 from station.roster_export import ExportResult, export_roster
+from station.roster_gc import collector_paused
 from station.roster_read import Roster, RosterRow, RosterUnusable, read_roster
 from station.roster_template import BAD_FILL, BOLD, DATA_SHEET, write_header, write_template
 from station.validation import CandidateData, Issue, Policy, validate_candidate
@@ -51,7 +53,12 @@ __all__ = [
     "write_template",
 ]
 
-CHUNK = 250  # rows a commit: few durable commits, yet the desk waits at most ~0.4 s for the lock
+# Rows a commit. The rows are checked before their chunk's transaction begins, so the write
+# lock is held only to look the chunk up and store it (about 0.1 s for 1,000 rows): the desk
+# waits no longer than it did for 250 rows checked inside it, and 9,000 rows take 9 durable
+# commits instead of 36. A crash loses at most the chunk under way; importing the file again
+# stores it (what was committed counts as already present).
+CHUNK = 1000
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
 # A cell that could not be read leaves its field empty; these then fail for that reason only.
@@ -129,38 +136,69 @@ def import_roster(
     chunks stay, and importing the same file again completes the job.
     """
     ctx.require(Permission.COLLECT)
+    with collector_paused():  # every row stays alive until the end: see station/roster_gc.py
+        return _import(ctx, source, dry_run, progress, cancel)
+
+
+def _import(
+    ctx: Context,
+    source: Path | Roster,
+    dry_run: bool,
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> ImportResult:
     roster = source if isinstance(source, Roster) else read_roster(source)
     run = _Run(ctx, ctx.settings.policy(), roster.headers, dry_run)
     result = ImportResult(str(roster.path), roster.sheet, len(roster.rows), dry_run=dry_run)
     result.warnings = list(roster.warnings)
     done = 0
     for start in range(0, len(roster.rows), CHUNK):
-        chunk = roster.rows[start : start + CHUNK]
-        with ctx.store.session() as s:
-            for number, candidate in _stored(s, chunk).items():
-                run.known.setdefault(number, candidate)  # an earlier row of the file wins
-            for row in chunk:
-                if cancel is not None and cancel():
-                    result.cancelled = True
-                    break  # the rows checked so far are stored and committed below
-                _tally(result, run.row(s, row))
-                done += 1
-                if progress is not None:
-                    progress(done, result.rows)
-            run.store_pending(s)
+        # Checking a row needs no database: it is done before the transaction, which then
+        # holds the write lock only to look the chunk up, decide and store it.
+        checked: list[_Checked] = []
+        for row in roster.rows[start : start + CHUNK]:
+            if cancel is not None and cancel():
+                result.cancelled = True
+                break  # the rows checked so far are stored and committed below
+            checked.append(run.check(row))
+            done += 1
+            if progress is not None:
+                progress(done, result.rows)
+        if checked:
+            # A dry run writes nothing: a read, which never waits for (or blocks) a writer.
+            with ctx.store.read() if dry_run else ctx.store.session() as s:
+                for number, candidate in _stored(s, checked).items():
+                    run.known.setdefault(number, candidate)  # an earlier row of the file wins
+                for item in checked:
+                    _tally(result, run.decide(item))
+                run.store_pending(s)
         if result.cancelled:
             break
     return result
 
 
-def _stored(s: Session, rows: Sequence[RosterRow]) -> dict[str, _Known]:
-    numbers = {n for r in rows if (n := _id_key(r))}
+@dataclass(slots=True)
+class _Checked:
+    """A row as validation left it: valid (its data, values and ID number) or rejected."""
+
+    row: RosterRow
+    data: CandidateData | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    rejected: ProblemRow | None = None
+
+    @property
+    def key(self) -> str:
+        """A valid row's ID number as validation normalised it (``idnumber.normalise``)."""
+        return self.data.id_number if self.data is not None else ""
+
+
+def _stored(s: Session, rows: Sequence[_Checked]) -> dict[str, _Known]:
+    # Only a valid row is compared with a stored candidate: a rejected one needs no look-up.
+    numbers = {n for r in rows if (n := r.key)}
+    if not numbers:
+        return {}
     found = s.scalars(select(Candidate).where(Candidate.id_number.in_(numbers)))
     return {c.id_number: _Known(c.registration_no, records.record_values(c)) for c in found}
-
-
-def _id_key(row: RosterRow) -> str:
-    return idnumber.normalise(str(row.raw.get("id_number") or ""))
 
 
 _Outcome = tuple[str, ProblemRow | None]  # ("imported" | "present" | "conflict" | "rejected", …)
@@ -187,30 +225,42 @@ class _Run:
     headers: Mapping[str, str]  # field -> header text as written in the file
     dry_run: bool
     known: dict[str, _Known] = field(default_factory=dict)  # by normalised ID number
-    pending: list[tuple[str, CandidateData, int]] = field(default_factory=list)  # to store
+    pending: list[_Checked] = field(default_factory=list)  # to store
     unnumbered: list[tuple[ProblemRow, str]] = field(default_factory=list)
 
-    def row(self, s: Session, row: RosterRow) -> _Outcome:
+    def check(self, row: RosterRow) -> _Checked:
+        """Validation alone: what does not depend on the database."""
         if row.problems:
-            return "rejected", self._unreadable(row)
-        key = _id_key(row)
+            return _Checked(row, rejected=self._unreadable(row))
         checked = validate_candidate(row.raw, self.policy)
         if not checked.ok:
-            return "rejected", self._invalid(row, checked.errors)
+            return _Checked(row, rejected=self._invalid(row, checked.errors))
+        return _Checked(row, checked.data, checked.data.as_dict())
+
+    def decide(self, item: _Checked) -> _Outcome:
+        """A checked row against the stored candidates and the file's earlier rows."""
+        if item.data is None:
+            return "rejected", item.rejected
+        key, row = item.key, item.row
         if key in self.known:
-            return self._compare(row, checked.data.as_dict(), self.known[key])
-        self.known[key] = _Known(None, checked.data.as_dict(), row.number)
+            return self._compare(row, item.values, self.known[key], key)
+        self.known[key] = _Known(None, item.values, row.number)
         if not self.dry_run:
-            self.pending.append((key, checked.data, row.number))
+            self.pending.append(item)
         return "imported", None
 
     def store_pending(self, s: Session) -> None:
         """The chunk's new candidates in one go (records.bulk_create_in: same rules, checked above)."""
+        if self.dry_run:
+            return
         stored = records.bulk_create_in(
-            s, self.ctx, [data for _, data, _ in self.pending], source="roster"
+            s,
+            self.ctx,
+            [item.data for item in self.pending if item.data is not None],
+            source="roster",
         )
-        for (key, data, number), (_id, registration_no) in zip(self.pending, stored, strict=True):
-            self.known[key] = _Known(registration_no, data.as_dict(), number)
+        for item, (_id, registration_no) in zip(self.pending, stored, strict=True):
+            self.known[item.key] = _Known(registration_no, item.values, item.row.number)
         self.pending.clear()
         for conflict, key in self.unnumbered:
             conflict.registration_no = self.known[key].registration_no
@@ -233,7 +283,9 @@ class _Run:
     def _problem(self, row: RosterRow, name: str, reason: str) -> Problem:
         return Problem(row.number, self.headers.get(name, fields.label_zh(name)), reason, name)
 
-    def _compare(self, row: RosterRow, values: Mapping[str, Any], existing: _Known) -> _Outcome:
+    def _compare(
+        self, row: RosterRow, values: Mapping[str, Any], existing: _Known, key: str
+    ) -> _Outcome:
         differing = [f for f, v in values.items() if existing.values.get(f) != v]
         if not differing:
             return "present", None
@@ -248,7 +300,7 @@ class _Run:
         problem = self._problem(row, "id_number", reason)
         conflict = ProblemRow(row.number, row.original, [problem], existing.registration_no)
         if existing.registration_no is None and not self.dry_run:
-            self.unnumbered.append((conflict, _id_key(row)))  # numbered when its twin is stored
+            self.unnumbered.append((conflict, key))  # numbered when its twin is stored
         return "conflict", conflict
 
 
