@@ -546,24 +546,47 @@ def finish_now(
             return state
 
 
-def background_slice(ctx: Context) -> bool:
+@dataclass(frozen=True, slots=True)
+class SliceOutcome:
+    """What a background slice leaves the desk: whether there is more to check, and the
+    damage the check has found (:func:`damage_notice`), which the desk says at once."""
+
+    more: bool
+    damage: StoreError | None = None
+
+
+def background_slice(ctx: Context) -> SliceOutcome:
     """One slice for the desk's background (a small time budget: the desk stays quick).
-    True while there is more to do; a full disk or a busy store is tried again later, anything
-    else is logged and left to the next login (or ``station integrity``)."""
+    ``more`` while there is more to do; a full disk or a busy store is tried again later,
+    anything else is logged and left to the next login (or ``station integrity``)."""
     try:
         state = run_slice(ctx)
     except DiskFullError as exc:
         log.warning("photo check slice not run: %s", exc.message_en)
-        return True
+        return SliceOutcome(True)
     except OperationalError as exc:
         if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
-            return True
+            return SliceOutcome(True)
         log.exception("photo check slice")
-        return False  # not again in this login: the next one (or `station integrity`) tries
+        return SliceOutcome(False)  # not again in this login: the next one (or `station integrity`)
     except (DatabaseError, StationError):
         log.exception("photo check slice")
-        return False
-    return state.in_progress
+        return SliceOutcome(False)
+    return SliceOutcome(state.in_progress, damage_notice(state) if state.failed else None)
+
+
+def damage_notice(state: PhotoCheck) -> StoreError:
+    """What the desk says when the check has found damage: the operator stops entering
+    records on a store that may lose them, and a supervisor knows what to do."""
+    where_zh, where_en = state.problem_words()
+    what_zh, what_en = state.damaged_words()
+    return StoreError(
+        f"数据库检查发现{what_zh}损坏（{where_zh}），本机的导出已停止。请停止录入，"
+        "联系审核员运行 station doctor 查看，并从备份恢复（station restore）",
+        f"the database check found damaged {what_en} ({where_en}); exports from this station "
+        "are stopped. Stop entering records and ask a supervisor to run `station doctor` and "
+        "restore from a backup (`station restore`)",
+    )
 
 
 def refusal(state: PhotoCheck) -> StoreError:

@@ -397,3 +397,34 @@ def test_the_desk_runs_slices_in_the_background(
     assert window.photo_check.isActive()
     assert integrity.read_state(ctx.store).complete
     ctx.close()
+
+
+def test_the_desk_says_at_once_when_its_background_check_finds_damage(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.main_window import MainWindow
+
+    directory = _exporting_station(tmp_path, signed=8)
+    with login(directory) as ctx:
+        key = ctx.db_key
+        _day_old(ctx)  # the next login starts the day's pass
+    _damage_a_photo_page(directory, key)
+    monkeypatch.setattr(integrity, "FIRST_SLICE_AFTER_MS", 10)
+    monkeypatch.setattr(integrity, "SLICE_EVERY_MS", 10)
+    monkeypatch.setattr(integrity, "IDLE_EVERY_MS", 10)  # slices go on after the failure
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: warned.append(text))
+    with login(directory) as ctx:
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.show()
+        assert window.damage.isHidden()
+        qtbot.waitUntil(lambda: not window.damage.isHidden(), timeout=20_000)
+        qtbot.wait(300)  # more slices: said once a login, and kept in sight
+        assert len(warned) == 1, warned
+        assert warned[0] == window.damage.text()
+        assert "station doctor" in warned[0] and "station restore" in warned[0]
+        assert integrity.read_state(ctx.store).failed
+        window.photo_check.stop()

@@ -120,6 +120,12 @@ class MainWindow(QMainWindow):
         layout.addLayout(filters)
         layout.addWidget(self.table)
         layout.addWidget(self.why)
+        # Damage the background database check found (station/integrity.py): in sight all day.
+        self.damage = named(QLabel(), "damage")
+        self.damage.setWordWrap(True)
+        self.damage.setStyleSheet("color: #b00020; font-weight: bold")
+        self.damage.hide()
+        layout.addWidget(self.damage)
         self.setCentralWidget(central)
         self._actions()
         # Counts live in a permanent label; transient messages (imports) use showMessage.
@@ -171,8 +177,15 @@ class MainWindow(QMainWindow):
         context = self.context
         self.photo_check = QTimer(self, singleShot=True)
 
-        def ended(more: bool) -> None:
-            self.photo_check.start(integrity.SLICE_EVERY_MS if more else integrity.IDLE_EVERY_MS)
+        def ended(outcome: integrity.SliceOutcome) -> None:
+            if outcome.damage is not None and self.damage.isHidden():
+                # Said at once, and kept in sight: records entered on a damaged store may be
+                # lost, and the export that would have said so may be days away.
+                self.damage.setText(i18n.message(outcome.damage))
+                self.damage.show()
+                show_error(self, outcome.damage, self.tr("Database check"))
+            interval = integrity.SLICE_EVERY_MS if outcome.more else integrity.IDLE_EVERY_MS
+            self.photo_check.start(interval)
 
         def failed(exc: BaseException) -> None:
             logging.getLogger(__name__).error("photo check", exc_info=exc)

@@ -244,82 +244,82 @@
 <context>
     <name>CandidateView</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="64"/>
+        <location filename="../../ui/candidate_view.py" line="69"/>
         <source>Please check your information</source>
         <translation>请核对您的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="119"/>
+        <location filename="../../ui/candidate_view.py" line="126"/>
         <source>Step %1 of %2: is this correct?</source>
         <translation>第 %1 步 / 共 %2 步：以下信息是否正确？</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="142"/>
+        <location filename="../../ui/candidate_view.py" line="161"/>
         <source>Correct</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="143"/>
+        <location filename="../../ui/candidate_view.py" line="162"/>
         <source>Something is wrong</source>
         <translation>有误</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="170"/>
+        <location filename="../../ui/candidate_view.py" line="188"/>
         <source>Thank you. Please hand the screen back: the staff will correct: %1</source>
         <translation>谢谢。请将屏幕交还工作人员，工作人员将更正：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="203"/>
+        <location filename="../../ui/candidate_view.py" line="221"/>
         <source>Set your own login password. Only you should know it: the staff cannot see it, and nobody may tell you what to choose.</source>
         <translation>请设置您自己的登录密码。密码只能由您本人知道：工作人员看不到，任何人都不得要求您使用指定的密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="222"/>
+        <location filename="../../ui/candidate_view.py" line="240"/>
         <source>Strength %v of 4</source>
         <translation>强度 %v / 4</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="226"/>
+        <location filename="../../ui/candidate_view.py" line="244"/>
         <source>Set password</source>
         <translation>设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="230"/>
+        <location filename="../../ui/candidate_view.py" line="248"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="231"/>
+        <location filename="../../ui/candidate_view.py" line="249"/>
         <source>Password again</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="232"/>
+        <location filename="../../ui/candidate_view.py" line="250"/>
         <source>Verification question</source>
         <translation>密码验证问题</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="233"/>
+        <location filename="../../ui/candidate_view.py" line="251"/>
         <source>Answer</source>
         <translation>答案</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="234"/>
+        <location filename="../../ui/candidate_view.py" line="252"/>
         <source>Strength</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="296"/>
+        <location filename="../../ui/candidate_view.py" line="314"/>
         <source>Your password is set. Please hand the screen back to the staff.</source>
         <translation>密码已设置。请将屏幕交还工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="309"/>
+        <location filename="../../ui/candidate_view.py" line="327"/>
         <source>Staff: your password</source>
         <translation>工作人员：请输入您的密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="349"/>
+        <location filename="../../ui/candidate_view.py" line="367"/>
         <source>Please hand the screen back to the staff.</source>
         <translation>请将屏幕交还工作人员。</translation>
     </message>
@@ -327,37 +327,37 @@
 <context>
     <name>CaptureDialog</name>
     <message>
-        <location filename="../../ui/capture.py" line="120"/>
+        <location filename="../../ui/capture.py" line="123"/>
         <source>Take photo</source>
         <translation>拍照</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="137"/>
+        <location filename="../../ui/capture.py" line="140"/>
         <source>Capture (Space)</source>
         <translation>拍照（空格）</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="140"/>
+        <location filename="../../ui/capture.py" line="143"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="144"/>
+        <location filename="../../ui/capture.py" line="147"/>
         <source>Capture automatically after one second</source>
         <translation>合格一秒后自动拍照</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="147"/>
+        <location filename="../../ui/capture.py" line="150"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="167"/>
+        <location filename="../../ui/capture.py" line="170"/>
         <source>Starting the camera…</source>
         <translation>正在打开摄像头…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="232"/>
+        <location filename="../../ui/capture.py" line="235"/>
         <source>Good: hold still</source>
         <translation>合格，请保持不动</translation>
     </message>
@@ -746,157 +746,157 @@
 <context>
     <name>Labels</name>
     <message>
-        <location filename="../../ui/labels.py" line="19"/>
+        <location filename="../../ui/labels.py" line="20"/>
         <source>Collecting</source>
         <translation>采集中</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="20"/>
+        <location filename="../../ui/labels.py" line="21"/>
         <source>Awaiting review</source>
         <translation>待确认</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="21"/>
+        <location filename="../../ui/labels.py" line="22"/>
         <source>Confirmed</source>
         <translation>已确认</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="22"/>
+        <location filename="../../ui/labels.py" line="23"/>
         <source>Signed</source>
         <translation>已签字</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="23"/>
+        <location filename="../../ui/labels.py" line="24"/>
         <source>Exported</source>
         <translation>已导出</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="24"/>
+        <location filename="../../ui/labels.py" line="25"/>
         <source>Received by county</source>
         <translation>县区已接收</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="25"/>
+        <location filename="../../ui/labels.py" line="26"/>
         <source>Approved</source>
         <translation>审核通过</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="26"/>
+        <location filename="../../ui/labels.py" line="27"/>
         <source>Rejected</source>
         <translation>审核未通过</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="32"/>
+        <location filename="../../ui/labels.py" line="33"/>
         <source>Operator</source>
         <translation>采集员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="33"/>
+        <location filename="../../ui/labels.py" line="34"/>
         <source>Supervisor</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="34"/>
+        <location filename="../../ui/labels.py" line="35"/>
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="40"/>
+        <location filename="../../ui/labels.py" line="41"/>
         <source>Current student</source>
         <translation>应届</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="41"/>
+        <location filename="../../ui/labels.py" line="42"/>
         <source>Former student</source>
         <translation>往届</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="42"/>
+        <location filename="../../ui/labels.py" line="43"/>
         <source>Social candidate</source>
         <translation>社会考生</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="48"/>
+        <location filename="../../ui/labels.py" line="49"/>
         <source>Resident ID card</source>
         <translation>居民身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="49"/>
+        <location filename="../../ui/labels.py" line="50"/>
         <source>HK/Macau/Taiwan residence permit</source>
         <translation>港澳台居民居住证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="52"/>
+        <location filename="../../ui/labels.py" line="53"/>
         <source>Foreigner&apos;s permanent residence ID</source>
         <translation>外国人永久居留身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="60"/>
+        <location filename="../../ui/labels.py" line="61"/>
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="61"/>
+        <location filename="../../ui/labels.py" line="62"/>
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="68"/>
+        <location filename="../../ui/labels.py" line="69"/>
         <source>Father</source>
         <translation>父亲</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="69"/>
+        <location filename="../../ui/labels.py" line="70"/>
         <source>Mother</source>
         <translation>母亲</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="70"/>
+        <location filename="../../ui/labels.py" line="71"/>
         <source>Grandfather (paternal)</source>
         <translation>祖父</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="71"/>
+        <location filename="../../ui/labels.py" line="72"/>
         <source>Grandmother (paternal)</source>
         <translation>祖母</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="72"/>
+        <location filename="../../ui/labels.py" line="73"/>
         <source>Grandfather (maternal)</source>
         <translation>外祖父</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="73"/>
+        <location filename="../../ui/labels.py" line="74"/>
         <source>Grandmother (maternal)</source>
         <translation>外祖母</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="74"/>
+        <location filename="../../ui/labels.py" line="75"/>
         <source>Elder brother</source>
         <translation>兄</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="75"/>
+        <location filename="../../ui/labels.py" line="76"/>
         <source>Elder sister</source>
         <translation>姐</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="76"/>
+        <location filename="../../ui/labels.py" line="77"/>
         <source>Other relative</source>
         <translation>其他亲属</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="77"/>
+        <location filename="../../ui/labels.py" line="78"/>
         <source>Other guardian</source>
         <translation>其他监护人</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="128"/>
+        <location filename="../../ui/labels.py" line="129"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="129"/>
+        <location filename="../../ui/labels.py" line="130"/>
         <source>No</source>
         <translation>否</translation>
     </message>
@@ -1031,249 +1031,254 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="64"/>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="65"/>
+        <location filename="../../ui/main_window.py" line="158"/>
         <source>Registration station</source>
         <extracomment>How often the desk looks for a card placed on a reader it can watch (milliseconds).</extracomment>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="142"/>
+        <location filename="../../ui/main_window.py" line="160"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="69"/>
+        <location filename="../../ui/main_window.py" line="70"/>
         <source>Search: name, pinyin initials (zs), ID number or registration no. (Ctrl+F)</source>
         <translation>查找：姓名、拼音首字母（如 zs）、证件号码或报名号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="75"/>
+        <location filename="../../ui/main_window.py" line="76"/>
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="103"/>
+        <location filename="../../ui/main_window.py" line="114"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="105"/>
-        <location filename="../../ui/main_window.py" line="265"/>
+        <location filename="../../ui/main_window.py" line="116"/>
+        <location filename="../../ui/main_window.py" line="318"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="175"/>
+        <location filename="../../ui/main_window.py" line="186"/>
+        <source>Database check</source>
+        <translation>数据库检查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="226"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="179"/>
+        <location filename="../../ui/main_window.py" line="230"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="182"/>
+        <location filename="../../ui/main_window.py" line="233"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="185"/>
+        <location filename="../../ui/main_window.py" line="236"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="237"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="188"/>
-        <location filename="../../ui/main_window.py" line="416"/>
+        <location filename="../../ui/main_window.py" line="239"/>
+        <location filename="../../ui/main_window.py" line="502"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="191"/>
-        <location filename="../../ui/main_window.py" line="450"/>
+        <location filename="../../ui/main_window.py" line="242"/>
+        <location filename="../../ui/main_window.py" line="536"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="194"/>
-        <location filename="../../ui/main_window.py" line="475"/>
+        <location filename="../../ui/main_window.py" line="245"/>
+        <location filename="../../ui/main_window.py" line="561"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="197"/>
+        <location filename="../../ui/main_window.py" line="248"/>
         <source>Export for county</source>
         <translation>导出上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="200"/>
-        <location filename="../../ui/main_window.py" line="585"/>
+        <location filename="../../ui/main_window.py" line="251"/>
+        <location filename="../../ui/main_window.py" line="672"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="202"/>
+        <location filename="../../ui/main_window.py" line="253"/>
         <source>Batches</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="206"/>
+        <location filename="../../ui/main_window.py" line="257"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="208"/>
+        <location filename="../../ui/main_window.py" line="259"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="209"/>
+        <location filename="../../ui/main_window.py" line="260"/>
         <source>Dashboard</source>
         <translation>督导看板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="210"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="211"/>
+        <location filename="../../ui/main_window.py" line="262"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="212"/>
+        <location filename="../../ui/main_window.py" line="263"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251"/>
+        <location filename="../../ui/main_window.py" line="304"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="255"/>
+        <location filename="../../ui/main_window.py" line="308"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="256"/>
+        <location filename="../../ui/main_window.py" line="309"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="257"/>
+        <location filename="../../ui/main_window.py" line="310"/>
         <source>Same question and answer as several others</source>
         <translation>与多名考生验证问题和答案相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="258"/>
+        <location filename="../../ui/main_window.py" line="311"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="259"/>
+        <location filename="../../ui/main_window.py" line="312"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260"/>
+        <location filename="../../ui/main_window.py" line="313"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="261"/>
+        <location filename="../../ui/main_window.py" line="314"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="262"/>
+        <location filename="../../ui/main_window.py" line="315"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="263"/>
+        <location filename="../../ui/main_window.py" line="316"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="267"/>
+        <location filename="../../ui/main_window.py" line="320"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="315"/>
+        <location filename="../../ui/main_window.py" line="368"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="325"/>
+        <location filename="../../ui/main_window.py" line="378"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="365"/>
+        <location filename="../../ui/main_window.py" line="451"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="423"/>
+        <location filename="../../ui/main_window.py" line="509"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="437"/>
+        <location filename="../../ui/main_window.py" line="523"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="464"/>
+        <location filename="../../ui/main_window.py" line="550"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="470"/>
+        <location filename="../../ui/main_window.py" line="556"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="487"/>
+        <location filename="../../ui/main_window.py" line="573"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="525"/>
+        <location filename="../../ui/main_window.py" line="611"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="527"/>
+        <location filename="../../ui/main_window.py" line="613"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="533"/>
+        <location filename="../../ui/main_window.py" line="619"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: every table but the photos: intact (the photos are checked again before the next export); the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：除照片外的全部数据：完好（照片在下次导出前重新检查）；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="539"/>
+        <location filename="../../ui/main_window.py" line="626"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="547"/>
+        <location filename="../../ui/main_window.py" line="634"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="587"/>
+        <location filename="../../ui/main_window.py" line="674"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
@@ -1287,7 +1292,7 @@
         <translation>操作未完成</translation>
     </message>
     <message>
-        <location filename="../../ui/operations.py" line="187"/>
+        <location filename="../../ui/operations.py" line="201"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1295,7 +1300,7 @@
 <context>
     <name>OperatorMirror</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="368"/>
+        <location filename="../../ui/candidate_view.py" line="386"/>
         <source>Candidate is typing:</source>
         <translation>考生正在输入：</translation>
     </message>
@@ -1323,22 +1328,22 @@
         <translation>照片已核实…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="109"/>
+        <location filename="../../ui/form_photo.py" line="110"/>
         <source>The photo is stored when the record is saved.</source>
         <translation>保存记录时一并保存照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="123"/>
+        <location filename="../../ui/form_photo.py" line="124"/>
         <source>Save the record first, then import its photo.</source>
         <translation>请先保存记录，再导入照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="127"/>
+        <location filename="../../ui/form_photo.py" line="128"/>
         <source>Photo from file</source>
         <translation>从文件导入照片</translation>
     </message>
     <message>
-        <location filename="../../ui/form_photo.py" line="138"/>
+        <location filename="../../ui/form_photo.py" line="139"/>
         <source>Store a photo from a file instead of the camera</source>
         <translation>以文件照片代替现场拍照</translation>
     </message>
