@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from station import jsonio
-from station.database import held_for_statement
+from station.database import expire_held, held_for_statement
 from station.models import AuditEvent, ChainHead
 
 if TYPE_CHECKING:
@@ -163,9 +162,7 @@ def append_events(
         prev = digest
     connection.execute(_NEW_EVENTS, rows)
     connection.execute(_MOVE_HEAD if head else _NEW_HEAD, {"to_seq": seq, "to_hash": prev})
-    if held is not None:
-        set_committed_value(held, "seq", seq)
-        set_committed_value(held, "hash", prev)
+    expire_held(session, held, "seq", "hash")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,15 +28,24 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 def held_for_statement(session: Session, model: type[Any], key: Any) -> Any:
     """The object of ``model`` with this primary key that ``session`` holds, or None; flushed
-    first when it has changes not yet written. For code that reads and changes the row with
-    plain statements (a save's counter and audit head, :mod:`station.regno`,
-    :mod:`station.audit`): the statement then sees what the object says, and the caller
-    tells the object what the statement wrote (``set_committed_value``), so that a later
-    flush of the object does not write an old value back."""
+    first when it (or a new object of ``model``, not yet in the identity map) has changes not
+    yet written. For code that reads and changes the row with plain statements (a save's
+    counter and audit head, :mod:`station.regno`, :mod:`station.audit`): the statement then
+    sees what the objects say, and the caller expires the held object's columns afterwards
+    (:func:`expire_held`), so that it is read again rather than written back or trusted."""
     held = session.identity_map.get(session.identity_key(model, key))
-    if held is not None and (held in session.dirty or held in session.new):
+    if (held is not None and held in session.dirty) or any(
+        isinstance(o, model) for o in session.new
+    ):
         session.flush()
     return held
+
+
+def expire_held(session: Session, held: Any, *columns: str) -> None:
+    """After a plain statement wrote the row of ``held``: its next read loads what the
+    transaction holds (also after a savepoint rolled the statement back)."""
+    if held is not None:
+        session.expire(held, list(columns))
 
 
 def _engine(path: Path, key: bytes, *, exclusive: bool = False) -> Engine:

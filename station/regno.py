@@ -14,9 +14,8 @@ from typing import Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from station.database import held_for_statement
+from station.database import expire_held, held_for_statement
 from station.errors import StationError, UsageError
 from station.models import Counter, Station
 
@@ -109,8 +108,7 @@ def next_numbers(
             f"报名号流水号已用完（{width} 位），请联系县区调整报名号模板",
             f"the {width}-digit serial is exhausted",
         )
-    if held is not None:
-        set_committed_value(held, "value", last)
+    expire_held(session, held, "value")
     day = today or dt.date.today()
     return [render(template, station, serial, day) for serial in range(last - count + 1, last + 1)]
 

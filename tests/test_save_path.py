@@ -4,6 +4,7 @@ the login that leaves no trace and leaves the first save nothing to load."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -402,3 +403,40 @@ def test_an_exhausted_serial_takes_nothing(operator_ctx: auth.Context) -> None:
             regno.next_numbers(s, template, 1)
         # The refusal gave the serial back: the transaction can go on and commit.
         assert s.get(Counter, regno.COUNTER).value == 9  # type: ignore[union-attr]
+
+
+def test_a_counter_added_but_not_written_is_flushed_before_the_next_number(
+    operator_ctx: auth.Context,
+) -> None:
+    template = operator_ctx.settings.registration_no_template
+    with operator_ctx.store.session() as s:
+        assert s.get(Counter, regno.COUNTER) is None  # no number given out yet
+        assert (
+            regno.skip_past(
+                s, template, [regno.render(template, s.get(Station, 1), 7, dt.date.today())]
+            )
+            == 7
+        )
+        number = regno.next_number(s, template)  # the added row is written first, then moved
+        assert regno.serial_of(template, s.get(Station, 1), number) == 8
+
+
+def test_a_savepoint_rolled_back_leaves_the_held_head_and_counter_as_stored(
+    operator_ctx: auth.Context,
+) -> None:
+    template = operator_ctx.settings.registration_no_template
+    records.create(operator_ctx, record_for(1))
+    with operator_ctx.store.session() as s:
+        head = s.get(ChainHead, 1)
+        counter = s.get(Counter, regno.COUNTER)
+        assert head is not None and counter is not None
+        seq, serial = head.seq, counter.value
+        nested = s.begin_nested()
+        audit.append(s, "op", "note")
+        regno.next_number(s, template)
+        nested.rollback()
+        assert (head.seq, counter.value) == (seq, serial)  # read again, not what was undone
+        audit.append(s, "op", "note")
+    with operator_ctx.store.read() as s:
+        assert audit.verify(s).ok
+        assert s.get(ChainHead, 1).seq == seq + 1  # type: ignore[union-attr]

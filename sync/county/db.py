@@ -320,6 +320,8 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     )
     values = operator.itemgetter(*names)
     single = len(names) == 1
+    if not conn.in_transaction():
+        conn.begin()  # the driver's COPY would otherwise run outside what conn commits
     raw = conn.connection.driver_connection  # the same transaction as conn's statements
     error = conn.dialect.loaded_dbapi.Error
     try:
