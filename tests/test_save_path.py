@@ -440,3 +440,72 @@ def test_a_savepoint_rolled_back_leaves_the_held_head_and_counter_as_stored(
     with operator_ctx.store.read() as s:
         assert audit.verify(s).ok
         assert s.get(ChainHead, 1).seq == seq + 1  # type: ignore[union-attr]
+
+
+def _flag_of(ctx: auth.Context, candidate_id: int) -> list[str]:
+    events = [e for e in _events(ctx, candidate_id) if e[0] == "photo_flagged"]
+    return events[-1][2]["similar_to"] if events else []
+
+
+def test_a_photo_compared_ahead_finds_what_a_save_alone_finds(
+    operator_ctx: auth.Context,
+) -> None:
+    """The desk compares a photo when it is accepted (duplicates.prepare); its save then
+    compares it only with the photos stored since. Whatever was stored before, between the
+    two, or replaced meanwhile, the save flags what comparing at the save alone flags."""
+    ctx = operator_ctx
+    a = records.create(ctx, record_for(1), camera(1))
+    # A look-alike of a photo stored before it was accepted.
+    early = camera(1)
+    duplicates.prepare(ctx, early)
+    b = records.create(ctx, record_for(2), early)
+    assert b.state == State.DRAFT and _flag_of(ctx, b.id) == [a.registration_no]
+    # A look-alike stored between its acceptance and its save.
+    late = camera(3)
+    duplicates.prepare(ctx, late)
+    c = records.create(ctx, record_for(3), camera(3))
+    d = records.create(ctx, record_for(4), late)
+    assert c.state == State.READY
+    assert d.state == State.DRAFT and _flag_of(ctx, d.id) == [c.registration_no]
+    # A stored photo replaced meanwhile: compared again with the index as it is now.
+    replaced = camera(5)
+    duplicates.prepare(ctx, replaced)
+    records.set_photo(ctx, a.id, camera(5))  # a now looks like what is about to be saved
+    e = records.create(ctx, record_for(5), replaced)
+    assert e.state == State.DRAFT and _flag_of(ctx, e.id) == [a.registration_no]
+    # And nothing found ahead that is not there: a fresh photo stays unflagged.
+    fresh = camera(9)
+    duplicates.prepare(ctx, fresh)
+    assert records.create(ctx, record_for(6), fresh).state == State.READY
+
+
+class _NewRows:
+    """What the index reads from the store, as a session: photos (id, candidate, hash) stored
+    since the last look."""
+
+    def __init__(self, rows: list[tuple[int, int, str]]) -> None:
+        self.rows = rows
+
+    def connection(self) -> _NewRows:
+        return self
+
+    def execute(self, _statement: object, _params: object) -> list[tuple[int, int, str]]:
+        rows, self.rows = self.rows, []
+        return rows
+
+
+def test_what_was_compared_ahead_is_trusted_only_while_the_index_keeps_its_order() -> None:
+    index = duplicates._HashIndex()
+    index.refresh(_NewRows([(1, 10, "00ff"), (2, 20, "ff00")]), below=99)  # type: ignore[arg-type]
+    index.scan_ahead(0x00FF, 4)
+    # Appended since: compared at the save, after what was compared ahead.
+    index.refresh(_NewRows([(3, 30, "00fd")]), below=99)  # type: ignore[arg-type]
+    assert index.near(0x00FF, exclude=0, limit=4) == [(10, 0), (30, 1)]
+    index.scan_ahead(0x00FF, 4)
+    # Candidate 20's photo replaced by a look-alike: the arrays are built in a new order and
+    # everything is compared again.
+    index.refresh(_NewRows([(4, 20, "00fe")]), below=99)  # type: ignore[arg-type]
+    assert index.near(0x00FF, exclude=10, limit=4) == [(20, 1), (30, 1)]
+    # Compared ahead with another limit: not used.
+    index.scan_ahead(0x00FF, 0)
+    assert index.near(0x00FF, exclude=0, limit=4) == [(10, 0), (20, 1), (30, 1)]

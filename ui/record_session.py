@@ -173,14 +173,15 @@ class RecordSession(QObject):
         return self.run(lambda: records.set_photo(self.ctx, candidate_id, photo))
 
     def prepare_photo(self, photo: PhotoInput) -> Operation:
-        """A photo taken before the first save, hashed now while the operator goes on typing
-        (the save finds the hash made). A failure is only logged: the save says it again."""
+        """A photo taken before the first save, hashed and compared with the stored photos now,
+        while the operator goes on typing (the save finds that done, and compares it only with
+        photos stored since). A failure is only logged: the save says it again."""
 
         def failed(exc: BaseException) -> None:
             logging.getLogger(__name__).warning("photo hashed ahead", exc_info=exc)
 
         return self.run(
-            lambda: duplicates.prepare(photo), None, failed, reload=False, background=True
+            lambda: duplicates.prepare(self.ctx, photo), None, failed, reload=False, background=True
         )
 
     def keep_unsaved(self, values: dict[str, Any]) -> Operation:
