@@ -314,14 +314,15 @@ def _store_photo(
         # Photos are taken live; a file is the supervisor-authorised fallback.
         ctx.require(Permission.IMPORT_PHOTO)
     width, height = jpeg_dimensions(photo.jpeg)
+    sha256 = photo.sha256  # a property that hashes the bytes: once
     # The demo placeholder is one picture for everyone: nothing to compare.
-    phash = "" if photo.source == "demo" else duplicates.photo_hash(photo.jpeg)
+    phash = "" if photo.source == "demo" else duplicates.photo_hash(photo.jpeg, sha256)
     connection = s.connection()
     photo_id = connection.execute(
         _NEW_PHOTO,
         {
             "candidate_id": candidate_id,
-            "sha256": photo.sha256,
+            "sha256": sha256,
             "jpeg": photo.jpeg,
             "width": width,
             "height": height,

@@ -36,13 +36,14 @@ _remembered: OrderedDict[bytes, str] = OrderedDict()
 _remembering = threading.Lock()
 
 
-def photo_hash(jpeg: bytes) -> str:
+def photo_hash(jpeg: bytes, sha256: str | None = None) -> str:
     """The photo's perceptual hash (:func:`station.photo.phash.perceptual_hash`). The last
-    photos hashed are remembered by their SHA-256, so that the same bytes are not decoded twice
-    (seeding hashes each portrait before its save does)."""
+    photos hashed are remembered by their SHA-256 (``sha256``: the caller's, in hex), so that
+    the same bytes are not decoded twice (the desk hashes a photo when it is accepted, seeding
+    each portrait before its save)."""
     from station.photo.phash import perceptual_hash
 
-    digest = hashlib.sha256(jpeg).digest()
+    digest = bytes.fromhex(sha256) if sha256 is not None else hashlib.sha256(jpeg).digest()
     with _remembering:
         known = _remembered.get(digest)
     if known is not None:
