@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from station import audit, auth, queries, records, regno, seeding, warmup
 from station.errors import DuplicateCandidate, ValidationFailed
@@ -360,6 +361,12 @@ def test_a_photo_hashed_before_is_not_decoded_again(monkeypatch: pytest.MonkeyPa
 # --- the counter and the audit head as plain statements ---------------------------------------
 
 
+def _held_head_and_counter(s: Session) -> tuple[ChainHead, Counter]:
+    head, counter = s.get(ChainHead, 1), s.get(Counter, regno.COUNTER)
+    assert head is not None and counter is not None
+    return head, counter
+
+
 def test_a_head_and_a_counter_held_by_the_session_stay_in_step(
     operator_ctx: auth.Context,
 ) -> None:
@@ -368,9 +375,7 @@ def test_a_head_and_a_counter_held_by_the_session_stay_in_step(
     write an old value back at the flush."""
     records.create(operator_ctx, record_for(1))
     with operator_ctx.store.session() as s:
-        head = s.get(ChainHead, 1)
-        counter = s.get(Counter, regno.COUNTER)
-        assert head is not None and counter is not None
+        head, counter = _held_head_and_counter(s)
         seq, serial = head.seq, counter.value
         audit.append(s, "op", "note", detail={"n": 1})
         assert head.seq == seq + 1  # the held object says what the statement wrote
@@ -427,9 +432,7 @@ def test_a_savepoint_rolled_back_leaves_the_held_head_and_counter_as_stored(
     template = operator_ctx.settings.registration_no_template
     records.create(operator_ctx, record_for(1))
     with operator_ctx.store.session() as s:
-        head = s.get(ChainHead, 1)
-        counter = s.get(Counter, regno.COUNTER)
-        assert head is not None and counter is not None
+        head, counter = _held_head_and_counter(s)
         seq, serial = head.seq, counter.value
         nested = s.begin_nested()
         audit.append(s, "op", "note")
