@@ -118,6 +118,23 @@ def test_open_a_record_with_enter(qtbot, window: MainWindow) -> None:
     window.current_dialog.close()
 
 
+def test_a_double_click_opens_one_window_for_the_candidate(qtbot, window: MainWindow) -> None:
+    from ui.candidate_form import CandidateDialog
+
+    window.table.selectRow(0)
+    rect = window.table.visualRect(window.model.index(0, 0))
+    viewport, left, at = window.table.viewport(), Qt.MouseButton.LeftButton, rect.center()
+    qtbot.mouseClick(viewport, left, pos=at)  # a double click is a press, then the second
+    qtbot.mouseDClick(viewport, left, pos=at)
+    opened_now = [d for d in window.findChildren(CandidateDialog) if d.isVisible()]
+    assert len(opened_now) == 1
+    candidate_id = opened_now[0].form.candidate_id
+    # Asked again (Enter on the same row): the same window comes to the front.
+    assert window.open_candidate(candidate_id) is opened_now[0]
+    assert [d for d in window.findChildren(CandidateDialog) if d.isVisible()] == opened_now
+    opened_now[0].close()
+
+
 def test_new_record_live_validation_fix_and_save(
     qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:

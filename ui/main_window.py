@@ -96,8 +96,9 @@ class MainWindow(QMainWindow):
         for column, width in enumerate((150, 110, 110, 170, 260, 60)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.doubleClicked.connect(self.open_index)
-        self.table.activated.connect(self.open_index)  # Enter on a row
+        # Enter on a row, or a double click (or one click, where the platform's style says
+        # so): `activated` says all three; `doubleClicked` as well opened a second window.
+        self.table.activated.connect(self.open_index)
         # Under the queue: what keeps the selected record in its state (station/blockers.py).
         self.why = named(QLabel(), "why")
         self.why.setWordWrap(True)
@@ -428,6 +429,18 @@ class MainWindow(QMainWindow):
         self.open_candidate(self.model.row_at(index.row()).id)
 
     def open_candidate(self, candidate_id: int | None, read_card: bool = False) -> CandidateDialog:
+        """The candidate's window; one window per candidate: one already open is brought to
+        the front instead."""
+        shown = self.current_dialog
+        if (
+            candidate_id is not None
+            and shown is not None
+            and shown.isVisible()
+            and shown.form.candidate_id == candidate_id
+        ):
+            shown.raise_()
+            shown.activateWindow()
+            return shown
         dialog = CandidateDialog(self.context, candidate_id, self.reader, self, self.camera)
         dialog.form.open_existing.connect(lambda existing: self._switch_to(dialog, existing))
         dialog.form.saved.connect(self.candidate_changed)
