@@ -495,3 +495,31 @@ def test_card_fields_stay_read_only_after_save_and_reopen(
     assert queries.record_view(window.context, candidate_id).card_fields == ()
     third = opened(qtbot, CandidateForm(window.context, candidate_id))
     assert not third.inputs["name"].isReadOnly() and not third.unlock_card_button.isVisible()
+
+
+def test_the_record_window_fits_a_1366x768_desk(qtbot, window: MainWindow) -> None:
+    """Everything but the boxes of fields stays in sight in 730 px of height (a 1366×768
+    screen less its task bar and the title); the boxes scroll, and a field given the focus
+    is scrolled into sight."""
+    search = window.findChild(QLineEdit, "search")
+    qtbot.keyClicks(search, "zsf")
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    dialog = window.current_dialog
+    form = dialog.form
+    qtbot.waitUntil(lambda: form.ready and form.inputs["name"].text() != "", timeout=5000)
+    assert dialog.minimumSizeHint().height() <= 700
+    dialog.resize(1000, 700)
+    idle(qtbot)
+    bottom = dialog.rect().bottom()
+    for widget in (form.save_button, form.summary, form.lifecycle, form.steps):
+        corner = widget.mapTo(dialog, widget.rect().bottomLeft())
+        assert widget.isVisible() and corner.y() <= bottom, widget.objectName()
+    area = form.fields_area
+    assert area.verticalScrollBar().maximum() > 0  # the boxes do not all fit: they scroll
+    last = form.inputs["guardian_phone"]
+    form.focus_field("guardian_phone")
+    idle(qtbot)
+    top_left = last.mapTo(area.viewport(), last.rect().topLeft())
+    assert area.verticalScrollBar().value() > 0  # scrolled down to it
+    assert 0 <= top_left.y() < area.viewport().height()  # and it is in sight
+    dialog.close()

@@ -18,14 +18,17 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -254,11 +257,29 @@ class CandidateForm(QWidget):
         side.addWidget(self.unlock_card_button)
         side.addStretch()
         side.addWidget(self.save_button)
-        fields = QVBoxLayout()
+        fields = QWidget()
+        column = QVBoxLayout(fields)
+        column.setContentsMargins(0, 0, 0, 0)
         for box in boxes:
-            fields.addWidget(box)
+            column.addWidget(box)
+        column.addStretch()
+        # The boxes scroll; the steps, the photo, the summary and the actions stay in sight:
+        # at 1366×768 the whole form was taller than the screen and its actions were below it.
+        self.fields_area = named(QScrollArea(), "fieldsArea")
+        self.fields_area.setWidgetResizable(True)
+        self.fields_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_area.setWidget(fields)
+        # Only up and down: the area is as wide as the boxes need.
+        self.fields_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields_area.setMinimumWidth(
+            fields.minimumSizeHint().width()
+            + self.fields_area.verticalScrollBar().sizeHint().width()
+        )
+        app = QApplication.instance()
+        if isinstance(app, QApplication):  # Enter, Tab, a click on the summary: in sight
+            app.focusChanged.connect(self._keep_in_sight)
         body = QHBoxLayout()
-        body.addLayout(fields, 1)
+        body.addWidget(self.fields_area, 1)
         body.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.steps)
@@ -467,10 +488,15 @@ class CandidateForm(QWidget):
             or bool(self.card_fields - stored_card)
         )
 
+    def _keep_in_sight(self, _old: QWidget | None, new: QWidget | None) -> None:
+        inner = self.fields_area.widget()
+        if new is not None and inner is not None and inner.isAncestorOf(new):
+            self.fields_area.ensureWidgetVisible(new)
+
     def focus_field(self, name: str) -> None:
         widget = self.inputs.get(name)
         if widget is not None:
-            widget.setFocus()
+            widget.setFocus()  # scrolled into sight (_keep_in_sight)
 
     def _derive(self, raw: dict[str, Any]) -> idnumber.IdNumber | None:
         """Birth date and gender follow a valid ID number."""
@@ -641,7 +667,8 @@ class CandidateDialog(QDialog):
         self.form.next_candidate.connect(self.next_candidate)
         # Closed on purpose (saved or not): nothing is offered back later.
         self.finished.connect(lambda _r: self.form.discard_unsaved())
-        self.resize(1000, 800)
+        room = self.screen().availableGeometry()  # a 1366×768 desk has about 730 px of height
+        self.resize(min(1000, room.width()), min(800, room.height() - 40))
 
 
 def _state_text(state: State) -> str:
