@@ -148,6 +148,18 @@ def _unless_disk_full(read_only: bool, directory: Path, missed: list[bool]) -> I
         missed.append(True)
 
 
+def require_station(data_dir: Path) -> None:
+    """NotInitialisedError unless ``data_dir`` holds a station: said before anyone is asked
+    for a login (a mistyped folder is not a missing password)."""
+    if not KeySlots(data_dir).exists() and not (data_dir / database.DB_FILE).exists():
+        raise NotInitialisedError(
+            f"{data_dir} 中没有报名点：请用 --data-dir 或环境变量 STATION_HOME 指向报名点的数据"
+            "目录，或先运行 station init 或 station demo",
+            f"no station in {data_dir}: point --data-dir or STATION_HOME at the station's data "
+            "folder, or run `station init` or `station demo` first",
+        )
+
+
 def login(
     data_dir: Path,
     login_name: str,
@@ -165,12 +177,8 @@ def login(
     now = now or dt.datetime.now(dt.UTC)
     missed: list[bool] = []
     conf = settings_mod.load(data_dir)
+    require_station(data_dir)
     slots = KeySlots(data_dir)
-    if not slots.exists() and not (data_dir / database.DB_FILE).exists():
-        raise NotInitialisedError(
-            f"{data_dir} 中没有报名点，请先运行 station init 或 station demo",
-            f"no station in {data_dir}; run `station init` or `station demo`",
-        )
     slots.load()
     name = normalise_login(login_name)
     # The lockout is taken and the attempt counted atomically before the slow check, so that

@@ -46,6 +46,7 @@ def login_from_env(args: argparse.Namespace, *, read_only: bool = False) -> Cont
     command only reads the station, so it works on a full disk (:func:`station.auth.login`)."""
     from station import auth
 
+    auth.require_station(data_dir_of(args))
     login = credential("STATION_OPERATOR", "登录名 / login: ", secret=False)
     password = credential("STATION_PASSWORD", "密码 / password: ", secret=True)
     ctx = auth.login(data_dir_of(args), login, password, read_only=read_only)

@@ -122,3 +122,19 @@ def test_an_argument_with_a_nul_character_is_refused_in_words(
     assert county_main(["station", "list", "--db", "a\x00b"]) == 2
     err = capsys.readouterr().err
     assert "空字符" in err and "Traceback" not in err
+
+
+def test_a_folder_without_a_station_is_said_before_any_login_is_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STATION_OPERATOR", raising=False)
+    monkeypatch.delenv("STATION_PASSWORD", raising=False)
+    nowhere = tmp_path / "nowhere"
+    try:
+        code = station_main(["--data-dir", str(nowhere), "info"])
+    except SystemExit as stop:
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{nowhere} 中没有报名点" in err and "STATION_HOME" in err
+    assert "STATION_OPERATOR" not in err  # not a missing login: a wrong folder
