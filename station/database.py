@@ -8,6 +8,7 @@ are checked in slices over the day (:mod:`station.integrity`).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -220,7 +221,7 @@ def _open_existing(
             f"数据库 {path} 为空或不完整（{path.stat().st_size} 字节），请从备份恢复",
             f"{path} is empty or truncated",
         )
-    unclean = _unclean_shutdown(path)
+    unclean = _unclean_shutdown(path, key)
     store = Store(directory, key, exclusive=exclusive)
     store.checked_after_unclean_stop = unclean
     try:
@@ -296,11 +297,39 @@ LAST_FULL_CHECK = "last_full_integrity_check"
 _BULK_TABLES = {"photos"}
 
 
-def _unclean_shutdown(path: Path) -> bool:
+def _unclean_shutdown(path: Path, key: bytes) -> bool:
     # In WAL mode the last connection to close checkpoints and deletes the -wal file; a
-    # non-empty one left behind means the station stopped without closing (power, crash).
+    # non-empty one left behind means the station stopped without closing (power, crash),
+    # unless another process has the database open right now (the desk, while a command
+    # runs beside it): then the -wal is its work in progress.
     wal = path.with_name(path.name + "-wal")
-    return wal.exists() and wal.stat().st_size > 0
+    if not (wal.exists() and wal.stat().st_size > 0):
+        return False
+    return not open_elsewhere(path, key)
+
+
+def open_elsewhere(path: Path, key: bytes) -> bool:
+    """Whether another connection (another process, or another store in this one) has the
+    database open now. In WAL mode every open connection holds a shared lock on the file, and
+    the operating system lets go of it when a process dies: a connection that asks for the
+    file alone (``locking_mode=EXCLUSIVE``, no waiting) is refused at once while anyone has it
+    open. When it is not refused it was alone, and closing it puts the -wal into the
+    database, as any last connection does."""
+    import sqlcipher3
+
+    probe = sqlcipher3.connect(str(path), timeout=0)
+    try:
+        apply_key(probe, key)
+        probe.execute("PRAGMA locking_mode=EXCLUSIVE")
+        probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        # Anything but a lock (a wrong key, damage) is for the checks that follow to say.
+        text = str(exc).lower()
+        return "locked" in text or "busy" in text
+    finally:
+        with contextlib.suppress(sqlcipher3.Error):  # its checkpoint, on a full disk
+            probe.close()
+    return False
 
 
 def full_check_due(store: Store) -> bool:

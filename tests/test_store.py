@@ -174,7 +174,30 @@ def test_a_photo_pass_starts_daily_and_after_an_unclean_stop(
     store.close()
     wal = station_dir / "station.db-wal"
     wal.write_bytes(b"x" * 10)  # what a power cut leaves behind
-    assert database._unclean_shutdown(station_dir / "station.db")
+    assert database._unclean_shutdown(station_dir / "station.db", admin_ctx.db_key)
+
+
+def test_a_desk_still_open_is_not_an_unclean_stop(
+    station_dir: Path, admin_ctx: auth.Context
+) -> None:
+    """A command run beside the open desk finds the desk's -wal: work in progress, not what a
+    power cut left (the photo pass was started again, and the next export waited for it)."""
+    from station import integrity
+
+    records.create(admin_ctx, record_for(1))  # the desk writes: its -wal is not empty
+    path = station_dir / database.DB_FILE
+    assert path.with_name(path.name + "-wal").stat().st_size > 0
+    assert database.open_elsewhere(path, admin_ctx.db_key)
+    assert not database._unclean_shutdown(path, admin_ctx.db_key)
+    beside = database.open_existing(station_dir, admin_ctx.db_key)  # the command
+    try:
+        assert not beside.checked_after_unclean_stop
+        assert integrity.read_state(beside).trigger == integrity.DAILY  # the day's pass goes on
+    finally:
+        beside.close()
+    admin_ctx.store.close()  # the desk closes: alone now, and no -wal is left
+    assert not database.open_elsewhere(path, admin_ctx.db_key)
+    assert not path.with_name(path.name + "-wal").exists()
 
 
 def test_many_threads_reading_at_once_keep_their_connections(admin_ctx: auth.Context) -> None:
