@@ -17,17 +17,20 @@ def loads(text: str | bytes) -> Any:
     (``"\\ud800"``, which no UTF-8 text can hold) are refused. With duplicate keys a reader
     that keeps the first value and one that keeps the last would see two documents under one
     signature."""
+    encoding = "utf-8"
     if isinstance(text, bytes | bytearray):
         # As json.loads reads bytes (it would make a new decoder for our hooks every call:
         # a county ingest parses hundreds of thousands of small documents).
-        plain = text.decode(json.detect_encoding(text), "surrogatepass")
+        encoding = json.detect_encoding(text)
+        plain = text.decode(encoding, "surrogatepass")
     else:
         plain = text
     try:
         value = _DECODER.decode(plain)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
-    if _may_hold_surrogates(text):
+    # UTF-16/32 (or UTF-8 with a BOM) read with surrogatepass: look at all.
+    if encoding != "utf-8" or _may_hold_surrogates(plain):
         _no_surrogates(value)
     return value
 
@@ -38,16 +41,12 @@ def loads(text: str | bytes) -> Any:
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _may_hold_surrogates(text: str | bytes) -> bool:
-    if isinstance(text, bytes | bytearray) and json.detect_encoding(text) != "utf-8":
-        return True  # UTF-16/32, read with surrogatepass: look at all
+def _may_hold_surrogates(text: str) -> bool:
     try:
-        plain = text.decode("utf-8") if isinstance(text, bytes | bytearray) else text
-        if isinstance(text, str):
-            text.encode("utf-8")
-    except (UnicodeDecodeError, UnicodeEncodeError):
-        return True  # another encoding, or a surrogate in the text itself: look at all
-    return _ESCAPED_SURROGATE.search(plain) is not None
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True  # a surrogate in the text itself (bytes read with surrogatepass too)
+    return _ESCAPED_SURROGATE.search(text) is not None
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

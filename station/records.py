@@ -172,29 +172,27 @@ def _rows(source: Session | Context, which: str, **params: Any) -> list[Candidat
         if source.autoflush:
             source.flush()
         connection = source.connection()
-        sql, order, convert = _row_query(connection.dialect, which)
-        values = [params[p] if isinstance(p, str) else p[0] for p in order]
         driver = connection.connection.driver_connection
         assert driver is not None  # a live connection of the session's transaction
-        found = driver.execute(sql, values).fetchall()
-    elif source.store.exclusive:
+        return _fetch(driver, connection.dialect, which, params)
+    if source.store.exclusive:
         # One connection for the whole process (a full disk): not one of a pool to borrow.
         with source.store.read() as s:
             return _rows(s, which, **params)
-    else:
-        engine = source.store.engine
-        sql, order, convert = _row_query(engine.dialect, which)
-        values = [params[p] if isinstance(p, str) else p[0] for p in order]
-        raw = engine.raw_connection()
-        try:
-            driver = raw.driver_connection
-            assert driver is not None  # a live pooled connection
-            found = driver.execute(sql, values).fetchall()
-        finally:
-            raw.close()
+    raw = source.store.engine.raw_connection()
+    try:
+        assert raw.driver_connection is not None  # a live pooled connection
+        return _fetch(raw.driver_connection, source.store.engine.dialect, which, params)
+    finally:
+        raw.close()
+
+
+def _fetch(driver: Any, dialect: Dialect, which: str, params: dict[str, Any]) -> list[CandidateRow]:
+    sql, order, convert = _row_query(dialect, which)
+    values = [params[p] if isinstance(p, str) else p[0] for p in order]
     return [
         CandidateRow._make([v if f is None else f(v) for f, v in zip(convert, row, strict=True)])
-        for row in found
+        for row in driver.execute(sql, values).fetchall()
     ]
 
 
@@ -404,6 +402,34 @@ def settle_ready_in(
         transition_in(s, ctx, c, Action.INVALIDATE, facts=facts)
 
 
+def _new_row(
+    data: CandidateData,
+    number: str,
+    actor: str,
+    now: dt.datetime,
+    *,
+    is_demo: bool,
+    card_fields: str = "",
+) -> dict[str, Any]:
+    """The columns of a new candidate, a draft of version 1 (a save, a roster import)."""
+    values = data.as_dict()
+    values.update(
+        registration_no=number,
+        name_initials=pinyin.initials(data.name),
+        state=State.DRAFT.value,
+        version=1,
+        is_demo=is_demo,
+        created_at=now,
+        updated_at=now,
+        created_by=actor,
+        updated_by=actor,
+        archive_ref="",
+        state_reason="",
+        card_fields=card_fields,
+    )
+    return values
+
+
 def _create_rows(
     s: Session,
     ctx: Context,
@@ -423,21 +449,8 @@ def _create_rows(
     actor = ctx.operator.login
     now = utcnow()
     stored_fields = _card_fields(card_fields)
-    values = data.as_dict()
-    values.update(
-        registration_no=regno.next_number(s, ctx.settings.registration_no_template),
-        name_initials=pinyin.initials(data.name),
-        state=State.DRAFT.value,
-        version=1,
-        is_demo=is_demo,
-        created_at=now,
-        updated_at=now,
-        created_by=actor,
-        updated_by=actor,
-        archive_ref="",
-        state_reason="",
-        card_fields=stored_fields,
-    )
+    number = regno.next_number(s, ctx.settings.registration_no_template)
+    values = _new_row(data, number, actor, now, is_demo=is_demo, card_fields=stored_fields)
     connection = s.connection()
     candidate_id = connection.execute(_NEW_CANDIDATE, values).scalar_one()
     photo_ok = False
@@ -526,24 +539,11 @@ def bulk_create_in(
         return []
     now = utcnow()
     actor = ctx.operator.login
-    values = []
     numbers = regno.next_numbers(s, ctx.settings.registration_no_template, len(rows))
-    for data, number in zip(rows, numbers, strict=True):
-        fields = data.as_dict()
-        fields.update(
-            registration_no=number,
-            name_initials=pinyin.initials(data.name),
-            state=State.DRAFT.value,
-            version=1,
-            is_demo=False,
-            archive_ref="",
-            state_reason="",
-            created_at=now,
-            updated_at=now,
-            created_by=actor,
-            updated_by=actor,
-        )
-        values.append(fields)
+    values = [
+        _new_row(data, number, actor, now, is_demo=False)
+        for data, number in zip(rows, numbers, strict=True)
+    ]
     # RETURNING in batches, matched back by 报名号 (unique, and known before the INSERT):
     # asked to keep the rows' order, SQLAlchemy sends SQLite one INSERT per candidate.
     ids = {number: id_ for number, id_ in s.connection().execute(_NEW_CANDIDATES, values)}

@@ -65,17 +65,15 @@ def _add_self_test(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> Non
 def run_doctor(args: argparse.Namespace) -> int:
     import json
 
-    from station import health
+    from station import auth, health
     from station import settings as settings_mod
     from station.cli_support import login_from_env
-    from station.errors import StationError, UsageError
-    from station.keyslots import KeySlots
+    from station.errors import StationError
     from station.settings import data_dir
     from ui.health_checks import printer
 
     directory = data_dir(args.data_dir)
-    if not KeySlots(directory).exists():
-        raise UsageError(f"{directory} 中没有报名点", f"no station in {directory}")
+    auth.require_station(directory)
     settings = settings_mod.load(directory)
     findings: list[health.Finding] = []
 
