@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Row,
     SmallInteger,
     String,
     Table,
@@ -37,6 +38,7 @@ from sqlalchemy import (
     event,
     exc,
     make_url,
+    select,
 )
 
 from station.errors import UsageError
@@ -332,6 +334,12 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
                 copy.write_row(((got,) if single else got) + tail)
     except error as e:
         raise exc.DBAPIError.instance(sql, None, e, error, dialect=conn.dialect) from e
+
+
+def station_row(conn: Connection, code: str) -> Row[Any] | None:
+    """The registered station with this code (its key, county, whether it is disabled), or
+    None."""
+    return conn.execute(select(stations).where(stations.c.code == code)).first()
 
 
 def among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:

@@ -267,25 +267,13 @@ class _Early:
         same chain and the same station row. What intake.check reads besides is the other
         stations' 报名号, which ``_one_at_a_time`` reads again, and a resync's audit event,
         which is never taken from ahead."""
-        if self.checked is None or self.chain is None or not _same_chain(self.chain, chain):
+        if self.checked is None or self.chain != chain:
             return None
-        row = conn.execute(
-            select(db.stations).where(db.stations.c.code == self.checked.station)
-        ).first()
+        row = db.station_row(conn, self.checked.station)
         if row is None or tuple(row) != self.station:
             return None
         self.used = True
         return self.checked
-
-
-def _same_chain(a: intake.ChainState, b: intake.ChainState) -> bool:
-    return (a.next_sequence, a.last_hash, a.audit_head, a.audit_last_seq, a.seen) == (
-        b.next_sequence,
-        b.last_hash,
-        b.audit_head,
-        b.audit_last_seq,
-        b.seen,
-    )
 
 
 def _chain_copy(chain: intake.ChainState) -> intake.ChainState:
@@ -407,9 +395,7 @@ class _CheckAhead:
                 return _Early(), chain  # received before: nothing to check, nothing changes
             if parsed.manifest.get("resync") is not None:
                 return _Early(), None
-            station = conn.execute(
-                select(db.stations).where(db.stations.c.code == parsed.manifest["station"])
-            ).first()
+            station = db.station_row(conn, parsed.manifest["station"])
             try:
                 checked = intake.check(conn, self.keys, path, parsed, _chain_copy(chain))
             except BatchRefused:

@@ -140,7 +140,7 @@ def check(
     conn: Connection, keys: CountyKeys, path: Path, parsed: bf.Parsed, chain: ChainState
 ) -> Checked:
     m = parsed.manifest
-    station = conn.execute(select(db.stations).where(db.stations.c.code == m["station"])).first()
+    station = db.station_row(conn, m["station"])
     if station is None:
         raise BatchRefused(UNKNOWN_STATION, f"station {m['station']} is not registered here")
     signer = signer_of(station, m)

@@ -97,7 +97,7 @@ class Intake:
                 f"signed for station {claimed.station}, sent for station {station}",
             )
         with self.engine.connect() as conn:
-            row = conn.execute(select(db.stations).where(db.stations.c.code == station)).first()
+            row = db.station_row(conn, station)
         if row is None:  # station codes are printed on paper: not a secret to keep
             raise BatchRefused(UNKNOWN_STATION, f"station {station} is not registered here")
         pending = Pending(claimed, row, method, path)

@@ -35,7 +35,7 @@ def register_station(
             f"station {key.station} is not in county {county}",
         )
     with engine.begin() as conn:
-        row = conn.execute(select(db.stations).where(db.stations.c.code == key.station)).first()
+        row = db.station_row(conn, key.station)
         if row is not None:
             if row.ed25519 == key.ed25519:
                 return False
