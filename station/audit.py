@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from station import jsonio
 from station.database import expire_held, held_for_statement
 from station.models import AuditEvent, ChainHead
+from station.prepared import Prepared
 
 if TYPE_CHECKING:
     from station.anchor import Anchor
@@ -110,11 +111,13 @@ def append_many(
 NewEvent = tuple[str, int | None, int | None, str, dict[str, Any]]
 
 
-# Built once: constructing a statement costs a save more than running it.
-_HEAD = select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)
-_NEW_EVENTS = insert(AuditEvent)
-_NEW_HEAD = insert(ChainHead).values(id=1, seq=bindparam("to_seq"), hash=bindparam("to_hash"))
-_MOVE_HEAD = (
+# Built once and run on the driver (station/prepared.py): a save appends its events.
+_HEAD = Prepared(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1))
+_NEW_EVENTS = Prepared(insert(AuditEvent))
+_NEW_HEAD = Prepared(
+    insert(ChainHead).values(id=1, seq=bindparam("to_seq"), hash=bindparam("to_hash"))
+)
+_MOVE_HEAD = Prepared(
     update(ChainHead)
     .where(ChainHead.id == 1)
     .values(seq=bindparam("to_seq"), hash=bindparam("to_hash"))
@@ -134,9 +137,8 @@ def append_events(
         return
     connection = session.connection()
     held = held_for_statement(session, ChainHead, 1)
-    head = connection.execute(_HEAD).first()
-    seq = head.seq if head else 0
-    prev = head.hash if head else GENESIS
+    found = _HEAD.run(connection)
+    seq, prev = found[0] if found else (0, GENESIS)
     when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
     rows = []
     for action, candidate_id, version, reason, detail in events:
@@ -160,8 +162,8 @@ def append_events(
             }
         )
         prev = digest
-    connection.execute(_NEW_EVENTS, rows)
-    connection.execute(_MOVE_HEAD if head else _NEW_HEAD, {"to_seq": seq, "to_hash": prev})
+    _NEW_EVENTS.run_many(connection, rows)
+    (_MOVE_HEAD if found else _NEW_HEAD).run(connection, {"to_seq": seq, "to_hash": prev})
     expire_held(session, held, "seq", "hash")
 
 

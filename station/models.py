@@ -121,7 +121,9 @@ class Candidate(Base):
     political_status: Mapped[str] = mapped_column(String(2))
     household_division: Mapped[str] = mapped_column(String(6))
     category: Mapped[str] = mapped_column(String(16))
-    school_code: Mapped[str] = mapped_column(String(20), index=True, default="")
+    # Found by ix_candidates_school_state (school_code first): an index of its own would be
+    # one more written by every save.
+    school_code: Mapped[str] = mapped_column(String(20), default="")
     school_name: Mapped[str] = mapped_column(String(100), default="")
     student_number: Mapped[str] = mapped_column(String(30), default="")
     home_address: Mapped[str] = mapped_column(String(200))

@@ -31,6 +31,7 @@ from station.lifecycle import Action, Facts, State
 from station.models import Candidate, CandidateVersion, Photo, utcnow
 from station.photo import duplicates, review
 from station.photo.stored import PhotoInput, jpeg_dimensions
+from station.prepared import Prepared
 from station.roles import Permission, Role
 from station.validation import RECORD_FIELDS, CandidateData, Result, validate_candidate
 
@@ -258,13 +259,17 @@ def count_by_state(s: Session) -> dict[str, int]:
 # --- writing ------------------------------------------------------------------------------
 
 
-# The save's statements, built once: building a statement costs more than running it.
-_ID_OF_NUMBER = select(Candidate.id).where(Candidate.id_number == bindparam("number"))
-_NEW_CANDIDATE = insert(Candidate).returning(Candidate.id)
+# The save's statements, built once and run on the driver (station/prepared.py): building a
+# statement costs more than running it, and SQLAlchemy's execution ten times the driver's.
+_ID_OF_NUMBER = Prepared(select(Candidate.id).where(Candidate.id_number == bindparam("number")))
+_NEW_CANDIDATE = Prepared(insert(Candidate).returning(Candidate.id))
 _NEW_CANDIDATES = insert(Candidate).returning(Candidate.registration_no, Candidate.id)
-_NEW_PHOTO = insert(Photo).returning(Photo.id)
-_FLAG_PHOTO = sql_update(Photo).where(Photo.id == bindparam("photo")).values(flag=bindparam("text"))
-_SET_CANDIDATE = sql_update(Candidate).where(Candidate.id == bindparam("candidate"))
+_NEW_PHOTO = Prepared(insert(Photo).returning(Photo.id))
+_SET_PHOTO = Prepared(
+    sql_update(Candidate)
+    .where(Candidate.id == bindparam("candidate"))
+    .values(photo_id=bindparam("photo"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,17 +302,26 @@ def _apply(c: Candidate, data: CandidateData) -> list[str]:
 def _ensure_unique_id_number(s: Session, number: str, own_id: int | None) -> None:
     # Every candidate is in the database as soon as it is made (for its id), so what is
     # pending here is only audit rows and counters: a plain statement, no flush before it.
-    existing = s.connection().execute(_ID_OF_NUMBER, {"number": number}).scalar_one_or_none()
-    if existing is not None and existing != own_id:
-        raise DuplicateCandidate(existing, number)
+    found = _ID_OF_NUMBER.run(s.connection(), {"number": number})
+    if found and found[0][0] != own_id:
+        raise DuplicateCandidate(found[0][0], number)
 
 
-def _store_photo(
-    s: Session, ctx: Context, candidate_id: int, version: int, photo: PhotoInput
-) -> tuple[int, bool]:
-    """Store ``photo`` for the candidate (flagged when it nearly matches another candidate's
-    photo); the caller points the candidate at it. Returns the photo's id and whether it
-    counts as a good photo (:func:`photo_passes`). Written as rows: nothing here is read back."""
+@dataclass(frozen=True, slots=True)
+class _PhotoChecked:
+    """A new photo's columns and its near-duplicate flag, worked out before it is written."""
+
+    columns: dict[str, Any]
+    flag: duplicates.NearFlag | None
+    passes: bool  # counts as a good photo (:func:`photo_passes`)
+
+
+def _check_photo(
+    s: Session, ctx: Context, candidate_id: int | None, photo: PhotoInput
+) -> _PhotoChecked:
+    """Everything about a new photo of the candidate (None: one not written yet) that does
+    not need it written: its size, hashes, and whether it nearly matches another
+    candidate's photo (a flag)."""
     if photo.source == "file" and not photo.approved_by:
         # Photos are taken live; a file is the supervisor-authorised fallback.
         ctx.require(Permission.IMPORT_PHOTO)
@@ -315,28 +329,41 @@ def _store_photo(
     sha256 = photo.sha256  # a property that hashes the bytes: once
     # The demo placeholder is one picture for everyone: nothing to compare.
     phash = "" if photo.source == "demo" else duplicates.photo_hash(photo.jpeg, sha256)
-    connection = s.connection()
-    photo_id = connection.execute(
-        _NEW_PHOTO,
-        {
-            "candidate_id": candidate_id,
-            "sha256": sha256,
-            "jpeg": photo.jpeg,
-            "width": width,
-            "height": height,
-            "source": photo.source,
-            "quality_ok": photo.quality_ok,
-            "created_by": ctx.operator.login,
-            "phash": phash,
-            "flag": "",
-            "flag_cleared_by": "",
-            "import_reason": "",
-        },
-    ).scalar_one()
-    flag = duplicates.flag_near_duplicates(s, ctx, candidate_id, version, phash, below=photo_id)
-    if flag:
-        connection.execute(_FLAG_PHOTO, {"photo": photo_id, "text": flag})
-    return photo_id, photo.quality_ok and not flag
+    flag = duplicates.near_flag(s, ctx, candidate_id, phash)
+    columns = {
+        "sha256": sha256,
+        "jpeg": photo.jpeg,
+        "width": width,
+        "height": height,
+        "source": photo.source,
+        "quality_ok": photo.quality_ok,
+        "created_by": ctx.operator.login,
+        "phash": phash,
+        "flag": flag.text if flag else "",
+        "flag_cleared_by": "",
+        "import_reason": "",
+    }
+    return _PhotoChecked(columns, flag, photo.quality_ok and flag is None)
+
+
+def _write_photo(s: Session, candidate_id: int, checked: _PhotoChecked) -> int:
+    """Write a checked photo of the candidate (the caller points the candidate at it and
+    appends the flag's event); returns its id. A row: nothing here is read back."""
+    rows = _NEW_PHOTO.run(s.connection(), {"candidate_id": candidate_id, **checked.columns})
+    return int(rows[0][0])
+
+
+def _store_photo(
+    s: Session, ctx: Context, candidate_id: int, version: int, photo: PhotoInput
+) -> tuple[int, bool]:
+    """Store a new photo of a candidate already written (flagged when it nearly matches
+    another candidate's photo, the flag audited); the caller points the candidate at it.
+    Returns the photo's id and whether it counts as a good photo."""
+    checked = _check_photo(s, ctx, candidate_id, photo)
+    photo_id = _write_photo(s, candidate_id, checked)
+    if checked.flag is not None:
+        audit.append_events(s, ctx.operator.login, [checked.flag.event(candidate_id, version)])
+    return photo_id, checked.passes
 
 
 def facts_of(
@@ -441,8 +468,9 @@ def _create_rows(
     card_fields: Sequence[str],
 ) -> tuple[int, str, str]:
     """A new candidate, written as rows (a save reads nothing back): the record with its
-    报名号, the photo (compared with every other candidate's), the audit events, and ready at
-    once when the record is valid and the photo good. Returns (id, 报名号, state)."""
+    报名号, in its final state (ready at once when the record is valid and the photo good),
+    the photo (compared with every other candidate's before it is written), and the audit
+    events. Returns (id, 报名号, state)."""
     ctx.require(Permission.COLLECT)
     data = result.data
     _ensure_unique_id_number(s, data.id_number, None)
@@ -451,32 +479,32 @@ def _create_rows(
     stored_fields = _card_fields(card_fields)
     number = regno.next_number(s, ctx.settings.registration_no_template)
     values = _new_row(data, number, actor, now, is_demo=is_demo, card_fields=stored_fields)
-    connection = s.connection()
-    candidate_id = connection.execute(_NEW_CANDIDATE, values).scalar_one()
-    photo_ok = False
-    if photo is not None:
-        photo_id, photo_ok = _store_photo(s, ctx, candidate_id, 1, photo)
+    checked = _check_photo(s, ctx, None, photo) if photo is not None else None
+    state, rule = State.DRAFT, None
+    if checked is not None and result.ok and checked.passes:
+        # What settle_ready_in decides for a new draft with its photo.
+        facts = Facts(record_valid=True, photo_ok=True)
+        rule = lifecycle.check(state, Action.MARK_READY, ctx.operator.role, facts)
+        values["state"] = rule.target.value
+    candidate_id = int(_NEW_CANDIDATE.run(s.connection(), values)[0][0])
     created = {
-        "registration_no": values["registration_no"],
+        "registration_no": number,
         "source": source,
         "demo": is_demo,
         **({"card_fields": stored_fields.split(",")} if stored_fields else {}),
     }
     events: list[audit.NewEvent] = [("create", candidate_id, 1, "", created)]
-    state = State.DRAFT
-    if photo is not None:
-        changes: dict[str, Any] = {"photo_id": photo_id}
-        # What settle_ready_in decides for a new draft with its photo.
-        if result.ok and photo_ok:
-            facts = Facts(record_valid=True, photo_ok=True)
-            rule = lifecycle.check(state, Action.MARK_READY, ctx.operator.role, facts)
-            changes |= _moved(
-                s, ctx, candidate_id, 1, state, rule, Action.MARK_READY, events=events
-            )
-            state = rule.target
-        connection.execute(_SET_CANDIDATE, {"candidate": candidate_id, **changes})
-    audit.append_events(s, actor, events)  # both in one statement
-    return candidate_id, values["registration_no"], state.value
+    if checked is not None:
+        photo_id = _write_photo(s, candidate_id, checked)
+        # No index holds photo_id: pointing at the photo touches only the candidate's row.
+        _SET_PHOTO.run(s.connection(), {"candidate": candidate_id, "photo": photo_id})
+        if checked.flag is not None:
+            events.append(checked.flag.event(candidate_id, 1))
+    if rule is not None:
+        events.append(_transition_event(candidate_id, 1, state, rule, Action.MARK_READY))
+        state = rule.target
+    audit.append_events(s, actor, events)  # all in one statement
+    return candidate_id, number, state.value
 
 
 def create_in(
@@ -701,15 +729,15 @@ def transition_in(
         c.form_printed_at = None
         c.archive_ref = ""
     replaces = old_version if rule.new_version else None
-    for name, value in _moved(
-        s, ctx, c.id, c.version, state, rule, action, reason, detail, replaces
-    ).items():
-        setattr(c, name, value)
+    event = _transition_event(c.id, c.version, state, rule, action, reason, detail, replaces)
+    audit.append_events(s, ctx.operator.login, [event])
+    c.state = rule.target.value
+    c.state_reason = reason.strip()
+    c.updated_at = utcnow()
+    c.updated_by = ctx.operator.login
 
 
-def _moved(
-    s: Session,
-    ctx: Context,
+def _transition_event(
     candidate_id: int,
     version: int,
     state: State,
@@ -718,25 +746,12 @@ def _moved(
     reason: str = "",
     detail: dict[str, Any] | None = None,
     replaces: int | None = None,
-    events: list[audit.NewEvent] | None = None,
-) -> dict[str, Any]:
-    """A transition the lifecycle allowed (``rule``): its audit event, and the columns it
-    sets, for the caller to put on the candidate (an object, or a row being written).
-    ``events``: the caller appends the event with others (else it is appended now)."""
+) -> audit.NewEvent:
+    """The audit event of a transition the lifecycle allowed (``rule``)."""
     event_detail = {"from": state.value, "to": rule.target.value, **(detail or {})}
     if replaces is not None:
         event_detail["replaces_version"] = replaces
-    event = (action.value, candidate_id, version, reason.strip(), event_detail)
-    if events is None:
-        audit.append_events(s, ctx.operator.login, [event])
-    else:
-        events.append(event)
-    return {
-        "state": rule.target.value,
-        "state_reason": reason.strip(),
-        "updated_at": utcnow(),
-        "updated_by": ctx.operator.login,
-    }
+    return (action.value, candidate_id, version, reason.strip(), event_detail)
 
 
 def _freeze(s: Session, ctx: Context, c: Candidate) -> CandidateVersion:

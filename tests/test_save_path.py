@@ -131,8 +131,9 @@ def test_a_look_alike_photo_is_flagged_and_the_record_stays_draft(
     again = records.create(operator_ctx, record_for(2), camera(7))  # the same photo reused
     assert (first.state, again.state) == (State.READY, State.DRAFT)
     events = _events(operator_ctx, again.id)
-    assert [e[0] for e in events] == ["photo_flagged", "create"]
-    assert events[0][2] == {"similar_to": [first.registration_no], "distance": 0}
+    # Made first, then flagged: the candidate is written in its final state, a draft.
+    assert [e[0] for e in events] == ["create", "photo_flagged"]
+    assert events[1][2] == {"similar_to": [first.registration_no], "distance": 0}
     with operator_ctx.store.read() as s:
         photo = records.get(s, again.id).photo
         assert photo is not None and first.registration_no in photo.flag
@@ -482,32 +483,17 @@ def test_a_photo_compared_ahead_finds_what_a_save_alone_finds(
     assert records.create(ctx, record_for(6), fresh).state == State.READY
 
 
-class _NewRows:
-    """What the index reads from the store, as a session: photos (id, candidate, hash) stored
-    since the last look."""
-
-    def __init__(self, rows: list[tuple[int, int, str]]) -> None:
-        self.rows = rows
-
-    def connection(self) -> _NewRows:
-        return self
-
-    def execute(self, _statement: object, _params: object) -> list[tuple[int, int, str]]:
-        rows, self.rows = self.rows, []
-        return rows
-
-
 def test_what_was_compared_ahead_is_trusted_only_while_the_index_keeps_its_order() -> None:
     index = duplicates._HashIndex()
-    index.refresh(_NewRows([(1, 10, "00ff"), (2, 20, "ff00")]), below=99)  # type: ignore[arg-type]
+    index.take_in([(1, 10, "00ff"), (2, 20, "ff00")])
     index.scan_ahead(0x00FF, 4)
     # Appended since: compared at the save, after what was compared ahead.
-    index.refresh(_NewRows([(3, 30, "00fd")]), below=99)  # type: ignore[arg-type]
+    index.take_in([(3, 30, "00fd")])
     assert index.near(0x00FF, exclude=0, limit=4) == [(10, 0), (30, 1)]
     index.scan_ahead(0x00FF, 4)
     # Candidate 20's photo replaced by a look-alike: the arrays are built in a new order and
     # everything is compared again.
-    index.refresh(_NewRows([(4, 20, "00fe")]), below=99)  # type: ignore[arg-type]
+    index.take_in([(4, 20, "00fe")])
     assert index.near(0x00FF, exclude=10, limit=4) == [(20, 1), (30, 1)]
     # Compared ahead with another limit: not used.
     index.scan_ahead(0x00FF, 0)

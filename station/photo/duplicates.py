@@ -14,6 +14,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +25,12 @@ from station import audit
 from station.auth import Context
 from station.models import Candidate, Photo
 from station.photo.stored import PhotoInput
+from station.prepared import Prepared
 
 # Built once (each save runs it): the photos stored since the index last looked.
-_SINCE = (
+_SINCE = Prepared(
     select(Photo.id, Photo.candidate_id, Photo.phash)
-    .where(Photo.id > bindparam("after"), Photo.id < bindparam("below"), Photo.phash != "")
+    .where(Photo.id > bindparam("after"), Photo.phash != "")
     .order_by(Photo.id)
 )
 _REMEMBERED = 1024  # hashes of the last photos hashed, by their SHA-256
@@ -68,7 +70,7 @@ def prepare(ctx: Context, photo: PhotoInput) -> None:
     value = int(photo_hash(photo.jpeg), 16)
     index = _index(ctx)
     with ctx.store.read() as s:
-        index.refresh(s, below=2**62)
+        index.refresh(s)
     index.scan_ahead(value, NEAR_DUPLICATE)
 
 
@@ -93,24 +95,27 @@ class _HashIndex:
         default_factory=OrderedDict
     )
 
-    def refresh(self, s: Session, below: int) -> None:
-        """Take in the photos committed since the last look, up to (not including) ``below``:
-        the caller's own photo is not committed yet and may still be rolled back, and its id
-        would then be reused. Writers are serialised (BEGIN IMMEDIATE), so every row below
-        ``below`` that this session sees is committed. Read from the covering index
-        ``ix_photos_phash_cover``, never from the photos' rows."""
+    def refresh(self, s: Session) -> None:
+        """Take in the photos committed since the last look. A save looks before it writes
+        its own photo (not committed yet, it may still be rolled back and its id reused).
+        Writers are serialised (BEGIN IMMEDIATE), so every row this session sees is
+        committed, unless the session wrote it itself (a bulk job's earlier records, which
+        commit with it). Read from the covering index ``ix_photos_phash_cover``, never from
+        the photos' rows; a plain statement, so no flush of the caller's pending objects."""
         with self.lock:
-            # A plain statement on the session's connection: no objects, and no flush of
-            # the caller's pending rows (its own photo is written already, and left out).
-            rows = s.connection().execute(_SINCE, {"after": self.last_photo_id, "below": below})
-            for photo_id, candidate_id, phash in rows:
-                if candidate_id in self.by_candidate:
-                    self.arrays = None  # a photo replaced: built again from the dict
-                    self.generation += 1  # and what was compared ahead no longer holds
-                else:
-                    self.added.append((candidate_id, int(phash, 16)))
-                self.by_candidate[candidate_id] = (photo_id, int(phash, 16))
-                self.last_photo_id = photo_id
+            self.take_in(_SINCE.run(s.connection(), {"after": self.last_photo_id}))
+
+    def take_in(self, rows: Iterable[tuple[int, int, str]]) -> None:
+        """Photos ``(id, candidate id, hash)`` stored since the last look, in id order; under
+        ``lock``."""
+        for photo_id, candidate_id, phash in rows:
+            if candidate_id in self.by_candidate:
+                self.arrays = None  # a photo replaced: built again from the dict
+                self.generation += 1  # and what was compared ahead no longer holds
+            else:
+                self.added.append((candidate_id, int(phash, 16)))
+            self.by_candidate[candidate_id] = (photo_id, int(phash, 16))
+            self.last_photo_id = photo_id
 
     def near(self, value: int, exclude: int, limit: int) -> list[tuple[int, int]]:
         """``(candidate, distance)`` within ``limit`` bits of ``value``, nearest first: one XOR
@@ -180,14 +185,15 @@ def _within(candidates: Any, hashes: Any, value: int, limit: int) -> list[tuple[
 
 
 def near_matches(
-    s: Session, ctx: Context, candidate_id: int, phash: str, below: int
+    s: Session, ctx: Context, candidate_id: int | None, phash: str
 ) -> list[tuple[int, int]]:
-    """``(candidate id, distance)`` of other candidates whose photo nearly matches."""
+    """``(candidate id, distance)`` of other candidates whose photo nearly matches a new
+    photo of ``candidate_id`` (None: a candidate not written yet), before it is written."""
     from station.photo.phash import NEAR_DUPLICATE
 
     index = _index(ctx)
-    index.refresh(s, below)
-    return index.near(int(phash, 16), candidate_id, NEAR_DUPLICATE)
+    index.refresh(s)
+    return index.near(int(phash, 16), candidate_id or 0, NEAR_DUPLICATE)
 
 
 def warm(ctx: Context) -> int:
@@ -196,7 +202,7 @@ def warm(ctx: Context) -> int:
     scan loads code of its own). Returns how many candidates' hashes it holds."""
     index = _index(ctx)
     with ctx.store.read() as s:
-        index.refresh(s, below=2**62)
+        index.refresh(s)
     index.near(0, exclude=0, limit=0)
     return len(index.by_candidate)
 
@@ -223,17 +229,28 @@ def flag_in(flag: str, language: str) -> str:
     return flag_texts(found.group(1).split("、"))[1] if found else flag
 
 
-def flag_near_duplicates(
-    s: Session, ctx: Context, candidate_id: int, version: int, phash: str, below: int
-) -> str:
-    """The flag for a new photo (hash ``phash``, stored as photo ``below``) of the candidate:
-    empty, or the text naming the 报名号 of the other candidates whose photo it nearly matches,
-    audited as ``photo_flagged``. The caller stores it on the photo."""
+@dataclass(frozen=True, slots=True)
+class NearFlag:
+    """A new photo's flag (the text stored on it, Chinese) and the detail of its
+    ``photo_flagged`` audit event."""
+
+    text: str
+    detail: dict[str, Any]
+
+    def event(self, candidate_id: int, version: int) -> audit.NewEvent:
+        return ("photo_flagged", candidate_id, version, "", self.detail)
+
+
+def near_flag(s: Session, ctx: Context, candidate_id: int | None, phash: str) -> NearFlag | None:
+    """The flag for a new photo (hash ``phash``) of the candidate (None: a candidate not
+    written yet), naming the 报名号 of the other candidates whose photo it nearly matches;
+    None when none does. Asked before the photo is written; the caller stores the text on
+    the photo and appends the event."""
     if not phash:
-        return ""
-    matches = near_matches(s, ctx, candidate_id, phash, below=below)
+        return None
+    matches = near_matches(s, ctx, candidate_id, phash)
     if not matches:
-        return ""  # the new photo enters the index by a later refresh, once it is committed
+        return None  # the new photo enters the index by a later refresh, once it is committed
     numbers = dict(
         s.connection()
         .execute(
@@ -244,18 +261,10 @@ def flag_near_duplicates(
         .all()
     )
     similar = [numbers.get(m[0], str(m[0])) for m in matches[:5]]
-    audit.append(
-        s,
-        ctx.operator.login,
-        "photo_flagged",
-        candidate_id=candidate_id,
-        version=version,
-        detail={
-            "similar_to": [numbers.get(m[0]) for m in matches[:5]],
-            "distance": matches[0][1],
-        },
+    return NearFlag(
+        flag_texts(similar)[0],
+        {"similar_to": [numbers.get(m[0]) for m in matches[:5]], "distance": matches[0][1]},
     )
-    return flag_texts(similar)[0]
 
 
 _CREATING = threading.Lock()
