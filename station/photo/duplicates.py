@@ -174,9 +174,18 @@ class _HashIndex:
         return self.arrays[0][: self.filled], self.arrays[1][: self.filled]
 
 
+_FEW = 32  # fewer hashes than this are compared in Python: numpy's set-up costs more
+
+
 def _within(candidates: Any, hashes: Any, value: int, limit: int) -> list[tuple[int, int]]:
     """``(candidate, distance)`` of the hashes within ``limit`` bits of ``value``, in the
     arrays' order: one XOR and popcount over them all."""
+    if len(hashes) <= _FEW:  # a save's photos stored since its own was compared ahead
+        return [
+            (c, d)
+            for c, h in zip(candidates.tolist(), hashes.tolist(), strict=True)
+            if (d := (h ^ value).bit_count()) <= limit
+        ]
     import numpy as np
 
     distances = np.bitwise_count(hashes ^ np.uint64(value))
