@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import event
 
-from station import auth, dashboard, seeding
+from station import auth, dashboard, records, seeding
 
 _FULL_SCAN = re.compile(r"^SCAN (candidates|photos)$")
 
@@ -35,3 +35,25 @@ def test_the_dashboard_reads_no_table_row_by_row(supervisor_ctx: auth.Context) -
             plan = driver.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
             scans += [(row[-1], sql) for row in plan if _FULL_SCAN.match(row[-1])]
     assert not scans, scans
+
+
+def test_a_states_records_are_read_in_id_order_not_sorted(operator_ctx: auth.Context) -> None:
+    """As the next batch reads its signed records (sync/station_side.py): the first few in
+    id order, from the state's index, without sorting every record in that state."""
+    seen: list[tuple[str, object]] = []
+
+    def statement(_conn, _cursor, sql, params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append((sql, params))
+
+    engine = operator_ctx.store.engine
+    with operator_ctx.store.read() as s:
+        event.listen(engine, "before_cursor_execute", statement)
+        try:
+            records.list_candidates(s, state="signed", limit=10)
+        finally:
+            event.remove(engine, "before_cursor_execute", statement)
+        sql, params = next((q, p) for q, p in seen if "FROM candidates" in q)
+        plan = [
+            row[-1] for row in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+        ]
+    assert not [step for step in plan if "TEMP B-TREE" in step], plan
