@@ -274,9 +274,47 @@ def _init_with_county_key(sub: Any) -> None:
     init.set_defaults(handler=handler)
 
 
+def _demo_with_county(sub: Any) -> None:
+    """``station demo`` also makes the demo's training county (sync/demo_county.py): demo is
+    the core's command, the county key is ours."""
+    demo = sub.choices.get("demo")
+    if demo is None:
+        return
+    core_demo = demo.get_default("handler")
+
+    def handler(args: argparse.Namespace) -> int:
+        code = core_demo(args)
+        if code != 0:
+            return code
+        from station import auth
+        from station.cli import DEMO_ACCOUNTS
+        from station.cli_support import data_dir_of
+        from sync import demo_county
+
+        directory = data_dir_of(args)
+        login, _display, _role, password = DEMO_ACCOUNTS[0]
+        with auth.login(directory, login, password) as ctx:
+            county = demo_county.ensure(ctx, demo_county.home_for(directory))
+        said = "已创建" if county.made else "已存在"
+        print(f"演示县区（培训）{said} / demo training county: {county.home}")
+        print(f"  县区私钥口令 / its passphrase: {demo_county.PASSPHRASE}（仅供演示 / demo only）")
+        home, usb = county.home, county.usb
+        print(f"  试一试（以 {login} 登录）/ try it (log in as {login}):")
+        print(f"    station --data-dir {directory} batch export --out {usb}")
+        print(
+            f"    COUNTY_PASSPHRASE={demo_county.PASSPHRASE} county --data-dir {home}"
+            f" ingest {usb}/*.zkb"
+        )
+        print(f"    station --data-dir {directory} batch ack {home / 'receipts'}/<回执 / receipt>")
+        return 0
+
+    demo.set_defaults(handler=handler)
+
+
 def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     """Add ``key``, ``batch`` and ``review`` to the station parser (``station.cli.Extension``)."""
     _init_with_county_key(sub)
+    _demo_with_county(sub)
     key = add("key", None, "密钥 / keys for the county exchange")
     key.set_defaults(handler=_help(key))
     key_sub = key.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

@@ -68,6 +68,40 @@ def test_demo_creates_a_ready_station_and_prints_accounts(demo_home: Path) -> No
     )
 
 
+def test_the_demo_exchanges_batches_with_its_training_county(demo_home: Path) -> None:
+    """What ``station demo`` prints to try: export to the demo county's stand-in USB
+    folder, ingest there with the printed passphrase, take the receipt back."""
+    from station import auth
+    from sync import demo_county, station_side
+    from sync.county import db
+    from sync.county.home import CountyHome
+    from sync.county.ingest import ingest_files
+
+    home = CountyHome(demo_county.home_for(demo_home))
+    printed = run(demo_home, "demo").stdout  # again: the county is there already
+    assert f"demo training county: {home.root}" in printed and demo_county.PASSPHRASE in printed
+    with auth.login(demo_home, ADMIN_ENV["STATION_OPERATOR"], ADMIN_ENV["STATION_PASSWORD"]) as ctx:
+        exported = station_side.export_batches(ctx, home.root / demo_county.USB)
+        assert exported
+        engine = db.connect(db.default_url(home.root))
+        try:
+            outcomes = ingest_files(
+                engine,
+                home.keys(demo_county.PASSPHRASE),
+                exported,
+                pending_dir=home.pending,
+                receipts_dir=home.receipts,
+            )
+        finally:
+            engine.dispose()
+        assert [o.status for o in outcomes] == ["ok"] * len(exported)
+        assert sum(o.records for o in outcomes) == 5  # the five signed records
+        for outcome in outcomes:
+            assert outcome.receipt is not None
+            assert station_side.ack_receipt(ctx, outcome.receipt).acknowledged == outcome.records
+    assert home.keys(demo_county.PASSPHRASE).training  # takes no real station's batches
+
+
 def test_seed_list_and_verify(demo_home: Path) -> None:
     seeded = run(demo_home, "seed", "--count", "40", "--state", "signed", env=ADMIN_ENV)
     assert seeded.returncode == 0, seeded.stderr

@@ -1,0 +1,71 @@
+"""The demo station's training county (演示县区): so that a newcomer can try the whole
+exchange on the built-in demo station (export a batch, verify and ingest it at the county,
+bring the receipt back) without making and trading keys by hand.
+
+``station demo`` makes it once, in the folder beside the demo station's (``NAME-county``):
+a *training* county key pair (a training county takes only a training or demo station's
+batches, and a real county never takes theirs), its public key installed in the demo
+station, and the demo station registered in the county's SQLite database. Its passphrase is
+printed with the demo accounts: it guards nothing real.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from station.auth import Context
+from sync.keys import CountyKeys, CountyPublicKey, private_key_json
+
+PASSPHRASE = "demo-county-2027"  # printed with the demo accounts (station demo)
+NAME = "演示县区（培训）"
+USB = "usb"  # the folder that stands for the USB stick between the two
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCounty:
+    home: Path
+    key: CountyPublicKey
+    made: bool  # False: it was there already
+
+    @property
+    def usb(self) -> Path:
+        return self.home / USB
+
+
+def home_for(station_dir: Path) -> Path:
+    """The demo county's folder: beside the demo station's, named after it."""
+    return station_dir.with_name(station_dir.name + "-county")
+
+
+def ensure(ctx: Context, home: Path) -> DemoCounty:
+    """The demo county in ``home``, made if it is not there, its key installed in the demo
+    station (``ctx``, an admin's) and the station registered with it."""
+    from sync import station_side
+    from sync.county import db
+    from sync.county.home import CountyHome
+    from sync.county.registry import register_station
+    from sync.keys import read_county_public
+
+    county_home = CountyHome(home)
+    made = not county_home.private_key.exists()
+    if made:
+        with ctx.store.read() as s:
+            county = station_side.station_row(s).county_code
+        keys = CountyKeys.generate(county, NAME, training=True)
+        home.mkdir(parents=True, exist_ok=True)
+        text = private_key_json(keys, PASSPHRASE)
+        fd = os.open(county_home.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        county_home.public_key.write_text(keys.public.to_json(), "utf-8")
+    key = read_county_public(county_home.public_key)
+    station_side.install_county_key(ctx, county_home.public_key)
+    engine = db.connect(db.default_url(home))
+    try:
+        register_station(engine, station_side.station_public_key(ctx), key.county)
+    finally:
+        engine.dispose()
+    (home / USB).mkdir(exist_ok=True)
+    return DemoCounty(home, key, made)
