@@ -361,7 +361,7 @@ def main() -> int:
         row("`station --help` (new process) vs `python -c pass`", helps, bare_starts, None),
         "",
         f"Of a save's median {ms(statistics.median(saving))}, its COMMIT (the durable write: "
-        f"~30 pages) took {ms(statistics.median(commits[5:]))}. The photo's perceptual hash "
+        f"~26 pages) took {ms(statistics.median(commits[5:]))}. The photo's perceptual hash "
         f"(decoding the JPEG), made when the photo is accepted, took "
         f"{ms(statistics.median(hashing))}: a save that hashes its photo itself (the CLI's "
         "`candidate add`) costs that more. Of the bare baseline's "
