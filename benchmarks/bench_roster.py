@@ -161,7 +161,7 @@ PARTS = (
     ("    cells to field values (_rows)", "station/roster_read.py", "_rows"),
     ("  check the rows, outside the lock (_Run.check)", "station/roster.py", "check"),
     ("    validate every row (validate_candidate)", "station/validation.py", "validate_candidate"),
-    ("  store the new candidates (bulk_create_in)", "station/records.py", "bulk_create_in"),
+    ("  store the new candidates (bulk_create_in)", "station/records/saving.py", "bulk_create_in"),
     ("    audit events, one by one (audit.append)", "station/audit.py", "append"),
     ("    audit events, in bulk (audit.append_many)", "station/audit.py", "append_many"),
     ("    pinyin initials", "station/pinyin.py", "initials"),

@@ -95,7 +95,7 @@ def facts(ctx: Context, candidate_id: int) -> Facts:
 
 def candidate_with_id_number(ctx: Context, number: str) -> int | None:
     """The candidate already stored with this ID number (the form asks as it is typed): one
-    indexed statement on a row, no session (station/records.py, row_by_id_number)."""
+    indexed statement on a row, no session (station/records/finding.py, row_by_id_number)."""
     existing = records.row_by_id_number(ctx, number)
     return existing.id if existing else None
 

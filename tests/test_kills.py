@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from station import audit, backup, records
 from station.lifecycle import State
-from station.models import Batch
+from station.models import Batch, Candidate
 from sync import batch_format as bf
 from sync import station_side
 
@@ -73,7 +73,7 @@ def _check(directory: Path, usb: Path, journal: Path) -> None:
     with login(directory) as ctx:
         with ctx.store.read() as s:
             assert audit.verify(s).ok
-            stored = set(s.scalars(select(records.Candidate.registration_no)))
+            stored = set(s.scalars(select(Candidate.registration_no)))
             batches = {b.file_name: b.hash for b in s.scalars(select(Batch))}
             signing = station_side.station_row(s).signing_key
         missing = [r for r in returned if r not in stored]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from station import auth, records, regno, seeding
+from station import auth, records, regno, seeding, validation
 from station.errors import (
     DuplicateCandidate,
     PermissionDenied,
@@ -19,6 +19,7 @@ from station.errors import (
 from station.lifecycle import Action, State
 from station.models import AuditEvent, Candidate, CandidateVersion, Counter, Photo
 from station.photo.stored import PhotoInput, jpeg_dimensions, placeholder_jpeg
+from station.records import saving, transitions
 
 from .factories import VALID_ID, record_for, valid_record
 
@@ -344,13 +345,14 @@ def test_a_save_validates_the_record_once(
     from station.photo.stored import PhotoInput, placeholder_jpeg
 
     calls = []
-    real = records.validate_candidate
+    real = validation.validate_candidate
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(records, "validate_candidate", counted)
+    for module in (saving, transitions):  # a save's own validation, and the guards'
+        monkeypatch.setattr(module, "validate_candidate", counted)
     saved = records.create(
         operator_ctx, record_for(44), PhotoInput(placeholder_jpeg(), "demo", quality_ok=True)
     )

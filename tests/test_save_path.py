@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from station import audit, auth, queries, records, regno, seeding, warmup
+from station import audit, auth, queries, records, regno, seeding, validation, warmup
 from station.errors import DuplicateCandidate, ValidationFailed
 from station.lifecycle import State
 from station.models import AuditEvent, Candidate, ChainHead, Counter, Photo, Station
 from station.photo import duplicates
 from station.photo.stored import PhotoInput, placeholder_jpeg
+from station.records import saving, transitions
 
 from .factories import record_for
 
@@ -47,13 +48,14 @@ def _events(ctx: auth.Context, candidate_id: int) -> list[tuple[str, int | None,
 
 def _counted_validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = records.validate_candidate
+    real = validation.validate_candidate
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(records, "validate_candidate", counted)
+    for module in (saving, transitions):  # a save's own validation, and the guards'
+        monkeypatch.setattr(module, "validate_candidate", counted)
     return calls
 
 

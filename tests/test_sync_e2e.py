@@ -216,7 +216,7 @@ def test_password_and_answer_hashes_travel_to_the_county(tmp_path: Path) -> None
             c = records.get(s, cid)
             records.record_review_in(s, ctx, c)
             records.record_printed_in(s, ctx, c)
-        records.transition(ctx, cid, records.Action.CONFIRM)
+        records.transition(ctx, cid, Action.CONFIRM)
         records.sign(ctx, cid, "盒1-页1")
         out = tmp_path / "out"
         out.mkdir()

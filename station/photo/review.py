@@ -82,7 +82,7 @@ def _allowed(ctx: Context) -> bool:
 
 def flag_pending(photo: Photo | None) -> bool:
     """A near-duplicate flag on ``photo`` that no supervisor has cleared yet: the one rule
-    read by the ready guard (station/records.py), the desk and :func:`clear_flag`."""
+    read by the ready guard (station/records/transitions.py), the desk and :func:`clear_flag`."""
     return bool(photo is not None and photo.flag and not photo.flag_cleared_by)
 
 
