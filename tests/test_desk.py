@@ -71,6 +71,66 @@ def test_login_refuses_then_opens(qtbot, seeded_dir: Path) -> None:
     dialog.context.close()
 
 
+def test_enter_after_the_login_name_moves_on_and_tries_nothing(
+    qtbot, seeded_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter in the login field reaches the dialog's default button as well: before, that
+    tried an empty password, said it was wrong and counted it towards the lock-out."""
+    from ui import login as login_module
+
+    tried: list[str] = []
+    real = login_module.auth.login
+
+    def watched(directory, login, password, *args, **kwargs):
+        tried.append(password)
+        return real(directory, login, password, *args, **kwargs)
+
+    monkeypatch.setattr(login_module.auth, "login", watched)
+    dialog = LoginDialog(seeded_dir)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    activate(qtbot, dialog)
+    password = dialog.findChild(QLineEdit, "password")
+    qtbot.keyClick(dialog.findChild(QLineEdit, "login"), Qt.Key.Key_Return)  # nothing typed
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "login"), OPERATOR[0])
+    qtbot.keyClick(dialog.findChild(QLineEdit, "login"), Qt.Key.Key_Return)
+    qtbot.waitUntil(password.hasFocus, timeout=3000)
+    idle(qtbot)
+    assert tried == [] and dialog.findChild(QLabel, "error").text() == ""
+    with qtbot.waitSignal(dialog.logged_in, timeout=10000):
+        qtbot.keyClicks(password, OPERATOR[1])
+        qtbot.keyClick(password, Qt.Key.Key_Return)
+    assert tried == [OPERATOR[1]]
+    dialog.context.close()
+
+
+def test_a_slow_login_says_why_and_to_leave_the_pc_on(
+    qtbot, seeded_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first login after an update brings the database up to date (a minute at 60,000
+    records): the dialog says so instead of sitting on "opening"."""
+    import threading
+
+    from ui import login as login_module
+
+    release = threading.Event()
+    real = login_module.auth.login
+
+    def slow(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(login_module.auth, "login", slow)
+    monkeypatch.setattr(LoginDialog, "SLOW_MS", 50)
+    dialog = _login(qtbot, seeded_dir, *OPERATOR)
+    status = dialog.findChild(QLabel, "status")
+    qtbot.waitUntil(lambda: "不要关机" in status.text(), timeout=5000)
+    with qtbot.waitSignal(dialog.logged_in, timeout=10000):
+        release.set()
+    assert status.text() == ""
+    dialog.context.close()
+
+
 def test_queue_search_by_pinyin_initials_id_and_number(qtbot, window: MainWindow) -> None:
     assert window.model.rowCount() == 14
     assert window.model.index(0, 3).data().startswith("**************")  # masked ID

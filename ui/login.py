@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -29,6 +29,10 @@ from ui.widgets import named
 
 class LoginDialog(QDialog):
     logged_in = Signal(object)  # Context
+
+    #: After this long the status says why a login can take a while (the first of the day
+    #: checks the database; the first after a program update also brings it up to date).
+    SLOW_MS = 4000
 
     def __init__(
         self, data_dir: Path, station_name: str = "", parent: QWidget | None = None
@@ -64,21 +68,49 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         self.login_edit.returnPressed.connect(self.password_edit.setFocus)
+        self._slow = QTimer(self)
+        self._slow.setSingleShot(True)
+        self._slow.timeout.connect(self._still_opening)
 
     def try_login(self) -> None:
         if self._op is not None and self._op.running:
             return
         login, password = self.login_edit.text(), self.password_edit.text()
+        # Enter after the login name reaches the dialog's default button too: an empty field
+        # is no attempt (it would count towards the lock-out), only a move to it.
+        if not login.strip():
+            self.login_edit.setFocus()
+            return
+        if not password:
+            self.password_edit.setFocus()
+            return
         self.error_label.clear()
         self.status.setText(self.tr("Opening the station database…"))
         self.buttons.setEnabled(False)
+        self._slow.start(self.SLOW_MS)
         self._op = start(
             self,
             lambda _progress: auth.login(self.data_dir, login, password),
             self._succeeded,
             self._failed,
-            lambda: self.buttons.setEnabled(True),
+            self._finished,
         )
+
+    def _still_opening(self) -> None:
+        if self._op is not None and self._op.running:
+            self.status.setWordWrap(True)
+            self.status.setText(
+                self.tr(
+                    "Still opening the station database. The first login of the day checks it,"
+                    " and the first login after a program update also brings it up to date:"
+                    " this can take a minute. Do not switch the computer off."
+                )
+            )
+            self.adjustSize()
+
+    def _finished(self) -> None:
+        self._slow.stop()
+        self.buttons.setEnabled(True)
 
     def _succeeded(self, ctx: Context) -> None:
         self.context = ctx

@@ -155,12 +155,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="633"/>
+        <location filename="../../ui/candidate_form.py" line="659"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="636"/>
+        <location filename="../../ui/candidate_form.py" line="662"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -168,75 +168,75 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="297"/>
+        <location filename="../../ui/candidate_form.py" line="318"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="238"/>
+        <location filename="../../ui/candidate_form.py" line="241"/>
         <source>Read ID card (F2)</source>
         <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="241"/>
+        <location filename="../../ui/candidate_form.py" line="244"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="244"/>
+        <location filename="../../ui/candidate_form.py" line="247"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="357"/>
+        <location filename="../../ui/candidate_form.py" line="378"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="351"/>
+        <location filename="../../ui/candidate_form.py" line="372"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="409"/>
+        <location filename="../../ui/candidate_form.py" line="430"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="419"/>
+        <location filename="../../ui/candidate_form.py" line="440"/>
         <source>%n problem(s) left:</source>
         <translation>
             <numerusform>还有 %n 处问题：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="525"/>
+        <location filename="../../ui/candidate_form.py" line="551"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="557"/>
+        <location filename="../../ui/candidate_form.py" line="583"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="571"/>
+        <location filename="../../ui/candidate_form.py" line="597"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="577"/>
+        <location filename="../../ui/candidate_form.py" line="603"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="588"/>
+        <location filename="../../ui/candidate_form.py" line="614"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="610"/>
+        <location filename="../../ui/candidate_form.py" line="636"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
@@ -978,37 +978,43 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../ui/login.py" line="40"/>
+        <location filename="../../ui/login.py" line="44"/>
         <source>Registration station — log in</source>
+        <extracomment>After this long the status says why a login can take a while (the first of the day checks the database; the first after a program update also brings it up to date).</extracomment>
         <translation>报名点采集站 — 登录</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="51"/>
+        <location filename="../../ui/login.py" line="55"/>
         <source>Login</source>
         <translation>登录名</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="52"/>
+        <location filename="../../ui/login.py" line="56"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="56"/>
+        <location filename="../../ui/login.py" line="60"/>
         <source>Log in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="57"/>
+        <location filename="../../ui/login.py" line="61"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="73"/>
+        <location filename="../../ui/login.py" line="88"/>
         <source>Opening the station database…</source>
         <translation>正在打开报名点数据库…</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="98"/>
+        <location filename="../../ui/login.py" line="104"/>
+        <source>Still opening the station database. The first login of the day checks it, and the first login after a program update also brings it up to date: this can take a minute. Do not switch the computer off.</source>
+        <translation>仍在打开报名点数据库。每天第一次登录时会检查数据库，程序更新后的第一次登录还要升级数据库，可能需要一分钟左右，请不要关机。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/login.py" line="130"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
@@ -1032,13 +1038,13 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../ui/main_window.py" line="65"/>
-        <location filename="../../ui/main_window.py" line="158"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>Registration station</source>
         <extracomment>How often the desk looks for a card placed on a reader it can watch (milliseconds).</extracomment>
         <translation>报名点采集站</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="160"/>
+        <location filename="../../ui/main_window.py" line="161"/>
         <source>[DEMO]</source>
         <translation>[演示]</translation>
     </message>
@@ -1053,232 +1059,232 @@
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="114"/>
+        <location filename="../../ui/main_window.py" line="115"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="116"/>
-        <location filename="../../ui/main_window.py" line="318"/>
+        <location filename="../../ui/main_window.py" line="117"/>
+        <location filename="../../ui/main_window.py" line="319"/>
         <source>School</source>
         <translation>毕业学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="187"/>
         <source>Database check</source>
         <translation>数据库检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="226"/>
+        <location filename="../../ui/main_window.py" line="227"/>
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="230"/>
+        <location filename="../../ui/main_window.py" line="231"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="233"/>
+        <location filename="../../ui/main_window.py" line="234"/>
         <source>Read ID card</source>
         <translation>读身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="236"/>
+        <location filename="../../ui/main_window.py" line="237"/>
         <source>Find</source>
         <translation>查找</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="237"/>
+        <location filename="../../ui/main_window.py" line="238"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="239"/>
-        <location filename="../../ui/main_window.py" line="502"/>
+        <location filename="../../ui/main_window.py" line="240"/>
+        <location filename="../../ui/main_window.py" line="515"/>
         <source>Import roster</source>
         <translation>导入花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="242"/>
-        <location filename="../../ui/main_window.py" line="536"/>
+        <location filename="../../ui/main_window.py" line="243"/>
+        <location filename="../../ui/main_window.py" line="549"/>
         <source>Export roster</source>
         <translation>导出花名册</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="245"/>
-        <location filename="../../ui/main_window.py" line="561"/>
+        <location filename="../../ui/main_window.py" line="246"/>
+        <location filename="../../ui/main_window.py" line="574"/>
         <source>Roster template</source>
         <translation>花名册模板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="248"/>
+        <location filename="../../ui/main_window.py" line="249"/>
         <source>Export for county</source>
         <translation>导出上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251"/>
-        <location filename="../../ui/main_window.py" line="672"/>
+        <location filename="../../ui/main_window.py" line="252"/>
+        <location filename="../../ui/main_window.py" line="685"/>
         <source>Check a paper form</source>
         <translation>核验纸质登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="253"/>
+        <location filename="../../ui/main_window.py" line="254"/>
         <source>Batches</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="257"/>
+        <location filename="../../ui/main_window.py" line="258"/>
         <source>Password refusals</source>
         <translation>密码拒绝统计</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="259"/>
+        <location filename="../../ui/main_window.py" line="260"/>
         <source>Health</source>
         <translation>健康检查</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>Dashboard</source>
         <translation>督导看板</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="261"/>
+        <location filename="../../ui/main_window.py" line="262"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="262"/>
+        <location filename="../../ui/main_window.py" line="263"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="263"/>
+        <location filename="../../ui/main_window.py" line="264"/>
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="304"/>
+        <location filename="../../ui/main_window.py" line="305"/>
         <source>Refused candidate passwords by school</source>
         <translation>各学校考生密码被拒绝次数</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="308"/>
+        <location filename="../../ui/main_window.py" line="309"/>
         <source>Same as another candidate&apos;s</source>
         <translation>与他人密码相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="309"/>
+        <location filename="../../ui/main_window.py" line="310"/>
         <source>Same format as several others</source>
         <translation>与多人格式相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="310"/>
+        <location filename="../../ui/main_window.py" line="311"/>
         <source>Same question and answer as several others</source>
         <translation>与多名考生验证问题和答案相同</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="311"/>
+        <location filename="../../ui/main_window.py" line="312"/>
         <source>Too easy to guess</source>
         <translation>太易猜测</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="312"/>
+        <location filename="../../ui/main_window.py" line="313"/>
         <source>Own ID or phone digits</source>
         <translation>含本人证件/电话数字</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="313"/>
+        <location filename="../../ui/main_window.py" line="314"/>
         <source>Too short</source>
         <translation>太短</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="314"/>
+        <location filename="../../ui/main_window.py" line="315"/>
         <source>Entries differ</source>
         <translation>两次不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="315"/>
+        <location filename="../../ui/main_window.py" line="316"/>
         <source>No question</source>
         <translation>未选问题</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="316"/>
+        <location filename="../../ui/main_window.py" line="317"/>
         <source>No answer</source>
         <translation>未填答案</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="320"/>
+        <location filename="../../ui/main_window.py" line="321"/>
         <source>(no school)</source>
         <translation>（无学校）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="368"/>
+        <location filename="../../ui/main_window.py" line="369"/>
         <source>All schools</source>
         <translation>全部学校</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="378"/>
+        <location filename="../../ui/main_window.py" line="379"/>
         <source>Operator: %1 (%2)    Shown: %3 of %4 candidates</source>
         <translation>操作员：%1（%2）    显示 %3 / 共 %4 名考生</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="451"/>
+        <location filename="../../ui/main_window.py" line="464"/>
         <source>This ID number is already registered here: its record is opened.</source>
         <translation>此证件号码已在本报名点登记，已为您打开原记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="509"/>
+        <location filename="../../ui/main_window.py" line="522"/>
         <source>Checking the roster…</source>
         <translation>正在检查花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="523"/>
+        <location filename="../../ui/main_window.py" line="536"/>
         <source>Importing the roster…</source>
         <translation>正在导入花名册…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="550"/>
+        <location filename="../../ui/main_window.py" line="563"/>
         <source>Exported %1 candidates to %2.</source>
         <translation>已导出 %1 名考生到 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="556"/>
+        <location filename="../../ui/main_window.py" line="569"/>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="573"/>
+        <location filename="../../ui/main_window.py" line="586"/>
         <source>Template written to %1.</source>
         <translation>模板已保存到 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="611"/>
+        <location filename="../../ui/main_window.py" line="624"/>
         <source>intact, %1 events</source>
         <translation>完好，共 %1 条</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="613"/>
+        <location filename="../../ui/main_window.py" line="626"/>
         <source>broken at event %1: tell the supervisor</source>
         <translation>从第 %1 条起不完整：请报告负责人</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="619"/>
+        <location filename="../../ui/main_window.py" line="632"/>
         <source>The station was not closed properly last time (power cut or crash). Checked on opening: every table but the photos: intact (the photos are checked again before the next export); the audit chain: %1.</source>
         <translation>上次没有正常退出（断电或程序中断）。打开时已检查：除照片外的全部数据：完好（照片在下次导出前重新检查）；审计链：%1。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="626"/>
+        <location filename="../../ui/main_window.py" line="639"/>
         <source>Unsaved edits from %1 were kept. Open them to go on?</source>
         <translation>已保留 %1 时尚未保存的录入内容。打开继续录入吗？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="634"/>
+        <location filename="../../ui/main_window.py" line="647"/>
         <source>After an unclean stop</source>
         <translation>异常退出之后</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="674"/>
+        <location filename="../../ui/main_window.py" line="687"/>
         <source>Scan the QR code of the printed form</source>
         <translation>请扫描纸质登记表上的二维码</translation>
     </message>
