@@ -19,7 +19,7 @@ from ui.batches_dialog import BatchesDialog
 from ui.restore_dialog import RestoreDialog
 
 from .factories import ADMIN
-from .qt_helpers import idle, type_text
+from .qt_helpers import activate, idle, type_text
 from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county, make_station
 
 
@@ -43,6 +43,11 @@ def test_restore_on_a_spare_pc_from_the_desk(qtbot, tmp_path: Path) -> None:
     dialog.show()
     assert not dialog.replace_box.isVisible()  # nothing here to replace
     type_text(dialog.file_edit, str(made))
+    activate(qtbot, dialog)
+    dialog.file_edit.setFocus()
+    qtbot.keyClick(dialog.file_edit, Qt.Key.Key_Return)  # on to the login: nothing started yet
+    qtbot.waitUntil(dialog.findChild(QLineEdit, "login").hasFocus, timeout=3000)
+    assert dialog.operation is None and dialog.status.text() == ""
     type_text(dialog.findChild(QLineEdit, "login"), ADMIN[0])
     type_text(dialog.findChild(QLineEdit, "password"), "wrong-password")
     qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)

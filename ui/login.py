@@ -24,7 +24,7 @@ from station.auth import Context
 from station.errors import StationError
 from ui import i18n
 from ui.operations import Operation, start
-from ui.widgets import named
+from ui.widgets import enter_moves_on, named
 
 
 class LoginDialog(QDialog):
@@ -67,7 +67,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
-        self.login_edit.returnPressed.connect(self.password_edit.setFocus)
+        enter_moves_on(self, self.login_edit)  # Enter on the password logs in
         self._slow = QTimer(self)
         self._slow.setSingleShot(True)
         self._slow.timeout.connect(self._still_opening)
@@ -76,8 +76,7 @@ class LoginDialog(QDialog):
         if self._op is not None and self._op.running:
             return
         login, password = self.login_edit.text(), self.password_edit.text()
-        # Enter after the login name reaches the dialog's default button too: an empty field
-        # is no attempt (it would count towards the lock-out), only a move to it.
+        # An empty field is no attempt (it would count towards the lock-out): a move to it.
         if not login.strip():
             self.login_edit.setFocus()
             return

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from station.keyslots import KeySlots
 from ui import i18n
 from ui.operations import Operation, start
-from ui.widgets import named
+from ui.widgets import enter_moves_on, named
 
 
 class RestoreDialog(QDialog):
@@ -81,6 +81,9 @@ class RestoreDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
+        # Enter moves on to the next field (past "Choose…"); on the password it restores.
+        QWidget.setTabOrder(self.file_edit, self.login_edit)
+        enter_moves_on(self, self.file_edit, self.login_edit)
 
     def choose(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(

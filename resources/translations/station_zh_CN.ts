@@ -1004,17 +1004,17 @@
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="88"/>
+        <location filename="../../ui/login.py" line="87"/>
         <source>Opening the station database…</source>
         <translation>正在打开报名点数据库…</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="104"/>
+        <location filename="../../ui/login.py" line="103"/>
         <source>Still opening the station database. The first login of the day checks it, and the first login after a program update also brings it up to date: this can take a minute. Do not switch the computer off.</source>
         <translation>仍在打开报名点数据库。每天第一次登录时会检查数据库，程序更新后的第一次登录还要升级数据库，可能需要一分钟左右，请不要关机。</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="130"/>
+        <location filename="../../ui/login.py" line="129"/>
         <source>Internal error: %1</source>
         <translation>程序内部错误：%1</translation>
     </message>
@@ -1429,7 +1429,7 @@
     </message>
     <message>
         <location filename="../../ui/restore_dialog.py" line="60"/>
-        <location filename="../../ui/restore_dialog.py" line="87"/>
+        <location filename="../../ui/restore_dialog.py" line="90"/>
         <source>Backup file</source>
         <translation>备份文件</translation>
     </message>
@@ -1454,17 +1454,17 @@
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="87"/>
+        <location filename="../../ui/restore_dialog.py" line="90"/>
         <source>Station backups (*.zkbackup)</source>
         <translation>报名点备份 (*.zkbackup)</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="101"/>
+        <location filename="../../ui/restore_dialog.py" line="104"/>
         <source>Checking the whole backup…</source>
         <translation>正在校验整个备份…</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="113"/>
+        <location filename="../../ui/restore_dialog.py" line="116"/>
         <source>Station %1 restored from the backup of %2.</source>
         <translation>已从 %2 的备份恢复报名点 %1。</translation>
     </message>
