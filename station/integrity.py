@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -314,18 +315,35 @@ class _Found:
 #: Columns of the photos table an index may hold (everything but the JPEG itself).
 _KEY_COLUMNS = ("id", "candidate_id", "sha256", "phash", "flag", "flag_cleared_by")
 
+#: The conditions of the partial indexes on photos this program makes (migration 0013), as
+#: SQLite keeps them, with the same test on a row read from the table (``_KEY_COLUMNS``).
+_PARTIAL: dict[str, Callable[[tuple[Any, ...]], bool]] = {
+    "flag != ''": lambda row: row[4] != "",
+}
 
-def _photo_indexes(conn: Connection) -> list[tuple[str, list[str]]]:
-    """(name, columns) of every index on photos that holds plain columns."""
-    out: list[tuple[str, list[str]]] = []
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    name: str
+    columns: list[str]  # empty: an index of an expression, not checked here
+    where: str = ""  # a partial index's condition, as SQL ("" for a whole index)
+
+
+def _photo_indexes(conn: Connection) -> list[_Index]:
+    """Every index on photos: its name, its plain columns, and a partial one's condition."""
+    out: list[_Index] = []
     for row in conn.exec_driver_sql("PRAGMA index_list(photos)").fetchall():
         name = str(row[1])
-        if bool(row[4]):  # partial: holds only some rows
-            out.append((name, []))
-            continue
         info = conn.exec_driver_sql(f'PRAGMA index_info("{name}")').fetchall()
         columns = [str(c[2]) for c in info if c[2] is not None]
-        out.append((name, columns if len(columns) == len(info) else []))
+        where = ""
+        if bool(row[4]):  # partial: holds only the rows its condition picks
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+            ).scalar()
+            found = re.search(r"\bWHERE\b(.*)$", str(sql or ""), re.IGNORECASE | re.DOTALL)
+            where = " ".join(found.group(1).split()) if found else "?"
+        out.append(_Index(name, columns if len(columns) == len(info) else [], where))
     return out
 
 
@@ -403,7 +421,7 @@ def _read_photos(
 
 def _index_mismatch(
     conn: Connection,
-    indexes: Sequence[tuple[str, list[str]]],
+    indexes: Sequence[_Index],
     rows: Sequence[tuple[Any, ...]],
     low: int,
     high: int | None,
@@ -412,20 +430,26 @@ def _index_mismatch(
     table's ``rows``; "" when all agree."""
     where = "id > ?" + ("" if high is None else " AND id <= ?")
     params: tuple[int, ...] = (low,) if high is None else (low, high)
-    for name, columns in indexes:
-        if not columns or any(c not in _KEY_COLUMNS for c in columns):
-            continue  # an index of an expression, or a partial one: left to `--full`
-        picked = [_KEY_COLUMNS.index(c) for c in columns]
-        table = Counter((*(r[i] for i in picked), r[0]) for r in rows)
-        listed = ", ".join(f'"{c}"' for c in columns)
-        index = Counter(
+    for index in indexes:
+        if not index.columns or any(c not in _KEY_COLUMNS for c in index.columns):
+            continue  # an index of an expression: left to `--full`
+        picks = _PARTIAL.get(index.where) if index.where else None
+        if index.where and picks is None:
+            continue  # a partial index of a condition this program did not make: `--full`
+        picked = [_KEY_COLUMNS.index(c) for c in index.columns]
+        table = Counter((*(r[i] for i in picked), r[0]) for r in rows if picks is None or picks(r))
+        listed = ", ".join(f'"{c}"' for c in index.columns)
+        # A partial index is used only by a query that states its condition.
+        condition = f"{where} AND ({index.where})" if index.where else where
+        entries = Counter(
             tuple(r)
             for r in conn.exec_driver_sql(
-                f'SELECT {listed}, id FROM photos INDEXED BY "{name}" WHERE {where}', params
+                f'SELECT {listed}, id FROM photos INDEXED BY "{index.name}" WHERE {condition}',
+                params,
             )
         )
-        if index != table:
-            return name
+        if entries != table:
+            return index.name
     return ""
 
 

@@ -192,22 +192,50 @@ def test_a_photo_that_does_not_match_its_hash_fails_the_pass(admin_ctx: Context)
     assert state.failed and state.problem == "content" and state.failed_photo == 2
 
 
-def test_an_index_out_of_step_with_the_table_fails_the_pass(station_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("index", "damaged"),
+    [
+        ("ix_photos_candidate_id", "CREATE INDEX ix_photos_candidate_id ON photos (phash)"),
+        # The partial index of flagged photos (migration 0013): its two columns swapped.
+        (
+            "ix_photos_flag",
+            "CREATE INDEX ix_photos_flag ON photos (flag_cleared_by, flag) WHERE flag != ''",
+        ),
+    ],
+)
+def test_an_index_out_of_step_with_the_table_fails_the_pass(
+    station_dir: Path, index: str, damaged: str
+) -> None:
     with auth.login(station_dir, *ADMIN) as ctx:
         seeding.seed(ctx, 3, "ready", rng_seed=5)
-        # The index's entries stay what they are (the SHA-256 of each photo) while the
-        # schema says they are another column's: what a damaged index reads like.
         with ctx.store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE photos SET flag = '与报名号 x 的照片高度相似' WHERE id = 2"
+            )
+            # The index's entries stay what they are while the schema says they are other
+            # columns': what a damaged index reads like.
             conn.exec_driver_sql("PRAGMA writable_schema = ON")
             conn.exec_driver_sql(
-                "UPDATE sqlite_master SET sql = 'CREATE INDEX ix_photos_sha256 ON photos (phash)'"
-                " WHERE name = 'ix_photos_sha256'"
+                "UPDATE sqlite_master SET sql = ? WHERE name = ?", (damaged, index)
             )
     with auth.login(station_dir, *ADMIN) as ctx:  # the login does not look at the photos
         state = integrity.finish_now(ctx, restart=True)
         assert state.failed and state.problem == "index", state
-        assert state.detail == "ix_photos_sha256"
+        assert state.detail == index
         assert "索引" in state.problem_words()[0]
+
+
+def test_every_index_of_the_photos_is_matched_with_the_table(admin_ctx: Context) -> None:
+    """A slice checks each index on photos, the partial one too (none is left to --full)."""
+    seeding.seed(admin_ctx, 3, "ready", rng_seed=6)
+    with admin_ctx.store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE photos SET flag = 'x' WHERE id = 1")
+    state = integrity.finish_now(admin_ctx, restart=True)
+    assert not state.failed and state.checked == 3
+    with admin_ctx.store.read() as s:
+        indexes = integrity._photo_indexes(s.connection())
+    assert {i.name for i in indexes} >= {"ix_photos_flag", "ix_photos_phash_cover"}
+    assert all(i.columns and (not i.where or i.where in integrity._PARTIAL) for i in indexes)
 
 
 def test_a_damaged_photo_page_is_found_and_no_export_starts(
