@@ -11,12 +11,14 @@ printed with the demo accounts: it guards nothing real.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from station.auth import Context
-from sync.keys import CountyKeys, CountyPublicKey, private_key_json
+from station.errors import UsageError
+from sync.keys import CountyKeys, CountyPublicKey, StationPublicKey, private_key_json
 
 PASSPHRASE = "demo-county-2027"  # printed with the demo accounts (station demo)
 NAME = "演示县区（培训）"
@@ -36,12 +38,16 @@ class DemoCounty:
 
 def home_for(station_dir: Path) -> Path:
     """The demo county's folder: beside the demo station's, named after it."""
+    station_dir = station_dir.resolve()  # "." has no name to add to
     return station_dir.with_name(station_dir.name + "-county")
 
 
 def ensure(ctx: Context, home: Path) -> DemoCounty:
     """The demo county in ``home``, made if it is not there, its key installed in the demo
-    station (``ctx``, an admin's) and the station registered with it."""
+    station (``ctx``, an admin's) and the station registered with it. A demo county that
+    holds another key for this station (the demo station was made again) is put aside and
+    made anew: it holds the old station's training batches, which the new one cannot
+    continue."""
     from sync import station_side
     from sync.county import db
     from sync.county.home import CountyHome
@@ -49,6 +55,14 @@ def ensure(ctx: Context, home: Path) -> DemoCounty:
     from sync.keys import read_county_public
 
     county_home = CountyHome(home)
+    station_key = station_side.station_public_key(ctx)
+    if county_home.private_key.exists() and _holds_another(home, station_key):
+        if read_county_public(county_home.public_key).name != NAME:
+            raise UsageError(
+                f"{home} 是另一个县区的数据目录，演示报名点不能使用",
+                f"{home} holds another county, not the demo's",
+            )
+        home.rename(home.with_name(f"{home.name}.old-{dt.datetime.now():%Y%m%d-%H%M%S}"))
     made = not county_home.private_key.exists()
     if made:
         with ctx.store.read() as s:
@@ -61,11 +75,27 @@ def ensure(ctx: Context, home: Path) -> DemoCounty:
             f.write(text)
         county_home.public_key.write_text(keys.public.to_json(), "utf-8")
     key = read_county_public(county_home.public_key)
-    station_side.install_county_key(ctx, county_home.public_key)
+    with ctx.store.read() as s:
+        installed = station_side.station_row(s).county_public_key
+    if installed != key.raw:  # once: each install is an event in the station's audit chain
+        station_side.install_county_key(ctx, county_home.public_key)
     engine = db.connect(db.default_url(home))
     try:
-        register_station(engine, station_side.station_public_key(ctx), key.county)
+        register_station(engine, station_key, key.county)
     finally:
         engine.dispose()
     (home / USB).mkdir(exist_ok=True)
     return DemoCounty(home, key, made)
+
+
+def _holds_another(home: Path, station_key: StationPublicKey) -> bool:
+    """Whether the county in ``home`` has registered another key for this station."""
+    from sync.county import db
+
+    engine = db.connect(db.default_url(home))
+    try:
+        with engine.connect() as conn:
+            row = db.station_row(conn, station_key.station)
+    finally:
+        engine.dispose()
+    return row is not None and row.ed25519 != station_key.ed25519

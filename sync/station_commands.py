@@ -302,8 +302,8 @@ def _demo_with_county(sub: Any) -> None:
         print(f"  试一试（以 {login} 登录）/ try it (log in as {login}):")
         print(f"    station --data-dir {directory} batch export --out {usb}")
         print(
-            f"    COUNTY_PASSPHRASE={demo_county.PASSPHRASE} county --data-dir {home}"
-            f" ingest {usb}/*.zkb"
+            f"    COUNTY_PASSPHRASE={demo_county.PASSPHRASE} county ingest {usb}/*.zkb"
+            f" --data-dir {home}"
         )
         print(f"    station --data-dir {directory} batch ack {home / 'receipts'}/<回执 / receipt>")
         return 0

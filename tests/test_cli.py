@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from station.models import AuditEvent
 from station.settings import save
 
 from .factories import cli_settings, valid_record
@@ -100,6 +103,29 @@ def test_the_demo_exchanges_batches_with_its_training_county(demo_home: Path) ->
             assert outcome.receipt is not None
             assert station_side.ack_receipt(ctx, outcome.receipt).acknowledged == outcome.records
     assert home.keys(demo_county.PASSPHRASE).training  # takes no real station's batches
+    with auth.login(demo_home, ADMIN_ENV["STATION_OPERATOR"], ADMIN_ENV["STATION_PASSWORD"]) as ctx:
+        with ctx.store.read() as s:
+            installs = s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "county_key_install")
+            ).all()
+        assert len(installs) == 1  # the second `station demo` installed nothing again
+
+
+def test_a_demo_station_made_again_gets_a_new_demo_county(demo_home: Path) -> None:
+    """The old county holds the old station's key and batches, which the new station cannot
+    continue: it is put aside (training data) and made anew."""
+    from sync import demo_county
+
+    county = demo_county.home_for(demo_home)
+    old_key = (county / "county-public.json").read_text("utf-8")
+    for path in demo_home.iterdir():
+        if path.name != "settings.json":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    again = run(demo_home, "demo", "--count", "2")
+    assert again.returncode == 0, again.stderr
+    assert "demo training county" in again.stdout
+    assert (county / "county-public.json").read_text("utf-8") != old_key
+    assert [p.name for p in county.parent.glob(county.name + ".old-*")]
 
 
 def test_seed_list_and_verify(demo_home: Path) -> None:

@@ -48,6 +48,8 @@ def test_restore_on_a_spare_pc_from_the_desk(qtbot, tmp_path: Path) -> None:
     qtbot.keyClick(dialog.file_edit, Qt.Key.Key_Return)  # on to the login: nothing started yet
     qtbot.waitUntil(dialog.findChild(QLineEdit, "login").hasFocus, timeout=3000)
     assert dialog.operation is None and dialog.status.text() == ""
+    qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)  # no login yet: only back to it
+    assert dialog.operation is None and dialog.findChild(QLineEdit, "login").hasFocus()
     type_text(dialog.findChild(QLineEdit, "login"), ADMIN[0])
     type_text(dialog.findChild(QLineEdit, "password"), "wrong-password")
     qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)

@@ -99,6 +99,11 @@ class RestoreDialog(QDialog):
             return None
         path = Path(self.file_edit.text().strip())
         login, password = self.login_edit.text(), self.password_edit.text()
+        # An empty field is no attempt (a whole backup would be read to say so): a move to it.
+        for edit in (self.file_edit, self.login_edit, self.password_edit):
+            if not edit.text().strip():
+                edit.setFocus()
+                return None
         replace = self.replace_box.isChecked()
         self.error_label.clear()
         self.status.setText(self.tr("Checking the whole backup…"))
