@@ -131,7 +131,8 @@ def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
             value = fallback.fn(None)
         else:
             value = fallback
-        out.append(processor(value) if processor is not None and value is not None else value)
+        # As SQLAlchemy does: a processor is given None too (a type may store None its way).
+        out.append(processor(value) if processor is not None else value)
     return tuple(out)
 
 
