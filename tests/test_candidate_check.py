@@ -228,3 +228,24 @@ def test_wrong_on_the_allocation_group_goes_back_to_the_operator(qtbot, operator
     settled(qtbot, form)
     assert allocation in form.card_note.text()
     assert not queries.facts(operator_ctx, candidate_id).candidate_reviewed
+
+
+def test_enter_answers_nothing_for_the_candidate(qtbot, operator_ctx) -> None:
+    """Enter on a group's page pressed "Something is wrong" (the dialog's first button was
+    its default); on the password page it moves from field to field."""
+    view = _open(qtbot, operator_ctx, _ready(operator_ctx, _everything(7)))
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=3000)
+    qtbot.keyClick(view.focusWidget() or view, Qt.Key.Key_Return)
+    qtbot.wait(50)
+    assert view.pages.currentIndex() == 0 and view.wrong == [] and not view.answers
+    _walk(qtbot, view)
+    password, confirm = (
+        view.findChild(QLineEdit, "candidatePassword"),
+        view.findChild(QLineEdit, "candidateConfirm"),
+    )
+    password.setFocus()
+    qtbot.keyClicks(password, "x")
+    qtbot.keyClick(password, Qt.Key.Key_Return)
+    qtbot.waitUntil(confirm.hasFocus, timeout=3000)
+    assert view.pages.currentWidget() is view.password_page and view.setting is None
