@@ -93,7 +93,9 @@ class CandidateView(QDialog):
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
             button.setDefault(False)
-        enter_moves_on(self, self.password, self.confirm, self.question.lineEdit())
+        typed_question = self.question.lineEdit()  # the combo is editable: it has one
+        assert typed_question is not None
+        enter_moves_on(self, self.password, self.confirm, typed_question)
         self.answer_edit.returnPressed.connect(self.set_password)
 
     # --- showing ------------------------------------------------------------------------
