@@ -76,7 +76,7 @@ def _paths(files: Sequence[str]) -> list[Path]:
 
 def cmd_keygen(args: argparse.Namespace) -> int:
     from station.setup import require_county
-    from sync.keys import CountyKeys, private_key_json
+    from sync.keys import CountyKeys
 
     require_county(args.county)
     home = _home(args)
@@ -84,13 +84,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{home.private_key} 已存在，不能覆盖", f"{home.private_key} exists already"
         )
-    home.root.mkdir(parents=True, exist_ok=True)
     keys = CountyKeys.generate(args.county, args.name, training=args.training)
-    text = private_key_json(keys, _passphrase(confirm=True))
-    fd = os.open(home.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    home.public_key.write_text(keys.public.to_json(), "utf-8")
+    home.write_keys(keys, _passphrase(confirm=True))
     print(f"县区公钥 / county public key: {home.public_key}")
     print(f"指纹 / fingerprint: {keys.public.fingerprint}")
     if args.training:

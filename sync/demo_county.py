@@ -12,13 +12,12 @@ printed with the demo accounts: it guards nothing real.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from station.auth import Context
 from station.errors import UsageError
-from sync.keys import CountyKeys, CountyPublicKey, StationPublicKey, private_key_json
+from sync.keys import CountyKeys, CountyPublicKey, StationPublicKey
 
 PASSPHRASE = "demo-county-2027"  # printed with the demo accounts (station demo)
 NAME = "演示县区（培训）"
@@ -67,13 +66,7 @@ def ensure(ctx: Context, home: Path) -> DemoCounty:
     if made:
         with ctx.store.read() as s:
             county = station_side.station_row(s).county_code
-        keys = CountyKeys.generate(county, NAME, training=True)
-        home.mkdir(parents=True, exist_ok=True)
-        text = private_key_json(keys, PASSPHRASE)
-        fd = os.open(county_home.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        county_home.public_key.write_text(keys.public.to_json(), "utf-8")
+        county_home.write_keys(CountyKeys.generate(county, NAME, training=True), PASSPHRASE)
     key = read_county_public(county_home.public_key)
     with ctx.store.read() as s:
         installed = station_side.station_row(s).county_public_key

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from station.errors import UsageError
 from sync.county import db
-from sync.keys import CountyKeys, read_private_key
+from sync.keys import CountyKeys, private_key_json, read_private_key
 
 PRIVATE_FILE = "county-key.json"
 PUBLIC_FILE = "county-public.json"
@@ -51,6 +51,16 @@ class CountyHome:
 
     def db_url(self, url: str | None) -> str:
         return url or os.environ.get("COUNTY_DB") or db.default_url(self.root)
+
+    def write_keys(self, keys: CountyKeys, passphrase: str) -> None:
+        """The new key pair's two files: the private one sealed with ``passphrase`` and
+        readable by the owner only, never over an existing one."""
+        text = private_key_json(keys, passphrase)  # a passphrase refused: nothing written
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        self.public_key.write_text(keys.public.to_json(), "utf-8")
 
     def keys(self, passphrase: str) -> CountyKeys:
         if not self.private_key.exists():
