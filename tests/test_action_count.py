@@ -169,3 +169,36 @@ def test_a_candidate_from_the_roster(qtbot, desk: MainWindow, station_dir: Path)
     _finish(qtbot, op, desk, form)
     print(f"\nroster candidate: {op.actions} actions + {op.fields} fields typed")
     assert op.actions <= LIMIT, op.actions
+
+
+def test_a_step_key_pressed_while_the_record_is_busy_is_done_once_it_is_not(
+    qtbot, desk: MainWindow, station_dir: Path
+) -> None:
+    """F4 straight after Ctrl+S came while the record was still being read back: its button
+    was disabled, and the key was lost (the operator pressed again, or waited for nothing)."""
+    import threading
+
+    from station.photo.stored import PhotoInput, placeholder_jpeg
+
+    with auth.login(station_dir, *ADMIN) as admin:
+        saved = records.create(
+            admin, record_for(83), PhotoInput(placeholder_jpeg(), "camera", True)
+        )
+    assert saved.state == State.READY
+    desk.refresh()
+    idle(qtbot)
+    op = Operator(qtbot)
+    op.type(desk.search, saved.registration_no)
+    op.key(desk.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.current_dialog is not None, timeout=3000)
+    form = desk.current_dialog.form
+    qtbot.waitUntil(lambda: form.session.record is not None and not form.session.busy, timeout=5000)
+    gate = threading.Event()
+    form.session.run(lambda: gate.wait(10), reload=False)  # a save or a read under way
+    op.key(form, Qt.Key.Key_F4)
+    qtbot.wait(100)
+    assert form.lifecycle.candidate_view is None  # not while the record is busy
+    gate.set()
+    qtbot.waitUntil(lambda: form.lifecycle.candidate_view is not None, timeout=5000)
+    form.lifecycle.candidate_view.done(0)
+    idle(qtbot)

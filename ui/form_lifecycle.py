@@ -4,6 +4,8 @@ buttons under the form. Every store call goes through the record's
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -64,16 +66,32 @@ class LifecycleBar(QWidget):
         layout.addWidget(self.checklist)
         layout.addWidget(self.print_note)
         layout.addLayout(bar)
-        QShortcut(QKeySequence(Qt.Key.Key_F4), parent).activated.connect(self.candidate_check)
-        QShortcut(QKeySequence.StandardKey.Print, parent).activated.connect(self.print_form)
-        QShortcut(QKeySequence("Ctrl+Shift+P"), parent).activated.connect(
-            lambda: self.print_form(preview=True)
-        )
-        QShortcut(QKeySequence(Qt.Key.Key_F8), parent).activated.connect(self.confirm)
-        QShortcut(QKeySequence(Qt.Key.Key_F9), parent).activated.connect(self.sign)
+        # A step's key pressed while the record is still being saved or read (its button is
+        # enabled only then) is done once it is: F4 straight after Ctrl+S opens the check.
+        self.pending: Callable[[], object] | None = None
+        for keys, step in (
+            (QKeySequence(Qt.Key.Key_F4), self.candidate_check),
+            (QKeySequence(QKeySequence.StandardKey.Print), self.print_form),
+            (QKeySequence("Ctrl+Shift+P"), lambda: self.print_form(preview=True)),
+            (QKeySequence(Qt.Key.Key_F8), self.confirm),
+            (QKeySequence(Qt.Key.Key_F9), self.sign),
+        ):
+            QShortcut(keys, parent).activated.connect(partial(self._pressed, step))
         session.reloaded.connect(self.update_actions)
-        session.busy_changed.connect(lambda _busy: self.update_actions())
+        session.busy_changed.connect(self._busy_changed)
         self.update_actions()
+
+    def _pressed(self, step: Callable[[], object]) -> None:
+        if self.session.busy:
+            self.pending = step  # the last key pressed counts
+        else:
+            step()
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.update_actions()
+        if not busy and self.pending is not None:
+            step, self.pending = self.pending, None
+            step()
 
     def update_actions(self) -> None:
         session = self.session
