@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from station.auth import Context
 from ui.operations import Operation, show_error, start
-from ui.widgets import named
+from ui.widgets import enter_presses, named
 
 
 class BatchesDialog(QDialog):
@@ -79,6 +79,7 @@ class BatchesDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.upload_state)
         layout.addLayout(buttons)
+        enter_presses(self, None)  # Enter sends, writes again or resyncs nothing
         self.rows: list[dict[str, Any]] = []
         self.operation: Operation | None = None
         self.resize(760, 420)

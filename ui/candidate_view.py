@@ -41,7 +41,7 @@ from station.form import content
 from ui import i18n
 from ui.labels import field_label, group_label, printed_value_text
 from ui.operations import Operation, show_error, start
-from ui.widgets import enter_moves_on, named
+from ui.widgets import enter_moves_on, enter_presses, named
 
 BIG = "font-size: 22px"
 HUGE = "font-size: 30px; font-weight: bold"
@@ -90,9 +90,7 @@ class CandidateView(QDialog):
         # A dialog's first button becomes its default, so Enter anywhere on the first page
         # pressed "Something is wrong". Here every answer is a deliberate click or touch;
         # on the password page Enter moves on, and on the answer it sets the password.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        enter_presses(self, None)
         typed_question = self.question.lineEdit()  # the combo is editable: it has one
         assert typed_question is not None
         enter_moves_on(self, self.password, self.confirm, typed_question)

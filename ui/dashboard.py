@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from station.auth import Context
 from ui.labels import state_label
 from ui.operations import Operation, start
-from ui.widgets import named
+from ui.widgets import enter_presses, named
 
 REFRESH_MS = 30_000
 SCHOOLS_SHOWN = 12
@@ -118,6 +118,7 @@ class DashboardDialog(QDialog):
         layout.addWidget(self.days, 1)
         layout.addWidget(self.notes)
         layout.addLayout(buttons)
+        enter_presses(self, None)  # the dashboard is read, nothing on it is pressed by Enter
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from station.auth import Context
 from ui.operations import run_with_progress, start
-from ui.widgets import named
+from ui.widgets import enter_presses, named
 
 
 def _mb(n: int) -> str:
@@ -85,6 +85,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.send)
         layout.addLayout(buttons)
+        enter_presses(self, self.export_button)  # not "Other folder…", the first button
         self.target.currentIndexChanged.connect(self.check_room)
         self.summary.setText(self.tr("Counting the signed records…"))
         self.check_room()

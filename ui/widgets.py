@@ -6,7 +6,14 @@ from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QCompleter,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 ObjectT = TypeVar("ObjectT", bound=QObject)
 
@@ -95,6 +102,16 @@ class EnterMovesOn(QObject):
         tab = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(obj, tab)
         return True
+
+
+def enter_presses(dialog: QWidget, button: QPushButton | None) -> None:
+    """Which of ``dialog``'s buttons Enter presses: ``button``, or none. Without this a dialog
+    makes its first button its default when it opens, whatever that button does ("Other
+    folder…" instead of Export, "Send now" in the list of batches, "Something is wrong" on
+    the candidate's screen). Call it once the buttons are made."""
+    for each in dialog.findChildren(QPushButton):
+        each.setAutoDefault(each is button)
+        each.setDefault(each is button)
 
 
 def enter_moves_on(owner: QObject, *edits: QLineEdit) -> EnterMovesOn:
