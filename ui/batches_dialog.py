@@ -65,7 +65,7 @@ class BatchesDialog(QDialog):
                 self.upload_state.setText(uploader.toolTip())
         self.resync_button = named(QPushButton(self.tr("Resync with the county…")), "resync")
         self.resync_button.clicked.connect(lambda: self.resync())
-        close = QPushButton(self.tr("Close"))
+        close = named(QPushButton(self.tr("Close")), "close")
         close.clicked.connect(self.reject)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         buttons = QHBoxLayout()
@@ -79,7 +79,7 @@ class BatchesDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.upload_state)
         layout.addLayout(buttons)
-        enter_presses(self, None)  # Enter sends, writes again or resyncs nothing
+        enter_presses(close)  # Enter sends, writes again or resyncs nothing
         self.rows: list[dict[str, Any]] = []
         self.operation: Operation | None = None
         self.resize(760, 420)

@@ -88,13 +88,13 @@ class CandidateView(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         # A dialog's first button becomes its default, so Enter anywhere on the first page
-        # pressed "Something is wrong". Here every answer is a deliberate click or touch;
-        # on the password page Enter moves on, and on the answer it sets the password.
-        enter_presses(self, None)
+        # pressed "Something is wrong". Enter presses "Set password" instead, which is hidden
+        # until its page: an answer on the record is a deliberate click or touch. On that
+        # page Enter moves from field to field, and on the last one sets the password.
+        enter_presses(self.done_button)
         typed_question = self.question.lineEdit()  # the combo is editable: it has one
         assert typed_question is not None
         enter_moves_on(self, self.password, self.confirm, typed_question)
-        self.answer_edit.returnPressed.connect(self.set_password)
 
     # --- showing ------------------------------------------------------------------------
 

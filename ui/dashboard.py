@@ -102,7 +102,7 @@ class DashboardDialog(QDialog):
         self.saved = named(QLabel(), "reportSaved")
         refresh = named(QPushButton(self.tr("Refresh")), "refreshDashboard")
         refresh.clicked.connect(lambda: self.refresh())
-        close = QPushButton(self.tr("Close"))
+        close = named(QPushButton(self.tr("Close")), "close")
         close.clicked.connect(self.reject)
         charts = QHBoxLayout()
         charts.addWidget(self.states, 1)
@@ -118,7 +118,7 @@ class DashboardDialog(QDialog):
         layout.addWidget(self.days, 1)
         layout.addWidget(self.notes)
         layout.addLayout(buttons)
-        enter_presses(self, None)  # the dashboard is read, nothing on it is pressed by Enter
+        enter_presses(close)  # the dashboard is read: Enter opens no report
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()

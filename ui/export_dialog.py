@@ -85,7 +85,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.send)
         layout.addLayout(buttons)
-        enter_presses(self, self.export_button)  # not "Other folder…", the first button
+        enter_presses(self.export_button)  # not "Other folder…", the first button
         self.target.currentIndexChanged.connect(self.check_room)
         self.summary.setText(self.tr("Counting the signed records…"))
         self.check_room()

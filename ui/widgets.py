@@ -104,14 +104,13 @@ class EnterMovesOn(QObject):
         return True
 
 
-def enter_presses(dialog: QWidget, button: QPushButton | None) -> None:
-    """Which of ``dialog``'s buttons Enter presses: ``button``, or none. Without this a dialog
+def enter_presses(button: QPushButton) -> None:
+    """Make ``button`` the one Enter presses in its dialog (unless the focus is on another
+    button: Enter presses that one, as Tab and Enter do on Windows). Without this a dialog
     makes its first button its default when it opens, whatever that button does ("Other
     folder…" instead of Export, "Send now" in the list of batches, "Something is wrong" on
-    the candidate's screen). Call it once the buttons are made."""
-    for each in dialog.findChildren(QPushButton):
-        each.setAutoDefault(each is button)
-        each.setDefault(each is button)
+    the candidate's screen)."""
+    button.setDefault(True)
 
 
 def enter_moves_on(owner: QObject, *edits: QLineEdit) -> EnterMovesOn:
