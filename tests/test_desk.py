@@ -398,6 +398,30 @@ def test_enter_and_tab_follow_the_paper_form(qtbot, window: MainWindow) -> None:
     dialog.close()
 
 
+def test_enter_on_the_allocation_box_moves_on_and_imports_no_photo(
+    qtbot, window: MainWindow
+) -> None:
+    """Enter on the allocation box (no text to end) went to the window, whose default button
+    (its first enabled one, "Import photo from file…") took it and opened a file chooser."""
+    dialog = window.new_candidate()
+    form = dialog.form
+    activate(qtbot, dialog)
+    pressed: list[str] = []
+    for button in dialog.findChildren(QPushButton):
+        button.clicked.connect(lambda _=False, b=button: pressed.append(b.objectName()))
+    form.inputs["allocation_applied"].setFocus()
+    qtbot.keyClick(form.inputs["allocation_applied"], Qt.Key.Key_Return)
+    assert form.inputs["allocation_basis"].hasFocus()
+    assert not form.inputs["allocation_applied"].isChecked()
+    assert pressed == []
+    read_card = dialog.findChild(QPushButton, "readCard")
+    read_card.setFocus()  # a button still takes its own Enter
+    qtbot.keyClick(read_card, Qt.Key.Key_Return)
+    idle(qtbot)
+    assert pressed == ["readCard"]
+    dialog.close()
+
+
 def test_roster_import_with_preview(qtbot, window: MainWindow, tmp_path: Path) -> None:
     import openpyxl
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -175,6 +175,21 @@ class CandidateForm(QWidget):
         self.session.keep_unsaved(values)
         self._kept = values
         return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter on a field that has no use for it (the allocation box) moves on, as in the
+        text fields: left to the window it pressed the window's default button, its first
+        enabled one ("Import photo from file…")."""
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and plain == Qt.KeyboardModifier.NoModifier
+            and not isinstance(QApplication.focusWidget(), QPushButton)
+        ):
+            self.focusNextChild()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def discard_unsaved(self) -> None:
         self._keeper.stop()
