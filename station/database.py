@@ -126,10 +126,18 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends, rolls back on any exception. A full
-        disk is said in words (where, how much is free), and nothing of the unit is stored."""
+        disk is said in words (where, how much is free), and nothing of the unit is stored.
+        After a rollback the callables in ``session.info["after_rollback"]`` are called: a
+        memo that took in rows of the unit forgets them (their ids will be given again)."""
         try:
-            with self._sessions() as session, session.begin():
-                yield session
+            with self._sessions() as session:
+                try:
+                    with session.begin():
+                        yield session
+                except BaseException:
+                    for forget in session.info.get("after_rollback", ()):
+                        forget()
+                    raise
         except OperationalError as exc:
             full = disk_full(self.directory, exc)
             if full is None:
