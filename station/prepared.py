@@ -45,6 +45,10 @@ def _default_of(column: Any) -> Any:
     if default is None:
         return None
     if default.is_callable:
+        # SQLAlchemy wraps a function of no argument to take the context (``__wrapped__``
+        # names it); one that wants the context itself cannot be given it here.
+        if getattr(default.arg, "__wrapped__", None) is None:
+            raise ValueError(f"{column}: its default wants the execution context: not here")
         return _Call(default.arg)
     if default.is_scalar:
         return default.arg
@@ -64,6 +68,9 @@ def _compile(statement: Any, dialect: Dialect, keys: Sequence[str] | None) -> _C
     defaults = {column.key: _default_of(column) for column in compiled.insert_prefetch}
     if compiled.update_prefetch:
         raise ValueError("statement with Python-side UPDATE defaults: not supported here")
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        # e.g. in_(bindparam(..., expanding=True)): SQLAlchemy writes them at each execution
+        raise ValueError("statement with parameters rendered at execution: not supported here")
     slots = []
     for name in positions:
         bind = compiled.binds[name]

@@ -81,6 +81,15 @@ def test_what_a_prepared_statement_refuses(operator_ctx: auth.Context) -> None:
         pytest.raises(exc.InvalidRequestError, match="begun transaction"),
     ):
         counter.run(connection, {"name": "registration_no"})
+    # What SQLAlchemy does at each execution cannot be done here: refused, not half done.
+    many = Prepared(select(Counter.value).where(Counter.name.in_(bindparam("n", expanding=True))))
+    with pytest.raises(ValueError, match="at execution"), operator_ctx.store.read() as s:
+        many.run(s.connection(), {"n": ["registration_no"]})
+    wants = Table(
+        "wants", MetaData(), Column("x", Integer, default=lambda context: 1), Column("y", Integer)
+    )
+    with pytest.raises(ValueError, match="context"), operator_ctx.store.read() as s:
+        Prepared(insert(wants)).run(s.connection(), {"y": 2})
 
 
 def test_listeners_see_every_statement(operator_ctx: auth.Context) -> None:
