@@ -73,6 +73,34 @@ def test_a_drive_without_room_is_refused_before_writing(
         assert list(stick.iterdir()) == []
 
 
+def test_every_line_of_the_export_dialog_is_read_whole(qtbot, station: Path) -> None:
+    """The dialog was sized while it still counted: the count and the red "no drive" line,
+    which came after, showed only their lower halves, and a folder chosen showed as
+    "/tmp/new…"."""
+    with login(station) as ctx:
+        dialog = ExportDialog(ctx, drives=[])
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.estimated, timeout=5000)
+        idle(qtbot)
+        for name in ("exportSummary", "exportProblem"):
+            label = dialog.findChild(QLabel, name)
+            assert label.text()
+            assert label.height() >= label.heightForWidth(label.width()), name
+        folder = station.parent / "a folder with a rather long name" / "for the county batches"
+        folder.mkdir(parents=True)
+        dialog.choose_folder(str(folder))
+        idle(qtbot)
+        target = dialog.target
+        start = target.currentText().split("(")[0]  # its name and free room, then its path
+        assert folder.name in start and "MB" in start
+        assert target.fontMetrics().horizontalAdvance(start) <= target.width()
+        assert target.toolTip() == str(folder)
+        dialog.choose_folder(str(folder / "gone"))  # removed meanwhile: said, not ignored
+        assert "gone" in dialog.findChild(QLabel, "exportProblem").text()
+        assert not dialog.export_button.isEnabled()
+
+
 def test_export_writes_checked_batches_and_marks_records(
     qtbot, station: Path, tmp_path: Path
 ) -> None:

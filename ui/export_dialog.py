@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,11 +51,16 @@ class ExportDialog(QDialog):
         self.records, self.needed = 0, 0
         self.estimated = False  # the count of records waiting is read off the GUI thread
         self.drives = drive_mod.removable_drives() if drives is None else drives
+        self.setMinimumWidth(560)  # the count and the reasons on a line or two, not five
         self.target = named(QComboBox(), "exportTarget")
+        # Wide enough for a drive's name, its free room and the start of its path; the whole
+        # path is in the tooltip.
+        self.target.setMinimumContentsLength(40)
+        self.target.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         for drive in self.drives:
-            self.target.addItem(
-                f"{drive.label} ({drive.path}) — {self.tr('free')} {_mb(drive.free_bytes)}", drive
-            )
+            self._add_target(drive)
         other = named(QPushButton(self.tr("Other folder…")), "otherFolder")
         other.clicked.connect(self.choose_folder)
         self.summary = named(QLabel(), "exportSummary")
@@ -86,10 +92,26 @@ class ExportDialog(QDialog):
         layout.addWidget(self.send)
         layout.addLayout(buttons)
         enter_presses(self.export_button)  # not "Other folder…", the first button
-        self.target.currentIndexChanged.connect(self.check_room)
+        self.target.currentIndexChanged.connect(self._target_changed)
+        self._target_changed()
         self.summary.setText(self.tr("Counting the signed records…"))
         self.check_room()
         self.estimating = start(self, lambda _p: station_side.export_estimate(ctx), self._estimated)
+
+    def _add_target(self, drive: Any) -> None:
+        """A drive or folder to write to: its name and free room first (what a narrow box
+        shows), then its path."""
+        label = drive.label or str(drive.path)
+        free = self.tr("%1 free").replace("%1", _mb(drive.free_bytes))
+        self.target.addItem(f"{label} — {free} ({drive.path})", drive)
+        self.target.setItemData(
+            self.target.count() - 1, str(drive.path), Qt.ItemDataRole.ToolTipRole
+        )
+
+    def _target_changed(self) -> None:
+        drive = self.target.currentData()
+        self.target.setToolTip(str(drive.path) if drive is not None else "")
+        self.check_room()
 
     def _estimated(self, estimate: tuple[int, int]) -> None:
         self.records, self.needed = estimate
@@ -109,9 +131,14 @@ class ExportDialog(QDialog):
             if not folder:
                 return
         drive = drive_at(Path(folder))
-        if drive is not None:
-            self.target.addItem(f"{drive.path} — {self.tr('free')} {_mb(drive.free_bytes)}", drive)
-            self.target.setCurrentIndex(self.target.count() - 1)
+        if drive is None:
+            self.problem.setText(
+                self.tr("Cannot write to %1: choose another folder.").replace("%1", folder)
+            )
+            self.export_button.setEnabled(False)
+            return
+        self._add_target(drive)
+        self.target.setCurrentIndex(self.target.count() - 1)
 
     def check_room(self) -> bool:
         drive = self.target.currentData()

@@ -92,62 +92,62 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="98"/>
+        <location filename="../../ui/batches_dialog.py" line="99"/>
         <source>No receipt yet</source>
         <translation>尚无回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="99"/>
+        <location filename="../../ui/batches_dialog.py" line="100"/>
         <source>Acknowledged</source>
         <translation>已回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="105"/>
+        <location filename="../../ui/batches_dialog.py" line="106"/>
         <source>Not written yet</source>
         <translation>尚未写出</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="131"/>
+        <location filename="../../ui/batches_dialog.py" line="132"/>
         <source>Sending…</source>
         <translation>正在上传…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="154"/>
+        <location filename="../../ui/batches_dialog.py" line="155"/>
         <source>Write the batch to</source>
         <translation>把批次写到</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="164"/>
+        <location filename="../../ui/batches_dialog.py" line="165"/>
         <source>Batch #%1 was written again: %2</source>
         <translation>第 %1 号批次已重新写出：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="173"/>
+        <location filename="../../ui/batches_dialog.py" line="174"/>
         <source>The county&apos;s station state file</source>
         <translation>县区签发的报名点状态文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="183"/>
+        <location filename="../../ui/batches_dialog.py" line="184"/>
         <source>The station is in step with the county.</source>
         <translation>本报名点与县区一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="184"/>
+        <location filename="../../ui/batches_dialog.py" line="185"/>
         <source>The county lacks batches: %1. Write them again.</source>
         <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="188"/>
+        <location filename="../../ui/batches_dialog.py" line="189"/>
         <source>The station now continues after the county&apos;s batch #%1.</source>
         <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="191"/>
+        <location filename="../../ui/batches_dialog.py" line="192"/>
         <source>%1 records are held by the county and marked acknowledged.</source>
         <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="197"/>
+        <location filename="../../ui/batches_dialog.py" line="198"/>
         <source>The county holds candidates this station no longer has: %1</source>
         <translation>县区有、本机已没有的考生（请核对）：%1</translation>
     </message>
@@ -155,12 +155,12 @@
 <context>
     <name>CandidateDialog</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="659"/>
+        <location filename="../../ui/candidate_form.py" line="674"/>
         <source>New candidate</source>
         <translation>新增考生</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="662"/>
+        <location filename="../../ui/candidate_form.py" line="677"/>
         <source>Candidate %1</source>
         <translation>考生 %1</translation>
     </message>
@@ -168,75 +168,75 @@
 <context>
     <name>CandidateForm</name>
     <message>
-        <location filename="../../ui/candidate_form.py" line="318"/>
+        <location filename="../../ui/candidate_form.py" line="333"/>
         <source>Applies for an allocation place</source>
         <translation>申请分配生资格</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="241"/>
+        <location filename="../../ui/candidate_form.py" line="256"/>
         <source>Read ID card (F2)</source>
         <extracomment>How often the form keeps unsaved edits (milliseconds).</extracomment>
         <translation>读身份证 (F2)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="244"/>
+        <location filename="../../ui/candidate_form.py" line="259"/>
         <source>Change card fields…</source>
         <translation>修改证件信息…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="247"/>
+        <location filename="../../ui/candidate_form.py" line="262"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="378"/>
+        <location filename="../../ui/candidate_form.py" line="393"/>
         <source>This record is %1 and locked. Corrections need a supervisor to unlock it.</source>
         <translation>此记录为“%1”状态，已锁定。如需更正，须由审核员解锁。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="372"/>
+        <location filename="../../ui/candidate_form.py" line="387"/>
         <source>The county rejected this record: %1. A supervisor unlocks it for correction.</source>
         <translation>县区审核未通过：%1。请由审核员解锁后更正。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="430"/>
+        <location filename="../../ui/candidate_form.py" line="445"/>
         <source>All fields are valid.</source>
         <translation>所有信息均已通过校验。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/candidate_form.py" line="440"/>
+        <location filename="../../ui/candidate_form.py" line="455"/>
         <source>%n problem(s) left:</source>
         <translation>
             <numerusform>还有 %n 处问题：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="551"/>
+        <location filename="../../ui/candidate_form.py" line="566"/>
         <source>Reading the ID card…</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="583"/>
+        <location filename="../../ui/candidate_form.py" line="598"/>
         <source>Name, ID number, gender, birth date and ethnicity come from the ID card.</source>
         <translation>姓名、证件号码、性别、出生日期和民族取自身份证。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="597"/>
+        <location filename="../../ui/candidate_form.py" line="612"/>
         <source>From the ID card</source>
         <translation>取自身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="603"/>
+        <location filename="../../ui/candidate_form.py" line="618"/>
         <source>Change fields read from the ID card</source>
         <translation>修改取自身份证的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="614"/>
+        <location filename="../../ui/candidate_form.py" line="629"/>
         <source>Card fields unlocked by %1.</source>
         <translation>已由 %1 授权修改证件信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_form.py" line="636"/>
+        <location filename="../../ui/candidate_form.py" line="651"/>
         <source>The candidate says these are wrong: %1</source>
         <translation>考生指出以下信息有误：%1</translation>
     </message>
@@ -249,77 +249,77 @@
         <translation>请核对您的信息</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="126"/>
+        <location filename="../../ui/candidate_view.py" line="134"/>
         <source>Step %1 of %2: is this correct?</source>
         <translation>第 %1 步 / 共 %2 步：以下信息是否正确？</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="161"/>
+        <location filename="../../ui/candidate_view.py" line="169"/>
         <source>Correct</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="162"/>
+        <location filename="../../ui/candidate_view.py" line="170"/>
         <source>Something is wrong</source>
         <translation>有误</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="188"/>
+        <location filename="../../ui/candidate_view.py" line="196"/>
         <source>Thank you. Please hand the screen back: the staff will correct: %1</source>
         <translation>谢谢。请将屏幕交还工作人员，工作人员将更正：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="221"/>
+        <location filename="../../ui/candidate_view.py" line="229"/>
         <source>Set your own login password. Only you should know it: the staff cannot see it, and nobody may tell you what to choose.</source>
         <translation>请设置您自己的登录密码。密码只能由您本人知道：工作人员看不到，任何人都不得要求您使用指定的密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="240"/>
+        <location filename="../../ui/candidate_view.py" line="248"/>
         <source>Strength %v of 4</source>
         <translation>强度 %v / 4</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="244"/>
+        <location filename="../../ui/candidate_view.py" line="252"/>
         <source>Set password</source>
         <translation>设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="248"/>
+        <location filename="../../ui/candidate_view.py" line="256"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="249"/>
+        <location filename="../../ui/candidate_view.py" line="257"/>
         <source>Password again</source>
         <translation>再次输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="250"/>
+        <location filename="../../ui/candidate_view.py" line="258"/>
         <source>Verification question</source>
         <translation>密码验证问题</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="251"/>
+        <location filename="../../ui/candidate_view.py" line="259"/>
         <source>Answer</source>
         <translation>答案</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="252"/>
+        <location filename="../../ui/candidate_view.py" line="260"/>
         <source>Strength</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="314"/>
+        <location filename="../../ui/candidate_view.py" line="322"/>
         <source>Your password is set. Please hand the screen back to the staff.</source>
         <translation>密码已设置。请将屏幕交还工作人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="327"/>
+        <location filename="../../ui/candidate_view.py" line="335"/>
         <source>Staff: your password</source>
         <translation>工作人员：请输入您的密码</translation>
     </message>
     <message>
-        <location filename="../../ui/candidate_view.py" line="367"/>
+        <location filename="../../ui/candidate_view.py" line="375"/>
         <source>Please hand the screen back to the staff.</source>
         <translation>请将屏幕交还工作人员。</translation>
     </message>
@@ -453,77 +453,77 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="157"/>
+        <location filename="../../ui/dashboard.py" line="158"/>
         <source>Could not read the figures: %1</source>
         <translation>无法读取统计数据：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="167"/>
+        <location filename="../../ui/dashboard.py" line="168"/>
         <source>Daily report</source>
         <translation>工作日报</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="186"/>
+        <location filename="../../ui/dashboard.py" line="187"/>
         <source>Writing the daily report…</source>
         <translation>正在生成工作日报…</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="191"/>
+        <location filename="../../ui/dashboard.py" line="192"/>
         <source>Daily report written: %1</source>
         <translation>工作日报已生成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="222"/>
+        <location filename="../../ui/dashboard.py" line="223"/>
         <source>Records by state</source>
         <translation>各状态记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="230"/>
+        <location filename="../../ui/dashboard.py" line="231"/>
         <source>By school (collected / still to come)</source>
         <translation>各学校（已采集 / 待采集）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="232"/>
+        <location filename="../../ui/dashboard.py" line="233"/>
         <source>Collected</source>
         <translation>已采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="233"/>
+        <location filename="../../ui/dashboard.py" line="234"/>
         <source>Still to come</source>
         <translation>待采集</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="235"/>
+        <location filename="../../ui/dashboard.py" line="236"/>
         <source>(social)</source>
         <translation>（社会考生）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="241"/>
+        <location filename="../../ui/dashboard.py" line="242"/>
         <source>Records created a day</source>
         <translation>每日新建记录</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="248"/>
+        <location filename="../../ui/dashboard.py" line="249"/>
         <source>%1 records in “%2” for more than %3 days</source>
         <translation>%1 条记录处于“%2”已超过 %3 天</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="254"/>
+        <location filename="../../ui/dashboard.py" line="255"/>
         <source>Due now: %1</source>
         <translation>现在应到：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="257"/>
+        <location filename="../../ui/dashboard.py" line="258"/>
         <source>Missed their time, records still to collect: %1</source>
         <translation>已过预约时间仍有未采集记录：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="263"/>
+        <location filename="../../ui/dashboard.py" line="264"/>
         <source>Refused candidate passwords by school: %1</source>
         <translation>各学校考生密码未通过次数：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="264"/>
+        <location filename="../../ui/dashboard.py" line="265"/>
         <source>Nothing waits too long.</source>
         <translation>没有积压过久的记录。</translation>
     </message>
@@ -565,77 +565,87 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../ui/export_dialog.py" line="49"/>
+        <location filename="../../ui/export_dialog.py" line="50"/>
         <source>Export for the county</source>
         <translation>导出县区上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="58"/>
+        <location filename="../../ui/export_dialog.py" line="64"/>
         <source>Other folder…</source>
         <translation>其他文件夹…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="66"/>
+        <location filename="../../ui/export_dialog.py" line="72"/>
         <source>Also send to the county over the network</source>
         <translation>同时联网上传给县区</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="70"/>
+        <location filename="../../ui/export_dialog.py" line="76"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="72"/>
+        <location filename="../../ui/export_dialog.py" line="78"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="82"/>
+        <location filename="../../ui/export_dialog.py" line="88"/>
         <source>Removable drive</source>
         <translation>U 盘</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="89"/>
+        <location filename="../../ui/export_dialog.py" line="97"/>
         <source>Counting the signed records…</source>
         <translation>正在统计已签字的记录…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="97"/>
+        <location filename="../../ui/export_dialog.py" line="105"/>
+        <source>%1 free</source>
+        <translation>可用 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="120"/>
         <source>%1 signed records to export, about %2.</source>
         <translation>待导出已签字记录 %1 条，约 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="107"/>
+        <location filename="../../ui/export_dialog.py" line="130"/>
         <source>Export to folder</source>
         <translation>导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="123"/>
+        <location filename="../../ui/export_dialog.py" line="136"/>
+        <source>Cannot write to %1: choose another folder.</source>
+        <translation>无法写入 %1：请选择其他文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/export_dialog.py" line="151"/>
         <source>No removable drive found: insert a USB drive or choose a folder.</source>
         <translation>没有找到 U 盘：请插入 U 盘或选择一个文件夹。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="127"/>
+        <location filename="../../ui/export_dialog.py" line="155"/>
         <source>Nothing to export: no signed records wait for the county.</source>
         <translation>没有待导出的已签字记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="131"/>
+        <location filename="../../ui/export_dialog.py" line="159"/>
         <source>Not enough room on %1: %2 free, about %3 needed. Use another drive.</source>
         <translation>%1 空间不足：剩余 %2，约需 %3。请换一个 U 盘。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="152"/>
+        <location filename="../../ui/export_dialog.py" line="180"/>
         <source>Writing batch files…</source>
         <translation>正在写入批次文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="156"/>
+        <location filename="../../ui/export_dialog.py" line="184"/>
         <source>Written and checked: %1</source>
         <translation>已写入并校验：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="159"/>
+        <location filename="../../ui/export_dialog.py" line="187"/>
         <source>Sending to the county: see the status bar.</source>
         <translation>正在联网上传给县区：见窗口底部状态栏。</translation>
     </message>
@@ -904,73 +914,73 @@
 <context>
     <name>LifecycleBar</name>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="42"/>
+        <location filename="../../ui/form_lifecycle.py" line="44"/>
         <source>Candidate check (F4)</source>
         <extracomment>States from which only a supervisor&apos;s unlock leads back to editing.</extracomment>
         <translation>考生核对 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="43"/>
+        <location filename="../../ui/form_lifecycle.py" line="45"/>
         <source>Print form (Ctrl+P)</source>
         <translation>打印登记表 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="44"/>
+        <location filename="../../ui/form_lifecycle.py" line="46"/>
         <source>Confirm (F8)</source>
         <translation>确认 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="45"/>
+        <location filename="../../ui/form_lifecycle.py" line="47"/>
         <source>Signed… (F9)</source>
         <translation>已签字… (F9)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="46"/>
+        <location filename="../../ui/form_lifecycle.py" line="48"/>
         <source>Unlock…</source>
         <translation>解锁…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="47"/>
+        <location filename="../../ui/form_lifecycle.py" line="49"/>
         <source>History…</source>
         <translation>修改历史…</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="108"/>
+        <location filename="../../ui/form_lifecycle.py" line="126"/>
         <source>checked by the candidate</source>
         <translation>考生已核对</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="109"/>
+        <location filename="../../ui/form_lifecycle.py" line="127"/>
         <source>password set</source>
         <translation>已设置密码</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="110"/>
+        <location filename="../../ui/form_lifecycle.py" line="128"/>
         <source>form printed</source>
         <translation>已打印登记表</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="113"/>
+        <location filename="../../ui/form_lifecycle.py" line="131"/>
         <source>Before confirming: %1</source>
         <translation>确认前须完成：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="184"/>
+        <location filename="../../ui/form_lifecycle.py" line="202"/>
         <source>The printer %1 did not take the form: check it, or choose another.</source>
         <translation>打印机 %1 未能打印：请检查打印机，或选择另一台。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="195"/>
+        <location filename="../../ui/form_lifecycle.py" line="213"/>
         <source>Printed on %1.</source>
         <translation>已在 %1 打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="178"/>
+        <location filename="../../ui/form_lifecycle.py" line="196"/>
         <source>No printer is set up at this desk: choose one with Print…; it is remembered.</source>
         <translation>本机尚未设置打印机：请用“打印…”选择一台，下次将直接使用。</translation>
     </message>
     <message>
-        <location filename="../../ui/form_lifecycle.py" line="203"/>
+        <location filename="../../ui/form_lifecycle.py" line="221"/>
         <source>Registration form</source>
         <translation>考生报名登记表</translation>
     </message>
@@ -1306,7 +1316,7 @@
 <context>
     <name>OperatorMirror</name>
     <message>
-        <location filename="../../ui/candidate_view.py" line="386"/>
+        <location filename="../../ui/candidate_view.py" line="394"/>
         <source>Candidate is typing:</source>
         <translation>考生正在输入：</translation>
     </message>
@@ -1459,12 +1469,12 @@
         <translation>报名点备份 (*.zkbackup)</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="104"/>
+        <location filename="../../ui/restore_dialog.py" line="109"/>
         <source>Checking the whole backup…</source>
         <translation>正在校验整个备份…</translation>
     </message>
     <message>
-        <location filename="../../ui/restore_dialog.py" line="116"/>
+        <location filename="../../ui/restore_dialog.py" line="121"/>
         <source>Station %1 restored from the backup of %2.</source>
         <translation>已从 %2 的备份恢复报名点 %1。</translation>
     </message>
