@@ -357,9 +357,8 @@ def receipts(ctx: Context, now: dt.datetime | None = None) -> Finding:
             f"batches {numbers} have no receipt after {RECEIPT_DUE_DAYS} days: ask the county",
         )
     count = len(waiting)
-    return _finding(
-        "receipts", names, True, f"{count} 个批次等待回执", f"{count} batches await a receipt"
-    )
+    english = "1 batch awaits a receipt" if count == 1 else f"{count} batches await a receipt"
+    return _finding("receipts", names, True, f"{count} 个批次等待回执", english)
 
 
 # --- all of them ---------------------------------------------------------------------------

@@ -32,14 +32,31 @@ REASONS = (
     TRAINING_MISMATCH,
 )
 
+#: What each reason means, for the Chinese line (the detail after it stays the checker's).
+MEANING_ZH = {
+    BAD_SIGNATURE: "签名核验不通过（文件被改动，或不是由应签名的一方签发）",
+    UNKNOWN_STATION: "县区没有登记这个报名点",
+    DECRYPT_FAILED: "无法解密（不是发给本县区的文件，或文件损坏）",
+    HASH_MISMATCH: "与本机写出的批次对不上",
+    REPLAYED: "同一序号已收到过内容不同的批次",
+    SEQUENCE_GAP: "前面的批次还没有收到",
+    MALFORMED: "文件格式不对，不是本系统的这类文件",
+    WRONG_COUNTY: "文件属于另一个县区",
+    OTHER_STATION: "文件属于另一个报名点",
+    TRAINING_MISMATCH: "培训数据与正式数据不能混用",
+}
+
 
 class BatchRefused(StationError):
     """A batch file, receipt or review file failed a check; ``code`` says which."""
 
     exit_code = 1
 
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"文件被拒绝（{code}）：{detail}", f"file refused ({code}): {detail}")
+    def __init__(self, code: str, detail: str, meaning_zh: str | None = None) -> None:
+        meaning = meaning_zh or MEANING_ZH.get(code, code)
+        super().__init__(
+            f"文件被拒绝：{meaning}（{code}：{detail}）", f"file refused ({code}): {detail}"
+        )
         self.code = code
         self.detail = detail
 

@@ -539,7 +539,18 @@ def ack_receipt_data(ctx: Context, data: bytes) -> AckResult:
     """:func:`ack_receipt` for a receipt's bytes (from a file, or the intake's answer)."""
     ctx.require(Permission.EXPORT)
     with ctx.store.session() as s:
-        doc = county_document(s, data, RECEIPT)
+        try:
+            doc = county_document(s, data, RECEIPT)
+        except BatchRefused as exc:
+            if exc.code != MALFORMED:
+                raise
+            # Most often the batch itself, or another file of the USB drive, taken for it.
+            raise BatchRefused(
+                MALFORMED,
+                f"{exc.detail}: not a county receipt (the county's receipts are the"
+                " *.receipt.json files it gives back, one per batch)",
+                "这不是县区回执（回执是县区按批次返回的 *.receipt.json 文件）",
+            ) from None
         batch = s.get(Batch, doc.get("sequence"))
         if batch is None or batch.hash != doc.get("batch_hash"):
             raise BatchRefused(

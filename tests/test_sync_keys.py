@@ -107,3 +107,8 @@ def test_forged_or_misaddressed_receipts_change_nothing(tmp_path: Path) -> None:
             assert info.value.code == code
             assert station_side.list_batches(ctx)[0]["state"] == "exported"
     assert batch.exists()
+    # The batch itself taken for its receipt (both lie on the USB drive): said in words.
+    with login(home) as ctx, pytest.raises(BatchRefused) as info:
+        station_side.ack_receipt(ctx, batch)
+    assert info.value.code == "malformed"
+    assert "不是县区回执" in info.value.message_zh and "receipt.json" in info.value.message_en
