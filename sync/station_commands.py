@@ -152,12 +152,18 @@ def cmd_batch_ack(args: argparse.Namespace) -> int:
     from sync import station_side
 
     with _login(args) as ctx:
-        result = station_side.ack_receipt(ctx, Path(args.receipt))
-    if result.already:
-        print(f"批次 #{result.sequence} 早已确认 / batch already acknowledged")
-    else:
-        print(f"批次 #{result.sequence}：{result.acknowledged} 条记录县区已接收 / acknowledged")
-    return 0
+        taken = station_side.ack_receipt_files(ctx, [Path(r) for r in args.receipt])
+    if len(taken) == 1 and taken[0].refused is not None:
+        raise taken[0].refused  # one file: its own refusal, and its own exit code
+    for one in taken:
+        result, refused = one.result, one.refused
+        if refused is not None:
+            print(f"{one.path}: {refused}", file=sys.stderr)
+        elif result is not None and result.already:
+            print(f"批次 #{result.sequence} 早已确认 / batch already acknowledged")
+        elif result is not None:
+            print(f"批次 #{result.sequence}：{result.acknowledged} 条记录县区已接收 / acknowledged")
+    return 1 if any(one.refused is not None for one in taken) else 0
 
 
 def cmd_batch_upload(args: argparse.Namespace) -> int:
@@ -349,8 +355,8 @@ def extend(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.add_argument("sequence", type=positive_int, metavar="SEQ")
     p.add_argument("--out", required=True, metavar="DIR")
-    p = add("ack", cmd_batch_ack, "导入县区回执", batch_sub)
-    p.add_argument("receipt", metavar="RECEIPT")
+    p = add("ack", cmd_batch_ack, "导入县区回执 (可一次多个; 退出码 1: 有回执被拒绝)", batch_sub)
+    p.add_argument("receipt", metavar="RECEIPT", nargs="+")
     p = add(
         "upload",
         cmd_batch_upload,

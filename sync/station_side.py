@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -533,6 +533,28 @@ def county_document(s: Session, data: bytes, doc_type: str) -> dict[str, Any]:
 def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
     """Verify the county's signed receipt (回执) and mark that batch's records acknowledged."""
     return ack_receipt_data(ctx, read_document(receipt_path))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptTaken:
+    """One receipt file of several taken at once: its result, or why it was refused."""
+
+    path: Path
+    result: AckResult | None
+    refused: BatchRefused | UsageError | None
+
+
+def ack_receipt_files(ctx: Context, paths: Sequence[Path]) -> list[ReceiptTaken]:
+    """:func:`ack_receipt` for each of ``paths`` (a USB drive's receipts folder, picked
+    whole): a file refused, or unreadable, is said and does not stop the others (each is
+    its own unit); a refusal of the station itself (no right, a full disk) stops them all."""
+    taken = []
+    for path in paths:
+        try:
+            taken.append(ReceiptTaken(path, ack_receipt(ctx, path), None))
+        except (BatchRefused, UsageError) as exc:
+            taken.append(ReceiptTaken(path, None, exc))
+    return taken
 
 
 def ack_receipt_data(ctx: Context, data: bytes) -> AckResult:

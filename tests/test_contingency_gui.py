@@ -112,6 +112,63 @@ def test_a_lost_batch_is_written_again_and_a_restored_station_resyncs(
     engine.dispose()
 
 
+def test_receipts_brought_on_a_usb_drive_are_taken_at_the_desk(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    """A point without network: the county's receipts come back on the USB drive and the
+    desk takes them (it had no way to; only `station batch ack` in a terminal)."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    _keys, public = make_county(tmp_path / "county")
+    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
+    engine = db.connect(db.default_url(tmp_path / "county"))
+    station = make_station(tmp_path, 15)
+    install(station, public)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with login(station) as ctx:
+        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+        seeding.seed(ctx, 2, "signed", rng_seed=3)
+        (first,) = station_side.export_batches(ctx, usb)
+        seeding.seed(ctx, 1, "signed", rng_seed=4)
+        (second,) = station_side.export_batches(ctx, usb)
+    outcomes = ingest.ingest_files(
+        engine,
+        keys,
+        [first, second],
+        pending_dir=tmp_path / "county" / "pending",
+        receipts_dir=usb,  # the county writes them onto the drive it gives back
+    )
+    engine.dispose()
+    receipts = [o.receipt for o in outcomes]
+    assert all(r is not None and r.name.endswith(".receipt.json") for r in receipts)
+
+    ctx = auth.login(station, *ADMIN)
+    dialog = BatchesDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    idle(qtbot)
+    assert [dialog.table.item(r, 1).text() for r in range(2)] == ["尚无回执", "尚无回执"]
+    picked = [*receipts, first]  # the batch picked with them by mistake
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in picked], "")
+    )
+    qtbot.mouseClick(dialog.receipts_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.operation.running, timeout=10_000)
+    idle(qtbot)
+    said = dialog.result_box.text()
+    assert dialog.result_box.icon() == QMessageBox.Icon.Warning  # one file was refused
+    assert "批次 #1，2 条记录县区已接收" in said and "批次 #2，1 条记录县区已接收" in said
+    assert f"{first.name}：被拒绝" in said and "不是县区回执" in said
+    assert [dialog.table.item(r, 1).text() for r in range(2)] == ["已回执", "已回执"]
+    picked = receipts[:1]  # the same receipt again: nothing changes, and it says so
+    qtbot.mouseClick(dialog.receipts_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.operation.running, timeout=10_000)
+    assert "早已确认" in dialog.result_box.text()
+    assert dialog.result_box.icon() == QMessageBox.Icon.Information
+    ctx.close()
+
+
 def test_the_desk_offers_restore_when_there_is_no_station(
     qtbot, tmp_path: Path, monkeypatch
 ) -> None:

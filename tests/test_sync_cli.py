@@ -97,8 +97,11 @@ def test_the_whole_exchange_on_the_command_line(tmp_path: Path) -> None:
     ingested = ok(county(chome, "ingest", *written))
     receipts = sorted((chome / "receipts").glob("*.json"))
     assert len(receipts) == 2 and ingested.count(": ok") == 2
-    for receipt in receipts:
-        assert "acknowledged" in ok(station(home, "batch", "ack", str(receipt)))
+    # The receipts folder taken whole, a batch picked with it by mistake: the receipts are
+    # taken, the batch is said (exit 1).
+    taken = station(home, "batch", "ack", *map(str, receipts), written[0])
+    assert taken.returncode == 1 and taken.stdout.count("acknowledged") == 2
+    assert "不是县区回执" in taken.stderr and Path(written[0]).name in taken.stderr
     listed = json.loads(ok(station(home, "batch", "list", "--json")))
     assert [b["state"] for b in listed] == ["acknowledged", "acknowledged"]
 

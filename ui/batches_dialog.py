@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from station.auth import Context
+from ui import i18n
 from ui.operations import Operation, show_error, start
 from ui.widgets import enter_presses, named
 
@@ -63,6 +64,12 @@ class BatchesDialog(QDialog):
             uploader.reported.connect(self._uploaded)
             if uploader.report is not None:
                 self.upload_state.setText(uploader.toolTip())
+        # A registration point without network brings the county's receipts on the USB drive.
+        self.receipts_button = named(QPushButton(self.tr("Take receipts…")), "takeReceipts")
+        self.receipts_button.setToolTip(
+            self.tr("Read the county's receipts (*.receipt.json) from a USB drive or a folder")
+        )
+        self.receipts_button.clicked.connect(lambda: self.take_receipts())
         self.resync_button = named(QPushButton(self.tr("Resync with the county…")), "resync")
         self.resync_button.clicked.connect(lambda: self.resync())
         close = named(QPushButton(self.tr("Close")), "close")
@@ -70,6 +77,7 @@ class BatchesDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         buttons = QHBoxLayout()
         buttons.addWidget(self.send_button)
+        buttons.addWidget(self.receipts_button)
         buttons.addWidget(self.resend_button)
         buttons.addWidget(self.resync_button)
         buttons.addStretch()
@@ -168,6 +176,50 @@ class BatchesDialog(QDialog):
             ),
         )
 
+    def take_receipts(self, files: list[Path] | None = None) -> Operation | None:
+        """The county's receipts, several at once (its receipts folder on the USB drive): each
+        verified and its batch marked received; a file refused is said and the others go on."""
+        if files is None:
+            from sync.drives import removable_drives
+
+            drives = removable_drives()
+            chosen, _ = QFileDialog.getOpenFileNames(
+                self,
+                self.tr("The county's receipts"),
+                str(drives[0].path) if drives else "",
+                self.tr("Receipts (*.receipt.json);;All files (*)"),
+            )
+            if not chosen:
+                return None
+            files = [Path(c) for c in chosen]
+        from sync import station_side
+
+        context, paths = self.context, list(files)
+
+        def said(taken: list[Any]) -> str:
+            lines = []
+            for one in taken:
+                if one.refused is not None:
+                    line = self.tr("%1: refused. %2").replace("%2", i18n.message(one.refused))
+                elif one.result.already:
+                    line = self.tr("%1: batch #%2 was acknowledged before").replace(
+                        "%2", str(one.result.sequence)
+                    )
+                else:
+                    line = (
+                        self.tr("%1: batch #%2, %3 records received by the county")
+                        .replace("%2", str(one.result.sequence))
+                        .replace("%3", str(one.result.acknowledged))
+                    )
+                lines.append(line.replace("%1", one.path.name))
+            return "\n".join(lines)
+
+        return self._run(
+            lambda _p: station_side.ack_receipt_files(context, paths),
+            said,
+            warn=lambda taken: any(one.refused is not None for one in taken),
+        )
+
     def resync(self, state_file: Path | None = None) -> Operation | None:
         if state_file is None:
             chosen, _ = QFileDialog.getOpenFileName(
@@ -203,14 +255,20 @@ class BatchesDialog(QDialog):
 
         return self._run(lambda _p: resync.resync(self.context, state_file), said)
 
-    def _run(self, work: Any, message: Any) -> Operation:
+    def _run(self, work: Any, message: Any, warn: Any = None) -> Operation:
+        """``work`` off the GUI thread; then the list read again and ``message(result)`` said
+        (a warning when ``warn(result)``)."""
         self.resend_button.setEnabled(False)
         self.resync_button.setEnabled(False)
+        self.receipts_button.setEnabled(False)
         self.operation = Operation(work, self)
 
         def done(result: Any) -> None:
             self.reload()
-            box = QMessageBox(QMessageBox.Icon.Information, self.windowTitle(), message(result))
+            icon = QMessageBox.Icon.Information
+            if warn is not None and warn(result):
+                icon = QMessageBox.Icon.Warning
+            box = QMessageBox(icon, self.windowTitle(), message(result))
             box.setParent(self, box.windowFlags())
             box.open()
             self.result_box = box
@@ -218,5 +276,6 @@ class BatchesDialog(QDialog):
         self.operation.succeeded.connect(done)
         self.operation.failed.connect(lambda exc: show_error(self, exc))
         self.operation.finished.connect(lambda: self.resync_button.setEnabled(True))
+        self.operation.finished.connect(lambda: self.receipts_button.setEnabled(True))
         self.operation.finished.connect(self._selection_changed)
         return self.operation.start()

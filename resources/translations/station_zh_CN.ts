@@ -32,122 +32,157 @@
 <context>
     <name>BatchesDialog</name>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="37"/>
+        <location filename="../../ui/batches_dialog.py" line="38"/>
         <source>Batches for the county</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="40"/>
+        <location filename="../../ui/batches_dialog.py" line="41"/>
         <source>A batch without a receipt may not have reached the county. If the county says a batch is missing, select it and write it again: the file is the same, byte for byte.</source>
         <translation>没有回执的批次可能还没有送到县区。县区报告缺少某个批次时，选中它并重新写出：文件与原来的逐字节相同。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="48"/>
+        <location filename="../../ui/batches_dialog.py" line="49"/>
         <source>No.</source>
         <translation>批次号</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="48"/>
+        <location filename="../../ui/batches_dialog.py" line="49"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="48"/>
+        <location filename="../../ui/batches_dialog.py" line="49"/>
         <source>Records</source>
         <translation>记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="48"/>
+        <location filename="../../ui/batches_dialog.py" line="49"/>
         <source>Made</source>
         <translation>导出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="48"/>
+        <location filename="../../ui/batches_dialog.py" line="49"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="55"/>
+        <location filename="../../ui/batches_dialog.py" line="56"/>
         <source>Write again…</source>
         <translation>重新写出…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="57"/>
+        <location filename="../../ui/batches_dialog.py" line="58"/>
         <source>Send now</source>
         <translation>立即上传</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="58"/>
+        <location filename="../../ui/batches_dialog.py" line="59"/>
         <source>Send the batches without a receipt to the county</source>
         <translation>把尚无回执的批次联网发给县区</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="66"/>
+        <location filename="../../ui/batches_dialog.py" line="68"/>
+        <source>Take receipts…</source>
+        <translation>导入回执…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="70"/>
+        <source>Read the county&apos;s receipts (*.receipt.json) from a USB drive or a folder</source>
+        <translation>从 U 盘或文件夹读入县区回执（*.receipt.json）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="73"/>
         <source>Resync with the county…</source>
         <translation>与县区对账…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="68"/>
+        <location filename="../../ui/batches_dialog.py" line="75"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="99"/>
+        <location filename="../../ui/batches_dialog.py" line="107"/>
         <source>No receipt yet</source>
         <translation>尚无回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="100"/>
+        <location filename="../../ui/batches_dialog.py" line="108"/>
         <source>Acknowledged</source>
         <translation>已回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="106"/>
+        <location filename="../../ui/batches_dialog.py" line="114"/>
         <source>Not written yet</source>
         <translation>尚未写出</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="132"/>
+        <location filename="../../ui/batches_dialog.py" line="140"/>
         <source>Sending…</source>
         <translation>正在上传…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="155"/>
+        <location filename="../../ui/batches_dialog.py" line="163"/>
         <source>Write the batch to</source>
         <translation>把批次写到</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="165"/>
+        <location filename="../../ui/batches_dialog.py" line="173"/>
         <source>Batch #%1 was written again: %2</source>
         <translation>第 %1 号批次已重新写出：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="174"/>
+        <location filename="../../ui/batches_dialog.py" line="188"/>
+        <source>The county&apos;s receipts</source>
+        <translation>县区回执</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="190"/>
+        <source>Receipts (*.receipt.json);;All files (*)</source>
+        <translation>回执 (*.receipt.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="203"/>
+        <source>%1: refused. %2</source>
+        <translation>%1：被拒绝。%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="205"/>
+        <source>%1: batch #%2 was acknowledged before</source>
+        <translation>%1：批次 #%2 早已确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="210"/>
+        <source>%1: batch #%2, %3 records received by the county</source>
+        <translation>%1：批次 #%2，%3 条记录县区已接收</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="226"/>
         <source>The county&apos;s station state file</source>
         <translation>县区签发的报名点状态文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="184"/>
+        <location filename="../../ui/batches_dialog.py" line="236"/>
         <source>The station is in step with the county.</source>
         <translation>本报名点与县区一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="185"/>
+        <location filename="../../ui/batches_dialog.py" line="237"/>
         <source>The county lacks batches: %1. Write them again.</source>
         <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="189"/>
+        <location filename="../../ui/batches_dialog.py" line="241"/>
         <source>The station now continues after the county&apos;s batch #%1.</source>
         <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="192"/>
+        <location filename="../../ui/batches_dialog.py" line="244"/>
         <source>%1 records are held by the county and marked acknowledged.</source>
         <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="198"/>
+        <location filename="../../ui/batches_dialog.py" line="250"/>
         <source>The county holds candidates this station no longer has: %1</source>
         <translation>县区有、本机已没有的考生（请核对）：%1</translation>
     </message>
