@@ -63,6 +63,8 @@ def _engine(args: argparse.Namespace) -> Any:
             f"县区数据目录 {home.root} 不存在，请先运行 county keygen",
             f"no county data folder {home.root}; run `county keygen` first",
         )
+    if url == db.default_url(home.root) and not home.is_county():
+        raise home.not_a_county()  # before a county database is made in the wrong folder
     return db.connect(url)
 
 

@@ -138,3 +138,26 @@ def test_a_folder_without_a_station_is_said_before_any_login_is_asked(
     err = capsys.readouterr().err
     assert f"{nowhere} 中没有报名点" in err and "STATION_HOME" in err
     assert "STATION_OPERATOR" not in err  # not a missing login: a wrong folder
+
+
+def test_a_station_folder_given_to_the_county_is_named_and_left_as_it_was(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The newcomer's slip (the demo's station and county folders lie side by side): the
+    county had advised `county keygen` in the station's folder and left a county.db there."""
+    from .sync_fixtures import make_station
+
+    station = make_station(tmp_path, 1)
+    batch = tmp_path / "a.zkb"
+    batch.write_bytes(b"batch")
+    before = sorted(p.name for p in station.iterdir())
+    assert county_cli.main(["ingest", str(batch), "--data-dir", str(station)]) == 2
+    said = capsys.readouterr().err
+    assert "是报名点的数据目录，不是县区的" in said and "county-key.json" in said
+    assert sorted(p.name for p in station.iterdir()) == before  # no county.db made
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert county_cli.main(["station", "list", "--data-dir", str(empty)]) == 2
+    said = capsys.readouterr().err
+    assert "没有县区密钥" in said and "county keygen" in said
+    assert [p.name for p in empty.iterdir()] == []

@@ -351,8 +351,11 @@ def among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement
     return column.in_(values)
 
 
+DB_FILE = "county.db"  # in the county's data folder, unless --db / COUNTY_DB says otherwise
+
+
 def default_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'county.db'}"
+    return f"sqlite:///{data_dir / DB_FILE}"
 
 
 def connect(url: str) -> Engine:

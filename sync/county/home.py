@@ -64,8 +64,26 @@ class CountyHome:
 
     def keys(self, passphrase: str) -> CountyKeys:
         if not self.private_key.exists():
-            raise UsageError(
-                f"{self.root} 中没有县区密钥，请先运行 county keygen",
-                f"no county key in {self.root}; run `county keygen` first",
-            )
+            raise self.not_a_county()
         return read_private_key(self.private_key, passphrase)
+
+    def is_county(self) -> bool:
+        """Holds a county's key or database (``county keygen`` made it)."""
+        return self.private_key.exists() or (self.root / db.DB_FILE).exists()
+
+    def not_a_county(self) -> UsageError:
+        """Why this folder is no county's, and what to do: a station's folder given by
+        mistake (the two lie side by side) is named as such, not offered a new key."""
+        if (self.root / "keyslots.json").exists() or (self.root / "station.db").exists():
+            return UsageError(
+                f"{self.root} 是报名点的数据目录，不是县区的：--data-dir（或 COUNTY_HOME）"
+                f"应指向县区数据目录（其中有 {PRIVATE_FILE}）",
+                f"{self.root} is a station's data folder, not the county's: point --data-dir"
+                f" (or COUNTY_HOME) at the county's folder (the one with {PRIVATE_FILE})",
+            )
+        return UsageError(
+            f"{self.root} 中没有县区密钥：--data-dir（或 COUNTY_HOME）应指向县区数据目录"
+            f"（其中有 {PRIVATE_FILE}）；新县区请先运行 county keygen",
+            f"no county key in {self.root}: point --data-dir (or COUNTY_HOME) at the county's"
+            f" folder (the one with {PRIVATE_FILE}), or run `county keygen` for a new county",
+        )
