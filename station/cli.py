@@ -133,6 +133,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         demo_settings = settings_mod.load(directory)
         demo_settings.card_reader = demo_settings.card_reader or "demo"  # sample ID cards
         demo_settings.camera = demo_settings.camera or "demo"  # a sample portrait
+        if not demo_settings.printer:  # forms as PDF files to open (settings: a real printer)
+            printed = directory.resolve() / "printed-forms"
+            printed.mkdir(parents=True, exist_ok=True)
+            demo_settings.printer = f"pdf:{printed}"
         init_station(
             directory,
             admin_login=admin[0],

@@ -65,6 +65,9 @@ def test_demo_creates_a_ready_station_and_prints_accounts(demo_home: Path) -> No
     assert data["candidates_by_state"] == {"ready": 5, "signed": 5}
     settings = json.loads((demo_home / "settings.json").read_text())
     assert settings["card_reader"] == "demo" and settings["kdf"]["memory_cost"] == 19 * 1024
+    # Forms print as PDF files to open (a demo needs no printer; `doctor` finds it set up).
+    assert settings["printer"] == f"pdf:{(demo_home / 'printed-forms').resolve()}"
+    assert (demo_home / "printed-forms").is_dir()
     again = run(demo_home, "demo")
     assert (
         again.returncode == 0 and "已存在" in again.stdout and "demo-operator-2027" in again.stdout

@@ -18,10 +18,41 @@ def application() -> object:
     return QApplication.instance()
 
 
-def printer() -> Finding:
+def printer(setting: str = "") -> Finding:
+    """Where the registration form prints (the ``printer`` setting): a folder of PDF files,
+    a printer named, or the system's default printer."""
     from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+    from ui.printing import PDF_PREFIX
+
     application()
+    if setting.startswith(PDF_PREFIX):
+        folder = setting[len(PDF_PREFIX) :]
+        names = ("登记表打印", "form printing")
+        if os.path.isdir(folder) and os.access(folder, os.W_OK):
+            return Finding(
+                "printer", *names, Status.OK, f"PDF 文件写入 {folder}", f"PDF files into {folder}"
+            )
+        return Finding(
+            "printer",
+            *names,
+            Status.ATTENTION,
+            f"打印设置为 PDF 文件夹 {folder}，但它不存在或不能写入：请建立该文件夹或改设置",
+            f"forms print as PDF files into {folder}, which is missing or read-only:"
+            " make it or change the printer setting",
+        )
+    if setting:
+        names = ("登记表打印机", "form printer")
+        if setting in QPrinterInfo.availablePrinterNames():
+            return Finding("printer", *names, Status.OK, setting, setting)
+        return Finding(
+            "printer",
+            *names,
+            Status.ATTENTION,
+            f"设置的打印机 {setting} 不在本机：请连接它，或在打印预览中另选一台",
+            f"the printer set, {setting}, is not on this PC: connect it or choose another in"
+            " the print preview",
+        )
     default = QPrinterInfo.defaultPrinter()
     names = ("默认打印机", "default printer")
     if default.isNull():

@@ -77,7 +77,8 @@ class HealthDialog(QDialog):
         )
 
     def _show(self, findings: list[health.Finding]) -> None:
-        findings = [*findings, printer()]  # Qt's printer list belongs to the GUI thread
+        # Qt's printer list belongs to the GUI thread
+        findings = [*findings, printer(self.context.settings.printer)]
         self.findings = findings
         words = {
             health.Status.OK: self.tr("OK"),

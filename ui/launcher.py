@@ -82,7 +82,8 @@ def run_doctor(args: argparse.Namespace) -> int:
         if not args.json:
             print(found.line(), flush=True)
 
-    for found in health.run([*health.device_checks(directory, settings), printer]):
+    checks = [*health.device_checks(directory, settings), lambda: printer(settings.printer)]
+    for found in health.run(checks):
         show(found)
     try:
         with login_from_env(args) as ctx:
