@@ -119,26 +119,36 @@ def cmd_station_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(outcomes: list[Any]) -> int:
+def _report(outcomes: list[Any], *, stored: bool = True) -> int:
+    """One line a file, in both languages; the reason code (``ok``, ``already``, or why it
+    was refused) stays the line's first word after the path, for scripts."""
+    from sync.errors import MEANING_ZH
+
+    done = ("已入库", "stored") if stored else ("核验通过，未入库", "verified, not stored")
     bad = 0
     for o in outcomes:
         if o.status == "ok":
-            line = f"{o.path}: ok {o.station} #{o.sequence} ({o.records} records)"
+            line = (
+                f"{o.path}: ok {done[0]} / {done[1]} {o.station} #{o.sequence}"
+                f"（{o.records} 条记录 / records）"
+            )
             if o.receipt:
-                line += f" receipt {o.receipt}"
+                line += f" 回执 / receipt {o.receipt}"
             print(line)
             for id_number, here, other in o.duplicates:
                 print(
-                    f"  duplicate: ID {id_number[:6]}…{id_number[-4:]} at {here} and {other}",
+                    f"  duplicate 重复报名：身份证 / ID {id_number[:6]}…{id_number[-4:]}"
+                    f" 同时在 / at {here} 和 / and {other}",
                     file=sys.stderr,
                 )
         elif o.status == "already":
             print(
-                f"{o.path}: already {o.station} #{o.sequence} (nothing stored; receipt {o.receipt})"
+                f"{o.path}: already 早已入库，未重复存储 / stored before, nothing stored again"
+                f" {o.station} #{o.sequence}（回执 / receipt {o.receipt}）"
             )
         else:
             bad += 1
-            print(f"{o.path}: {o.code} {o.detail}")
+            print(f"{o.path}: {o.code} {MEANING_ZH.get(o.code, '')} / {o.detail}")
     return 1 if bad else 0
 
 
@@ -147,7 +157,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     paths = _paths(args.files)
     keys = _home(args).keys(_passphrase())
-    return _report(verify_files(_engine(args), keys, paths))
+    return _report(verify_files(_engine(args), keys, paths), stored=False)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

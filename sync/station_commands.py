@@ -89,9 +89,18 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
             max_bytes=args.max_mb * 1024 * 1024,
         )
     for p in paths:
-        print(p)
+        print(p)  # only the paths on stdout, for scripts; what to do next on stderr
     if not paths:
         print("没有需要导出的记录 / nothing to export")
+    else:
+        print(
+            f"已写出并校验 {len(paths)} 个批次：交县区入库后，用 station batch ack 回执文件…"
+            "（或桌面“批次与回执 → 导入回执…”）导入县区回执\n"
+            f"{len(paths)} batch file(s) written and checked: once the county has them, take"
+            " its receipts back with `station batch ack RECEIPT…` (desk: Batches → Take"
+            " receipts…)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -74,10 +74,10 @@ def test_the_whole_exchange_on_the_command_line(tmp_path: Path) -> None:
 
     outbox = tmp_path / "outbox"
     outbox.mkdir()
-    written = ok(
-        station(home, "batch", "export", "--out", str(outbox), "--max-records", "4")
-    ).split()
+    exported = station(home, "batch", "export", "--out", str(outbox), "--max-records", "4")
+    written = ok(exported).split()  # only the paths on stdout
     assert len(written) == 2 and all(Path(p).exists() for p in written)
+    assert "station batch ack" in exported.stderr  # and what to do next
     assert "nothing to export" in ok(station(home, "batch", "export", "--out", str(outbox)))
 
     assert ok(county(chome, "verify", *written)).count(": ok") == 2
