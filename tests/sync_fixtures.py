@@ -61,6 +61,20 @@ def install(directory: Path, county_public: Path) -> None:
         station_side.install_county_key(ctx, county_public)
 
 
+def county_beside(root: Path, *stations: Path) -> tuple[CountyKeys, Engine]:
+    """A county in ``root / "county"`` (keys, database) whose key each of ``stations`` has
+    installed and where each is registered: the exchange's starting point."""
+    from sync.county import registry
+
+    keys, public = make_county(root / "county")
+    engine = db.connect(db.default_url(root / "county"))
+    for directory in stations:
+        install(directory, public)
+        with login(directory) as ctx:
+            registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+    return keys, engine
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {

@@ -20,11 +20,10 @@ from station.errors import UsageError
 from station.settings import save
 from station.setup import init_station
 from sync import station_side
-from sync.county import db, ingest, registry
-from sync.keys import read_private_key
+from sync.county import ingest
 
 from .factories import ADMIN, cli_settings, record_for
-from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county, make_station
+from .sync_fixtures import county_beside, install, login, make_county, make_station
 
 ROOT = Path(__file__).resolve().parent.parent
 Usage = namedtuple("Usage", "total used free")
@@ -63,15 +62,11 @@ with auth.login(directory, *ADMIN) as ctx:
 def test_backup_while_writing_then_restore_on_a_spare_pc_continues_the_chain(
     tmp_path: Path,
 ) -> None:
-    _keys, public = make_county(tmp_path / "county")
-    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
-    engine = db.connect(db.default_url(tmp_path / "county"))
     station = make_station(tmp_path, 6)
-    install(station, public)
+    keys, engine = county_beside(tmp_path, station)
     usb = tmp_path / "usb"
     usb.mkdir()
     with login(station) as ctx:
-        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
         seeding.seed(ctx, 3, "signed", rng_seed=1)
         (first,) = station_side.export_batches(ctx, usb)
         seeding.seed(ctx, 2, "signed", rng_seed=2)

@@ -13,23 +13,17 @@ from station import records, seeding
 from station.errors import UsageError
 from station.models import Batch, Candidate
 from sync import station_side
-from sync.county import db, ingest, registry
+from sync.county import db, ingest
 from sync.errors import SEQUENCE_GAP
-from sync.keys import read_private_key
 
-from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county, make_station
+from .sync_fixtures import county_beside, login, make_station
 
 
 @pytest.fixture
 def exchange(tmp_path: Path):
     """A station with signed records and the county key; the county's engine and keys."""
-    _keys, public = make_county(tmp_path / "county")
-    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
-    engine = db.connect(db.default_url(tmp_path / "county"))
     station = make_station(tmp_path, 5)
-    install(station, public)
-    with login(station) as ctx:
-        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
+    keys, engine = county_beside(tmp_path, station)
     yield station, engine, keys, tmp_path
     engine.dispose()
 

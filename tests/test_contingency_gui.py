@@ -11,16 +11,15 @@ from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
 from station import auth, backup, records, seeding
 from sync import station_side
-from sync.county import db, ingest, registry
+from sync.county import ingest
 from sync.county.registry import station_state
-from sync.keys import read_private_key
 from ui import i18n
 from ui.batches_dialog import BatchesDialog
 from ui.restore_dialog import RestoreDialog
 
 from .factories import ADMIN
 from .qt_helpers import activate, idle, type_text
-from .sync_fixtures import COUNTY, PASSPHRASE, install, login, make_county, make_station
+from .sync_fixtures import county_beside, login, make_station
 
 
 @pytest.fixture(autouse=True)
@@ -67,15 +66,11 @@ def test_restore_on_a_spare_pc_from_the_desk(qtbot, tmp_path: Path) -> None:
 def test_a_lost_batch_is_written_again_and_a_restored_station_resyncs(
     qtbot, tmp_path: Path
 ) -> None:
-    _keys, public = make_county(tmp_path / "county")
-    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
-    engine = db.connect(db.default_url(tmp_path / "county"))
     station = make_station(tmp_path, 14)
-    install(station, public)
+    keys, engine = county_beside(tmp_path, station)
     usb = tmp_path / "usb"
     usb.mkdir()
     with login(station) as ctx:
-        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
         seeding.seed(ctx, 2, "signed", rng_seed=2)
         (lost,) = station_side.export_batches(ctx, usb)
     lost.unlink()
@@ -119,15 +114,11 @@ def test_receipts_brought_on_a_usb_drive_are_taken_at_the_desk(
     desk takes them (it had no way to; only `station batch ack` in a terminal)."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    _keys, public = make_county(tmp_path / "county")
-    keys = read_private_key(tmp_path / "county" / "county-key.json", PASSPHRASE)
-    engine = db.connect(db.default_url(tmp_path / "county"))
     station = make_station(tmp_path, 15)
-    install(station, public)
+    keys, engine = county_beside(tmp_path, station)
     usb = tmp_path / "usb"
     usb.mkdir()
     with login(station) as ctx:
-        registry.register_station(engine, station_side.station_public_key(ctx), COUNTY)
         seeding.seed(ctx, 2, "signed", rng_seed=3)
         (first,) = station_side.export_batches(ctx, usb)
         seeding.seed(ctx, 1, "signed", rng_seed=4)
