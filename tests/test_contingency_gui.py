@@ -140,6 +140,8 @@ def test_receipts_brought_on_a_usb_drive_are_taken_at_the_desk(
     dialog.show()
     idle(qtbot)
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["尚无回执", "尚无回执"]
+    made = dialog.table.item(0, 3).text()  # the time on one line
+    assert dialog.table.fontMetrics().horizontalAdvance(made) < dialog.table.columnWidth(3)
     picked = [*receipts, first]  # the batch picked with them by mistake
     monkeypatch.setattr(
         QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in picked], "")

@@ -52,7 +52,10 @@ class BatchesDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column in range(4):  # the time on one line, not wrapped in two
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.resend_button = named(QPushButton(self.tr("Write again…")), "resend")
         self.resend_button.clicked.connect(lambda: self.resend())
         self.send_button = named(QPushButton(self.tr("Send now")), "sendNow")
