@@ -103,6 +103,11 @@ def apply_key(connection: Any, key: bytes) -> None:
     connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
 
 
+def _forget(session: Session) -> None:
+    for forget in session.info.pop("after_rollback", ()):
+        forget()
+
+
 class Store:
     """One open station database."""
 
@@ -127,16 +132,20 @@ class Store:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends, rolls back on any exception. A full
         disk is said in words (where, how much is free), and nothing of the unit is stored.
-        After a rollback the callables in ``session.info["after_rollback"]`` are called: a
-        memo that took in rows of the unit forgets them (their ids will be given again)."""
+        When the unit fails, the callables in ``session.info["after_rollback"]`` are called
+        (a memo that took in rows of the unit forgets them: their ids will be given again),
+        before the rollback lets another writer in, or after a COMMIT that failed."""
         try:
             with self._sessions() as session:
                 try:
                     with session.begin():
-                        yield session
+                        try:
+                            yield session
+                        except BaseException:
+                            _forget(session)
+                            raise
                 except BaseException:
-                    for forget in session.info.get("after_rollback", ()):
-                        forget()
+                    _forget(session)
                     raise
         except OperationalError as exc:
             full = disk_full(self.directory, exc)

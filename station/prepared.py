@@ -45,10 +45,9 @@ def _default_of(column: Any) -> Any:
     if default is None:
         return None
     if default.is_callable:
-        # SQLAlchemy wraps a function of no argument to take the context (``__wrapped__``
-        # names it); one that wants the context itself cannot be given it here.
-        if getattr(default.arg, "__wrapped__", None) is None:
-            raise ValueError(f"{column}: its default wants the execution context: not here")
+        # Called with no context (None): a default of no argument, as every one here is
+        # (SQLAlchemy has wrapped it to take one); a default that reads the context would
+        # fail on None, and there is no telling the two apart once wrapped.
         return _Call(default.arg)
     if default.is_scalar:
         return default.arg

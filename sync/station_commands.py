@@ -166,6 +166,9 @@ def cmd_batch_ack(args: argparse.Namespace) -> int:
         raise taken[0].refused  # one file: its own refusal, and its own exit code
     for one in taken:
         result, refused = one.result, one.refused
+        if refused is not None and one.stopped:  # what was taken is said above; then why not more
+            print(f"{one.path}: 已停止 / stopped: {refused}", file=sys.stderr)
+            return refused.exit_code
         if refused is not None:
             print(f"{one.path}: {refused}", file=sys.stderr)
         elif result is not None and result.already:

@@ -532,28 +532,45 @@ def county_document(s: Session, data: bytes, doc_type: str) -> dict[str, Any]:
 
 def ack_receipt(ctx: Context, receipt_path: Path) -> AckResult:
     """Verify the county's signed receipt (回执) and mark that batch's records acknowledged."""
-    return ack_receipt_data(ctx, read_document(receipt_path))
+    try:
+        return ack_receipt_data(ctx, read_document(receipt_path))
+    except BatchRefused as exc:
+        if exc.code != MALFORMED:
+            raise
+        # Most often the batch itself, or another file of the USB drive, taken for it.
+        raise BatchRefused(
+            MALFORMED,
+            f"{exc.detail}: not a county receipt (the county's receipts are the"
+            " *.receipt.json files it gives back, one per batch)",
+            "这不是县区回执（回执是县区按批次返回的 *.receipt.json 文件）",
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiptTaken:
-    """One receipt file of several taken at once: its result, or why it was refused."""
+    """One receipt file of several taken at once: its result, or why it was refused (or,
+    ``stopped``, why none after it was tried)."""
 
     path: Path
     result: AckResult | None
-    refused: BatchRefused | UsageError | None
+    refused: StationError | None
+    stopped: bool = False
 
 
 def ack_receipt_files(ctx: Context, paths: Sequence[Path]) -> list[ReceiptTaken]:
     """:func:`ack_receipt` for each of ``paths`` (a USB drive's receipts folder, picked
-    whole): a file refused, or unreadable, is said and does not stop the others (each is
-    its own unit); a refusal of the station itself (no right, a full disk) stops them all."""
+    whole), each in its own unit: a file refused, or unreadable, is said and the others go
+    on; a refusal of the station itself (no right, a full disk) ends the list there, after
+    what was already taken (so that it is said too)."""
     taken = []
     for path in paths:
         try:
             taken.append(ReceiptTaken(path, ack_receipt(ctx, path), None))
         except (BatchRefused, UsageError) as exc:
             taken.append(ReceiptTaken(path, None, exc))
+        except StationError as exc:
+            taken.append(ReceiptTaken(path, None, exc, stopped=True))
+            break
     return taken
 
 
@@ -561,18 +578,7 @@ def ack_receipt_data(ctx: Context, data: bytes) -> AckResult:
     """:func:`ack_receipt` for a receipt's bytes (from a file, or the intake's answer)."""
     ctx.require(Permission.EXPORT)
     with ctx.store.session() as s:
-        try:
-            doc = county_document(s, data, RECEIPT)
-        except BatchRefused as exc:
-            if exc.code != MALFORMED:
-                raise
-            # Most often the batch itself, or another file of the USB drive, taken for it.
-            raise BatchRefused(
-                MALFORMED,
-                f"{exc.detail}: not a county receipt (the county's receipts are the"
-                " *.receipt.json files it gives back, one per batch)",
-                "这不是县区回执（回执是县区按批次返回的 *.receipt.json 文件）",
-            ) from None
+        doc = county_document(s, data, RECEIPT)
         batch = s.get(Batch, doc.get("sequence"))
         if batch is None or batch.hash != doc.get("batch_hash"):
             raise BatchRefused(

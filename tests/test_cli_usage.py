@@ -161,3 +161,26 @@ def test_a_station_folder_given_to_the_county_is_named_and_left_as_it_was(
     said = capsys.readouterr().err
     assert "没有县区密钥" in said and "county keygen" in said
     assert [p.name for p in empty.iterdir()] == []
+
+
+def test_a_county_whose_private_key_is_kept_offline_still_works_and_keeps_its_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .sync_fixtures import PASSPHRASE, make_county
+
+    home = tmp_path / "county"
+    make_county(home)
+    (home / "county-key.json").rename(tmp_path / "offline-key.json")
+    public = (home / "county-public.json").read_bytes()
+    assert county_cli.main(["station", "list", "--data-dir", str(home)]) == 0
+    batch = tmp_path / "a.zkb"
+    batch.write_bytes(b"batch")
+    monkeypatch.setenv("COUNTY_PASSPHRASE", PASSPHRASE)
+    assert county_cli.main(["ingest", str(batch), "--data-dir", str(home)]) == 2
+    assert "可能离线保存" in capsys.readouterr().err
+    # and `county keygen` there would have written a new public key over the county's
+    keygen = ["keygen", "--county", "410105", "--name", "x", "--data-dir", str(home)]
+    assert county_cli.main(keygen) == 2
+    assert "已存在" in capsys.readouterr().err
+    assert (home / "county-public.json").read_bytes() == public
+    assert not (home / "county-key.json").exists()

@@ -101,6 +101,27 @@ def test_every_line_of_the_export_dialog_is_read_whole(qtbot, station: Path) -> 
         assert not dialog.export_button.isEnabled()
 
 
+def test_a_folder_refused_leaves_the_drive_to_pick_again(
+    qtbot, station: Path, tmp_path: Path
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with login(station) as ctx:
+        dialog = ExportDialog(ctx, drives=[Drive(stick, "U盘", 10**10)])
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.estimated, timeout=5000)
+        assert dialog.export_button.isEnabled()
+        dialog.choose_folder(str(tmp_path / "gone"))
+        assert not dialog.export_button.isEnabled()
+        # The drive is still the one chosen: picking it again (no change of index) checks it.
+        qtbot.mouseClick(dialog.target, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(dialog.target.view(), Qt.Key.Key_Return)
+        idle(qtbot)
+        assert dialog.export_button.isEnabled()
+        assert dialog.findChild(QLabel, "exportProblem").text() == ""
+
+
 def test_export_writes_checked_batches_and_marks_records(
     qtbot, station: Path, tmp_path: Path
 ) -> None:

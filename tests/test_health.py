@@ -104,7 +104,9 @@ def test_doctor_prints_one_line_per_check_and_exit_code(
     assert "[注意 ATTENTION] 数据库检查 / database checks" in out and "[正常 OK] 磁盘空间" in out
 
 
-def test_the_printer_check_follows_the_printer_setting(tmp_path: Path) -> None:
+def test_the_printer_check_follows_the_printer_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A desk set to write forms as PDF files (the demo's way) was told it lacks a default
     printer; a printer set by name is looked for by that name."""
     from ui.health_checks import printer
@@ -113,6 +115,8 @@ def test_the_printer_check_follows_the_printer_setting(tmp_path: Path) -> None:
     printed.mkdir()
     found = printer(f"pdf:{printed}")
     assert found.status is health.Status.OK and str(printed) in found.detail_en
+    monkeypatch.setenv("HOME", str(tmp_path))  # "~" as printing reads it
+    assert printer("pdf:~/printed-forms").status is health.Status.OK
     gone = printer(f"pdf:{tmp_path / 'gone'}")
     assert gone.status is health.Status.ATTENTION and "请建立该文件夹" in gone.detail_zh
     named = printer("Front desk LaserJet (not here)")

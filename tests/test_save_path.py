@@ -162,6 +162,14 @@ def test_a_bulk_unit_rolled_back_leaves_no_photo_in_the_look_alike_index(
     # and the lost photo is nobody's look-alike
     third = records.create(ctx, record_for(5), camera(1))
     assert third.state == State.READY
+    # A unit that wrote no photo of its own forgets nothing when it fails (a refused save:
+    # the index is not read again from the start, 0.5 s at 50,000).
+    index = duplicates._index(ctx)
+    records.create(ctx, record_for(6), camera(6))  # committed: the next look takes it in
+    with pytest.raises(RuntimeError), ctx.store.session() as s:
+        index.refresh(s)
+        raise RuntimeError("refused")
+    assert len(index.by_candidate) == 4
 
 
 def test_a_refused_save_leaves_nothing_behind(operator_ctx: auth.Context) -> None:

@@ -112,3 +112,28 @@ def test_forged_or_misaddressed_receipts_change_nothing(tmp_path: Path) -> None:
         station_side.ack_receipt(ctx, batch)
     assert info.value.code == "malformed"
     assert "不是县区回执" in info.value.message_zh and "receipt.json" in info.value.message_en
+
+
+def test_receipts_taken_together_go_on_past_a_bad_file_and_stop_at_a_full_disk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each receipt is its own unit: a refused file is said and the next is tried; a full
+    disk ends the list there, and what was taken before it is still said."""
+    from station.errors import DiskFullError
+
+    def ack(_ctx: object, path: Path) -> station_side.AckResult:
+        if path.name == "not-a-receipt.txt":
+            raise BatchRefused("malformed", "not a signed document")
+        if path.name == "3.receipt.json":
+            raise DiskFullError("磁盘已满", "the disk is full")
+        return station_side.AckResult(int(path.name[0]), 2, False)
+
+    monkeypatch.setattr(station_side, "ack_receipt", ack)
+    names = ["1.receipt.json", "not-a-receipt.txt", "2.receipt.json", "3.receipt.json", "4.x"]
+    taken = station_side.ack_receipt_files(None, [Path(n) for n in names])  # type: ignore[arg-type]
+    assert [(t.path.name, t.result is not None, t.stopped) for t in taken] == [
+        ("1.receipt.json", True, False),
+        ("not-a-receipt.txt", False, False),
+        ("2.receipt.json", True, False),
+        ("3.receipt.json", False, True),  # and 4.x is not tried
+    ]

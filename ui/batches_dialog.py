@@ -202,7 +202,9 @@ class BatchesDialog(QDialog):
         def said(taken: list[Any]) -> str:
             lines = []
             for one in taken:
-                if one.refused is not None:
+                if one.stopped:  # the station refused (no room): none after it was tried
+                    line = self.tr("%1: stopped here. %2").replace("%2", i18n.message(one.refused))
+                elif one.refused is not None:
                     line = self.tr("%1: refused. %2").replace("%2", i18n.message(one.refused))
                 elif one.result.already:
                     line = self.tr("%1: batch #%2 was acknowledged before").replace(

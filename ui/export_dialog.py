@@ -7,6 +7,7 @@ GUI thread with a progress bar.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,8 @@ class ExportDialog(QDialog):
         layout.addLayout(buttons)
         enter_presses(self.export_button)  # not "Other folder…", the first button
         self.target.currentIndexChanged.connect(self._target_changed)
+        # A folder refused leaves the drive chosen before: picking it again checks it again.
+        self.target.activated.connect(self._target_changed)
         self._target_changed()
         self.summary.setText(self.tr("Counting the signed records…"))
         self.check_room()
@@ -130,7 +133,7 @@ class ExportDialog(QDialog):
             folder = QFileDialog.getExistingDirectory(self, self.tr("Export to folder"))
             if not folder:
                 return
-        drive = drive_at(Path(folder))
+        drive = drive_at(Path(folder)) if os.access(folder, os.W_OK | os.X_OK) else None
         if drive is None:
             self.problem.setText(
                 self.tr("Cannot write to %1: choose another folder.").replace("%1", folder)

@@ -27,7 +27,7 @@ def printer(setting: str = "") -> Finding:
 
     application()
     if setting.startswith(PDF_PREFIX):
-        folder = setting[len(PDF_PREFIX) :]
+        folder = os.path.expanduser(setting[len(PDF_PREFIX) :])  # as printing reads it
         names = ("登记表打印", "form printing")
         if os.path.isdir(folder) and os.access(folder, os.W_OK):
             return Finding(

@@ -67,122 +67,127 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="56"/>
+        <location filename="../../ui/batches_dialog.py" line="59"/>
         <source>Write again…</source>
         <translation>重新写出…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="58"/>
+        <location filename="../../ui/batches_dialog.py" line="61"/>
         <source>Send now</source>
         <translation>立即上传</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="59"/>
+        <location filename="../../ui/batches_dialog.py" line="62"/>
         <source>Send the batches without a receipt to the county</source>
         <translation>把尚无回执的批次联网发给县区</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="68"/>
+        <location filename="../../ui/batches_dialog.py" line="71"/>
         <source>Take receipts…</source>
         <translation>导入回执…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="70"/>
+        <location filename="../../ui/batches_dialog.py" line="73"/>
         <source>Read the county&apos;s receipts (*.receipt.json) from a USB drive or a folder</source>
         <translation>从 U 盘或文件夹读入县区回执（*.receipt.json）</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="73"/>
+        <location filename="../../ui/batches_dialog.py" line="76"/>
         <source>Resync with the county…</source>
         <translation>与县区对账…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="75"/>
+        <location filename="../../ui/batches_dialog.py" line="78"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="107"/>
+        <location filename="../../ui/batches_dialog.py" line="110"/>
         <source>No receipt yet</source>
         <translation>尚无回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="108"/>
+        <location filename="../../ui/batches_dialog.py" line="111"/>
         <source>Acknowledged</source>
         <translation>已回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="114"/>
+        <location filename="../../ui/batches_dialog.py" line="117"/>
         <source>Not written yet</source>
         <translation>尚未写出</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="140"/>
+        <location filename="../../ui/batches_dialog.py" line="143"/>
         <source>Sending…</source>
         <translation>正在上传…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="163"/>
+        <location filename="../../ui/batches_dialog.py" line="166"/>
         <source>Write the batch to</source>
         <translation>把批次写到</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="173"/>
+        <location filename="../../ui/batches_dialog.py" line="176"/>
         <source>Batch #%1 was written again: %2</source>
         <translation>第 %1 号批次已重新写出：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="188"/>
+        <location filename="../../ui/batches_dialog.py" line="191"/>
         <source>The county&apos;s receipts</source>
         <translation>县区回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="190"/>
+        <location filename="../../ui/batches_dialog.py" line="193"/>
         <source>Receipts (*.receipt.json);;All files (*)</source>
         <translation>回执 (*.receipt.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="203"/>
+        <location filename="../../ui/batches_dialog.py" line="206"/>
+        <source>%1: stopped here. %2</source>
+        <translation>%1：到此停止。%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="208"/>
         <source>%1: refused. %2</source>
         <translation>%1：被拒绝。%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="205"/>
+        <location filename="../../ui/batches_dialog.py" line="210"/>
         <source>%1: batch #%2 was acknowledged before</source>
         <translation>%1：批次 #%2 早已确认</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="210"/>
+        <location filename="../../ui/batches_dialog.py" line="215"/>
         <source>%1: batch #%2, %3 records received by the county</source>
         <translation>%1：批次 #%2，%3 条记录县区已接收</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="226"/>
+        <location filename="../../ui/batches_dialog.py" line="231"/>
         <source>The county&apos;s station state file</source>
         <translation>县区签发的报名点状态文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="236"/>
+        <location filename="../../ui/batches_dialog.py" line="241"/>
         <source>The station is in step with the county.</source>
         <translation>本报名点与县区一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="237"/>
+        <location filename="../../ui/batches_dialog.py" line="242"/>
         <source>The county lacks batches: %1. Write them again.</source>
         <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="241"/>
+        <location filename="../../ui/batches_dialog.py" line="246"/>
         <source>The station now continues after the county&apos;s batch #%1.</source>
         <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="244"/>
+        <location filename="../../ui/batches_dialog.py" line="249"/>
         <source>%1 records are held by the county and marked acknowledged.</source>
         <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="250"/>
+        <location filename="../../ui/batches_dialog.py" line="255"/>
         <source>The county holds candidates this station no longer has: %1</source>
         <translation>县区有、本机已没有的考生（请核对）：%1</translation>
     </message>
@@ -718,29 +723,29 @@
         <translation>正在检查…</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="83"/>
+        <location filename="../../ui/health_dialog.py" line="84"/>
         <source>OK</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="84"/>
+        <location filename="../../ui/health_dialog.py" line="85"/>
         <source>Attention</source>
         <translation>需处理</translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="85"/>
+        <location filename="../../ui/health_dialog.py" line="86"/>
         <source>Info</source>
         <translation>信息</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/health_dialog.py" line="101"/>
+        <location filename="../../ui/health_dialog.py" line="102"/>
         <source>%n item(s) need attention.</source>
         <translation>
             <numerusform>有 %n 项需要处理。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/health_dialog.py" line="103"/>
+        <location filename="../../ui/health_dialog.py" line="104"/>
         <source>All is well.</source>
         <translation>一切正常。</translation>
     </message>

@@ -33,6 +33,8 @@ _SINCE = Prepared(
     .where(Photo.id > bindparam("after"), Photo.phash != "")
     .order_by(Photo.id)
 )
+#: Set in a session's ``info`` once it has written a photo (station/records/saving.py).
+WROTE_PHOTOS = "wrote_photos"
 _REMEMBERED = 1024  # hashes of the last photos hashed, by their SHA-256
 _remembered: OrderedDict[bytes, str] = OrderedDict()
 _remembering = threading.Lock()
@@ -100,15 +102,16 @@ class _HashIndex:
         its own photo (not committed yet, it may still be rolled back and its id reused).
         Writers are serialised (BEGIN IMMEDIATE), so every row this session sees is
         committed, unless the session wrote it itself (a bulk job's earlier records): should
-        the session roll back, the index forgets everything (:meth:`forget`), since what it
-        took in may be gone and its ids given again. Read from the covering index
+        such a session roll back, the index forgets everything (:meth:`forget`), since what
+        it took in may be gone and its ids given again (a desk's save, which looks before it
+        writes, never does). Read from the covering index
         ``ix_photos_phash_cover``, never from the photos' rows; a plain statement, so no
         flush of the caller's pending objects."""
         with self.lock:
             before = self.last_photo_id
             self.take_in(_SINCE.run(s.connection(), {"after": before}))
             took = self.last_photo_id != before
-        if took:
+        if took and s.info.get(WROTE_PHOTOS):
             forgets = s.info.setdefault("after_rollback", [])
             if self.forget not in forgets:
                 forgets.append(self.forget)

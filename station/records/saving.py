@@ -112,6 +112,7 @@ def _write_photo(s: Session, candidate_id: int, checked: _PhotoChecked) -> int:
     """Write a checked photo of the candidate (the caller points the candidate at it and
     appends the flag's event); returns its id. A row: nothing here is read back."""
     rows = _NEW_PHOTO.run(s.connection(), {"candidate_id": candidate_id, **checked.columns})
+    s.info[duplicates.WROTE_PHOTOS] = True  # the look-alike index: see _HashIndex.refresh
     return int(rows[0][0])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +57,16 @@ class CountyHome:
         """The new key pair's two files: the private one sealed with ``passphrase`` and
         readable by the owner only, never over an existing one."""
         text = private_key_json(keys, passphrase)  # a passphrase refused: nothing written
+        for existing in (self.private_key, self.public_key):  # neither half of another key
+            if existing.exists():
+                raise FileExistsError(errno.EEXIST, "a county key is there already", existing)
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        self.public_key.write_text(keys.public.to_json(), "utf-8")
+        # Never over another key's public half (its private half kept offline).
+        with open(self.public_key, "x", encoding="utf-8") as f:
+            f.write(keys.public.to_json())
 
     def keys(self, passphrase: str) -> CountyKeys:
         if not self.private_key.exists():
@@ -68,8 +74,9 @@ class CountyHome:
         return read_private_key(self.private_key, passphrase)
 
     def is_county(self) -> bool:
-        """Holds a county's key or database (``county keygen`` made it)."""
-        return self.private_key.exists() or (self.root / db.DB_FILE).exists()
+        """Holds a county's key (private, or public only: the private one kept offline) or
+        its database (``county keygen`` made it)."""
+        return any(p.exists() for p in (self.private_key, self.public_key, self.root / db.DB_FILE))
 
     def not_a_county(self) -> UsageError:
         """Why this folder is no county's, and what to do: a station's folder given by
@@ -80,6 +87,12 @@ class CountyHome:
                 f"应指向县区数据目录（其中有 {PRIVATE_FILE}）",
                 f"{self.root} is a station's data folder, not the county's: point --data-dir"
                 f" (or COUNTY_HOME) at the county's folder (the one with {PRIVATE_FILE})",
+            )
+        if self.public_key.exists():  # a county whose private key is kept offline
+            return UsageError(
+                f"{self.root} 中没有县区私钥 {PRIVATE_FILE}（可能离线保存）：请把它放回再运行",
+                f"no county private key {PRIVATE_FILE} in {self.root} (kept offline?): put it"
+                " back for this command",
             )
         return UsageError(
             f"{self.root} 中没有县区密钥：--data-dir（或 COUNTY_HOME）应指向县区数据目录"
