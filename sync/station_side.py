@@ -474,6 +474,29 @@ def list_batches(ctx: Context) -> list[dict[str, Any]]:
         ]
 
 
+def receipts_lying_in(batches: list[dict[str, Any]], folders: Sequence[Path]) -> list[Path]:
+    """The county's receipts for ``batches`` (from :func:`list_batches`) still without one,
+    lying in ``folders`` (the USB drives) or a folder below (the county's ``receipts/``
+    copied whole), found by the name the county gives each: ``<batch file>.receipt.json``.
+    A drive pulled out meanwhile is passed over."""
+    wanted = {
+        Path(b["file_name"]).name.removesuffix(".zkb") + ".receipt.json"
+        for b in batches
+        if b["state"] != "acknowledged" and b["file_name"]
+    }
+    found: dict[str, Path] = {}
+    for folder in folders:
+        try:
+            places = [folder, *sorted(p for p in folder.iterdir() if p.is_dir())[:100]]
+            for place in places:
+                for name in sorted(wanted - found.keys()):
+                    if (place / name).is_file():
+                        found[name] = place / name
+        except OSError:
+            continue
+    return [found[name] for name in sorted(found)]
+
+
 def waiting_sequences(ctx: Context) -> list[int]:
     """The sequence numbers of the sealed batches without a receipt, without their bytes."""
     ctx.require(Permission.EXPORT)

@@ -111,8 +111,11 @@ def test_receipts_brought_on_a_usb_drive_are_taken_at_the_desk(
     qtbot, tmp_path: Path, monkeypatch
 ) -> None:
     """A point without network: the county's receipts come back on the USB drive and the
-    desk takes them (it had no way to; only `station batch ack` in a terminal)."""
+    desk finds them there, or takes those the operator picks (it had no way to; only
+    `station batch ack` in a terminal)."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from sync.drives import Drive
 
     station = make_station(tmp_path, 15)
     keys, engine = county_beside(tmp_path, station)
@@ -128,32 +131,42 @@ def test_receipts_brought_on_a_usb_drive_are_taken_at_the_desk(
         keys,
         [first, second],
         pending_dir=tmp_path / "county" / "pending",
-        receipts_dir=usb,  # the county writes them onto the drive it gives back
+        receipts_dir=usb / "receipts",  # the county's folder, copied onto the drive
     )
     engine.dispose()
     receipts = [o.receipt for o in outcomes]
     assert all(r is not None and r.name.endswith(".receipt.json") for r in receipts)
 
     ctx = auth.login(station, *ADMIN)
-    dialog = BatchesDialog(ctx)
+    dialog = BatchesDialog(ctx, drives=[Drive(usb, "U盘", 10**10)])
     qtbot.addWidget(dialog)
     dialog.show()
-    idle(qtbot)
+    qtbot.waitUntil(lambda: dialog.found_button.isVisible(), timeout=10_000)
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["尚无回执", "尚无回执"]
+    assert "2 份县区回执" in dialog.found_label.text()
     made = dialog.table.item(0, 3).text()  # the time on one line
     assert dialog.table.fontMetrics().horizontalAdvance(made) < dialog.table.columnWidth(3)
-    picked = [*receipts, first]  # the batch picked with them by mistake
+
+    picked = [receipts[0], first]  # the batch picked with it by mistake
     monkeypatch.setattr(
         QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in picked], "")
     )
     qtbot.mouseClick(dialog.receipts_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.operation.running, timeout=10_000)
-    idle(qtbot)
+    qtbot.waitUntil(lambda: not dialog.loading.running, timeout=10_000)
     said = dialog.result_box.text()
     assert dialog.result_box.icon() == QMessageBox.Icon.Warning  # one file was refused
-    assert "批次 #1，2 条记录县区已接收" in said and "批次 #2，1 条记录县区已接收" in said
+    assert "批次 #1，2 条记录县区已接收" in said
     assert f"{first.name}：被拒绝" in said and "不是县区回执" in said
+    assert "1 份县区回执" in dialog.found_label.text()  # #2's is still on the drive
+
+    qtbot.mouseClick(dialog.found_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.operation.running, timeout=10_000)
+    qtbot.waitUntil(lambda: not dialog.loading.running, timeout=10_000)
+    assert "批次 #2，1 条记录县区已接收" in dialog.result_box.text()
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["已回执", "已回执"]
+    assert not dialog.found_button.isVisible()  # nothing left to take
+
     picked = receipts[:1]  # the same receipt again: nothing changes, and it says so
     qtbot.mouseClick(dialog.receipts_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.operation.running, timeout=10_000)

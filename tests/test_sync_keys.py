@@ -137,3 +137,23 @@ def test_receipts_taken_together_go_on_past_a_bad_file_and_stop_at_a_full_disk(
         ("2.receipt.json", True, False),
         ("3.receipt.json", False, True),  # and 4.x is not tried
     ]
+
+
+def test_receipts_lying_on_a_drive_are_found_by_the_county_s_names(tmp_path: Path) -> None:
+    batches = [
+        {"sequence": 1, "file_name": "410105-03-000001.zkb", "state": "acknowledged"},
+        {"sequence": 2, "file_name": "410105-03-000002.zkb", "state": "exported"},
+        {"sequence": 3, "file_name": "410105-03-000003.zkb", "state": "exported"},
+        {"sequence": 4, "file_name": "410105-03-000004.zkb", "state": "exported"},
+    ]
+    drive = tmp_path / "usb"
+    (drive / "receipts" / "old").mkdir(parents=True)
+    for place, sequence in [("", 1), ("", 2), ("receipts", 3), ("receipts/old", 4)]:
+        (drive / place / f"410105-03-{sequence:06d}.receipt.json").write_text("{}")
+    (drive / "410105-04-000002.receipt.json").write_text("{}")  # another station's
+    found = station_side.receipts_lying_in(batches, [tmp_path / "pulled-out", drive])
+    # #1 is acknowledged already; #4 lies two folders down, past where it is looked for.
+    assert found == [
+        drive / "410105-03-000002.receipt.json",
+        drive / "receipts" / "410105-03-000003.receipt.json",
+    ]

@@ -30,10 +30,15 @@ from ui.widgets import enter_presses, named
 
 class BatchesDialog(QDialog):
     def __init__(
-        self, context: Context, parent: QWidget | None = None, uploader: Any = None
+        self,
+        context: Context,
+        parent: QWidget | None = None,
+        uploader: Any = None,
+        drives: list[Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.context = context
+        self.drives = drives  # where receipts are looked for; None: the removable drives
         self.uploader = uploader  # ui.upload_status.UploadStatus, when the desk has one
         self.setWindowTitle(self.tr("Batches for the county"))
         self.hint = QLabel(
@@ -73,6 +78,16 @@ class BatchesDialog(QDialog):
             self.tr("Read the county's receipts (*.receipt.json) from a USB drive or a folder")
         )
         self.receipts_button.clicked.connect(lambda: self.take_receipts())
+        # Receipts lying on a USB drive for batches still without one: said, taken in a click.
+        self.found: list[Path] = []
+        self.found_label = named(QLabel(), "receiptsFound")
+        self.found_label.setStyleSheet("color: #1b5e20; font-weight: bold")
+        self.found_button = named(QPushButton(self.tr("Take them")), "takeFound")
+        self.found_button.clicked.connect(lambda: self.take_receipts(list(self.found)))
+        found_row = QHBoxLayout()
+        found_row.addWidget(self.found_label, 1)
+        found_row.addWidget(self.found_button)
+        self._show_found([])
         self.resync_button = named(QPushButton(self.tr("Resync with the county…")), "resync")
         self.resync_button.clicked.connect(lambda: self.resync())
         close = named(QPushButton(self.tr("Close")), "close")
@@ -89,6 +104,7 @@ class BatchesDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.table)
         layout.addWidget(self.upload_state)
+        layout.addLayout(found_row)
         layout.addLayout(buttons)
         enter_presses(close)  # Enter sends, writes again or resyncs nothing
         self.rows: list[dict[str, Any]] = []
@@ -100,11 +116,34 @@ class BatchesDialog(QDialog):
         """The batches read again, off the GUI thread."""
         from sync import station_side
 
-        context = self.context
-        self.loading = start(self, lambda _p: station_side.list_batches(context), self._show)
+        context, drives = self.context, self.drives
+
+        def work(_progress: Any) -> tuple[list[dict[str, Any]], list[Path]]:
+            from sync.drives import removable_drives
+
+            rows = station_side.list_batches(context)
+            folders = [d.path for d in (removable_drives() if drives is None else drives)]
+            return rows, station_side.receipts_lying_in(rows, folders)
+
+        self.loading = start(self, work, self._show)
         return self.loading
 
-    def _show(self, rows: list[dict[str, Any]]) -> None:
+    def _show_found(self, found: list[Path]) -> None:
+        self.found = found
+        self.found_label.setText(
+            self.tr("%1 receipts from the county lie on the USB drive, not taken yet.").replace(
+                "%1", str(len(found))
+            )
+            if found
+            else ""
+        )
+        self.found_label.setToolTip("\n".join(str(p) for p in found))
+        self.found_label.setVisible(bool(found))
+        self.found_button.setVisible(bool(found))
+
+    def _show(self, loaded: tuple[list[dict[str, Any]], list[Path]]) -> None:
+        rows, found = loaded
+        self._show_found(found)
         self.rows = rows
         words = {
             "exported": self.tr("No receipt yet"),
@@ -266,6 +305,7 @@ class BatchesDialog(QDialog):
         self.resend_button.setEnabled(False)
         self.resync_button.setEnabled(False)
         self.receipts_button.setEnabled(False)
+        self.found_button.setEnabled(False)
         self.operation = Operation(work, self)
 
         def done(result: Any) -> None:
@@ -282,5 +322,6 @@ class BatchesDialog(QDialog):
         self.operation.failed.connect(lambda exc: show_error(self, exc))
         self.operation.finished.connect(lambda: self.resync_button.setEnabled(True))
         self.operation.finished.connect(lambda: self.receipts_button.setEnabled(True))
+        self.operation.finished.connect(lambda: self.found_button.setEnabled(True))
         self.operation.finished.connect(self._selection_changed)
         return self.operation.start()

@@ -32,162 +32,172 @@
 <context>
     <name>BatchesDialog</name>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="38"/>
+        <location filename="../../ui/batches_dialog.py" line="43"/>
         <source>Batches for the county</source>
         <translation>批次与回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="41"/>
+        <location filename="../../ui/batches_dialog.py" line="46"/>
         <source>A batch without a receipt may not have reached the county. If the county says a batch is missing, select it and write it again: the file is the same, byte for byte.</source>
         <translation>没有回执的批次可能还没有送到县区。县区报告缺少某个批次时，选中它并重新写出：文件与原来的逐字节相同。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="49"/>
+        <location filename="../../ui/batches_dialog.py" line="54"/>
         <source>No.</source>
         <translation>批次号</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="49"/>
+        <location filename="../../ui/batches_dialog.py" line="54"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="49"/>
+        <location filename="../../ui/batches_dialog.py" line="54"/>
         <source>Records</source>
         <translation>记录数</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="49"/>
+        <location filename="../../ui/batches_dialog.py" line="54"/>
         <source>Made</source>
         <translation>导出时间</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="49"/>
+        <location filename="../../ui/batches_dialog.py" line="54"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="59"/>
+        <location filename="../../ui/batches_dialog.py" line="64"/>
         <source>Write again…</source>
         <translation>重新写出…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="61"/>
+        <location filename="../../ui/batches_dialog.py" line="66"/>
         <source>Send now</source>
         <translation>立即上传</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="62"/>
+        <location filename="../../ui/batches_dialog.py" line="67"/>
         <source>Send the batches without a receipt to the county</source>
         <translation>把尚无回执的批次联网发给县区</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="71"/>
+        <location filename="../../ui/batches_dialog.py" line="76"/>
         <source>Take receipts…</source>
         <translation>导入回执…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="73"/>
+        <location filename="../../ui/batches_dialog.py" line="78"/>
         <source>Read the county&apos;s receipts (*.receipt.json) from a USB drive or a folder</source>
         <translation>从 U 盘或文件夹读入县区回执（*.receipt.json）</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="76"/>
+        <location filename="../../ui/batches_dialog.py" line="85"/>
+        <source>Take them</source>
+        <translation>全部导入</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="91"/>
         <source>Resync with the county…</source>
         <translation>与县区对账…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="78"/>
+        <location filename="../../ui/batches_dialog.py" line="93"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="110"/>
+        <location filename="../../ui/batches_dialog.py" line="134"/>
+        <source>%1 receipts from the county lie on the USB drive, not taken yet.</source>
+        <translation>U 盘上有 %1 份县区回执尚未导入。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/batches_dialog.py" line="149"/>
         <source>No receipt yet</source>
         <translation>尚无回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="111"/>
+        <location filename="../../ui/batches_dialog.py" line="150"/>
         <source>Acknowledged</source>
         <translation>已回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="117"/>
+        <location filename="../../ui/batches_dialog.py" line="156"/>
         <source>Not written yet</source>
         <translation>尚未写出</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="143"/>
+        <location filename="../../ui/batches_dialog.py" line="182"/>
         <source>Sending…</source>
         <translation>正在上传…</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="166"/>
+        <location filename="../../ui/batches_dialog.py" line="205"/>
         <source>Write the batch to</source>
         <translation>把批次写到</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="176"/>
+        <location filename="../../ui/batches_dialog.py" line="215"/>
         <source>Batch #%1 was written again: %2</source>
         <translation>第 %1 号批次已重新写出：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="191"/>
+        <location filename="../../ui/batches_dialog.py" line="230"/>
         <source>The county&apos;s receipts</source>
         <translation>县区回执</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="193"/>
+        <location filename="../../ui/batches_dialog.py" line="232"/>
         <source>Receipts (*.receipt.json);;All files (*)</source>
         <translation>回执 (*.receipt.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="206"/>
+        <location filename="../../ui/batches_dialog.py" line="245"/>
         <source>%1: stopped here. %2</source>
         <translation>%1：到此停止。%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="208"/>
+        <location filename="../../ui/batches_dialog.py" line="247"/>
         <source>%1: refused. %2</source>
         <translation>%1：被拒绝。%2</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="210"/>
+        <location filename="../../ui/batches_dialog.py" line="249"/>
         <source>%1: batch #%2 was acknowledged before</source>
         <translation>%1：批次 #%2 早已确认</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="215"/>
+        <location filename="../../ui/batches_dialog.py" line="254"/>
         <source>%1: batch #%2, %3 records received by the county</source>
         <translation>%1：批次 #%2，%3 条记录县区已接收</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="231"/>
+        <location filename="../../ui/batches_dialog.py" line="270"/>
         <source>The county&apos;s station state file</source>
         <translation>县区签发的报名点状态文件</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="241"/>
+        <location filename="../../ui/batches_dialog.py" line="280"/>
         <source>The station is in step with the county.</source>
         <translation>本报名点与县区一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="242"/>
+        <location filename="../../ui/batches_dialog.py" line="281"/>
         <source>The county lacks batches: %1. Write them again.</source>
         <translation>县区缺少批次：%1。请重新写出并交县区。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="246"/>
+        <location filename="../../ui/batches_dialog.py" line="285"/>
         <source>The station now continues after the county&apos;s batch #%1.</source>
         <translation>本报名点已接续县区收到的第 %1 号批次。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="249"/>
+        <location filename="../../ui/batches_dialog.py" line="288"/>
         <source>%1 records are held by the county and marked acknowledged.</source>
         <translation>县区已持有的 %1 条记录已标记为已回执。</translation>
     </message>
     <message>
-        <location filename="../../ui/batches_dialog.py" line="255"/>
+        <location filename="../../ui/batches_dialog.py" line="294"/>
         <source>The county holds candidates this station no longer has: %1</source>
         <translation>县区有、本机已没有的考生（请核对）：%1</translation>
     </message>
@@ -605,87 +615,87 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../ui/export_dialog.py" line="50"/>
+        <location filename="../../ui/export_dialog.py" line="51"/>
         <source>Export for the county</source>
         <translation>导出县区上报文件</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="64"/>
+        <location filename="../../ui/export_dialog.py" line="65"/>
         <source>Other folder…</source>
         <translation>其他文件夹…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="72"/>
+        <location filename="../../ui/export_dialog.py" line="73"/>
         <source>Also send to the county over the network</source>
         <translation>同时联网上传给县区</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="76"/>
+        <location filename="../../ui/export_dialog.py" line="77"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="78"/>
+        <location filename="../../ui/export_dialog.py" line="79"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="88"/>
+        <location filename="../../ui/export_dialog.py" line="89"/>
         <source>Removable drive</source>
         <translation>U 盘</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="97"/>
+        <location filename="../../ui/export_dialog.py" line="100"/>
         <source>Counting the signed records…</source>
         <translation>正在统计已签字的记录…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="105"/>
+        <location filename="../../ui/export_dialog.py" line="108"/>
         <source>%1 free</source>
         <translation>可用 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="120"/>
+        <location filename="../../ui/export_dialog.py" line="123"/>
         <source>%1 signed records to export, about %2.</source>
         <translation>待导出已签字记录 %1 条，约 %2。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="130"/>
+        <location filename="../../ui/export_dialog.py" line="133"/>
         <source>Export to folder</source>
         <translation>导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="136"/>
+        <location filename="../../ui/export_dialog.py" line="139"/>
         <source>Cannot write to %1: choose another folder.</source>
         <translation>无法写入 %1：请选择其他文件夹。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="151"/>
+        <location filename="../../ui/export_dialog.py" line="154"/>
         <source>No removable drive found: insert a USB drive or choose a folder.</source>
         <translation>没有找到 U 盘：请插入 U 盘或选择一个文件夹。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="155"/>
+        <location filename="../../ui/export_dialog.py" line="158"/>
         <source>Nothing to export: no signed records wait for the county.</source>
         <translation>没有待导出的已签字记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="159"/>
+        <location filename="../../ui/export_dialog.py" line="162"/>
         <source>Not enough room on %1: %2 free, about %3 needed. Use another drive.</source>
         <translation>%1 空间不足：剩余 %2，约需 %3。请换一个 U 盘。</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="180"/>
+        <location filename="../../ui/export_dialog.py" line="183"/>
         <source>Writing batch files…</source>
         <translation>正在写入批次文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="184"/>
+        <location filename="../../ui/export_dialog.py" line="187"/>
         <source>Written and checked: %1</source>
         <translation>已写入并校验：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/export_dialog.py" line="187"/>
+        <location filename="../../ui/export_dialog.py" line="190"/>
         <source>Sending to the county: see the status bar.</source>
         <translation>正在联网上传给县区：见窗口底部状态栏。</translation>
     </message>
