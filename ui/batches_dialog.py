@@ -116,17 +116,21 @@ class BatchesDialog(QDialog):
         """The batches read again, off the GUI thread."""
         from sync import station_side
 
-        context, drives = self.context, self.drives
+        context = self.context
 
         def work(_progress: Any) -> tuple[list[dict[str, Any]], list[Path]]:
-            from sync.drives import removable_drives
-
             rows = station_side.list_batches(context)
-            folders = [d.path for d in (removable_drives() if drives is None else drives)]
+            folders = [d.path for d in self._drives()]
             return rows, station_side.receipts_lying_in(rows, folders)
 
         self.loading = start(self, work, self._show)
         return self.loading
+
+    def _drives(self) -> list[Any]:
+        """Where receipts are looked for: the drives given, or the removable ones now."""
+        from sync.drives import removable_drives
+
+        return removable_drives() if self.drives is None else self.drives
 
     def _show_found(self, found: list[Path]) -> None:
         self.found = found
@@ -222,9 +226,7 @@ class BatchesDialog(QDialog):
         """The county's receipts, several at once (its receipts folder on the USB drive): each
         verified and its batch marked received; a file refused is said and the others go on."""
         if files is None:
-            from sync.drives import removable_drives
-
-            drives = removable_drives()
+            drives = self._drives()
             chosen, _ = QFileDialog.getOpenFileNames(
                 self,
                 self.tr("The county's receipts"),

@@ -23,13 +23,13 @@ def printer(setting: str = "") -> Finding:
     a printer named, or the system's default printer."""
     from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-    from ui.printing import PDF_PREFIX
+    from ui.printing import named_printer, pdf_folder
 
     application()
-    if setting.startswith(PDF_PREFIX):
-        folder = os.path.expanduser(setting[len(PDF_PREFIX) :])  # as printing reads it
+    folder = pdf_folder(setting)  # as printing reads it
+    if folder is not None:
         names = ("登记表打印", "form printing")
-        if os.path.isdir(folder) and os.access(folder, os.W_OK):
+        if folder.is_dir() and os.access(folder, os.W_OK):
             return Finding(
                 "printer", *names, Status.OK, f"PDF 文件写入 {folder}", f"PDF files into {folder}"
             )
@@ -43,7 +43,7 @@ def printer(setting: str = "") -> Finding:
         )
     if setting:
         names = ("登记表打印机", "form printer")
-        if setting in QPrinterInfo.availablePrinterNames():
+        if not named_printer(setting).isNull():  # as printing finds it
             return Finding("printer", *names, Status.OK, setting, setting)
         return Finding(
             "printer",

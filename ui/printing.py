@@ -30,18 +30,31 @@ class PdfPages:
         self.document.load(self._buffer)
 
 
+def pdf_folder(setting: str) -> Path | None:
+    """The folder a ``pdf:FOLDER`` printer setting writes forms into (``~`` expanded); None
+    for a printer."""
+    if not setting.startswith(PDF_PREFIX):
+        return None
+    return Path(setting[len(PDF_PREFIX) :]).expanduser()
+
+
+def named_printer(setting: str) -> QPrinterInfo:
+    """The printer a setting names, or the default one for an empty setting (null if gone)."""
+    return QPrinterInfo.printerInfo(setting) if setting else QPrinterInfo.defaultPrinter()
+
+
 def station_printer(setting: str, file_name: str) -> QPrinter | None:
     """The printer the station prints to in one action, or None when there is none (no
     printer installed, or the remembered one is gone): then the preview is the way."""
-    if setting.startswith(PDF_PREFIX):
-        folder = Path(setting[len(PDF_PREFIX) :]).expanduser()
+    folder = pdf_folder(setting)
+    if folder is not None:
         if not folder.is_dir():
             return None
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(folder / file_name))
     else:
-        info = QPrinterInfo.printerInfo(setting) if setting else QPrinterInfo.defaultPrinter()
+        info = named_printer(setting)
         if info.isNull():
             return None
         printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
