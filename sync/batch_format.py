@@ -73,6 +73,22 @@ class Parsed:
     file_hash: str  # SHA-256 of the whole file: what the next batch's previous_hash names
 
 
+BATCH_SUFFIX = ".zkb"
+RECEIPT_SUFFIX = ".receipt.json"
+
+
+def batch_file_name(station: str, sequence: int) -> str:
+    """A station's batch file: ``410105-01-000001.zkb`` (the station writes it so, the
+    county's queue of early batches too)."""
+    return f"{station}-{sequence:06d}{BATCH_SUFFIX}"
+
+
+def receipt_file_name(batch_file: str) -> str:
+    """The county's receipt for a batch file: ``410105-01-000001.receipt.json`` (what the
+    station looks for on a USB drive)."""
+    return batch_file.removesuffix(BATCH_SUFFIX) + RECEIPT_SUFFIX
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

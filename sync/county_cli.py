@@ -82,9 +82,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
     require_county(args.county)
     home = _home(args)
-    for existing in (home.private_key, home.public_key):  # the private one may be offline
-        if existing.exists():
-            raise UsageError(f"{existing} 已存在，不能覆盖", f"{existing} exists already")
+    existing = home.key_file()  # said before the passphrase is asked
+    if existing is not None:
+        raise UsageError(f"{existing} 已存在，不能覆盖", f"{existing} exists already")
     keys = CountyKeys.generate(args.county, args.name, training=args.training)
     home.write_keys(keys, _passphrase(confirm=True))
     print(f"县区公钥 / county public key: {home.public_key}")

@@ -409,7 +409,7 @@ def _seal_one(
         Batch(
             sequence=sequence,
             hash=file_hash,
-            file_name=f"{st.code}-{sequence:06d}.zkb",
+            file_name=bf.batch_file_name(st.code, sequence),
             state="exported",
             record_count=len(draft.lines),
             audit_last_seq=audit_info["last_seq"]
@@ -480,7 +480,7 @@ def receipts_lying_in(batches: list[dict[str, Any]], folders: Sequence[Path]) ->
     copied whole), found by the name the county gives each: ``<batch file>.receipt.json``.
     A drive pulled out meanwhile is passed over."""
     wanted = {
-        Path(b["file_name"]).name.removesuffix(".zkb") + ".receipt.json"
+        bf.receipt_file_name(Path(b["file_name"]).name)
         for b in batches
         if b["state"] != "acknowledged" and b["file_name"]
     }

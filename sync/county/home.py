@@ -57,16 +57,20 @@ class CountyHome:
         """The new key pair's two files: the private one sealed with ``passphrase`` and
         readable by the owner only, never over an existing one."""
         text = private_key_json(keys, passphrase)  # a passphrase refused: nothing written
-        for existing in (self.private_key, self.public_key):  # neither half of another key
-            if existing.exists():
-                raise FileExistsError(errno.EEXIST, "a county key is there already", existing)
+        existing = self.key_file()
+        if existing is not None:
+            raise FileExistsError(errno.EEXIST, "a county key is there already", existing)
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        # Never over another key's public half (its private half kept offline).
-        with open(self.public_key, "x", encoding="utf-8") as f:
+        with open(self.public_key, "x", encoding="utf-8") as f:  # "x": as O_EXCL above
             f.write(keys.public.to_json())
+
+    def key_file(self) -> Path | None:
+        """Either half of a county key already here (the private one may be kept offline,
+        the public one left): a new key is never written over it."""
+        return next((p for p in (self.private_key, self.public_key) if p.exists()), None)
 
     def keys(self, passphrase: str) -> CountyKeys:
         if not self.private_key.exists():
@@ -76,7 +80,7 @@ class CountyHome:
     def is_county(self) -> bool:
         """Holds a county's key (private, or public only: the private one kept offline) or
         its database (``county keygen`` made it)."""
-        return any(p.exists() for p in (self.private_key, self.public_key, self.root / db.DB_FILE))
+        return self.key_file() is not None or (self.root / db.DB_FILE).exists()
 
     def not_a_county(self) -> UsageError:
         """Why this folder is no county's, and what to do: a station's folder given by

@@ -473,7 +473,7 @@ def _ingest_once(
                     checked = early or intake.check(conn, keys, path, parsed, chain)
                     if checked.gap:
                         pending_dir.mkdir(parents=True, exist_ok=True)
-                        waiting = pending_dir / f"{station}-{seq:06d}.zkb"
+                        waiting = pending_dir / bf.batch_file_name(station, seq)
                         if data is None:
                             shutil.copyfile(path, waiting)
                         else:
@@ -504,7 +504,7 @@ def _ingest_once(
             seq,
             receipt=receipt,
         )
-    (pending_dir / f"{station}-{seq:06d}.zkb").unlink(missing_ok=True)
+    (pending_dir / bf.batch_file_name(station, seq)).unlink(missing_ok=True)
     return Outcome(
         path,
         "ok",
@@ -525,7 +525,7 @@ def drain_pending(
     while True:
         with engine.connect() as conn:
             nxt = intake.chain_state(conn, station).next_sequence
-        path = pending_dir / f"{station}-{nxt:06d}.zkb"
+        path = pending_dir / bf.batch_file_name(station, nxt)
         if not path.exists():
             return out
         try:
@@ -790,6 +790,6 @@ def _receipt_file(
         "received_at": batch.received_at.isoformat(timespec="seconds") + "Z",
         "records": [[r.registration_no, r.version] for r in items],
     }
-    path = receipts_dir / f"{m['station']}-{m['sequence']:06d}.receipt.json"
+    path = receipts_dir / bf.receipt_file_name(bf.batch_file_name(m["station"], m["sequence"]))
     atomic_write_bytes(path, sign_document(keys.ed25519, document))
     return path

@@ -180,7 +180,7 @@ class Intake:
                 f"the address names station {station} #{sequence}, "
                 f"the batch is station {named[0]} #{named[1]}",
             )
-        return self._ingest(Path(f"{station}-{sequence:06d}.zkb"), parsed, body)
+        return self._ingest(Path(bf.batch_file_name(station, sequence)), parsed, body)
 
     def _ingest(self, path: Path, parsed: bf.Parsed, body: bytes) -> Received:
         for attempt in range(3):
