@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -176,21 +176,6 @@ class CandidateForm(QWidget):
         self._kept = values
         return True
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter on a field that has no use for it (the allocation box) moves on, as in the
-        text fields: left to the window it pressed the window's default button, its first
-        enabled one ("Import photo from file…")."""
-        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if (
-            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and plain == Qt.KeyboardModifier.NoModifier
-            and not isinstance(QApplication.focusWidget(), QPushButton)
-        ):
-            self.focusNextChild()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
     def discard_unsaved(self) -> None:
         self._keeper.stop()
         self.session.discard_unsaved()
@@ -332,6 +317,9 @@ class CandidateForm(QWidget):
         if field.input is Input.CHECK:
             check = named(QCheckBox(self.tr("Applies for an allocation place")), field.name)
             check.toggled.connect(self._changed)
+            # Enter moves on here too: left to the window it pressed the window's default
+            # button, its first enabled one ("Import photo from file…").
+            check.installEventFilter(self._enter)
             self.inputs[field.name] = check
             return check
         if field.input is Input.LINE:

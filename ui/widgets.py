@@ -86,8 +86,8 @@ class CodeCombo(QComboBox):
 class EnterMovesOn(QObject):
     """Enter in a field moves to the next one, as the pen moves down the paper form.
 
-    Installed on line edits (and the line edit inside an editable combo); an open completion
-    popup keeps Enter for itself, to pick the entry.
+    Installed on line edits (and the line edit inside an editable combo), and on a check box
+    of the form; an open completion popup keeps Enter for itself, to pick the entry.
     """
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
